@@ -1,0 +1,21 @@
+"""The catalogue's API error codes."""
+
+import enum
+
+from migu_platform.api.errors import ConflictError, DomainError
+
+
+class CatalogErrorCode(enum.StrEnum):
+    INVALID_TRANSITION = "invalid_transition"
+    NOT_READY = "not_ready"
+    INVALID_EPISODE_NUMBERS = "invalid_episode_numbers"
+
+
+class DramaTransitionError(ConflictError):
+    """A status change the workflow does not allow, with the reason(s)."""
+
+    code = CatalogErrorCode.INVALID_TRANSITION.value
+
+
+class EpisodeNumbersError(DomainError):
+    code = CatalogErrorCode.INVALID_EPISODE_NUMBERS.value

@@ -1,0 +1,158 @@
+"""Fixtures shared by every app's tests: API clients per tenant, a real Celery worker process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from rest_framework.test import APIClient
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    # Uploaded files in tests go to a per-test folder, never into var/media.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """client_for(organization, scopes=None) -> an APIClient authenticated with a fresh key."""
+    from partners.tests.factories import api_key_for
+
+    def make(organization, **kwargs) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_key_for(organization, **kwargs)}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def partner(db):
+    from partners.tests.factories import OrganizationFactory
+
+    return OrganizationFactory(kind="partner", slug="partner-a", name="Partner A")
+
+
+@pytest.fixture
+def other_partner(db):
+    from partners.tests.factories import OrganizationFactory
+
+    return OrganizationFactory(kind="partner", slug="partner-b", name="Partner B")
+
+
+@pytest.fixture
+def licensor(db):
+    from partners.tests.factories import LicensorFactory
+
+    return LicensorFactory(slug="licensor-a", name="Licensor A")
+
+
+def database_url_for_tests() -> str:
+    """The URL of the test database, for processes started by tests (workers, servers)."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    host = params.get("HOST") or ""
+    host = quote(host, safe="") if host.startswith("/") else host
+    port = f":{params['PORT']}" if params.get("PORT") else ""
+    password = f":{quote(params['PASSWORD'], safe='')}" if params.get("PASSWORD") else ""
+    return f"postgres://{quote(params.get('USER') or 'postgres', safe='')}{password}@{host}{port}/{params['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = database_url_for_tests()
+    env.setdefault("DJANGO_SETTINGS_MODULE", "migu_platform.settings.dev")
+    env.update(extra)
+    return env
+
+
+class WorkerProcess:
+    """A real `celery worker` child process, on the test database and the test broker."""
+
+    def __init__(self, queues: str, concurrency: int, extra_env: dict[str, str], log_path: Path):
+        self.queues = queues
+        self.concurrency = concurrency
+        self.extra_env = extra_env
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> WorkerProcess:
+        from django.conf import settings
+
+        self.name = f"test-{os.getpid()}-{time.monotonic_ns()}@%h"
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "migu_platform", "worker", "-Q", self.queues,
+                "--concurrency", str(self.concurrency), "--loglevel", "INFO", "-n", self.name,
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            cwd=BASE_DIR, env=subprocess_env(**self.extra_env), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        from migu_platform.celery import app
+
+        deadline = time.monotonic() + 60
+        hostname = self.name.replace("%h", os.uname().nodename)
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
+            replies = app.control.ping(destination=[hostname], timeout=0.5) or []
+            if replies:
+                return self
+        raise RuntimeError(f"worker did not answer ping; broker {settings.CELERY_BROKER_URL}")
+
+    def kill(self, sig: int = 9) -> None:
+        """Kill the whole worker (main process and children), as a crash would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """start(queues="default", concurrency=1, **env) -> a running WorkerProcess; stopped after."""
+    workers: list[WorkerProcess] = []
+
+    def start(queues: str = "default", concurrency: int = 1, **extra_env: str) -> WorkerProcess:
+        worker = WorkerProcess(queues, concurrency, extra_env, tmp_path / f"worker-{len(workers)}.log")
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2, message: str = "condition"):
+    """Poll `predicate` until it returns a truthy value; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {message}")

@@ -1,0 +1,128 @@
+"""Writes on job rows. Workers call these; the row is what the admin and the API show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jobs.models import LOG_TAIL_MAX, Job, JobStatus
+
+
+class JobAttemptsExhausted(Exception):
+    """The job was delivered more times than it may run; it has been marked FAILED."""
+
+
+def job_create(
+    *,
+    kind: str,
+    target: models.Model | None = None,
+    organization=None,
+    params: dict[str, Any] | None = None,
+    max_attempts: int = 3,
+    created_by=None,
+) -> Job:
+    """A PENDING job row for `target`; enqueue its task with transaction.on_commit."""
+    job = Job(
+        kind=kind,
+        organization=organization,
+        params=params or {},
+        max_attempts=max_attempts,
+        created_by=created_by,
+    )
+    if target is not None:
+        job.target_type = ContentType.objects.get_for_model(target)
+        job.target_id = str(target.pk)
+    job.save()
+    return job
+
+
+def job_begin_attempt(*, job_id: int, worker: str = "", task_id: str = "") -> Job | None:
+    """Count a delivery of the job and mark it RUNNING.
+
+    Returns None when the job is gone or already finished (a duplicate delivery: do nothing).
+    Raises JobAttemptsExhausted, after marking the job FAILED, when this delivery is one too many
+    (the worker died during each earlier attempt).
+    """
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status not in (JobStatus.PENDING, JobStatus.RUNNING):
+            return None
+        if job.attempts >= job.max_attempts:
+            job.status = JobStatus.FAILED
+            job.error_code = "attempts_exhausted"
+            job.error = (
+                f"Gave up after {job.attempts} attempt(s): the worker was lost each time "
+                "(killed, out of memory, or over the time limit)."
+            )
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "error_code", "error", "finished_at"])
+            raise JobAttemptsExhausted(job.error)
+        now = timezone.now()
+        job.attempts = F("attempts") + 1
+        job.status = JobStatus.RUNNING
+        job.started_at = job.started_at or now
+        job.heartbeat_at = now
+        job.worker = worker[:200]
+        job.celery_task_id = task_id[:64]
+        job.progress = 0.0
+        job.save(
+            update_fields=["attempts", "status", "started_at", "heartbeat_at", "worker", "celery_task_id", "progress"]
+        )
+    job.refresh_from_db()
+    return job
+
+
+def job_progress(*, job: Job, percent: float, log_line: str | None = None) -> None:
+    """Record progress (and heartbeat) with one UPDATE; cheap enough to call every second."""
+    updates: dict[str, Any] = {"progress": max(0.0, min(100.0, percent)), "heartbeat_at": timezone.now()}
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(**updates)
+    job.progress = updates["progress"]
+    if log_line:
+        job_log_append(job=job, text=log_line)
+
+
+def job_log_append(*, job: Job, text: str) -> None:
+    """Append to the job's log tail, keeping its last LOG_TAIL_MAX characters."""
+    with transaction.atomic():
+        current = Job.objects.select_for_update().values_list("log_tail", flat=True).get(pk=job.pk)
+        tail = (current + ("\n" if current else "") + text.rstrip())[-LOG_TAIL_MAX:]
+        Job.objects.filter(pk=job.pk).update(log_tail=tail)
+    job.log_tail = tail
+
+
+def job_succeed(*, job: Job, result: dict[str, Any] | None = None) -> Job:
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.SUCCEEDED, progress=100.0, result=result or {}, finished_at=timezone.now(),
+        error_code="", error="",
+    )  # fmt: skip
+    job.refresh_from_db()
+    return job
+
+
+def job_fail(*, job: Job, code: str, error: str, log_tail: str | None = None) -> Job:
+    """End the job FAILED with a typed code and a human reason."""
+    updates: dict[str, Any] = {
+        "status": JobStatus.FAILED,
+        "error_code": code[:64],
+        "error": error,
+        "finished_at": timezone.now(),
+    }
+    if log_tail is not None:
+        updates["log_tail"] = log_tail[-LOG_TAIL_MAX:]
+    Job.objects.filter(pk=job.pk).update(**updates)
+    job.refresh_from_db()
+    return job
+
+
+def job_retry(*, job: Job) -> Job:
+    """Reset a finished job for another run (the admin's re-run action); the caller enqueues it."""
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.PENDING, progress=0.0, attempts=0, error_code="", error="", finished_at=None,
+        started_at=None, result={},
+    )  # fmt: skip
+    job.refresh_from_db()
+    return job

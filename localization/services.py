@@ -1,0 +1,31 @@
+"""Writes on localisations."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from localization.languages import normalize_tag
+from localization.models import DramaLocalization, EpisodeLocalization
+
+
+@transaction.atomic
+def drama_localization_upsert(*, drama, language: str, title: str, **fields) -> DramaLocalization:
+    """Create or replace a drama's localisation in `language` (unique per drama and language)."""
+    language = normalize_tag(language)
+    localization = DramaLocalization.objects.filter(drama=drama, language=language).first() or DramaLocalization(
+        drama=drama, language=language
+    )
+    localization.title = title
+    for name, value in fields.items():
+        setattr(localization, name, value)
+    localization.full_clean(validate_unique=False)
+    localization.save()
+    return localization
+
+
+@transaction.atomic
+def episode_localization_upsert(*, episode, language: str, **fields) -> EpisodeLocalization:
+    localization, _ = EpisodeLocalization.objects.update_or_create(
+        episode=episode, language=normalize_tag(language), defaults=fields
+    )
+    return localization

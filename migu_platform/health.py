@@ -1,0 +1,59 @@
+"""/healthz: database, broker and worker status as JSON; 200 when all are up, 503 otherwise."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _check_database() -> dict:
+    started = time.monotonic()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "down"; the reason is reported
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "latency_ms": round((time.monotonic() - started) * 1000, 2)}
+
+
+def _check_broker() -> dict:
+    started = time.monotonic()
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+    except redis.RedisError as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "latency_ms": round((time.monotonic() - started) * 1000, 2)}
+
+
+def _check_workers() -> dict:
+    from migu_platform.celery import app
+
+    try:
+        replies = app.control.ping(timeout=1.0) or []
+    except Exception as exc:  # broker down or unreachable
+        return {"ok": False, "count": 0, "error": exc.__class__.__name__}
+    names = sorted(name for reply in replies for name in reply)
+    return {"ok": bool(names), "count": len(names), "workers": names}
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    checks["workers"] = (
+        _check_workers() if checks["broker"]["ok"] else {"ok": False, "count": 0, "error": "broker down"}
+    )
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )

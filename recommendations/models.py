@@ -1,0 +1,1 @@
+"""The content–user–channel matching model's data (interactions, runs, line-ups) lives here."""
