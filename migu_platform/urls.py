@@ -10,11 +10,16 @@ admin.site.index_title = "Catalogue, rights and distribution"
 
 api_v1 = [
     path("", include("partners.api.urls")),
+    path("", include("catalog.api.urls")),
+    path("", include("rights.api.urls")),
+    path("", include("media.api.urls")),
+    path("", include("recommendations.api.urls")),
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("media-delivery/", include("media.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "catalog",
     "localization",
     "jobs",
+    "rights",
+    "media",
     "recommendations",
 ]
 

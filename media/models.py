@@ -1,0 +1,1 @@
+"""Renditions and HLS ladders produced by the media pipeline."""
