@@ -180,3 +180,14 @@ def text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return " ".join(str(value).split())
+
+
+_RANGE_RE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+
+
+def episode_range(value) -> tuple[int, int]:
+    """An episode range such as 1-20 (first and last episode, inclusive)."""
+    match = _RANGE_RE.match(str(value))
+    if not match or int(match[1]) < 1 or int(match[2]) < int(match[1]):
+        raise FieldError(f"'{value}' is not an episode range such as 1-20.")
+    return int(match[1]), int(match[2])

@@ -74,7 +74,9 @@ class AvailRecord:
     end: datetime | None = None
     start_condition: str = ""
     end_condition: str = ""
-    allowed_languages: list[str] = field(default_factory=list)
+    allowed_languages: list[str] = field(default_factory=list)  # every AllowedLanguage
+    audio_languages: list[str] = field(default_factory=list)  # allowed for audio (no asset attribute: both)
+    subtitle_languages: list[str] = field(default_factory=list)  # allowed for subtitles
     holdback_languages: list[str] = field(default_factory=list)
     asset_language: str = ""
     exclusive: bool = False
@@ -87,6 +89,7 @@ class AvailRecord:
     reporting_id: str = ""
     description: str = ""
     free_episode_count: int | None = None
+    episode_range: tuple[int, int] | None = None  # the platform's EpisodeRange term: first and last episode
 
     @property
     def is_tv(self) -> bool:

@@ -30,6 +30,14 @@ PRICE_TERMS = frozenset(
 )  # fmt: skip
 # The free-episode count of a short drama travels as an Avails term (termName="FreeEpisodes").
 FREE_EPISODES_TERM = "FreeEpisodes"
+# A window over some episodes of a series travels as a season avail with this term ("1-20").
+EPISODE_RANGE_TERM = "EpisodeRange"
+# Spreadsheets have one AllowedLanguages column; these OtherTerms split it into audio and subtitles.
+AUDIO_LANGUAGES_TERM = "AudioLanguages"
+SUBTITLE_LANGUAGES_TERM = "SubtitleLanguages"
+# EMA says VOD for transactional rental; the platform says TVOD.
+LICENSE_TYPE_TO_PLATFORM = {"VOD": "TVOD"}
+LICENSE_TYPE_TO_EMA = {"TVOD": "VOD"}
 
 # Rating systems whose values (and reason codes) are checked; others are passed through unchecked.
 RATING_VALUES: dict[str, frozenset[str]] = {

@@ -215,6 +215,8 @@ class _Sheet:
         ):
             good, bad = fields.languages(fields.split_list(get(*ALIASES[field_name])))
             setattr(record, attr, good)
+            if attr == "allowed_languages":
+                record.audio_languages, record.subtitle_languages = list(good), list(good)
             for reason in bad:
                 self.problem(row, ALIASES[field_name][0], reason, code="invalid_language")
         exclusive = raw("Exclusive")
@@ -249,6 +251,16 @@ class _Sheet:
             name, _, value = term.partition("=")
             if name.strip() == vocabulary.FREE_EPISODES_TERM:
                 record.free_episode_count = checked("OtherTerms", fields.positive_int, value.strip())
+            elif name.strip() == vocabulary.EPISODE_RANGE_TERM:
+                record.episode_range = checked("OtherTerms", fields.episode_range, value.strip())
+            elif name.strip() in (vocabulary.AUDIO_LANGUAGES_TERM, vocabulary.SUBTITLE_LANGUAGES_TERM):
+                good, bad = fields.languages(value.split())
+                for reason in bad:
+                    self.problem(row, "OtherTerms", reason, code="invalid_language")
+                if name.strip() == vocabulary.AUDIO_LANGUAGES_TERM:
+                    record.audio_languages = good
+                else:
+                    record.subtitle_languages = good
         system, value = get("RatingSystem"), get("RatingValue")
         allowed = vocabulary.RATING_VALUES.get(system)
         if allowed is not None and value and value not in allowed:

@@ -278,6 +278,16 @@ class _Reader:
         self.read_territories(transaction, record)
         self.read_dates(transaction, record)
         record.allowed_languages = self.languages(transaction, "AllowedLanguage")
+        for element in _children(transaction, "AllowedLanguage"):
+            try:
+                tag = fields.language(_text(element))
+            except FieldError:
+                continue  # reported above
+            use = element.get("asset", "")
+            if use in ("", "audio", "subdub") and tag not in record.audio_languages:
+                record.audio_languages.append(tag)
+            if use in ("", "subtitle", "subdub") and tag not in record.subtitle_languages:
+                record.subtitle_languages.append(tag)
         record.holdback_languages = self.languages(transaction, "HoldbackLanguage")
         asset_languages = self.languages(transaction, "AssetLanguage")
         record.asset_language = asset_languages[0] if asset_languages else ""
@@ -373,6 +383,8 @@ class _Reader:
                 record.title_status = fields.choice(value, vocabulary.TITLE_STATUSES, "TitleStatus")
             elif name == vocabulary.FREE_EPISODES_TERM:
                 record.free_episode_count = fields.positive_int(value)
+            elif name == vocabulary.EPISODE_RANGE_TERM:
+                record.episode_range = fields.episode_range(value)
             elif name in vocabulary.PRICE_TERMS and name != "NA" and not record.price_type:
                 record.price_type = name
                 record.price_value = fields.money(value) if money is not None else value
