@@ -1,11 +1,11 @@
-import io
 from datetime import UTC, datetime
 
-import openpyxl
 import pytest
 
 from avails.parsers import avails_parse
 from avails.tests.samples import SAMPLE_WITH_ERRORS, VALID_SAMPLES, sample_bytes, sample_path
+from avails.tests.workbooks import GOOD_MOVIE_ROW
+from avails.tests.workbooks import avails_workbook as _workbook
 
 
 def test_every_shared_sample_is_covered_by_these_tests():
@@ -107,45 +107,6 @@ def test_tv_spreadsheet_rows_at_season_and_episode_level():
     assert first.title == "The Detectives"
     assert first.work_key == season.work_key == "md:cid:eidr-s:AAAA-AAAA-AAAA-AAAA-AAAA-A"
     assert first.start == datetime(2013, 5, 14, tzinfo=UTC)
-
-
-def _workbook(rows: list[dict], *, tv: bool = False) -> bytes:
-    fields = ["DisplayName", "Licensee", "AssetLanguage", "Territory", "TerritoryExclusion", "WorkType", "EntryType"]
-    fields += (
-        ["SeriesTitleInternalAlias", "SeasonNumber", "EpisodeNumber", "SeriesContentID", "EpisodeContentID"]
-        if tv
-        else ["TitleInternalAlias", "ContentID"]
-    )
-    fields += ["ALID", "AvailID", "LicenseType", "FormatProfile", "Start", "End", "PriceType", "PriceValue"]
-    fields += ["PriceCurrency", "Exclusive", "HoldbackLanguage", "AllowedLanguages"]
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Template-TV_v1.9" if tv else "Template-Movies_v1.9"
-    ws.append(["Avail"] * len(fields))
-    ws.append(fields)
-    ws.append([1.9] + ["//Opt"] * (len(fields) - 1))
-    for row in rows:
-        ws.append([row.get(f) for f in fields])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-GOOD_MOVIE_ROW = {
-    "DisplayName": "Migu",
-    "Licensee": "Partner A",
-    "Territory": "TH",
-    "WorkType": "Movie",
-    "EntryType": "Full Extract",
-    "TitleInternalAlias": "Rebirth",
-    "ContentID": "md:cid:org:migu:1",
-    "ALID": "md:alid:org:migu:1",
-    "AvailID": "T-1",
-    "LicenseType": "SVOD",
-    "FormatProfile": "HD",
-    "Start": "2026-01-01",
-    "End": "Open",
-}
 
 
 @pytest.mark.parametrize(
