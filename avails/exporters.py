@@ -110,7 +110,7 @@ def drama_last_episode(drama) -> int:
 
 
 def _instant(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def avails_xml_from_records(records: Iterable[AvailRecord], *, issued: datetime | None = None) -> bytes:
