@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from migu_platform.api.errors import ConflictError
+
 
 class AvailsErrorCode(enum.StrEnum):
     INVALID = "invalid"
@@ -13,3 +15,10 @@ class AvailsErrorCode(enum.StrEnum):
     UNRESOLVED_DATE = "unresolved_date"
     WRONG_ORGANIZATION_KIND = "wrong_organization_kind"
     TRANSACTION_ELSEWHERE = "transaction_elsewhere"
+    IMPORT_STATE = "avails_import_state"
+
+
+class AvailsImportStateError(ConflictError):
+    """An uploaded file that cannot be applied now (refused, already applied, or changed since its preview)."""
+
+    code = AvailsErrorCode.IMPORT_STATE.value

@@ -14,9 +14,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -33,8 +35,9 @@ from rights.models import LicenceType, RightsDirection, RightsStatus, RightsWind
 from rights.services import rights_window_grant, rights_window_revoke, rights_window_update
 
 from . import vocabulary
-from .errors import AvailsErrorCode
+from .errors import AvailsErrorCode, AvailsImportStateError
 from .exporters import DRAMA_CONTENT_ID_PREFIX, WINDOW_TRANSACTION_PREFIX, drama_platform_alid
+from .models import AvailsImport, AvailsImportStatus
 from .parsers import avails_parse
 from .records import AvailProblem, AvailRecord
 
@@ -499,6 +502,9 @@ def avails_import(
         importer.run(parsed.records)
         if report.errors or dry_run:
             transaction.set_rollback(True)
+            for outcome in report.outcomes:
+                if outcome.action == "created":
+                    outcome.window_id = None  # the id was rolled back with the window
         else:
             report.applied = True
     return report
@@ -506,3 +512,64 @@ def avails_import(
 
 def avails_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def avails_import_preview(
+    *, upload_name: str, data: bytes, direction: str, default_licensee: Organization | None, user: Any
+) -> AvailsImport:
+    """Store an uploaded Avails file with the report of its dry run (nothing else is written)."""
+    report = avails_import(
+        data=data, source=upload_name, direction=direction, default_licensee=default_licensee, dry_run=True
+    )
+    record = AvailsImport(
+        original_name=upload_name[:255],
+        sha256=avails_sha256(data),
+        direction=direction,
+        default_licensee=default_licensee,
+        uploaded_by=user if getattr(user, "pk", None) else None,
+    )
+    _import_record_fill(
+        record, report, status=AvailsImportStatus.PREVIEWED if not report.errors else AvailsImportStatus.REFUSED
+    )
+    with transaction.atomic():
+        record.file.save(Path(upload_name).name, ContentFile(data), save=False)
+        record.save()
+    return record
+
+
+def avails_import_confirm(*, avails_import_record: AvailsImport, user: Any) -> AvailsImport:
+    """Apply a previewed upload from its stored bytes; refuses anything but a clean preview."""
+    with transaction.atomic():
+        record = AvailsImport.objects.select_for_update().get(pk=avails_import_record.pk)
+        if record.status != AvailsImportStatus.PREVIEWED:
+            raise AvailsImportStateError(
+                f"This upload is {record.get_status_display().lower()}; only a clean preview can be applied."
+            )
+        with record.file.open("rb") as stored:
+            data = stored.read()
+        if avails_sha256(data) != record.sha256:
+            raise AvailsImportStateError("The stored file changed since it was previewed; upload it again.")
+        report = avails_import(
+            data=data,
+            source=record.original_name,
+            direction=record.direction,
+            default_licensee=record.default_licensee,
+            actor=user,
+        )
+        _import_record_fill(
+            record, report, status=AvailsImportStatus.APPLIED if report.applied else AvailsImportStatus.REFUSED
+        )
+        if report.applied:
+            record.applied_at = timezone.now()
+        record.save()
+    return record
+
+
+def _import_record_fill(record: AvailsImport, report: AvailsImportReport, *, status: str) -> None:
+    counts = report.counts
+    record.report = report.as_dict()
+    record.status = status
+    record.created_count = counts["created"]
+    record.updated_count = counts["updated"]
+    record.unchanged_count = counts["unchanged"]
+    record.error_count = counts["errors"]
