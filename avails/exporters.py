@@ -200,7 +200,7 @@ def _transaction(el, avail, record: AvailRecord) -> None:
         el(el(transaction, "avails", "Term", termName="TitleStatus"), "avails", "Text", record.title_status)
     if record.free_episode_count is not None:
         term = el(transaction, "avails", "Term", termName=vocabulary.FREE_EPISODES_TERM)
-        el(term, "avails", "Text", str(record.free_episode_count))
+        el(term, "avails", "Number", str(record.free_episode_count))
     if record.episode_range:
         term = el(transaction, "avails", "Term", termName=vocabulary.EPISODE_RANGE_TERM)
         el(term, "avails", "Text", f"{record.episode_range[0]}-{record.episode_range[1]}")

@@ -211,3 +211,24 @@ def test_unknown_licensee_option_and_missing_file_fail_cleanly(tmp_path):
 def test_import_from_bytes_matches_the_file(tmp_path):
     report = avails_import(data=sample_bytes("TV_v1.9.xlsx"), source="TV_v1.9.xlsx", direction="in", dry_run=True)
     assert report.counts["created"] == 38 and not report.applied and RightsWindow.objects.count() == 0
+
+
+def test_command_process_exits_1_on_the_errors_sample():
+    import subprocess
+    import sys
+
+    from conftest import BASE_DIR, subprocess_env
+
+    # when the command runs as its own process on the sample with errors
+    process = subprocess.run(
+        [sys.executable, "manage.py", "import_avails", str(sample_path(SAMPLE_WITH_ERRORS)), "--direction", "in"],
+        cwd=BASE_DIR,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # then it exits non-zero and lists every error
+    assert process.returncode == 1
+    assert process.stdout.count("ERROR: ") == 7
+    assert "7 error(s) in Avails_withErrors.xml; nothing was written." in process.stderr

@@ -189,3 +189,32 @@ def test_xml_entities_are_not_expanded():
     )
     result = avails_parse(data, source="e.xml")
     assert "root:" not in repr(result)
+
+
+def test_transaction_licensee_wins_over_the_service_provider():
+    data = b"""<?xml version="1.0"?>
+<avails:AvailList xmlns:avails="http://www.movielabs.com/schema/avails/v2.4/avails" xmlns:md="http://www.movielabs.com/schema/md/v2.7/md">
+ <avails:Avail><avails:ALID>md:alid:org:x:1</avails:ALID>
+  <avails:Disposition><avails:EntryType>Full Extract</avails:EntryType></avails:Disposition>
+  <avails:Licensor><md:DisplayName>Migu</md:DisplayName></avails:Licensor>
+  <avails:ServiceProvider><md:DisplayName>Everyone</md:DisplayName></avails:ServiceProvider>
+  <avails:AvailType>single</avails:AvailType><avails:ShortDescription>x</avails:ShortDescription>
+  <avails:Asset contentID="md:cid:org:x:1"><avails:WorkType>Movie</avails:WorkType>
+   <avails:Metadata><avails:TitleInternalAlias>X</avails:TitleInternalAlias></avails:Metadata></avails:Asset>
+  <avails:Transaction TransactionID="a"><avails:Licensee><md:DisplayName>Partner A</md:DisplayName></avails:Licensee>
+   <avails:LicenseType>AVOD</avails:LicenseType><avails:Territory><md:country>TH</md:country></avails:Territory>
+   <avails:Start>2026-01-01T00:00:00Z</avails:Start><avails:EndCondition>Open</avails:EndCondition>
+   <avails:AllowedLanguage asset="subtitle">th</avails:AllowedLanguage><avails:AllowedLanguage>en</avails:AllowedLanguage>
+   <avails:FormatProfile>HD</avails:FormatProfile></avails:Transaction>
+  <avails:Transaction TransactionID="b"><avails:LicenseType>AVOD</avails:LicenseType>
+   <avails:Territory><md:country>SG</md:country></avails:Territory>
+   <avails:Start>2026-01-01T08:00:00+08:00</avails:Start><avails:End>2026-02-01</avails:End>
+   <avails:FormatProfile>HD</avails:FormatProfile></avails:Transaction>
+ </avails:Avail>
+</avails:AvailList>"""
+    result = avails_parse(data, source="l.xml")
+    assert result.problems == []
+    first, second = result.records
+    assert (first.licensee, second.licensee) == ("Partner A", "Everyone")
+    assert (first.audio_languages, first.subtitle_languages) == (["en"], ["th", "en"])
+    assert second.start == datetime(2026, 1, 1, tzinfo=UTC) and second.end == datetime(2026, 2, 1, tzinfo=UTC)
