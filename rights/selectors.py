@@ -19,6 +19,7 @@ from rights.models import (
     IN_FORCE_STATUSES,
     RightsDirection,
     RightsEvent,
+    RightsStatus,
     RightsWindow,
     RightsWindowTerritory,
 )
@@ -142,3 +143,74 @@ def rights_events_since(*, licensee: Organization | int, cursor: int = 0, limit:
             "id"
         )[:limit]
     )
+
+
+def _month_start(instant: dt.datetime) -> dt.datetime:
+    return instant.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _month_add(instant: dt.datetime, months: int) -> dt.datetime:
+    index = instant.year * 12 + instant.month - 1 + months
+    return instant.replace(year=index // 12, month=index % 12 + 1)
+
+
+def rights_avails_grid(
+    *,
+    drama: Drama,
+    start: dt.datetime | None = None,
+    months: int = 24,
+    licence_type: str | None = None,
+) -> dict:
+    """The avails grid of a drama: territories × months, each cell the windows out covering any
+    part of that month, and whether rights in cover it. One query whatever the size."""
+    months = max(1, min(months, 60))
+    windows = list(
+        RightsWindow.objects.filter(drama=drama)
+        .exclude(status=RightsStatus.REVOKED)
+        .select_related("licensee")
+        .order_by("start", "id")
+    )
+    if licence_type:
+        windows = [w for w in windows if w.licence_type == licence_type]
+    first = _month_start(start or timezone.now())
+    columns = [_month_add(first, index) for index in range(months)]
+    horizon = _month_add(first, months)
+    outs = [w for w in windows if w.direction == RightsDirection.OUT]
+    ins = [w for w in windows if w.direction == RightsDirection.IN]
+    territories = sorted({t for w in outs for t in w.effective_territories})
+    licensees: dict[int, dict] = {}
+    for window in outs:
+        licensees.setdefault(
+            window.licensee_id,
+            {"name": window.licensee.name, "hue": (window.licensee_id * 137) % 360},
+        )
+
+    def covering(pool, territory, month_start, month_end):
+        return [
+            w
+            for w in pool
+            if territory in w.effective_territories and w.start < month_end and (w.end is None or w.end > month_start)
+        ]
+
+    rows = []
+    for territory in territories:
+        cells = []
+        for index, month_start in enumerate(columns):
+            month_end = columns[index + 1] if index + 1 < len(columns) else horizon
+            cells.append(
+                {
+                    "windows": [
+                        {"window": w, "hue": licensees[w.licensee_id]["hue"]}
+                        for w in covering(outs, territory, month_start, month_end)
+                    ],
+                    "acquired": bool(covering(ins, territory, month_start, month_end)),
+                }
+            )
+        rows.append({"territory": territory, "cells": cells})
+    return {
+        "columns": columns,
+        "rows": rows,
+        "licensees": licensees,
+        "windows_in": ins,
+        "licence_types": sorted({w.licence_type for w in windows}),
+    }
