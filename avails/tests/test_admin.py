@@ -87,3 +87,8 @@ def test_content_managers_cannot_upload(client):
         reverse("admin:avails_availsimport_add"), {"file": SimpleUploadedFile("a.xml", b"<a/>"), "direction": "out"}
     )
     assert response.status_code == 403 and not AvailsImport.objects.exists()
+
+
+def test_rights_windows_list_links_to_the_avails_import(rights_manager_client):
+    page = rights_manager_client.get(reverse("admin:rights_rightswindow_changelist")).content.decode()
+    assert f'href="{reverse("admin:avails_availsimport_add")}"' in page and "Import EMA Avails" in page
