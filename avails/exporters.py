@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import openpyxl
+from django.db.models import QuerySet
 from lxml import etree
 
 from . import vocabulary
@@ -58,8 +59,7 @@ def avails_records_for(windows: Iterable) -> list[AvailRecord]:
             work_type, avail_type, episode_range = "Episode", "episode", None
         else:
             work_type, avail_type = "Season", "season"
-            last = window.episode_end or drama_last_episode(drama)
-            episode_range = (window.episode_start or 1, last)
+            episode_range = (window.episode_start, window.episode_end)
         price = window.unlock_price
         licence_type = vocabulary.LICENSE_TYPE_TO_EMA.get(window.licence_type, window.licence_type)
         record = AvailRecord(
@@ -104,9 +104,9 @@ def avails_records_for(windows: Iterable) -> list[AvailRecord]:
     return records
 
 
-def drama_last_episode(drama) -> int:
-    numbers = [episode.number for episode in drama.episodes.all()]
-    return max(numbers, default=1)
+def _range_text(episode_range: tuple[int | None, int | None]) -> str:
+    first, last = episode_range
+    return f"{first or ''}-{last or ''}"
 
 
 def _instant(value: datetime) -> str:
@@ -203,7 +203,7 @@ def _transaction(el, avail, record: AvailRecord) -> None:
         el(term, "avails", "Number", str(record.free_episode_count))
     if record.episode_range:
         term = el(transaction, "avails", "Term", termName=vocabulary.EPISODE_RANGE_TERM)
-        el(term, "avails", "Text", f"{record.episode_range[0]}-{record.episode_range[1]}")
+        el(term, "avails", "Text", _range_text(record.episode_range))
 
 
 def _other_terms(record: AvailRecord) -> str:
@@ -211,7 +211,7 @@ def _other_terms(record: AvailRecord) -> str:
     if record.free_episode_count is not None:
         terms.append(f"{vocabulary.FREE_EPISODES_TERM}={record.free_episode_count}")
     if record.episode_range:
-        terms.append(f"{vocabulary.EPISODE_RANGE_TERM}={record.episode_range[0]}-{record.episode_range[1]}")
+        terms.append(f"{vocabulary.EPISODE_RANGE_TERM}={_range_text(record.episode_range)}")
     if record.audio_languages != record.subtitle_languages:
         # The template's AllowedLanguages does not say audio or subtitles; these terms do.
         terms.append(f"{vocabulary.AUDIO_LANGUAGES_TERM}={' '.join(record.audio_languages)}")
@@ -272,11 +272,21 @@ def avails_xlsx_from_records(records: Iterable[AvailRecord]) -> bytes:
     return buffer.getvalue()
 
 
+def _loaded(windows: Iterable) -> Iterable:
+    # A queryset gets what the export reads in one join, so the export never queries per window.
+    if isinstance(windows, QuerySet):
+        return windows.select_related("drama", "drama__owner", "licensee")
+    return windows
+
+
 def avails_xml_for(windows: Iterable) -> bytes:
-    """EMA Avails XML (v2.4) for these windows; the partner API serves this."""
-    return avails_xml_from_records(avails_records_for(windows))
+    """EMA Avails XML (v2.4) for these windows (a queryset, or windows with drama, owner and licensee loaded).
+
+    The partner API serves this at GET /api/v1/avails/.
+    """
+    return avails_xml_from_records(avails_records_for(_loaded(windows)))
 
 
 def avails_xlsx_for(windows: Iterable) -> bytes:
-    """An EMA Avails TV v1.9 workbook for these windows."""
-    return avails_xlsx_from_records(avails_records_for(windows))
+    """An EMA Avails TV v1.9 workbook for these windows (as for avails_xml_for)."""
+    return avails_xlsx_from_records(avails_records_for(_loaded(windows)))

@@ -182,12 +182,20 @@ def text(value) -> str:
     return " ".join(str(value).split())
 
 
-_RANGE_RE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+_RANGE_RE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
 
 
-def episode_range(value) -> tuple[int, int]:
-    """An episode range such as 1-20 (first and last episode, inclusive)."""
+def episode_range(value) -> tuple[int | None, int | None]:
+    """An episode range: 1-20, or open on one side (5- from episode 5 on, -20 up to episode 20)."""
     match = _RANGE_RE.match(str(value))
-    if not match or int(match[1]) < 1 or int(match[2]) < int(match[1]):
-        raise FieldError(f"'{value}' is not an episode range such as 1-20.")
-    return int(match[1]), int(match[2])
+    first = int(match[1]) if match and match[1] else None
+    last = int(match[2]) if match and match[2] else None
+    if (
+        not match
+        or (first is None and last is None)
+        or (first is not None and first < 1)
+        or (last is not None and last < 1)
+        or (first is not None and last is not None and last < first)
+    ):
+        raise FieldError(f"'{value}' is not an episode range such as 1-20, 5- or -20.")
+    return first, last

@@ -89,7 +89,8 @@ class AvailRecord:
     reporting_id: str = ""
     description: str = ""
     free_episode_count: int | None = None
-    episode_range: tuple[int, int] | None = None  # the platform's EpisodeRange term: first and last episode
+    # The platform's EpisodeRange term: first and last episode (None: from the first / to the last).
+    episode_range: tuple[int | None, int | None] | None = None
 
     @property
     def is_tv(self) -> bool:

@@ -207,9 +207,10 @@ class _Importer:
         )
 
     def apply(self, record: AvailRecord, pending: _Pending) -> AvailsRowOutcome:
-        existing = self.window_find(record)
+        existing = self.window_by_transaction_id(record.transaction_id)
         outcome = AvailsRowOutcome(location=record.location, transaction_id=record.transaction_id, action="unchanged")
         if record.entry_type == "Full Delete" or record.title_status == "Revoked":
+            existing = existing or self.window_by_platform_id(record.transaction_id, record=record)
             if existing is None:
                 outcome.detail = "Withdrawn avail for a window this platform does not hold; nothing to do."
                 return outcome
@@ -235,6 +236,8 @@ class _Importer:
         drama = self.drama(record, licensor, pending)
         terms = self.terms(record, drama, pending)
         outcome.drama, outcome.licensee = drama.original_title, licensee.name
+        if existing is None:
+            existing = self.window_by_platform_id(record.transaction_id, drama=drama, licensee=licensee)
         if existing is not None:
             if (existing.direction, existing.drama_id, existing.licensee_id) != (self.direction, drama.pk, licensee.pk):
                 raise RowError(
@@ -262,15 +265,40 @@ class _Importer:
 
     # --- lookups and creations ------------------------------------------------------------------
 
-    def window_find(self, record: AvailRecord) -> RightsWindow | None:
-        windows = RightsWindow.objects.select_related("drama", "licensee")
-        window = windows.filter(transaction_id=record.transaction_id).first()
-        if window is None and record.transaction_id.startswith(WINDOW_TRANSACTION_PREFIX):
-            # A window exported without a TransactionID of its own carries its id.
-            suffix = record.transaction_id.removeprefix(WINDOW_TRANSACTION_PREFIX)
-            if suffix.isdigit():
-                window = windows.filter(pk=int(suffix), transaction_id="").first()
-        return window
+    @staticmethod
+    def window_by_transaction_id(transaction_id: str) -> RightsWindow | None:
+        return (
+            RightsWindow.objects.select_related("drama", "drama__owner", "licensee")
+            .filter(transaction_id=transaction_id)
+            .first()
+        )
+
+    def window_by_platform_id(
+        self,
+        transaction_id: str,
+        *,
+        drama: Drama | None = None,
+        licensee: Organization | None = None,
+        record: AvailRecord | None = None,
+    ) -> RightsWindow | None:
+        """A window exported without a TransactionID of its own carries its id; it counts only between the same parties."""
+        suffix = transaction_id.removeprefix(WINDOW_TRANSACTION_PREFIX)
+        if suffix == transaction_id or not suffix.isdigit():
+            return None
+        windows = RightsWindow.objects.select_related("drama", "drama__owner", "licensee").filter(
+            pk=int(suffix), transaction_id="", direction=self.direction
+        )
+        if drama is not None:
+            return windows.filter(drama=drama, licensee=licensee).first()
+        window = windows.first()
+        if window is None or record is None:
+            return None
+        licensee_name = record.licensee or (self.default_licensee.name if self.default_licensee else "")
+        same_licensor = window.drama.owner.name.lower() == record.licensor.strip().lower()
+        same_licensee = (
+            self.direction == RightsDirection.IN or window.licensee.name.lower() == licensee_name.strip().lower()
+        )
+        return window if same_licensor and same_licensee else None
 
     def organization(self, name: str, kind: str, field_name: str, pending: _Pending) -> Organization:
         key = name.strip().lower()
@@ -313,7 +341,8 @@ class _Importer:
         drama = None
         match = re.fullmatch(re.escape(DRAMA_CONTENT_ID_PREFIX) + r"(\d+)", key)
         if match:
-            drama = Drama.objects.filter(pk=int(match[1])).first()
+            # The platform's own content id names the drama, but only for the licensor that owns it.
+            drama = Drama.objects.filter(pk=int(match[1]), owner=licensor).first()
         if drama is None:
             external = (
                 ExternalId.objects.filter(scheme=ExternalIdScheme.PARTNER, organization=licensor, value=key)
@@ -387,8 +416,8 @@ class _Importer:
         elif record.episode_range:
             episode_start, episode_end = record.episode_range
         numbers: list[int] = []
-        if episode_start is not None:
-            numbers = list(range(episode_start, episode_end + 1))
+        if episode_end is not None:
+            numbers = list(range(episode_start or 1, episode_end + 1))
         elif record.work_type == "Season" and record.episode_count:
             numbers = list(range(1, record.episode_count + 1))
         if numbers:

@@ -232,3 +232,29 @@ def test_command_process_exits_1_on_the_errors_sample():
     assert process.returncode == 1
     assert process.stdout.count("ERROR: ") == 7
     assert "7 error(s) in Avails_withErrors.xml; nothing was written." in process.stderr
+
+
+def test_platform_content_id_of_another_licensors_drama_is_not_taken_over(licensed_drama, partner):
+    # given a file from another licensor that happens to use this platform's content id for our drama
+    row = GOOD_MOVIE_ROW | {"DisplayName": "Someone Else", "Licensee": "Partner A"}
+    row["ContentID"] = f"md:cid:org:migu:drama:{licensed_drama.pk}"
+    # when imported as rights in from that licensor
+    report = _import_rows([row], direction="in")
+    # then a drama of its own is created for it
+    assert report.applied and report.created_dramas == ["Rebirth"]
+    window = RightsWindow.objects.get(transaction_id="T-1")
+    assert window.drama != licensed_drama and window.drama.owner.name == "Someone Else"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("EpisodeRange=3-7", (3, 7)), ("EpisodeRange=5-", (5, None)), ("EpisodeRange=-4", (None, 4))]
+)
+def test_episode_range_term_becomes_the_window_range(licensed_drama, partner, text, expected):
+    report = _import_rows([GOOD_MOVIE_ROW | {"Licensee": "Partner A", "OtherTerms": text}])
+    assert report.applied, [str(p) for p in report.problems]
+    window = RightsWindow.objects.get(transaction_id="T-1")
+    assert (window.episode_start, window.episode_end) == expected
+    if expected[1]:
+        assert set(range(expected[0] or 1, expected[1] + 1)) <= set(
+            licensed_drama.episodes.values_list("number", flat=True)
+        )
