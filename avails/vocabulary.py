@@ -9,8 +9,10 @@ WORK_TYPES = frozenset(
     {"Movie", "Short", "Episode", "Season", "Series", "Volume", "Collection", "Supplemental", "Promotion", "Bundle"}
 )
 ENTRY_TYPES = frozenset({"Full Extract", "Full Delete"})
-# EMA licence types; the platform's own types (AVOD, FVOD, TVOD) are accepted as well.
-LICENSE_TYPES = frozenset({"EST", "VOD", "SVOD", "AVOD", "FVOD", "TVOD", "POEST", "Pre-Release", "Library"})
+# EMA licence types; the platform's own (AVOD, FVOD, TVOD, PVOD, DTD, FAST) are accepted as well.
+LICENSE_TYPES = frozenset(
+    {"EST", "VOD", "SVOD", "AVOD", "FVOD", "TVOD", "PVOD", "POEST", "DTD", "FAST", "Pre-Release", "Library"}
+)
 LICENSE_RIGHTS_DESCRIPTIONS = frozenset(
     {
         "DD-DVD", "DD-Theatrical", "DTV", "Early EST", "Early VOD", "Free", "Library", "Mega-Library",

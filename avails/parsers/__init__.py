@@ -50,8 +50,24 @@ def _comparable(record) -> tuple:
     return tuple(getattr(record, name) for name in OFFER_FIELDS)
 
 
+def offer_key(record) -> str:
+    """An upsert key for a transaction without a TransactionID: the ALID and what identifies the offer."""
+    start = record.start.strftime("%Y%m%dT%H%M%S") if record.start else record.start_condition
+    parts = [record.alid, "+".join(record.territories), record.license_type, record.format_profile, start or ""]
+    if record.episode_number is not None:
+        parts.append(f"E{record.episode_number}")
+    return ":".join(parts)
+
+
 def avails_check_duplicates(result: AvailsParseResult) -> AvailsParseResult:
-    """A TransactionID names one offer: an identical repeat is dropped with a warning, a different one is an error."""
+    """A TransactionID names one offer: an identical repeat is dropped with a warning, a different one is an error.
+
+    TransactionID is optional in both formats; without one, the ALID and the offer's terms make the key,
+    so re-importing the same file still finds the same windows.
+    """
+    for record in result.records:
+        if not record.transaction_id:
+            record.transaction_id = offer_key(record)[:200]
     seen: dict[str, object] = {}
     kept = []
     for record in result.records:

@@ -148,12 +148,6 @@ class _Sheet:
             record.edit_eidr = checked("EditID", fields.eidr, get("EditID"), severity="warning") or ""
         record.release_year = checked("ReleaseYear", fields.positive_int, get("ReleaseYear"))
         self.read_terms(row, record, get, required, checked, raw)
-        if not record.transaction_id:
-            # Templates make AvailID optional; a key built from what identifies the offer keeps re-imports idempotent.
-            start = record.start.strftime("%Y%m%dT%H%M%S") if record.start else record.start_condition
-            record.transaction_id = ":".join(
-                [record.alid, "+".join(record.territories), record.license_type, record.format_profile, start or ""]
-            )
         return record
 
     def read_terms(self, row, record, get, required, checked, raw) -> None:

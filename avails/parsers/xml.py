@@ -264,8 +264,6 @@ class _Reader:
         record.transaction_id = transaction.get("TransactionID", "").strip()
         # v2.4 lets a Transaction name its own Licensee; it wins over the Avail's ServiceProvider.
         record.licensee = _text(transaction, "Licensee", "DisplayName") or record.licensee
-        if not record.transaction_id:
-            self.problem(transaction, "TransactionID", "TransactionID is required to upsert.", code="required")
         license_type = _text(transaction, "LicenseType")
         if not license_type:
             self.problem(transaction, "LicenseType", "LicenseType is required.", code="required")

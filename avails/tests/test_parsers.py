@@ -218,3 +218,12 @@ def test_transaction_licensee_wins_over_the_service_provider():
     assert (first.licensee, second.licensee) == ("Partner A", "Everyone")
     assert (first.audio_languages, first.subtitle_languages) == (["en"], ["th", "en"])
     assert second.start == datetime(2026, 1, 1, tzinfo=UTC) and second.end == datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def test_missing_transaction_id_gets_a_stable_key_from_the_alid_and_terms():
+    rows = [GOOD_MOVIE_ROW | {"AvailID": None}, GOOD_MOVIE_ROW | {"AvailID": None, "Territory": "SG"}]
+    first = avails_parse(_workbook(rows), source="k.xlsx")
+    again = avails_parse(_workbook(rows), source="k.xlsx")
+    keys = [r.transaction_id for r in first.records]
+    assert first.errors == [] and keys == [r.transaction_id for r in again.records]
+    assert keys == ["md:alid:org:migu:1:TH:SVOD:HD:20260101T000000", "md:alid:org:migu:1:SG:SVOD:HD:20260101T000000"]
