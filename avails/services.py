@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -161,29 +161,10 @@ class _Importer:
             savepoint = transaction.savepoint()
             try:
                 outcome = self.apply(record, pending)
-            except RowError as error:
+            except (RowError, DomainError, ValidationError, IntegrityError) as error:
                 transaction.savepoint_rollback(savepoint)
                 self.organizations, self.dramas = snapshot
-                self.fail(record, [(error.field, error.reason, error.code)])
-            except RightsValidationError as error:
-                transaction.savepoint_rollback(savepoint)
-                self.organizations, self.dramas = snapshot
-                self.fail(
-                    record,
-                    [
-                        (AVAILS_FIELD_NAMES.get(name, name), message, error.code)
-                        for name, messages in error.fields.items()
-                        for message in messages
-                    ],
-                )
-            except DomainError as error:
-                transaction.savepoint_rollback(savepoint)
-                self.organizations, self.dramas = snapshot
-                self.fail(record, [("Transaction", error.detail, error.code)])
-            except ValidationError as error:
-                transaction.savepoint_rollback(savepoint)
-                self.organizations, self.dramas = snapshot
-                self.fail(record, [("Asset", message, "invalid") for message in error.messages])
+                self.fail(record, _row_problems(error))
             else:
                 transaction.savepoint_commit(savepoint)
                 self.report.outcomes.append(outcome)
@@ -490,6 +471,25 @@ class _Pending:
     organizations: list[str] = field(default_factory=list)
     episodes: int = 0
     warnings: list[AvailProblem] = field(default_factory=list)
+
+
+def _row_problems(error: Exception) -> list[tuple[str, str, str]]:
+    """(Avails field, reason, code) for each thing wrong with a row, from whichever layer refused it."""
+    if isinstance(error, RowError):
+        return [(error.field, error.reason, error.code)]
+    if isinstance(error, RightsValidationError):
+        return [
+            (AVAILS_FIELD_NAMES.get(name, name), message, error.code)
+            for name, messages in error.fields.items()
+            for message in messages
+        ]
+    if isinstance(error, DomainError):
+        return [("Transaction", error.detail, error.code)]
+    if isinstance(error, ValidationError):
+        return [("Asset", message, AvailsErrorCode.INVALID.value) for message in error.messages]
+    # A constraint another writer tripped between our read and our write (e.g. the same TransactionID
+    # imported concurrently): the row is refused, the file is not half-imported.
+    return [("Transaction", f"The database refused this row: {error}", "conflict")]
 
 
 def _valid_alid(value: str) -> str:
