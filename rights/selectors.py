@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -59,6 +60,21 @@ def _language_allowed(language: str) -> Q:
     ) & ~Q(window__holdback_languages__contains=[language])
 
 
+# The hot paths are plain SQL: building an ORM query costs more than the index lookup itself
+# (measured in bench/rights_availability.py). The predicate repeats the partial index's literally.
+_AVAILABLE_SQL = (
+    "SELECT DISTINCT drama_id FROM rights_rightswindowterritory "
+    "WHERE direction = 'out' AND status IN ('approved', 'expired') "
+    'AND licensee_id = %s AND territory = %s AND start <= %s AND ("end" IS NULL OR "end" > %s)'
+)
+_MAY_SHOW_SQL = (
+    "SELECT 1 FROM rights_rightswindowterritory "
+    "WHERE direction = 'out' AND status IN ('approved', 'expired') "
+    'AND licensee_id = %s AND territory = %s AND drama_id = %s AND start <= %s AND ("end" IS NULL OR "end" > %s)'
+)
+assert IN_FORCE_STATUSES == ("approved", "expired"), "keep the SQL above in step with IN_FORCE_STATUSES"
+
+
 def rights_available_drama_ids(
     *,
     licensee: Organization | int,
@@ -69,10 +85,17 @@ def rights_available_drama_ids(
 ) -> set[int]:
     """The dramas `licensee` may show in `territory` at instant `at` (default now), optionally
     for one licence type and one language (audio or subtitles)."""
-    rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type)
     if language:
-        rows = rows.filter(_language_allowed(language))
-    return set(rows.values_list("drama_id", flat=True).distinct())
+        rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type)
+        return set(rows.filter(_language_allowed(language)).values_list("drama_id", flat=True).distinct())
+    at = at or timezone.now()
+    sql, params = _AVAILABLE_SQL, [_pk(licensee), territory.upper(), at, at]
+    if licence_type:
+        sql += " AND licence_type = %s"
+        params.append(licence_type.upper())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def rights_may_show(
@@ -85,15 +108,17 @@ def rights_may_show(
     episode_number: int | None = None,
 ) -> bool:
     """May `licensee` show `drama` (or one of its episodes) in `territory` at `at`?"""
-    rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type).filter(
-        drama_id=_pk(drama)
-    )
+    at = at or timezone.now()
+    sql, params = _MAY_SHOW_SQL, [_pk(licensee), territory.upper(), _pk(drama), at, at]
+    if licence_type:
+        sql += " AND licence_type = %s"
+        params.append(licence_type.upper())
     if episode_number is not None:
-        rows = rows.filter(
-            Q(episode_start__isnull=True) | Q(episode_start__lte=episode_number),
-            Q(episode_end__isnull=True) | Q(episode_end__gte=episode_number),
-        )
-    return rows.exists()
+        sql += " AND (episode_start IS NULL OR episode_start <= %s) AND (episode_end IS NULL OR episode_end >= %s)"
+        params += [episode_number, episode_number]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " LIMIT 1", params)
+        return cursor.fetchone() is not None
 
 
 def rights_window_for(

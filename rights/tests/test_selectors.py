@@ -111,17 +111,16 @@ def test_catalogue_query_is_one_query(django_assert_num_queries):
         assert len(rights_available_drama_ids(licensee=partner, territory="TH", at=at(1))) == 5
 
 
-def test_reads_use_the_btree_availability_index_not_the_gist_one():
-    partner = OrganizationFactory()
-    grant_out(drama_with_rights_in(licence_types=("AVOD",)), partner)
-    from rights.selectors import _rows_in_force
+@pytest.mark.parametrize("query", ["available", "may_show"])
+def test_reads_use_the_btree_availability_index_not_the_gist_one(query):
+    from rights.selectors import _AVAILABLE_SQL, _MAY_SHOW_SQL
 
-    sql, params = (
-        _rows_in_force(licensee=partner, territory="TH", at=at(1))
-        .values_list("drama_id")
-        .distinct()
-        .query.sql_with_params()
-    )
+    partner = OrganizationFactory()
+    window = grant_out(drama_with_rights_in(licence_types=("AVOD",)), partner)
+    if query == "available":
+        sql, params = _AVAILABLE_SQL, [partner.pk, "TH", at(1), at(1)]
+    else:
+        sql, params = _MAY_SHOW_SQL, [partner.pk, "TH", window.drama_id, at(1), at(1)]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
