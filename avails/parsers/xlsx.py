@@ -267,6 +267,8 @@ def _template_version(ws) -> str:
     corner = ws.cell(row=3, column=1).value
     if isinstance(corner, int | float):
         return f"{corner:g}"
+    if isinstance(corner, str) and re.fullmatch(r"\s*v?\d+\.\d+(\.\d+)?\s*", corner):
+        return corner.strip().lstrip("v")
     match = re.search(r"v?(\d+\.\d+)", ws.title or "")
     return match[1] if match else ""
 

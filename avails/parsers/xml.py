@@ -173,11 +173,13 @@ class _Reader:
                 self.problem(episode, "EpisodeNumber", "An episode avail needs EpisodeNumber/Number.", code="required")
             self.check_ratings(episode)
             season = _child(episode, "SeasonMetadata")
+            # An episode names its season, or (for series without seasons) its series directly.
+            series = _child(episode, "SeriesMetadata")
         if season is not None:
             values["season_content_id"] = _text(season, "SeasonContentID")
             values["season_number"] = self.number(season, "SeasonNumber")
             values["episode_count"] = self.int_text(season, "NumberOfEpisodes")
-            series = _child(season, "SeriesMetadata")
+            series = _child(season, "SeriesMetadata") if series is None else series
         if series is not None:
             values["series_content_id"] = _text(series, "SeriesContentID")
             values["title"] = _text(series, "SeriesTitleDisplayUnlimited") or _text(series, "SeriesTitleInternalAlias")

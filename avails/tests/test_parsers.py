@@ -227,3 +227,55 @@ def test_missing_transaction_id_gets_a_stable_key_from_the_alid_and_terms():
     keys = [r.transaction_id for r in first.records]
     assert first.errors == [] and keys == [r.transaction_id for r in again.records]
     assert keys == ["md:alid:org:migu:1:TH:SVOD:HD:20260101T000000", "md:alid:org:migu:1:SG:SVOD:HD:20260101T000000"]
+
+
+@pytest.mark.parametrize("version", ["2.2", "2.2.2", "2.3", "2.4", "2.5", "2.6"])
+def test_every_supported_xml_version_reads(version):
+    # given the v2.4 sample re-labelled with another version's namespace
+    data = sample_bytes("Avails_noErrors_v2.4.xml").replace(
+        b"/avails/v2.4/avails", f"/avails/v{version}/avails".encode()
+    )
+    result = avails_parse(data, source="v.xml")
+    assert (result.version, len(result.records), result.errors) == (version, 24, [])
+
+
+def test_episode_directly_under_its_series_reads_the_series():
+    data = sample_bytes("Avails_noErrors_v2.4.xml")
+    start = data.index(b"<avails:SeasonMetadata>", data.index(b"jake-s01e01"))
+    season_end = data.index(b"<avails:SeriesMetadata>", start)
+    series_end = data.index(b"</avails:SeriesMetadata>", start) + len(b"</avails:SeriesMetadata>")
+    closing = data.index(b"</avails:SeasonMetadata>", series_end) + len(b"</avails:SeasonMetadata>")
+    flattened = data[:start] + data[season_end:series_end] + data[closing:]
+    records = avails_parse(flattened, source="f.xml").records
+    episode = next(r for r in records if r.alid == "md:alid:disney.com:jake-s01e01")
+    assert (episode.series_content_id, episode.title, episode.season_number) == (
+        "md:cid:disney.com:jake",
+        "Jake and the Neverland Pirates",
+        None,
+    )
+
+
+@pytest.mark.parametrize("corner", [1.7, "1.8", "v1.9"])
+def test_template_version_is_read_from_row_3(corner):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(_workbook([GOOD_MOVIE_ROW])))
+    book.active["A3"] = corner
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = avails_parse(buffer.getvalue(), source="t.xlsx")
+    assert result.version == str(corner).lstrip("v") and result.errors == []
+
+
+def test_template_older_than_1_7_is_refused():
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(_workbook([GOOD_MOVIE_ROW])))
+    book.active["A3"] = 1.6
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert [p.code for p in avails_parse(buffer.getvalue(), source="t.xlsx").errors] == ["unsupported_version"]
