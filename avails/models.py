@@ -21,7 +21,11 @@ class AvailsImport(models.Model):
     file = models.FileField(upload_to="avails/%Y/%m/", max_length=500)
     original_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
-    direction = models.CharField(max_length=3, default="out", help_text="Rights out (granted) or in (acquired).")
+    direction = models.CharField(
+        max_length=3,
+        choices=[("out", "Rights out (granted)"), ("in", "Rights in (acquired)")],
+        default="out",
+    )
     default_licensee = models.ForeignKey(
         "partners.Organization",
         null=True,
