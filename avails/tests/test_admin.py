@@ -92,3 +92,28 @@ def test_content_managers_cannot_upload(client):
 def test_rights_windows_list_links_to_the_avails_import(rights_manager_client):
     page = rights_manager_client.get(reverse("admin:rights_rightswindow_changelist")).content.decode()
     assert f'href="{reverse("admin:avails_availsimport_add")}"' in page and "Import EMA Avails" in page
+
+
+def test_conflict_arising_after_the_preview_refuses_the_confirm_and_writes_nothing(rights_manager_client, partner):
+    from avails.tests.workbooks import GOOD_MOVIE_ROW, avails_workbook
+    from catalog.models import ExternalId
+    from partners.tests.factories import LicensorFactory
+    from rights.tests.factories import at, drama_with_rights_in, grant_out
+
+    # given a clean preview of a window out for a licensed drama
+    drama = drama_with_rights_in(licensor=LicensorFactory(name="Migu", slug="migu"))
+    ExternalId.objects.create(drama=drama, scheme="partner", value="md:cid:org:migu:1", organization=drama.owner)
+    upload = SimpleUploadedFile("grant.xlsx", avails_workbook([GOOD_MOVIE_ROW | {"Licensee": "Partner A"}]))
+    rights_manager_client.post(reverse("admin:avails_availsimport_add"), {"file": upload, "direction": "out"})
+    record = AvailsImport.objects.get()
+    assert (record.status, record.created_count) == ("previewed", 1)
+    # and, before it is confirmed, someone grants an exclusive window over the same ground
+    grant_out(drama, territories=["TH"], licence_type="SVOD", start=at(-10), exclusive=True)
+    # when the preview is confirmed
+    response = rights_manager_client.post(reverse("admin:avails_availsimport_confirm", args=[record.pk]))
+    # then the import is refused with the conflict on its row, and nothing of it is written
+    record.refresh_from_db()
+    assert (record.status, record.error_count) == ("refused", 1)
+    assert record.report["problems"][0]["code"] == "rights_overlap"
+    assert not RightsWindow.objects.filter(transaction_id="T-1").exists()
+    assert "Nothing was imported: 1 error(s)" in rights_manager_client.get(response.url).content.decode()
