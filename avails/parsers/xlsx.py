@@ -68,13 +68,16 @@ class _Sheet:
 
     def read_row(self, row: int, cells: tuple) -> AvailRecord:
         def raw(*names: str):
-            index = self.column(*names)
-            if index is None or index >= len(cells):
-                return None
-            value = cells[index]
-            if isinstance(value, str) and not value.strip():
-                return None
-            return value
+            # The first of the spellings that holds a value (templates name some fields twice).
+            for name in names:
+                index = self.column(name)
+                if index is None or index >= len(cells):
+                    continue
+                value = cells[index]
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    continue
+                return value
+            return None
 
         def get(*names: str) -> str:
             value = raw(*names)

@@ -279,3 +279,18 @@ def test_template_older_than_1_7_is_refused():
     buffer = io.BytesIO()
     book.save(buffer)
     assert [p.code for p in avails_parse(buffer.getvalue(), source="t.xlsx").errors] == ["unsupported_version"]
+
+
+def test_licensee_is_read_from_the_service_provider_column_when_licensee_is_empty():
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(_workbook([GOOD_MOVIE_ROW | {"Licensee": None}])))
+    sheet = book.active
+    column = sheet.max_column + 1
+    sheet.cell(row=2, column=column, value="ServiceProvider")
+    sheet.cell(row=4, column=column, value="Partner C")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert avails_parse(buffer.getvalue(), source="s.xlsx").records[0].licensee == "Partner C"
