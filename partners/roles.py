@@ -33,7 +33,7 @@ STAFF_ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("rights", "rightswindowterritory", VIEW),
         ("rights", "rightsevent", VIEW),
         ("rights", "rightsaudit", VIEW),
-        ("rights", "availsimport", ALL),
+        ("avails", "availsimport", ALL),
         ("catalog", "drama", VIEW),
         ("catalog", "episode", VIEW),
         ("localization", "dramalocalization", VIEW),

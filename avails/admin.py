@@ -1,0 +1,117 @@
+"""Rights managers' Avails upload: upload, dry-run preview of what would change, then confirm."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from .errors import AvailsImportStateError
+from .forms import AvailsUploadForm
+from .models import AvailsImport, AvailsImportStatus
+from .services import avails_import_confirm, avails_import_preview
+
+
+@admin.register(AvailsImport)
+class AvailsImportAdmin(admin.ModelAdmin):
+    list_display = (
+        "original_name",
+        "status",
+        "direction",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "error_count",
+        "uploaded_by",
+        "created_at",
+        "preview_link",
+    )
+    list_filter = ("status", "direction")
+    search_fields = ("original_name", "sha256")
+    readonly_fields = [f.name for f in AvailsImport._meta.fields]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # an upload's record is what happened; it is not edited
+
+    @admin.display(description="Report")
+    def preview_link(self, obj: AvailsImport) -> str:
+        return format_html('<a href="{}">report</a>', reverse("admin:avails_availsimport_preview", args=[obj.pk]))
+
+    def get_urls(self):
+        urls = super().get_urls()
+        own = [
+            path(
+                "<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="avails_availsimport_preview"
+            ),
+            path(
+                "<int:pk>/confirm/", self.admin_site.admin_view(self.confirm_view), name="avails_availsimport_confirm"
+            ),
+        ]
+        return own + urls
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = AvailsUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            record = avails_import_preview(
+                upload_name=upload.name,
+                data=upload.read(),
+                direction=form.cleaned_data["direction"],
+                default_licensee=form.cleaned_data["default_licensee"],
+                user=request.user,
+            )
+            return HttpResponseRedirect(reverse("admin:avails_availsimport_preview", args=[record.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Upload EMA Avails",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/avails/availsimport/upload.html", context)
+
+    def preview_view(self, request, pk: int):
+        record = get_object_or_404(AvailsImport, pk=pk)
+        if not self.has_view_permission(request, record):
+            raise PermissionDenied
+        report = record.report or {}
+        problems = report.get("problems", [])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Avails {record.get_status_display().lower()}: {record.original_name}",
+            "record": record,
+            "report": report,
+            "counts": report.get("counts", {}),
+            "outcomes": report.get("outcomes", []),
+            "errors": [p for p in problems if p.get("severity") == "error"],
+            "warnings": [p for p in problems if p.get("severity") == "warning"],
+            "can_confirm": record.status == AvailsImportStatus.PREVIEWED and self.has_add_permission(request),
+        }
+        return TemplateResponse(request, "admin/avails/availsimport/preview.html", context)
+
+    def confirm_view(self, request, pk: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        record = get_object_or_404(AvailsImport, pk=pk)
+        try:
+            record = avails_import_confirm(avails_import_record=record, user=request.user)
+        except AvailsImportStateError as error:
+            messages.error(request, error.detail)
+        else:
+            if record.status == AvailsImportStatus.APPLIED:
+                messages.success(
+                    request,
+                    f"Imported {record.original_name}: {record.created_count} created, {record.updated_count} updated, "
+                    f"{record.unchanged_count} unchanged.",
+                )
+            else:
+                messages.error(request, f"Nothing was imported: {record.error_count} error(s); see the report.")
+        return HttpResponseRedirect(reverse("admin:avails_availsimport_preview", args=[record.pk]))
