@@ -1,0 +1,91 @@
+"""Small but real artwork images for the demo: a coloured card per drama in the catalogue's aspect ratios."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import textwrap
+
+from PIL import Image, ImageDraw, ImageFont
+
+from catalog.models import ARTWORK_ASPECTS, ArtworkKind
+
+# Pixel size per kind: small enough to seed quickly, large enough to look like artwork in the admin.
+ARTWORK_SIZES: dict[str, tuple[int, int]] = {
+    ArtworkKind.COVER_9x16: (270, 480),
+    ArtworkKind.POSTER_2x3: (300, 450),
+    ArtworkKind.BANNER_16x9: (480, 270),
+}
+# Covers and posters as JPEG, banners as PNG (partners ask for both).
+ARTWORK_FORMATS: dict[str, str] = {
+    ArtworkKind.COVER_9x16: "JPEG",
+    ArtworkKind.POSTER_2x3: "JPEG",
+    ArtworkKind.BANNER_16x9: "PNG",
+}
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png"}
+
+for _kind, (_w, _h) in ARTWORK_SIZES.items():
+    _aw, _ah = ARTWORK_ASPECTS[_kind]
+    assert _w * _ah == _h * _aw, f"{_kind} size {_w}x{_h} is not {_aw}:{_ah}"
+
+
+def _palette(key: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """Two colours derived from the drama's key, so a drama keeps its colours across runs."""
+    digest = hashlib.sha256(key.encode()).digest()
+    top = (80 + digest[0] % 150, 30 + digest[1] % 120, 60 + digest[2] % 150)
+    bottom = tuple(max(0, channel // 4) for channel in top)
+    return top, bottom  # type: ignore[return-value]
+
+
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):  # Pillow built without FreeType: the fixed bitmap font
+        return ImageFont.load_default()
+
+
+def _gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Image.Image:
+    width, height = size
+    column = Image.new("RGB", (1, height))
+    for y in range(height):
+        mix = y / max(1, height - 1)
+        column.putpixel((0, y), tuple(round(t + (b - t) * mix) for t, b in zip(top, bottom)))
+    return column.resize((width, height))
+
+
+def artwork_render(*, key: str, kind: str, title: str = "", caption: str = "") -> tuple[bytes, str]:
+    """An image for `kind` as (bytes, file extension); with `title` it is a titled card, else text-free."""
+    width, height = ARTWORK_SIZES[kind]
+    top, bottom = _palette(key)
+    image = _gradient((width, height), top, bottom)
+    draw = ImageDraw.Draw(image)
+    short_side = min(width, height)
+    # A ring as the drama's motif, placed by its key.
+    digest = hashlib.sha256(f"{key}:motif".encode()).digest()
+    radius = short_side // 3
+    cx = radius + digest[0] % max(1, width - 2 * radius)
+    cy = radius + digest[1] % max(1, height // 2 - radius) if height > 2 * radius else height // 2
+    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=(255, 255, 255), width=3)
+    draw.rectangle((4, 4, width - 5, height - 5), outline=(255, 215, 130), width=2)
+    if title:
+        font_size = max(14, short_side // 11)
+        font = _font(font_size)
+        chars_per_line = max(8, int(width / (font_size * 0.55)))
+        lines = textwrap.wrap(title, width=chars_per_line)[:4]
+        line_height = int(font_size * 1.25)
+        y = height - (len(lines) + 2) * line_height - 12
+        for line in lines:
+            text_width = draw.textlength(line, font=font)
+            draw.text(((width - text_width) / 2, y), line, font=font, fill=(255, 255, 255))
+            y += line_height
+        if caption:
+            small = _font(max(10, font_size // 2))
+            text_width = draw.textlength(caption, font=small)
+            draw.text(((width - text_width) / 2, y + line_height // 3), caption, font=small, fill=(255, 215, 130))
+    image_format = ARTWORK_FORMATS[kind]
+    buffer = io.BytesIO()
+    if image_format == "JPEG":
+        image.save(buffer, image_format, quality=85)
+    else:
+        image.save(buffer, image_format, optimize=True)
+    return buffer.getvalue(), EXTENSIONS[image_format]
