@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import textwrap
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -53,35 +52,60 @@ def _gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[in
     return column.resize((width, height))
 
 
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font, max_width: float, max_lines: int) -> list[str]:
+    """Greedy word wrap by rendered width; the last line ends with an ellipsis if text is left over."""
+    lines: list[str] = []
+    current = ""
+    words = text.split()
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if draw.textlength(candidate, font=font) <= max_width or not current:
+            current = candidate
+            continue
+        lines.append(current)
+        current = word
+        if len(lines) == max_lines:
+            lines[-1] = lines[-1].rstrip(",:;") + "…"
+            return lines
+    if current:
+        lines.append(current)
+    return lines
+
+
 def artwork_render(*, key: str, kind: str, title: str = "", caption: str = "") -> tuple[bytes, str]:
     """An image for `kind` as (bytes, file extension); with `title` it is a titled card, else text-free."""
     width, height = ARTWORK_SIZES[kind]
     top, bottom = _palette(key)
     image = _gradient((width, height), top, bottom)
     draw = ImageDraw.Draw(image)
-    short_side = min(width, height)
-    # A ring as the drama's motif, placed by its key.
-    digest = hashlib.sha256(f"{key}:motif".encode()).digest()
-    radius = short_side // 3
-    cx = radius + digest[0] % max(1, width - 2 * radius)
-    cy = radius + digest[1] % max(1, height // 2 - radius) if height > 2 * radius else height // 2
+    landscape = width > height
+    shift = hashlib.sha256(f"{key}:motif".encode()).digest()[0] % 21 - 10
+    # A ring as the drama's motif: upper third on portrait cards, left third on banners, text beside it.
+    if landscape:
+        radius, cx, cy = height // 3, width // 4 + shift, height // 2
+        text_box = (int(width * 0.40), 16, width - 16, height - 16)
+    else:
+        radius, cx, cy = width // 3, width // 2 + shift, int(height * 0.3)
+        text_box = (14, cy + radius + 12, width - 14, height - 14)
     draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=(255, 255, 255), width=3)
     draw.rectangle((4, 4, width - 5, height - 5), outline=(255, 215, 130), width=2)
     if title:
-        font_size = max(14, short_side // 11)
+        left, top_y, right, bottom_y = text_box
+        font_size = max(14, min(width, height) // 11)
         font = _font(font_size)
-        chars_per_line = max(8, int(width / (font_size * 0.55)))
-        lines = textwrap.wrap(title, width=chars_per_line)[:4]
+        small = _font(max(10, font_size * 3 // 5))
         line_height = int(font_size * 1.25)
-        y = height - (len(lines) + 2) * line_height - 12
+        max_lines = max(1, (bottom_y - top_y - line_height) // line_height)
+        lines = _wrap(draw, title, font, right - left, min(4, max_lines))
+        block = len(lines) * line_height + (line_height if caption else 0)
+        y = top_y + max(0, (bottom_y - top_y - block) // 2)
         for line in lines:
-            text_width = draw.textlength(line, font=font)
-            draw.text(((width - text_width) / 2, y), line, font=font, fill=(255, 255, 255))
+            x = left if landscape else (width - draw.textlength(line, font=font)) / 2
+            draw.text((x, y), line, font=font, fill=(255, 255, 255))
             y += line_height
         if caption:
-            small = _font(max(10, font_size // 2))
-            text_width = draw.textlength(caption, font=small)
-            draw.text(((width - text_width) / 2, y + line_height // 3), caption, font=small, fill=(255, 215, 130))
+            x = left if landscape else (width - draw.textlength(caption, font=small)) / 2
+            draw.text((x, y + line_height // 4), caption, font=small, fill=(255, 215, 130))
     image_format = ARTWORK_FORMATS[kind]
     buffer = io.BytesIO()
     if image_format == "JPEG":

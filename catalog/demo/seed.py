@@ -525,7 +525,8 @@ def artworks_ensure(*, dramas: dict[str, Drama], specs: dict[str, data.DemoDrama
         for kind, language in ARTWORK_SET:
             if (drama.pk, kind, language) in present:
                 continue
-            title = spec.titles[language].full if language else ""
+            # Cards carry the ≤60 form: long full titles do not fit on a phone-sized cover.
+            title = (spec.titles[language].medium_form or spec.titles[language].full) if language else ""
             caption = f"{spec.episodes} episodes" if language else ""
             content, extension = artwork_render(key=key, kind=kind, title=title, caption=caption)
             artwork = Artwork(drama=drama, kind=kind, language=language)
