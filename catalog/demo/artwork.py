@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from catalog.models import ARTWORK_ASPECTS, ArtworkKind
 
@@ -36,6 +37,7 @@ def _palette(key: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     return top, bottom  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=16)
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
         return ImageFont.load_default(size=size)
@@ -44,12 +46,9 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def _gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Image.Image:
-    width, height = size
-    column = Image.new("RGB", (1, height))
-    for y in range(height):
-        mix = y / max(1, height - 1)
-        column.putpixel((0, y), tuple(round(t + (b - t) * mix) for t, b in zip(top, bottom)))
-    return column.resize((width, height))
+    # Pillow's built-in 256-step ramp, stretched and coloured: no per-pixel Python.
+    ramp = Image.linear_gradient("L").resize(size)
+    return ImageOps.colorize(ramp, black=top, white=bottom)
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font, max_width: float, max_lines: int) -> list[str]:
