@@ -817,3 +817,91 @@ API_KEY_SCOPES: dict[str, tuple[str, ...]] = {
     "operator": ("catalog:read", "events:write", "webhooks:manage", "rights:read"),
 }
 DEMO_API_KEY_NAME = "Demo key"
+
+# --- Licences (rights windows) ----------------------------------------------------------------------
+# Periods are relative to the day of the first seed (see catalog.demo.seed.licence_period):
+#   current   started six months ago, runs another eighteen months
+#   expiring  ends twelve days from now
+#   upcoming  starts on the first of next month
+#   expired   ended on the first of last month (the retired titles)
+# Rights in, acquired by each drama's owner for every territory its partners need, cover them all.
+
+
+@dataclass(frozen=True)
+class DemoLicence:
+    licensee: str
+    licence_type: str
+    dramas: tuple[str, ...]
+    period: str = "current"
+    exclusive: bool = False
+    channel: str | None = None  # a channel of the licensee; its territories then bound the window
+    unlock_price: str | None = None
+    currency: str = ""
+    free_episode_count: int | None = None
+
+
+LICENCES: tuple[DemoLicence, ...] = (
+    # North America: exclusive SVOD on the three biggest titles, a FAST channel, one expiring, one coming.
+    DemoLicence("reelnorth", "SVOD", ("reborn-heiress", "ceo-secret-wife", "return-of-the-war-god"), exclusive=True),
+    DemoLicence("reelnorth", "SVOD", ("after-the-divorce", "boardroom-queen", "the-divine-doctor", "surprise-twins",
+                                      "my-bodyguard-husband")),
+    DemoLicence("reelnorth", "SVOD", ("son-in-law-strikes-back",), period="expiring"),
+    DemoLicence("reelnorth", "SVOD", ("neon-revenge",), period="upcoming"),
+    DemoLicence("reelnorth", "SVOD", ("contract-lovers",), period="expired"),
+    DemoLicence("reelnorth", "FAST", ("revenge-in-red", "city-against-the-light"), channel="reelnorth-fast"),
+    # Japan: pay-per-episode.
+    DemoLicence("kokoro-shorts", "TVOD", ("reborn-heiress", "time-slip-empress", "rightful-daughter",
+                                          "the-emperors-runaway-bride", "the-chef-who-crossed-time"),
+                unlock_price="120", currency="JPY", free_episode_count=5),
+    DemoLicence("kokoro-shorts", "TVOD", ("the-generals-wife-returns",), period="upcoming", unlock_price="120",
+                currency="JPY"),
+    # Korea: exclusive SVOD on three titles.
+    DemoLicence("haneul-tv", "SVOD", ("reborn-heiress", "time-slip-empress", "second-life-second-love"),
+                exclusive=True),
+    DemoLicence("haneul-tv", "SVOD", ("ceo-secret-wife", "my-ceo-from-the-song-dynasty", "reborn-in-1998",
+                                      "harbour-lights")),
+    DemoLicence("haneul-tv", "SVOD", ("the-generals-wife-returns",), period="upcoming", exclusive=True),
+    DemoLicence("haneul-tv", "SVOD", ("back-to-the-wedding-day",), period="expiring"),
+    # Thailand: a partner app (AVOD) and an operator's IPTV channel (SVOD).
+    DemoLicence("siam-shorts", "AVOD", ("ceo-secret-wife", "after-the-divorce", "the-real-heiress",
+                                        "my-ceo-from-the-song-dynasty", "surprise-twins", "second-life-second-love",
+                                        "reborn-in-1998")),
+    DemoLicence("siam-shorts", "AVOD", ("the-divine-doctor",), period="expiring"),
+    DemoLicence("chao-phraya-telecom", "SVOD", ("reborn-heiress", "return-of-the-war-god", "son-in-law-strikes-back",
+                                                "women-of-the-silk-road", "city-against-the-light"),
+                channel="short-drama-iptv"),
+    DemoLicence("chao-phraya-telecom", "SVOD", ("revenge-in-red",), channel="cpt-app"),
+    DemoLicence("chao-phraya-telecom", "SVOD", ("neon-revenge",), period="upcoming"),
+    # Indonesia, Malaysia, Brunei, Vietnam, the Philippines.
+    DemoLicence("nusantara-drama", "AVOD", ("return-of-the-war-god", "the-divine-doctor", "son-in-law-strikes-back",
+                                            "boardroom-queen", "my-bodyguard-husband", "the-real-heiress")),
+    DemoLicence("nusantara-drama", "AVOD", ("rightful-daughter",), period="upcoming"),
+    DemoLicence("saigon-reels", "TVOD", ("reborn-heiress", "time-slip-empress", "the-emperors-runaway-bride",
+                                         "return-of-the-sword-heart", "the-palace-physician"),
+                unlock_price="15000", currency="VND"),
+    DemoLicence("pinoy-reels", "AVOD", ("ceo-secret-wife", "after-the-divorce", "surprise-twins",
+                                        "back-to-the-wedding-day")),
+    DemoLicence("pinoy-reels", "AVOD", ("boardroom-queen",), period="upcoming"),
+    DemoLicence("semenanjung-mobile", "SVOD", ("reborn-heiress", "ceo-secret-wife", "time-slip-empress",
+                                               "the-palace-physician", "women-of-the-silk-road",
+                                               "return-of-the-sword-heart")),
+    DemoLicence("archipelago-cellular", "AVOD", ("revenge-in-red", "the-emperors-runaway-bride", "the-divine-doctor"),
+                channel="short-drama-iptv"),
+    DemoLicence("archipelago-cellular", "AVOD", ("my-ceo-from-the-song-dynasty",), period="upcoming"),
+    # Middle East and North Africa.
+    DemoLicence("layali-shorts", "SVOD", ("the-divine-doctor", "revenge-in-red"), exclusive=True),
+    DemoLicence("layali-shorts", "SVOD", ("reborn-heiress", "ceo-secret-wife", "the-real-heiress",
+                                          "my-bodyguard-husband", "women-of-the-silk-road", "the-palace-physician")),
+    DemoLicence("layali-shorts", "SVOD", ("the-generals-wife-returns",), period="upcoming"),
+    DemoLicence("najd-telecom", "AVOD", ("return-of-the-war-god", "after-the-divorce", "boardroom-queen",
+                                         "the-chef-who-crossed-time", "return-of-the-sword-heart")),
+    DemoLicence("najd-telecom", "AVOD", ("rightful-daughter",), period="expiring"),
+    DemoLicence("najd-telecom", "AVOD", ("the-quiet-tycoon",), period="expired"),
+    # Hong Kong and Macau: the Cantonese co-production exclusively, the rest on the IPTV channel.
+    DemoLicence("harbour-mobile", "SVOD", ("harbour-lights",), exclusive=True),
+    DemoLicence("harbour-mobile", "SVOD", ("reborn-heiress", "time-slip-empress", "the-emperors-runaway-bride",
+                                           "second-life-second-love", "city-against-the-light",
+                                           "the-chef-who-crossed-time"), channel="short-drama-iptv"),
+    DemoLicence("harbour-mobile", "SVOD", ("surprise-twins", "my-ceo-from-the-song-dynasty"),
+                channel="harbour-mobile-app"),
+)  # fmt: skip

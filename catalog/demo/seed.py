@@ -7,6 +7,7 @@ only when they are created, so a title a manager retired in the admin stays reti
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, F, FloatField, Func
 from django.db.models.functions import Cast, Mod
+from django.utils import timezone
 
 from catalog.demo import data
 from catalog.demo.artwork import artwork_render
@@ -51,6 +53,8 @@ from localization.services import drama_localization_upsert
 from partners.models import ApiKey, Channel, Membership, Organization
 from partners.selectors import api_key_by_raw_key
 from partners.services import api_key_create, api_key_revoke, channel_create, membership_set, organization_create
+from rights.models import RightsDirection, RightsWindow
+from rights.services import rights_window_grant
 
 # The workflow steps a new demo drama takes to reach its target status.
 STATUS_PATH: dict[str, tuple[str, ...]] = {
@@ -574,6 +578,109 @@ def artworks_ensure(*, dramas: dict[str, Drama], specs: dict[str, data.DemoDrama
 # --- Licences ---------------------------------------------------------------------------------------
 
 
+def _month_add(instant: dt.datetime, months: int) -> dt.datetime:
+    index = instant.year * 12 + instant.month - 1 + months
+    return instant.replace(year=index // 12, month=index % 12 + 1)
+
+
+def licence_period(period: str, *, today: dt.datetime) -> tuple[dt.datetime, dt.datetime | None]:
+    """(start, end) of a demo licence period, relative to `today` (midnight UTC); see data.LICENCES."""
+    month = today.replace(day=1)
+    periods = {
+        "current": (_month_add(month, -6), _month_add(month, 18)),
+        "expiring": (_month_add(month, -12), today + dt.timedelta(days=12)),
+        "upcoming": (_month_add(month, 1), _month_add(month, 25)),
+        "expired": (_month_add(month, -24), _month_add(month, -1)),
+    }
+    return periods[period]
+
+
+def rights_in_period(spec: data.DemoDrama, *, today: dt.datetime) -> tuple[dt.datetime, dt.datetime | None]:
+    """What the owner acquired: three years back, open-ended; retired titles' rights lapsed last month."""
+    month = today.replace(day=1)
+    return _month_add(month, -36), (_month_add(month, -1) if spec.status == DramaStatus.RETIRED else None)
+
+
+def licence_transaction_id(licence: data.DemoLicence | None, drama_key: str, licence_type: str) -> str:
+    """The stable id of a demo window (its natural key across runs)."""
+    if licence is None:
+        return f"DEMO-IN-{drama_key}-{licence_type}"
+    channel = f"-{licence.channel}" if licence.channel else ""
+    return f"DEMO-{licence.licensee}{channel}-{drama_key}-{licence_type}"
+
+
 def licences_ensure(*, dramas: dict[str, Drama], organizations: dict[str, Organization], report: SeedReport) -> None:
-    """Rights windows so that partners see different catalogues (added once the rights app has services)."""
-    return None
+    """Rights in for each licensed drama's owner, then the rights out of data.LICENCES, through rights.services.
+
+    Partners thus see different catalogues: different titles per territory, some exclusive, some
+    expiring within days, some starting next month, and past windows behind the retired titles.
+    """
+    existing = set(
+        RightsWindow.objects.filter(transaction_id__startswith="DEMO-").values_list("transaction_id", flat=True)
+    )
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    specs = {spec.key: spec for spec in data.DRAMAS}
+    overseas = sorted(
+        {territory for org in organizations.values() if org.kind != "licensor" for territory in org.territories}
+    )
+    channels = {(c.organization_id, c.slug): c for c in Channel.objects.filter(organization__in=organizations.values())}
+    languages = {}
+    for drama_id, language in DramaLocalization.objects.filter(drama__in=dramas.values()).values_list(
+        "drama_id", "language"
+    ):
+        languages.setdefault(drama_id, set()).add(language)
+
+    needed_in = sorted({(key, licence.licence_type) for licence in data.LICENCES for key in licence.dramas})
+    for key, licence_type in needed_in:
+        transaction_id = licence_transaction_id(None, key, licence_type)
+        if transaction_id in existing:
+            continue
+        drama = dramas[key]
+        start, end = rights_in_period(specs[key], today=today)
+        rights_window_grant(
+            drama=drama,
+            licensee=organizations[specs[key].owner],
+            direction=RightsDirection.IN,
+            territories=overseas,
+            licence_type=licence_type,
+            start=start,
+            end=end,
+            transaction_id=transaction_id,
+            contract_id=f"ACQ-{specs[key].year}-{key[:24]}",
+            actor="seed_demo",
+        )
+        report.created["rights windows in"] += 1
+
+    for licence in data.LICENCES:
+        licensee = organizations[licence.licensee]
+        channel = channels[(licensee.pk, licence.channel)] if licence.channel else None
+        territories = list(channel.territories if channel else licensee.territories)
+        start, end = licence_period(licence.period, today=today)
+        for key in licence.dramas:
+            transaction_id = licence_transaction_id(licence, key, licence.licence_type)
+            if transaction_id in existing:
+                continue
+            drama = dramas[key]
+            available = languages.get(drama.pk, set())
+            subtitles = [lang for lang in licensee.languages if lang in available]
+            if "en" in available and "en" not in subtitles:
+                subtitles.append("en")
+            rights_window_grant(
+                drama=drama,
+                licensee=licensee,
+                channel=channel,
+                territories=territories,
+                licence_type=licence.licence_type,
+                start=start,
+                end=end,
+                exclusive=licence.exclusive,
+                audio_languages=[drama.original_language],
+                subtitle_languages=subtitles,
+                free_episode_count=licence.free_episode_count,
+                unlock_price=licence.unlock_price,
+                currency=licence.currency,
+                transaction_id=transaction_id,
+                contract_id=f"LIC-{licence.licensee}-{today.year}",
+                actor="seed_demo",
+            )
+            report.created["rights windows out"] += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -38,10 +40,14 @@ from localization.models import (
     DramaLocalization,
 )
 from partners.models import ApiKey, Channel, Membership, Organization
+from rights.models import RightsAudit, RightsEvent, RightsWindow, RightsWindowTerritory
+from rights.selectors import rights_available_drama_ids
+from rights.services import rights_in_missing_territories
 
 MODELS = (
     Organization, Channel, Membership, ApiKey, Group, get_user_model(), Genre, Trope, Person, SourceWork,
-    Drama, Episode, Credit, Artwork, ExternalId, DramaLocalization,
+    Drama, Episode, Credit, Artwork, ExternalId, DramaLocalization, RightsWindow, RightsWindowTerritory,
+    RightsEvent, RightsAudit,
 )  # fmt: skip
 
 
@@ -71,6 +77,7 @@ def snapshot() -> dict[str, list]:
         "keys": list(ApiKey.objects.order_by("pk").values("pk", "key_hash", "revoked_at")),
         "users": list(get_user_model().objects.order_by("pk").values("pk", "password", "is_staff")),
         "artworks": list(Artwork.objects.order_by("pk").values("pk", "image")),
+        "windows": list(RightsWindow.objects.order_by("pk").values()),
     }
 
 
@@ -283,3 +290,50 @@ def test_refuses_to_seed_under_the_production_profile(settings, var_dir):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
     assert not (var_dir / "demo_credentials.json").exists()
+
+
+def catalogue_of(slug: str, territory: str, at: dt.datetime | None = None) -> set[str]:
+    organization = Organization.objects.get(slug=slug)
+    ids = rights_available_drama_ids(licensee=organization, territory=territory, at=at)
+    return set(Drama.objects.filter(pk__in=ids).values_list("original_title", flat=True))
+
+
+def test_partners_see_different_catalogues_from_their_licences(var_dir):
+    # given a seeded catalogue
+    seed(var_dir)
+    # then each partner or operator sees its own selection in its territory, and nothing elsewhere
+    catalogues = {
+        (slug, territory): catalogue_of(slug, territory)
+        for slug, territory in [
+            ("reelnorth", "US"), ("haneul-tv", "KR"), ("siam-shorts", "TH"), ("chao-phraya-telecom", "TH"),
+            ("layali-shorts", "SA"), ("najd-telecom", "SA"), ("harbour-mobile", "HK"), ("kokoro-shorts", "JP"),
+        ]
+    }  # fmt: skip
+    assert all(catalogues.values()), catalogues
+    assert len({frozenset(titles) for titles in catalogues.values()}) == len(catalogues)
+    assert catalogue_of("reelnorth", "KR") == set()
+    assert catalogue_of("haneul-tv", "US") == set()
+    # and only published titles are live today
+    live = set().union(*catalogues.values())
+    assert set(Drama.objects.filter(original_title__in=live).values_list("status", flat=True)) == {"published"}
+
+
+def test_licences_include_exclusive_expiring_and_upcoming_windows_within_rights_in(var_dir):
+    # given a seeded catalogue
+    seed(var_dir)
+    now = timezone.now()
+    outs = list(RightsWindow.objects.filter(direction="out").select_related("drama", "licensee"))
+    # then some windows are exclusive, some end within two weeks, some start next month, some are past
+    assert any(w.exclusive for w in outs)
+    assert any(w.end and now < w.end <= now + dt.timedelta(days=14) for w in outs)
+    assert any(w.start > now for w in outs)
+    assert any(w.end and w.end < now for w in outs)
+    # and every window out lies within rights in held by the drama's owner
+    for window in outs:
+        assert rights_in_missing_territories(window) == [], window
+    for window in RightsWindow.objects.filter(direction="in").select_related("drama"):
+        assert window.licensee_id == window.drama.owner_id
+    # and the catalogue changes over time: an expiring title leaves, an upcoming one arrives
+    in_forty_days = now + dt.timedelta(days=40)
+    today, later = catalogue_of("reelnorth", "US"), catalogue_of("reelnorth", "US", at=in_forty_days)
+    assert today - later and later - today
