@@ -206,8 +206,9 @@ TEMPLATE_LANGUAGE: dict[str, str] = {"yue": "zh-Hant-HK"}
 
 # Characters' names are written in Simplified; these are the Traditional forms used in HK texts.
 SIMPLIFIED_TO_TRADITIONAL = str.maketrans(
-    "顾陆苏叶乔韩陈许萧赵云厉温凤宁骁辞屿满栖问长张刘孙黄杨邓郑冯钟",
-    "顧陸蘇葉喬韓陳許蕭趙雲厲溫鳳寧驍辭嶼滿棲問長張劉孫黃楊鄧鄭馮鍾",
+    # Only the characters of the demo's names and novels: enough for the demo, not a converter.
+    "顾陆苏叶乔韩陈许静萧赵云厉温凤宁骁辞屿满栖问彻诺兰黄归来闪总娇战临当强谋医丝宫剑缘烟书灯旧时鹤沧",
+    "顧陸蘇葉喬韓陳許靜蕭趙雲厲溫鳳寧驍辭嶼滿棲問徹諾蘭黃歸來閃總嬌戰臨當強謀醫絲宮劍緣煙書燈舊時鶴滄",
 )
 
 # --- People and novels ---------------------------------------------------------------------------
