@@ -50,6 +50,7 @@ from catalog.models import (
 from catalog.services import drama_create, drama_transition, episode_bulk_create
 from localization.models import DramaLocalization, TranslationStatus
 from localization.services import drama_localization_upsert
+from migu_platform.api.errors import DomainError
 from partners.models import ApiKey, Channel, Membership, Organization
 from partners.selectors import api_key_by_raw_key
 from partners.services import api_key_create, api_key_revoke, channel_create, membership_set, organization_create
@@ -77,6 +78,7 @@ class SeedReport:
     """What a run created (per kind of row), where the credentials are, and how long it took."""
 
     created: Counter = field(default_factory=Counter)
+    skipped: list[str] = field(default_factory=list)
     credentials_path: Path | None = None
     seconds: float = 0.0
 
@@ -609,6 +611,17 @@ def licence_transaction_id(licence: data.DemoLicence | None, drama_key: str, lic
     return f"DEMO-{licence.licensee}{channel}-{drama_key}-{licence_type}"
 
 
+def _grant_or_skip(report: SeedReport, **terms) -> int:
+    """Grant one demo window; if the rights rules refuse it (say, a manager has since granted an
+    exclusive window over it), skip it with the reason rather than fail the whole start-up."""
+    try:
+        rights_window_grant(**terms)
+    except DomainError as refusal:
+        report.skipped.append(f"{terms['transaction_id']}: {refusal.code}: {refusal.detail}")
+        return 0
+    return 1
+
+
 def licences_ensure(*, dramas: dict[str, Drama], organizations: dict[str, Organization], report: SeedReport) -> None:
     """Rights in for each licensed drama's owner, then the rights out of data.LICENCES, through rights.services.
 
@@ -637,7 +650,8 @@ def licences_ensure(*, dramas: dict[str, Drama], organizations: dict[str, Organi
             continue
         drama = dramas[key]
         start, end = rights_in_period(specs[key], today=today)
-        rights_window_grant(
+        granted = _grant_or_skip(
+            report,
             drama=drama,
             licensee=organizations[specs[key].owner],
             direction=RightsDirection.IN,
@@ -649,7 +663,7 @@ def licences_ensure(*, dramas: dict[str, Drama], organizations: dict[str, Organi
             contract_id=f"ACQ-{specs[key].year}-{key[:24]}",
             actor="seed_demo",
         )
-        report.created["rights windows in"] += 1
+        report.created["rights windows in"] += granted
 
     for licence in data.LICENCES:
         licensee = organizations[licence.licensee]
@@ -665,7 +679,8 @@ def licences_ensure(*, dramas: dict[str, Drama], organizations: dict[str, Organi
             subtitles = [lang for lang in licensee.languages if lang in available]
             if "en" in available and "en" not in subtitles:
                 subtitles.append("en")
-            rights_window_grant(
+            granted = _grant_or_skip(
+                report,
                 drama=drama,
                 licensee=licensee,
                 channel=channel,
@@ -683,4 +698,4 @@ def licences_ensure(*, dramas: dict[str, Drama], organizations: dict[str, Organi
                 contract_id=f"LIC-{licence.licensee}-{today.year}",
                 actor="seed_demo",
             )
-            report.created["rights windows out"] += 1
+            report.created["rights windows out"] += granted

@@ -42,7 +42,7 @@ from localization.models import (
 from partners.models import ApiKey, Channel, Membership, Organization
 from rights.models import RightsAudit, RightsEvent, RightsWindow, RightsWindowTerritory
 from rights.selectors import rights_available_drama_ids
-from rights.services import rights_in_missing_territories
+from rights.services import rights_in_missing_territories, rights_window_update
 
 MODELS = (
     Organization, Channel, Membership, ApiKey, Group, get_user_model(), Genre, Trope, Person, SourceWork,
@@ -337,3 +337,18 @@ def test_licences_include_exclusive_expiring_and_upcoming_windows_within_rights_
     in_forty_days = now + dt.timedelta(days=40)
     today, later = catalogue_of("reelnorth", "US"), catalogue_of("reelnorth", "US", at=in_forty_days)
     assert today - later and later - today
+
+
+def test_a_licence_refused_by_the_rights_rules_is_skipped_with_its_reason(var_dir):
+    # given a seeded catalogue where a manager re-keyed an exclusive demo window as a contract of their own
+    seed(var_dir)
+    window = RightsWindow.objects.get(transaction_id="DEMO-reelnorth-reborn-heiress-SVOD")
+    rights_window_update(window=window, transaction_id="RN-CONTRACT-7", actor="test")
+    windows = RightsWindow.objects.count()
+    # when seeding again (which wants its demo window back, over the manager's exclusive one)
+    errors = io.StringIO()
+    call_command("seed_demo", stdout=io.StringIO(), stderr=errors)
+    # then that window is skipped with the rights rule's reason, and nothing else changes
+    assert "DEMO-reelnorth-reborn-heiress-SVOD: rights_overlap" in errors.getvalue()
+    assert RightsWindow.objects.count() == windows
+    assert RightsWindow.objects.get(pk=window.pk).transaction_id == "RN-CONTRACT-7"

@@ -39,4 +39,6 @@ class Command(BaseCommand):
             )
         credentials_path = options["credentials"] or Path(settings.VAR_DIR) / "demo_credentials.json"
         report = seed_demo(credentials_path=credentials_path)
+        for reason in report.skipped:
+            self.stderr.write(self.style.WARNING(f"Skipped {reason}"))
         self.stdout.write(self.style.SUCCESS(report.summary()))
