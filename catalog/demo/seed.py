@@ -1,8 +1,10 @@
 """Load the demo catalogue: idempotent, through the domain services, in one transaction.
 
 A second run creates nothing and changes nothing: every row has a natural key (slugs, usernames,
-ALIDs, (drama, language), ...) and is only created when missing. Dramas walk the status workflow
-only when they are created, so a title a manager retired in the admin stays retired.
+ALIDs, (drama, language), transaction ids of windows, ...) and is only created when missing.
+Dramas walk the status workflow only when they are created, so a title a manager retired in the
+admin stays retired; a demo licence that the rights rules refuse (a manager's exclusive window
+over it, say) is skipped with its reason instead of stopping `make run`.
 """
 
 from __future__ import annotations
