@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from django.db.models.functions import Cast, Mod
 from django.utils import timezone
 
 from catalog.demo import data
-from catalog.demo.artwork import artwork_render
+from catalog.demo.artwork import ARTWORK_SIZES, artwork_render
 from catalog.identifiers import eidr_with_check
 from catalog.models import (
     Artwork,
@@ -105,17 +105,17 @@ def seed_demo(*, credentials_path: Path) -> SeedReport:
     started = time.monotonic()
     report = SeedReport(credentials_path=credentials_path)
     previous = credentials_read(credentials_path)
-    hashes = password_hashes_start()
+    work = background_work_start()
     try:
         with transaction.atomic():
             organizations = organizations_ensure(report=report)
-            dramas = dramas_ensure(organizations=organizations, report=report)
+            dramas = dramas_ensure(organizations=organizations, report=report, work=work)
             licences_ensure(dramas=dramas, organizations=organizations, report=report)
             keys = api_keys_ensure(organizations=organizations, previous=previous, report=report)
-            staff = staff_users_ensure(report=report, hashes=hashes)
-            members = organization_users_ensure(organizations=organizations, report=report, hashes=hashes)
+            staff = staff_users_ensure(report=report, work=work)
+            members = organization_users_ensure(organizations=organizations, report=report, work=work)
     finally:
-        hashes.close()
+        work.close()
     credentials = {
         "staff": staff,
         "organizations": [
@@ -199,22 +199,32 @@ def organizations_ensure(*, report: SeedReport) -> dict[str, Organization]:
     return result
 
 
-class PasswordHashes:
-    """The demo passwords' hashes, computed in background threads while the catalogue is built.
+class BackgroundWork:
+    """The CPU-bound parts of a run, computed in threads while the catalogue is written.
 
-    PBKDF2 is deliberately slow (a third of a second per hash here) and releases the GIL, so the
-    hashes of the users still to be created are started first and collected when users are made.
-    Users sharing a password share its hash: each distinct password is hashed once per run.
+    PBKDF2 password hashes (a third of a second each here) and artwork images (encoding in Pillow)
+    release the GIL, and the main thread spends most of its time waiting on PostgreSQL: started
+    first, they are ready by the time users and artwork rows are created. Each result is keyed,
+    so users sharing a password share one hash.
     """
 
-    def __init__(self, passwords: Iterable[str]) -> None:
+    def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
-        self._futures = {raw: self._pool.submit(make_password, raw) for raw in set(passwords)}
+        self._futures: dict[tuple, Future] = {}
 
-    def __call__(self, raw: str) -> str:
-        if raw not in self._futures:
-            self._futures[raw] = self._pool.submit(make_password, raw)
-        return self._futures[raw].result()
+    def submit(self, key: tuple, function, /, **kwargs) -> None:
+        if key not in self._futures:
+            self._futures[key] = self._pool.submit(function, **kwargs)
+
+    def result(self, key: tuple, function, /, **kwargs):
+        self.submit(key, function, **kwargs)
+        return self._futures[key].result()
+
+    def password_hash(self, raw: str) -> str:
+        return self.result(("password", raw), make_password, password=raw)
+
+    def artwork(self, spec: data.DemoDrama, kind: str, language: str) -> tuple[bytes, str]:
+        return self.result(("artwork", spec.key, kind, language), artwork_render, **artwork_card(spec, kind, language))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -229,14 +239,38 @@ def demo_logins() -> dict[str, str]:
     return logins
 
 
-def password_hashes_start() -> PasswordHashes:
-    """Start hashing the passwords of the demo users that do not exist yet."""
+def artwork_card(spec: data.DemoDrama, kind: str, language: str) -> dict[str, str]:
+    """What a demo artwork shows: the ≤60 title form (long full titles do not fit a phone-sized
+    cover) and the episode count, or nothing for the text-free cover."""
+    if not language:
+        return {"key": spec.key, "kind": kind}
+    title = spec.titles[language]
+    return {
+        "key": spec.key,
+        "kind": kind,
+        "title": title.medium_form or title.full,
+        "caption": f"{spec.episodes} episodes",
+    }
+
+
+def background_work_start() -> BackgroundWork:
+    """Start hashing the passwords of missing users and drawing the missing artwork."""
+    work = BackgroundWork()
     logins = demo_logins()
     existing = set(get_user_model().objects.filter(username__in=logins).values_list("username", flat=True))
-    return PasswordHashes(password for username, password in logins.items() if username not in existing)
+    for username, password in logins.items():
+        if username not in existing:
+            work.submit(("password", password), make_password, password=password)
+    specs = {drama_alid(spec.key): spec for spec in data.DRAMAS}
+    drawn = set(Artwork.objects.filter(drama__alid__in=specs).values_list("drama__alid", "kind", "language"))
+    for alid, spec in specs.items():
+        for kind, language in ARTWORK_SET:
+            if (alid, kind, language) not in drawn:
+                work.submit(("artwork", spec.key, kind, language), artwork_render, **artwork_card(spec, kind, language))
+    return work
 
 
-def staff_users_ensure(*, report: SeedReport, hashes: PasswordHashes) -> list[dict[str, str]]:
+def staff_users_ensure(*, report: SeedReport, work: BackgroundWork) -> list[dict[str, str]]:
     """The superuser "admin" and one staff user per staff group; returns their credentials."""
     User = get_user_model()
     existing = {user.username: user for user in User.objects.filter(username__in=[s[0] for s in data.STAFF])}
@@ -247,7 +281,7 @@ def staff_users_ensure(*, report: SeedReport, hashes: PasswordHashes) -> list[di
             user = User.objects.create(
                 username=username,
                 email=f"{username}@migu.example",
-                password=hashes(password),
+                password=work.password_hash(password),
                 is_staff=True,
                 is_superuser=role == "superuser",
             )
@@ -261,7 +295,7 @@ def staff_users_ensure(*, report: SeedReport, hashes: PasswordHashes) -> list[di
 
 
 def organization_users_ensure(
-    *, organizations: dict[str, Organization], report: SeedReport, hashes: PasswordHashes
+    *, organizations: dict[str, Organization], report: SeedReport, work: BackgroundWork
 ) -> dict[str, list[dict[str, str]]]:
     """An admin and a viewer per organization (slug -> their credentials)."""
     User = get_user_model()
@@ -280,7 +314,9 @@ def organization_users_ensure(
         user = users.get(username)
         if user is None:
             user = User.objects.create(
-                username=username, email=f"{username}@{organization.slug}.example", password=hashes(password)
+                username=username,
+                email=f"{username}@{organization.slug}.example",
+                password=work.password_hash(password),
             )
             report.created["users"] += 1
         if memberships.get(username) != role:
@@ -365,7 +401,9 @@ def source_works_ensure(*, report: SeedReport) -> dict[str, SourceWork]:
     return result
 
 
-def dramas_ensure(*, organizations: dict[str, Organization], report: SeedReport) -> dict[str, Drama]:
+def dramas_ensure(
+    *, organizations: dict[str, Organization], report: SeedReport, work: BackgroundWork
+) -> dict[str, Drama]:
     """Every demo drama with its episodes, localisations, credits, artwork and identifiers (key -> drama)."""
     genres, tropes = vocabulary_ensure(report=report)
     people = people_ensure(report=report)
@@ -399,7 +437,7 @@ def dramas_ensure(*, organizations: dict[str, Organization], report: SeedReport)
     localizations_ensure(dramas=dramas, specs=specs, source_works=source_works, report=report)
     credits_ensure(dramas=dramas, specs=specs, people=people, report=report)
     external_ids_ensure(dramas=dramas, organizations=organizations, report=report)
-    artworks_ensure(dramas=dramas, specs=specs, report=report)
+    artworks_ensure(dramas=dramas, specs=specs, report=report, work=work)
     for drama, spec in created:
         for status in STATUS_PATH[spec.status]:
             drama = drama_transition(drama=drama, to_status=status)
@@ -561,22 +599,25 @@ def external_ids_ensure(
     report.created["external ids"] += len(missing)
 
 
-def artworks_ensure(*, dramas: dict[str, Drama], specs: dict[str, data.DemoDrama], report: SeedReport) -> None:
+def artworks_ensure(
+    *, dramas: dict[str, Drama], specs: dict[str, data.DemoDrama], report: SeedReport, work: BackgroundWork
+) -> None:
     """A text-free cover and English titled cards (9:16, 2:3, 16:9) per drama, stored through Django storage."""
     present = set(Artwork.objects.filter(drama__in=dramas.values()).values_list("drama_id", "kind", "language"))
+    missing: list[Artwork] = []
     for key, drama in dramas.items():
         spec = specs[key]
         for kind, language in ARTWORK_SET:
             if (drama.pk, kind, language) in present:
                 continue
-            # Cards carry the ≤60 form: long full titles do not fit on a phone-sized cover.
-            title = (spec.titles[language].medium_form or spec.titles[language].full) if language else ""
-            caption = f"{spec.episodes} episodes" if language else ""
-            content, extension = artwork_render(key=key, kind=kind, title=title, caption=caption)
-            artwork = Artwork(drama=drama, kind=kind, language=language)
+            content, extension = work.artwork(spec, kind, language)
+            # bulk_create skips the ImageField's dimension update; the renderer's sizes are the image's.
+            width, height = ARTWORK_SIZES[kind]
+            artwork = Artwork(drama=drama, kind=kind, language=language, width=width, height=height)
             artwork.image.save(f"{key}-{kind}-{language or 'neutral'}.{extension}", ContentFile(content), save=False)
-            artwork.save()
-            report.created["artworks"] += 1
+            missing.append(artwork)
+    Artwork.objects.bulk_create(missing)
+    report.created["artworks"] += len(missing)
 
 
 # --- Licences ---------------------------------------------------------------------------------------
