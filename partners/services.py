@@ -113,3 +113,16 @@ def api_key_touch(*, api_key: ApiKey, at: datetime | None = None) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=at - LAST_USED_RESOLUTION)
     ).update(last_used_at=at)
     api_key.last_used_at = at
+
+
+@transaction.atomic
+def api_key_update(
+    *, api_key: ApiKey, name: str, scopes: list[str], expires_at: datetime | None
+) -> ApiKey:  # fmt: skip
+    """Rename a key, change its scopes or expiry. Its secret, prefix and organization never change."""
+    api_key.name = name
+    api_key.scopes = list(scopes)
+    api_key.expires_at = expires_at
+    api_key.full_clean(exclude=["prefix", "key_hash"])
+    api_key.save(update_fields=["name", "scopes", "expires_at"])
+    return api_key
