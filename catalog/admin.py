@@ -146,6 +146,10 @@ class EpisodeInline(admin.TabularInline):
     classes = ("episode-inline",)
     ordering = ("number",)
 
+    def get_queryset(self, request):
+        # Each row's label (its __str__) names the drama: join it once instead of once per row.
+        return super().get_queryset(request).select_related("drama")
+
 
 class CreditInline(admin.TabularInline):
     model = Credit
@@ -162,6 +166,9 @@ class ArtworkInline(admin.TabularInline):
     fields = ("preview", "kind", "language", "image", "dimensions")
     readonly_fields = ("preview", "dimensions")
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("drama")
 
     @admin.display(description="Preview")
     def preview(self, obj: Artwork) -> str:
