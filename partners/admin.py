@@ -40,7 +40,7 @@ class TerritoriesField(forms.Field):
     def to_python(self, value) -> list[str]:
         if isinstance(value, list | tuple):
             return list(value)
-        codes = [code for code in (value or "").replace(";", ",").split(",") if code.strip()]
+        codes = [code.strip() for code in (value or "").replace(";", ",").split(",") if code.strip()]
         return territories_expand(codes)
 
 
