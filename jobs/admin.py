@@ -6,11 +6,13 @@ Jobs are written by workers through jobs.services; here they are read-only excep
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
+from catalog.models import Episode
 from jobs.models import Job, JobStatus
 from jobs.runners import job_can_rerun, job_enqueue
 from jobs.services import job_retry
@@ -70,8 +72,9 @@ class JobAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        # One query per kind of target, not one per row.
-        return super().get_queryset(request).prefetch_related("target")
+        # One query per kind of target, not one per row; an episode's name includes its drama's.
+        targets = GenericPrefetch("target", [Episode.objects.select_related("drama")])
+        return super().get_queryset(request).prefetch_related(targets)
 
     def get_readonly_fields(self, request, obj=None):
         return [name for fieldset in self.fieldsets for row in fieldset[1]["fields"] for name in _names(row)]
