@@ -245,7 +245,10 @@ class DramaAdminForm(forms.ModelForm):
 
     class Meta:
         model = Drama
-        fields = "__all__"
+        fields = (
+            "original_title", "original_language", "format", "owner", "genres", "tropes", "source_work",
+            "production_year", "eidr", "alid", "free_episode_count", "unlock_price_tier",
+        )  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()
@@ -335,9 +338,7 @@ class DramaAdmin(admin.ModelAdmin):
             )
         if obj is not None:
             fieldsets.append(("What is missing per language", {"fields": ("localization_gaps_display",)}))
-            fieldsets.append(
-                ("History", {"fields": (("published_at", "retired_at"), ("created_at", "updated_at"))})
-            )
+            fieldsets.append(("History", {"fields": (("published_at", "retired_at"), ("created_at", "updated_at"))}))
         return fieldsets
 
     def _can_add_episodes(self, request: HttpRequest, obj: Drama | None) -> bool:
@@ -409,9 +410,7 @@ class DramaAdmin(admin.ModelAdmin):
             else:
                 state, text = "gap-complete", "Complete"
             rows.append((state, language_label(tag), loc.get_status_display() if loc else "—", text))
-        body = format_html_join(
-            "", '<tr class="{}"><th scope="row">{}</th><td>{}</td><td>{}</td></tr>', rows
-        )
+        body = format_html_join("", '<tr class="{}"><th scope="row">{}</th><td>{}</td><td>{}</td></tr>', rows)
         return format_html(
             '<table class="localization-gaps"><thead><tr><th>Language</th><th>Translation</th>'
             "<th>What is missing</th></tr></thead><tbody>{}</tbody></table>",

@@ -22,7 +22,10 @@ class LanguageTagForm(forms.ModelForm):
 class DramaLocalizationForm(LanguageTagForm):
     class Meta:
         model = DramaLocalization
-        fields = "__all__"
+        fields = (
+            "drama", "language", "status", "title", "title_medium", "title_short",
+            "synopsis_short", "synopsis_medium", "synopsis_long",
+        )  # fmt: skip
         widgets = {
             "synopsis_short": forms.Textarea(attrs={"rows": 2, "cols": 80}),
             "synopsis_medium": forms.Textarea(attrs={"rows": 4, "cols": 80}),
@@ -65,7 +68,7 @@ class DramaLocalizationAdmin(admin.ModelAdmin):
 class EpisodeLocalizationForm(LanguageTagForm):
     class Meta:
         model = EpisodeLocalization
-        fields = "__all__"
+        fields = ("episode", "language", "title", "synopsis", "status")
 
 
 @admin.register(EpisodeLocalization)

@@ -75,13 +75,13 @@ class TenantForm(forms.ModelForm):
 class OrganizationForm(TenantForm):
     class Meta:
         model = Organization
-        fields = "__all__"
+        fields = ("name", "slug", "kind", "territories", "languages", "is_active")
 
 
 class ChannelForm(TenantForm):
     class Meta:
         model = Channel
-        fields = "__all__"
+        fields = ("organization", "name", "slug", "kind", "territories", "languages", "is_active")
 
 
 class MembershipInline(admin.TabularInline):

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.forms import BaseForm, CheckboxInput, FileInput, ModelMultipleChoiceField, MultipleChoiceField
 
-from partners.tests.factories import UserFactory
-
 STAFF_ROLES = ("content", "rights", "localization")
 
 
-def staff_user(role: str):
-    """A staff user in the group `role` (created by the post_migrate hook), or a superuser."""
-    if role == "superuser":
-        return UserFactory(username="root", is_staff=True, is_superuser=True)
-    user = UserFactory(username=f"{role}-manager", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
+def staff_user(role: str, password: str | None = None):
+    """A staff user in the group `role` (created by the post_migrate hook), or a superuser.
+
+    Without a password (tests log in with force_login) no slow password hash is computed.
+    """
+    User = get_user_model()
+    username = "root" if role == "superuser" else f"{role}-manager"
+    user = User.objects.create(username=username, is_staff=True, is_superuser=role == "superuser")
+    if password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    if role != "superuser":
+        user.groups.add(Group.objects.get(name=role))
     return user
 
 

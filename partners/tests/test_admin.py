@@ -155,7 +155,11 @@ def test_an_organization_page_shows_members_channels_and_keys(admin_client_, par
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("th, sg", ["TH", "SG"]), ("GCC", ["AE", "BH", "KW", "OM", "QA", "SA"]), ("HK, GREATER_CHINA", ["HK", "CN", "MO", "TW"])],
+    [
+        ("th, sg", ["TH", "SG"]),
+        ("GCC", ["AE", "BH", "KW", "OM", "QA", "SA"]),
+        ("HK, GREATER_CHINA", ["HK", "CN", "MO", "TW"]),
+    ],
 )
 def test_territories_accept_region_groups_and_lower_case(admin_client_, typed, stored):
     data = changeform_data(admin_client_.get(reverse("admin:partners_organization_add")))
