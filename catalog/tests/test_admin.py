@@ -319,7 +319,11 @@ def test_a_100_episode_drama_page_renders_without_a_query_per_episode(content_cl
     with django_assert_max_num_queries(40):
         response = content_client.get(change_url(drama))
     assert response.status_code == 200
-    assert response.context["inline_admin_formsets"][1].formset.total_form_count() == 100
+    assert response.context["inline_admin_formsets"][0].formset.total_form_count() == 100
+    last = drama.episodes.get(number=100)
+    assert (
+        f'<a href="{reverse("admin:catalog_episode_change", args=[last.pk])}">E100 ›</a>' in response.content.decode()
+    )
 
 
 def test_the_drama_page_shows_what_is_missing_per_language(content_client, settings):
