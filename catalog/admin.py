@@ -32,6 +32,8 @@ from catalog.selectors import dramas_search
 from catalog.services import (
     MAX_EPISODES_PER_DRAMA,
     drama_bulk_transition,
+    drama_create,
+    drama_update,
     episode_bulk_create,
     episode_numbers_parse,
 )
@@ -426,6 +428,19 @@ class DramaAdmin(admin.ModelAdmin):
             "<th>What is missing</th></tr></thead><tbody>{}</tbody></table>",
             body,
         )
+
+    def save_model(self, request, obj, form, change):
+        # The drama's own columns from the form; genres and tropes follow in save_related (form.save_m2m).
+        columns = {field.name for field in Drama._meta.concrete_fields}
+        fields = {name: value for name, value in form.cleaned_data.items() if name in columns}
+        if change:
+            drama_update(drama=obj, **fields)
+            return
+        created = drama_create(**fields)
+        # The admin goes on with `obj` (relations, inlines, log entry, redirect): make it the saved drama.
+        for field in Drama._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
