@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
@@ -82,14 +84,36 @@ class JobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def get_urls(self):
+        return [
+            path("<path:object_id>/rerun/", self.admin_site.admin_view(self.rerun_view), name="jobs_job_rerun"),
+            *super().get_urls(),
+        ]
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
+            "show_rerun": job is not None
+            and job.status in RERUNNABLE_STATUSES
+            and self.has_change_permission(request, job),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def rerun_view(self, request, object_id):
+        """The job page's "Re-run" button: the same as the list action, for one job."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        job = self.get_object(request, object_id)
+        if job is None:
+            raise Http404
+        if not self.has_change_permission(request, job):
+            raise PermissionDenied
+        self._rerun(request, [job])
+        return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj: Job) -> str:
@@ -130,8 +154,11 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-run selected failed jobs", permissions=["change"])
     def rerun(self, request, queryset):
+        self._rerun(request, queryset)
+
+    def _rerun(self, request, jobs) -> None:
         started: list[Job] = []
-        for job in queryset:
+        for job in jobs:
             if job.status not in RERUNNABLE_STATUSES:
                 self.message_user(
                     request,

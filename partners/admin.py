@@ -117,6 +117,9 @@ class ApiKeyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # keys are revoked, which keeps their history
+
     @admin.display(description="Key")
     def visible_prefix(self, obj: ApiKey) -> str:
         return f"migu_{obj.prefix}_…"

@@ -157,3 +157,38 @@ def test_the_job_list_does_not_query_per_row(content_client, django_assert_max_n
     with django_assert_max_num_queries(len(one)):
         response = content_client.get(JOBS)
     assert len(response.context["cl"].result_list) == 16
+
+
+def test_the_page_of_a_failed_job_has_a_rerun_button_that_queues_it(
+    content_client, maintenance_runner, django_capture_on_commit_callbacks
+):
+    # given a failed job, its page offers the re-run button
+    job = failed_job()
+    page = content_client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+    rerun_url = reverse("admin:jobs_job_rerun", args=[job.pk])
+    assert f'action="{rerun_url}"' in page
+
+    # when it is pressed
+    with django_capture_on_commit_callbacks(execute=True):
+        response = content_client.post(rerun_url)
+
+    # then the job is queued again and the page says so
+    assert response.status_code == 302
+    assert Job.objects.get(pk=job.pk).status == JobStatus.PENDING
+    assert maintenance_runner == [job.pk]
+    assert messages_of(response) == [f"Queued 1 job again: #{job.pk}."]
+
+
+@pytest.mark.parametrize(("role", "status"), [("content", JobStatus.SUCCEEDED), ("localization", JobStatus.FAILED)])
+def test_no_rerun_button_for_jobs_that_did_not_fail_or_roles_that_only_view(client, maintenance_runner, role, status):
+    job = failed_job()
+    Job.objects.filter(pk=job.pk).update(status=status)
+    client.force_login(staff_user(role))
+    rerun_url = reverse("admin:jobs_job_rerun", args=[job.pk])
+
+    page = client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+
+    assert rerun_url not in page
+    if role == "localization":
+        assert client.post(rerun_url).status_code == 403
+        assert maintenance_runner == []
