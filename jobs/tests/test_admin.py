@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.tests.admin_forms import messages_of, staff_user
+from catalog.tests.admin_helpers import messages_of, staff_user
 from catalog.tests.factories import EpisodeFactory
 from jobs import runners
 from jobs.models import Job, JobKind, JobStatus

@@ -7,14 +7,12 @@ checks the groups the post_migrate hook built as well as the pages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from catalog.tests.admin_forms import STAFF_ROLES, staff_user
+from catalog.tests.admin_helpers import OBJECT_MAKERS, STAFF_ROLES, staff_user
 from partners.roles import STAFF_ROLES as GRANTS
 
 pytestmark = pytest.mark.django_db
@@ -40,77 +38,6 @@ def granted(role: str, model) -> set[str]:
         if (app_label, model_name) == (model._meta.app_label, model._meta.model_name)
         for action in actions
     }
-
-
-def _drama():
-    from catalog.tests.factories import ArtworkFactory, CreditFactory, drama_with_episodes
-
-    drama = drama_with_episodes(3)
-    CreditFactory(drama=drama)
-    ArtworkFactory(drama=drama)
-    return drama
-
-
-def _organization():
-    from partners.services import api_key_create
-    from partners.tests.factories import ChannelFactory, MembershipFactory, OrganizationFactory
-
-    organization = OrganizationFactory()
-    ChannelFactory(organization=organization)
-    MembershipFactory(organization=organization)
-    api_key_create(organization=organization, name="app")
-    return organization
-
-
-def _job():
-    from catalog.tests.factories import EpisodeFactory
-    from jobs.services import job_create, job_fail
-
-    job = job_create(kind="transcode", target=EpisodeFactory())
-    return job_fail(job=job, code="invalid_media", error="truncated", log_tail="ffmpeg: moov atom not found")
-
-
-def _episode_localization():
-    from catalog.tests.factories import EpisodeFactory
-    from localization.models import EpisodeLocalization
-
-    return EpisodeLocalization.objects.create(episode=EpisodeFactory(), language="en", title="Episode 1")
-
-
-def _api_key():
-    from partners.services import api_key_create
-    from partners.tests.factories import OrganizationFactory
-
-    return api_key_create(organization=OrganizationFactory(), name="app").api_key
-
-
-def _factory(path: str) -> Callable:
-    def make():
-        module_name, _, name = path.rpartition(".")
-        module = __import__(module_name, fromlist=[name])
-        return getattr(module, name)()
-
-    return make
-
-
-# An object to open the change page of; models registered later by other apps fall back to any row.
-OBJECT_MAKERS: dict[str, Callable] = {
-    "catalog.drama": _drama,
-    "catalog.episode": _factory("catalog.tests.factories.EpisodeFactory"),
-    "catalog.artwork": _factory("catalog.tests.factories.ArtworkFactory"),
-    "catalog.genre": _factory("catalog.tests.factories.GenreFactory"),
-    "catalog.trope": _factory("catalog.tests.factories.TropeFactory"),
-    "catalog.person": _factory("catalog.tests.factories.PersonFactory"),
-    "catalog.sourcework": _factory("catalog.tests.factories.SourceWorkFactory"),
-    "localization.dramalocalization": _factory("catalog.tests.factories.DramaLocalizationFactory"),
-    "localization.episodelocalization": _episode_localization,
-    "partners.organization": _organization,
-    "partners.channel": _factory("partners.tests.factories.ChannelFactory"),
-    "partners.apikey": _api_key,
-    "jobs.job": _job,
-    "auth.user": _factory("partners.tests.factories.UserFactory"),
-    "auth.group": lambda: Group.objects.get(name="content"),
-}
 
 
 def admin_url(model, view: str, *args) -> str:
