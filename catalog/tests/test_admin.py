@@ -381,3 +381,29 @@ def test_a_localisation_language_typed_in_lower_case_is_stored_canonically(clien
     # then it is stored under the canonical tag
     assert response.status_code == 302
     assert list(drama.localizations.values_list("language", flat=True)) == ["zh-Hant-HK"]
+
+
+def test_the_languages_partners_serve_join_the_missing_per_language_display(content_client, settings):
+    # given the configured list en, and an active partner serving Japanese, an inactive one Vietnamese
+    from partners.tests.factories import OrganizationFactory
+
+    settings.MIGU_TARGET_LANGUAGES = ["en"]
+    OrganizationFactory(kind="partner", languages=["ja"])
+    OrganizationFactory(kind="operator", languages=["vi"], is_active=False)
+    drama = drama_with_episodes(1)
+
+    html = content_client.get(change_url(drama)).content.decode()
+
+    assert '<th scope="row">Japanese (ja)</th><td>—</td><td>No localisation</td>' in html
+    assert "Vietnamese (vi)" not in html
+
+
+def test_the_owner_autocomplete_offers_licensors_only(content_client, partner):
+    licensor = LicensorFactory(name="Licensor Z")
+
+    response = content_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "catalog", "model_name": "drama", "field_name": "owner", "term": ""},
+    )
+
+    assert [row["id"] for row in response.json()["results"]] == [str(licensor.pk)]
