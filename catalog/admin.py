@@ -353,6 +353,15 @@ class DramaAdmin(admin.ModelAdmin):
             fieldsets.append(("History", {"fields": (("published_at", "retired_at"), ("created_at", "updated_at"))}))
         return fieldsets
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Partners may already show a ready or published drama: it is retired, not deleted.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.status == DramaStatus.DRAFT)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk deletion would skip the draft-only rule above
+        return actions
+
     def _can_add_episodes(self, request: HttpRequest, obj: Drama | None) -> bool:
         can_edit_drama = self.has_add_permission(request) if obj is None else self.has_change_permission(request, obj)
         return can_edit_drama and request.user.has_perm("catalog.add_episode")

@@ -407,3 +407,18 @@ def test_the_owner_autocomplete_offers_licensors_only(content_client, partner):
     )
 
     assert [row["id"] for row in response.json()["results"]] == [str(licensor.pk)]
+
+
+@pytest.mark.parametrize(
+    ("path", "deletable"),
+    [([], True), ([DramaStatus.READY], False), ([DramaStatus.READY, DramaStatus.PUBLISHED], False)],
+)
+def test_only_draft_dramas_can_be_deleted(content_client, path, deletable):
+    drama = drama_with_episodes(3)
+    for status in path:
+        drama_transition(drama=drama, to_status=status)
+
+    response = content_client.get(reverse("admin:catalog_drama_delete", args=[drama.pk]))
+
+    assert response.status_code == (200 if deletable else 403)
+    assert b'value="delete_selected"' not in content_client.get(CHANGELIST).content
