@@ -6,6 +6,8 @@ Business rules live in catalog.services; this module only calls them and reports
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -48,6 +50,9 @@ from localization.selectors import (
 
 # How many refusals an action lists one by one before it sums up the rest.
 MAX_REFUSAL_MESSAGES = 25
+# Episodes per page of the drama page's episode table: a micro-drama fits on one page, and a page
+# stays well under Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000 fields, about 6 per episode row).
+EPISODES_PER_PAGE = 100
 
 GAP_LABELS = {
     "localisation": "no localisation at all",
@@ -139,10 +144,39 @@ class DramaLocalizationInline(admin.StackedInline):
     verbose_name_plural = "localisations (titles and synopses per language)"
 
 
+@dataclass(frozen=True)
+class EpisodePage:
+    index: int
+    first: int
+    last: int
+    current: bool
+
+
+def episode_pages(request: HttpRequest, drama: Drama) -> list[EpisodePage]:
+    """The drama's episodes in pages of EPISODES_PER_PAGE, by position (numbers may have gaps)."""
+    cached = getattr(request, "episode_pages", None)
+    if cached is not None and cached[0] == drama.pk:
+        return cached[1]
+    numbers = list(Episode.objects.filter(drama=drama).order_by("number").values_list("number", flat=True))
+    chunks = [numbers[start : start + EPISODES_PER_PAGE] for start in range(0, len(numbers), EPISODES_PER_PAGE)]
+    try:
+        wanted = int(request.GET.get("episodes_page", "1"))
+    except ValueError:
+        wanted = 1
+    wanted = min(max(wanted, 1), max(len(chunks), 1))
+    pages = [
+        EpisodePage(index=index, first=chunk[0], last=chunk[-1], current=index == wanted)
+        for index, chunk in enumerate(chunks, start=1)
+    ]
+    request.episode_pages = (drama.pk, pages)
+    return pages
+
+
 class EpisodeInline(admin.TabularInline):
-    """Every episode in one compact table; the stylesheet makes it scroll within the page."""
+    """The episodes in one compact table (paged past EPISODES_PER_PAGE) that scrolls within the page."""
 
     model = Episode
+    template = "admin/catalog/drama/episode_inline.html"
     fields = ("number", "original_title", "duration_seconds", "master", "cliffhanger_timecodes", "episode_page")
     readonly_fields = ("episode_page",)
     extra = 0
@@ -352,6 +386,20 @@ class DramaAdmin(admin.ModelAdmin):
             fieldsets.append(("What is missing per language", {"fields": ("localization_gaps_display",)}))
             fieldsets.append(("History", {"fields": (("published_at", "retired_at"), ("created_at", "updated_at"))}))
         return fieldsets
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, EpisodeInline) and obj is not None and obj.pk is not None:
+            current = next((page for page in episode_pages(request, obj) if page.current), None)
+            if current is not None:
+                kwargs["queryset"] = kwargs["queryset"].filter(number__gte=current.first, number__lte=current.last)
+        return kwargs
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        drama = self.get_object(request, object_id)
+        pages = episode_pages(request, drama) if drama is not None else []
+        extra_context = {**(extra_context or {}), "episode_pages": pages if len(pages) > 1 else []}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Partners may already show a ready or published drama: it is retired, not deleted.

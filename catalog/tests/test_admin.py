@@ -422,3 +422,37 @@ def test_only_draft_dramas_can_be_deleted(content_client, path, deletable):
 
     assert response.status_code == (200 if deletable else 403)
     assert b'value="delete_selected"' not in content_client.get(CHANGELIST).content
+
+
+def test_a_long_drama_shows_its_episodes_in_pages_of_100_and_saves_the_page_shown(content_client):
+    # given a drama with 230 episodes
+    drama = drama_with_episodes(230)
+
+    # when its second page of episodes is opened
+    response = content_client.get(change_url(drama), {"episodes_page": "2"})
+
+    # then it lists episodes 101-200 and links the three pages
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert [form.instance.number for form in formset.forms] == list(range(101, 201))
+    html = response.content.decode()
+    assert '<a class="episode-page" href="?episodes_page=1#episodes-group">1–100</a>' in html
+    assert '<span class="episode-page current" aria-current="page">101–200</span>' in html
+    assert '<a class="episode-page" href="?episodes_page=3#episodes-group">201–230</a>' in html
+
+    # and saving that page changes its episodes and leaves the others
+    data = changeform_data(response)
+    data["episodes-9-duration_seconds"] = "123"  # episode 110
+    saved = content_client.post(f"{change_url(drama)}?episodes_page=2", data)
+    assert saved.status_code == 302
+    assert drama.episodes.get(number=110).duration_seconds == 123
+    assert drama.episodes.count() == 230
+    assert drama.episodes.filter(duration_seconds=90).count() == 229
+
+
+def test_a_drama_that_fits_one_page_shows_no_page_links(content_client):
+    drama = drama_with_episodes(100)
+
+    response = content_client.get(change_url(drama))
+
+    assert b'class="episode-pages"' not in response.content
+    assert response.context["inline_admin_formsets"][0].formset.total_form_count() == 100
