@@ -7,6 +7,7 @@ Business rules live in catalog.services; this module only calls them and reports
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -22,6 +23,7 @@ from catalog.models import (
     Artwork,
     Credit,
     Drama,
+    DramaFormat,
     DramaStatus,
     Episode,
     ExternalId,
@@ -335,7 +337,7 @@ class DramaAdmin(admin.ModelAdmin):
         "original_title",
         "english_title",
         "owner",
-        "format",
+        "format_label",
         "status_badge",
         "episode_count",
         "languages_column",
@@ -401,6 +403,15 @@ class DramaAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "episode_pages": pages if len(pages) > 1 else []}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        page = request.GET.get("episodes_page")
+        if page and "_continue" in request.POST and response.status_code == 302:
+            # "Save and continue editing" comes back to the page of episodes that was being edited.
+            separator = "&" if "?" in response["Location"] else "?"
+            response["Location"] += f"{separator}{urlencode({'episodes_page': page})}"
+        return response
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # Partners may already show a ready or published drama: it is retired, not deleted.
         return super().has_delete_permission(request, obj) and (obj is None or obj.status == DramaStatus.DRAFT)
@@ -442,6 +453,10 @@ class DramaAdmin(admin.ModelAdmin):
             if loc.language == "en":
                 return loc.title
         return "—"
+
+    @admin.display(description="Format", ordering="format")
+    def format_label(self, obj: Drama) -> str:
+        return "9:16" if obj.format == DramaFormat.VERTICAL else "16:9"
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj: Drama) -> str:

@@ -442,8 +442,10 @@ def test_a_long_drama_shows_its_episodes_in_pages_of_100_and_saves_the_page_show
     # and saving that page changes its episodes and leaves the others
     data = changeform_data(response)
     data["episodes-9-duration_seconds"] = "123"  # episode 110
+    data["_continue"] = "Save and continue editing"
     saved = content_client.post(f"{change_url(drama)}?episodes_page=2", data)
     assert saved.status_code == 302
+    assert saved["Location"].endswith("episodes_page=2")
     assert drama.episodes.get(number=110).duration_seconds == 123
     assert drama.episodes.count() == 230
     assert drama.episodes.filter(duration_seconds=90).count() == 229
