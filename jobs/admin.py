@@ -84,6 +84,10 @@ class JobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The row is the job's record (what ran, why it failed); workers may still be writing to it.
+        return False
+
     def get_urls(self):
         return [
             path("<path:object_id>/rerun/", self.admin_site.admin_view(self.rerun_view), name="jobs_job_rerun"),

@@ -80,8 +80,13 @@ def test_posting_the_job_form_changes_nothing(content_client):
     assert (job.status, job.attempts, job.error_code) == (JobStatus.FAILED, 1, "invalid_media")
 
 
-def test_jobs_cannot_be_added_by_hand(content_client):
-    assert content_client.get(reverse("admin:jobs_job_add")).status_code == 403
+def test_jobs_cannot_be_added_or_deleted_by_hand(client):
+    job = failed_job()
+    client.force_login(staff_user("superuser"))
+
+    assert client.get(reverse("admin:jobs_job_add")).status_code == 403
+    assert client.get(reverse("admin:jobs_job_delete", args=[job.pk])).status_code == 403
+    assert Job.objects.filter(pk=job.pk).exists()
 
 
 def test_rerun_resets_a_failed_job_and_enqueues_it_after_commit(
