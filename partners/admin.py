@@ -17,7 +17,15 @@ from django.utils.translation import ngettext
 from localization.languages import normalize_tag
 from partners.geography import REGION_GROUPS, territories_expand
 from partners.models import ApiKey, ApiKeyScope, Channel, Membership, Organization, default_scopes
-from partners.services import api_key_create, api_key_revoke, api_key_update
+from partners.services import (
+    api_key_create,
+    api_key_revoke,
+    api_key_update,
+    channel_create,
+    channel_update,
+    organization_create,
+    organization_update,
+)
 
 
 class TerritoriesField(forms.Field):
@@ -138,6 +146,17 @@ class OrganizationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(channel_total=Count("channels"))
 
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data}
+        if change:
+            organization_update(organization=obj, **fields)
+            return
+        is_active = fields.pop("is_active", True)
+        created = organization_create(**fields)
+        if not is_active:
+            created = organization_update(organization=created, is_active=False)
+        _adopt(obj, created)
+
     @admin.display(description="Territories")
     def territory_list(self, obj: Organization) -> str:
         return shorten_codes(obj.territories)
@@ -149,6 +168,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description="Channels", ordering="channel_total")
     def channel_count(self, obj: Organization) -> int:
         return obj.channel_total
+
+
+def _adopt(obj, saved) -> None:
+    """Make the admin's unsaved `obj` the row a service saved (the admin goes on with `obj`)."""
+    for field in type(saved)._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
 
 
 def shorten_codes(codes: list[str], limit: int = 8) -> str:
@@ -167,6 +193,20 @@ class ChannelAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "organization__name", "organization__slug")
     autocomplete_fields = ("organization",)
     fields = ("organization", "name", "slug", "kind", "territories", "languages", "is_active")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("organization",) if obj is not None else ()  # an outlet stays with its organization
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data}
+        if change:
+            channel_update(channel=obj, **fields)
+            return
+        is_active = fields.pop("is_active", True)
+        created = channel_create(**fields)
+        if not is_active:
+            created = channel_update(channel=created, is_active=False)
+        _adopt(obj, created)
 
     @admin.display(description="Territories")
     def territory_list(self, obj: Channel) -> str:
@@ -271,10 +311,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             expires_at=data.get("expires_at"),
             created_by=request.user,
         )
-        # The admin goes on with `obj` (log entry, redirect): make it the saved key.
-        for field in ApiKey._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(issued.api_key, field.attname))
-        obj._state.adding = False
+        _adopt(obj, issued.api_key)
         self.message_user(
             request,
             format_html(

@@ -44,6 +44,31 @@ def organization_create(
 
 
 @transaction.atomic
+def organization_update(*, organization: Organization, **fields) -> Organization:
+    """Edit a tenant's name, kind, territories (region groups expand), languages or active flag."""
+    if "territories" in fields:
+        fields["territories"] = territories_expand(list(fields["territories"]))
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def channel_update(*, channel: Channel, **fields) -> Channel:
+    """Edit an outlet; it stays with its organization."""
+    fields.pop("organization", None)
+    if "territories" in fields:
+        fields["territories"] = territories_expand(list(fields["territories"]))
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    channel.full_clean()
+    channel.save()
+    return channel
+
+
+@transaction.atomic
 def membership_set(*, user: AbstractBaseUser, organization: Organization, role: str) -> Membership:
     """Give a user a role in an organization (idempotent: updates the role if already a member)."""
     membership, _ = Membership.objects.update_or_create(user=user, organization=organization, defaults={"role": role})

@@ -198,3 +198,27 @@ def test_the_key_list_queries_do_not_grow_with_rows(admin_client_, django_assert
 
     with django_assert_max_num_queries(len(one)):
         admin_client_.get(KEYS)
+
+
+def test_a_channel_is_added_for_its_organization_and_cannot_move_to_another(admin_client_, partner, other_partner):
+    # given the add page of a channel
+    add = reverse("admin:partners_channel_add")
+    data = changeform_data(admin_client_.get(add))
+    data.update(organization=str(partner.pk), name="Short Drama TV", slug="short-drama", kind="iptv", territories="SEA")
+    data.pop("is_active")  # unticked
+
+    # when it is saved inactive, with a region group
+    response = admin_client_.post(add, data)
+
+    # then it exists with the countries of the group
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    channel = Channel.objects.get(slug="short-drama")
+    assert (channel.organization, channel.is_active, len(channel.territories)) == (partner, False, 11)
+
+    # and a later edit cannot hand it to another organization
+    url = reverse("admin:partners_channel_change", args=[channel.pk])
+    data = changeform_data(admin_client_.get(url))
+    data.update(organization=str(other_partner.pk), name="Short Drama HD", is_active="on")
+    assert admin_client_.post(url, data).status_code == 302
+    channel.refresh_from_db()
+    assert (channel.organization, channel.name, channel.is_active) == (partner, "Short Drama HD", True)
