@@ -47,15 +47,39 @@ def postgres_start():
 
 
 def _postgres_ensure_database(socket_dir: str) -> None:
-    import psycopg2
+    _database_ensure(host=socket_dir, user="postgres", password=None, port=None, name=DATABASE_NAME)
 
-    conn = psycopg2.connect(host=socket_dir, user="postgres", dbname="postgres")
+
+def _database_ensure(*, host: str, user: str, password: str | None, port: int | None, name: str) -> None:
+    """Create database `name` on the server if it is missing (connecting to the maintenance db)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(host=host, user=user, password=password, port=port, dbname="postgres")
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            _log(f"created database {name}")
     conn.close()
+
+
+def _external_database_ensure(url: str) -> None:
+    """A DATABASE_URL given by the user may name a database that does not exist yet: create it."""
+    import dj_database_url
+
+    params = dj_database_url.parse(url)
+    try:
+        _database_ensure(
+            host=params.get("HOST") or None,
+            user=params.get("USER") or "postgres",
+            password=params.get("PASSWORD") or None,
+            port=int(params["PORT"]) if params.get("PORT") else None,
+            name=params["NAME"],
+        )
+    except Exception as exc:  # no rights to create, or server down: Django reports it clearly later
+        _log(f"could not check database {params.get('NAME')}: {exc}")
 
 
 # --- Redis ----------------------------------------------------------------------------------
@@ -142,6 +166,8 @@ class Services:
             self.postgres, url = postgres_start()
             os.environ["DATABASE_URL"] = url
             _log("embedded PostgreSQL is up")
+        else:
+            _external_database_ensure(os.environ["DATABASE_URL"])
         if not os.environ.get("REDIS_URL"):
             self.redis = EmbeddedRedis()
             self.redis.start()

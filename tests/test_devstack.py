@@ -1,0 +1,89 @@
+"""`make run` as a newcomer uses it: embedded servers, migrate, demo data, web + worker + beat, Ctrl-C."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import BASE_DIR
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except OSError:
+        return 0, b""
+
+
+def _start(var_dir, port):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "MIGU_TEST_DB"}}
+    env.update(MIGU_VAR_DIR=str(var_dir), PORT=str(port), PYTHONUNBUFFERED="1")
+    log = open(var_dir.parent / f"run-{port}.log", "wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "migu_platform.devstack", "run"], cwd=BASE_DIR, env=env, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def _wait_healthy(process, port, log_path, timeout=240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"make run exited early:\n{log_path.read_text()[-4000:]}")
+        status, body = _get(f"http://127.0.0.1:{port}/healthz")
+        if status == 200:
+            return json.loads(body)
+        time.sleep(1)
+    pytest.fail(f"not healthy after {timeout}s:\n{log_path.read_text()[-4000:]}")
+
+
+def _interrupt(process) -> int:
+    os.killpg(process.pid, signal.SIGINT)
+    return process.wait(60)
+
+
+@pytest.mark.slow
+def test_make_run_starts_everything_on_embedded_servers_and_stops_cleanly_on_ctrl_c(tmp_path):
+    var_dir = tmp_path / "var"
+    var_dir.mkdir()
+    port = _free_port()
+    process = _start(var_dir, port)
+    log_path = tmp_path / f"run-{port}.log"
+    try:
+        health = _wait_healthy(process, port, log_path)
+        assert health["checks"]["workers"]["count"] >= 1
+        assert _get(f"http://127.0.0.1:{port}/admin/login/")[0] == 200
+        assert _get(f"http://127.0.0.1:{port}/api/schema/")[0] == 200
+        credentials = json.loads((var_dir / "demo_credentials.json").read_text())
+        assert credentials["staff"] and credentials["organizations"]
+        log = log_path.read_text()
+        assert "http://127.0.0.1" in log and credentials["staff"][0]["username"] in log
+    finally:
+        returncode = _interrupt(process)
+    assert returncode == 0, log_path.read_text()[-3000:]
+    time.sleep(1)
+    assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 0  # nothing listens any more
+
+    # A second start reuses the data: same credentials, same catalogue.
+    port2 = _free_port()
+    second = _start(var_dir, port2)
+    try:
+        _wait_healthy(second, port2, tmp_path / f"run-{port2}.log")
+        assert json.loads((var_dir / "demo_credentials.json").read_text()) == credentials
+    finally:
+        assert _interrupt(second) == 0
