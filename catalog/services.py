@@ -44,6 +44,33 @@ def drama_create(
     return drama
 
 
+# Fields that only the workflow (drama_transition) writes.
+WORKFLOW_FIELDS = frozenset({"status", "published_at", "retired_at"})
+
+
+@transaction.atomic
+def drama_update(
+    *,
+    drama: Drama,
+    genres: Iterable[Genre] | None = None,
+    tropes: Iterable[Trope] | None = None,
+    **fields,
+) -> Drama:
+    """Edit a drama's descriptive fields; its status moves only through drama_transition."""
+    forbidden = WORKFLOW_FIELDS & fields.keys()
+    if forbidden:
+        raise ValueError(f"{', '.join(sorted(forbidden))} change only through drama_transition.")
+    for name, value in fields.items():
+        setattr(drama, name, value)
+    drama.full_clean()
+    drama.save()
+    if genres is not None:
+        drama.genres.set(list(genres))
+    if tropes is not None:
+        drama.tropes.set(list(tropes))
+    return drama
+
+
 _RANGE_RE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 

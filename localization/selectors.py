@@ -38,6 +38,24 @@ def localizations_for_dramas(*, drama_ids: Iterable[int], language: str) -> dict
     }
 
 
+DEFAULT_TARGET_LANGUAGES: tuple[str, ...] = ("en", "ko", "th", "ar", "zh-Hant-HK", "yue")
+
+
+def localization_target_languages() -> list[str]:
+    """The languages the catalogue is localised into: the configured list, then every language an
+    active partner or operator serves (one query). Settings: MIGU_TARGET_LANGUAGES overrides the list."""
+    from django.conf import settings
+
+    from partners.models import Organization, OrganizationKind
+
+    languages = list(getattr(settings, "MIGU_TARGET_LANGUAGES", DEFAULT_TARGET_LANGUAGES))
+    served = Organization.objects.filter(
+        is_active=True, kind__in=[OrganizationKind.PARTNER, OrganizationKind.OPERATOR]
+    ).values_list("languages", flat=True)
+    extra = sorted({tag for tags in served for tag in tags} - set(languages))
+    return languages + extra
+
+
 def localization_gaps(*, drama, languages: Iterable[str]) -> dict[str, list[str]]:
     """What is missing per language: no localisation at all, or empty length-bounded forms."""
     present = {loc.language: loc for loc in drama.localizations.all()}

@@ -44,6 +44,31 @@ def organization_create(
 
 
 @transaction.atomic
+def organization_update(*, organization: Organization, **fields) -> Organization:
+    """Edit a tenant's name, kind, territories (region groups expand), languages or active flag."""
+    if "territories" in fields:
+        fields["territories"] = territories_expand(list(fields["territories"]))
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def channel_update(*, channel: Channel, **fields) -> Channel:
+    """Edit an outlet; it stays with its organization."""
+    fields.pop("organization", None)
+    if "territories" in fields:
+        fields["territories"] = territories_expand(list(fields["territories"]))
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    channel.full_clean()
+    channel.save()
+    return channel
+
+
+@transaction.atomic
 def membership_set(*, user: AbstractBaseUser, organization: Organization, role: str) -> Membership:
     """Give a user a role in an organization (idempotent: updates the role if already a member)."""
     membership, _ = Membership.objects.update_or_create(user=user, organization=organization, defaults={"role": role})
@@ -113,3 +138,16 @@ def api_key_touch(*, api_key: ApiKey, at: datetime | None = None) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=at - LAST_USED_RESOLUTION)
     ).update(last_used_at=at)
     api_key.last_used_at = at
+
+
+@transaction.atomic
+def api_key_update(
+    *, api_key: ApiKey, name: str, scopes: list[str], expires_at: datetime | None
+) -> ApiKey:  # fmt: skip
+    """Rename a key, change its scopes or expiry. Its secret, prefix and organization never change."""
+    api_key.name = name
+    api_key.scopes = list(scopes)
+    api_key.expires_at = expires_at
+    api_key.full_clean(exclude=["prefix", "key_hash"])
+    api_key.save(update_fields=["name", "scopes", "expires_at"])
+    return api_key

@@ -1,10 +1,11 @@
 import pytest
 
 from catalog.errors import DramaTransitionError, EpisodeNumbersError
-from catalog.models import DramaStatus, Episode
+from catalog.models import Drama, DramaStatus, Episode
 from catalog.services import (
     drama_bulk_transition,
     drama_transition,
+    drama_update,
     episode_bulk_create,
     episode_numbers_parse,
 )
@@ -83,3 +84,15 @@ def test_bulk_transition_reports_each_refusal_and_applies_the_rest():
     assert [d.pk for d in result.changed] == [good.pk]
     assert [d.pk for d, _ in result.refused] == [bad.pk]
     assert "no episodes" in result.refused[0][1]
+
+
+def test_drama_update_edits_fields_but_never_the_status():
+    drama = DramaFactory(original_title="old")
+
+    drama_update(drama=drama, original_title="new", free_episode_count=5)
+
+    drama.refresh_from_db()
+    assert (drama.original_title, drama.free_episode_count, drama.status) == ("new", 5, DramaStatus.DRAFT)
+    with pytest.raises(ValueError, match="status change only through drama_transition"):
+        drama_update(drama=drama, status=DramaStatus.PUBLISHED)
+    assert Drama.objects.get(pk=drama.pk).status == DramaStatus.DRAFT

@@ -1,0 +1,635 @@
+"""The content managers' catalogue admin: dramas with their episodes, localisations, credits and
+artwork on one page, bulk episode creation, and the status workflow as bulk actions.
+
+Business rules live in catalog.services; this module only calls them and reports the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
+
+from catalog.errors import EpisodeNumbersError
+from catalog.models import (
+    Artwork,
+    Credit,
+    Drama,
+    DramaFormat,
+    DramaStatus,
+    Episode,
+    ExternalId,
+    Genre,
+    Person,
+    SourceWork,
+    Trope,
+)
+from catalog.selectors import dramas_search
+from catalog.services import (
+    MAX_EPISODES_PER_DRAMA,
+    drama_bulk_transition,
+    drama_create,
+    drama_update,
+    episode_bulk_create,
+    episode_numbers_parse,
+)
+from localization.admin import DramaLocalizationForm
+from localization.languages import LANGUAGE_NAMES
+from localization.models import DramaLocalization
+from localization.selectors import (
+    DEFAULT_TARGET_LANGUAGES,
+    localization_gaps,
+    localization_target_languages,
+)
+
+# How many refusals an action lists one by one before it sums up the rest.
+MAX_REFUSAL_MESSAGES = 25
+# Episodes per page of the drama page's episode table: a micro-drama fits on one page, and a page
+# stays well under Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000 fields, about 6 per episode row).
+EPISODES_PER_PAGE = 100
+
+GAP_LABELS = {
+    "localisation": "no localisation at all",
+    "title_medium": "title ≤60",
+    "title_short": "title ≤19",
+    "synopsis_short": "synopsis ≤190",
+    "synopsis_medium": "synopsis ≤400",
+    "synopsis_long": "synopsis ≤4000",
+}
+
+
+def language_label(tag: str) -> str:
+    name = LANGUAGE_NAMES.get(tag)
+    return f"{name} ({tag})" if name else tag
+
+
+def list_target_languages() -> list[str]:
+    # The changelist uses the configured list only: no query per page, and the column stays short.
+    return list(getattr(settings, "MIGU_TARGET_LANGUAGES", DEFAULT_TARGET_LANGUAGES))
+
+
+# --- Vocabulary and people -------------------------------------------------------------------
+
+
+@admin.register(Genre)
+class GenreAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "drama_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(drama_total=Count("dramas"))
+
+    @admin.display(description="Dramas", ordering="drama_total")
+    def drama_count(self, obj: Genre) -> int:
+        return obj.drama_total
+
+
+@admin.register(Trope)
+class TropeAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "description", "drama_count")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(drama_total=Count("dramas"))
+
+    @admin.display(description="Dramas", ordering="drama_total")
+    def drama_count(self, obj: Trope) -> int:
+        return obj.drama_total
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("name", "latin_name")
+    search_fields = ("name", "latin_name")
+
+
+@admin.register(SourceWork)
+class SourceWorkAdmin(admin.ModelAdmin):
+    list_display = ("title", "author", "kind", "original_language", "publisher")
+    list_filter = ("kind", "original_language")
+    search_fields = ("title", "author", "publisher")
+
+
+# --- Drama page inlines ----------------------------------------------------------------------
+
+
+class DramaLocalizationInline(admin.StackedInline):
+    model = DramaLocalization
+    form = DramaLocalizationForm
+    extra = 0
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("language", "status"),
+                    "title",
+                    ("title_medium", "title_short"),
+                    "synopsis_short",
+                    "synopsis_medium",
+                    "synopsis_long",
+                )
+            },
+        ),
+    )
+    verbose_name = "localisation"
+    verbose_name_plural = "localisations (titles and synopses per language)"
+
+
+@dataclass(frozen=True)
+class EpisodePage:
+    index: int
+    first: int
+    last: int
+    current: bool
+
+
+def episode_pages(request: HttpRequest, drama: Drama) -> list[EpisodePage]:
+    """The drama's episodes in pages of EPISODES_PER_PAGE, by position (numbers may have gaps)."""
+    cached = getattr(request, "episode_pages", None)
+    if cached is not None and cached[0] == drama.pk:
+        return cached[1]
+    numbers = list(Episode.objects.filter(drama=drama).order_by("number").values_list("number", flat=True))
+    chunks = [numbers[start : start + EPISODES_PER_PAGE] for start in range(0, len(numbers), EPISODES_PER_PAGE)]
+    try:
+        wanted = int(request.GET.get("episodes_page", "1"))
+    except ValueError:
+        wanted = 1
+    wanted = min(max(wanted, 1), max(len(chunks), 1))
+    pages = [
+        EpisodePage(index=index, first=chunk[0], last=chunk[-1], current=index == wanted)
+        for index, chunk in enumerate(chunks, start=1)
+    ]
+    request.episode_pages = (drama.pk, pages)
+    return pages
+
+
+class EpisodeInline(admin.TabularInline):
+    """The episodes in one compact table (paged past EPISODES_PER_PAGE) that scrolls within the page."""
+
+    model = Episode
+    template = "admin/catalog/drama/episode_inline.html"
+    fields = ("number", "original_title", "duration_seconds", "master", "cliffhanger_timecodes", "episode_page")
+    readonly_fields = ("episode_page",)
+    extra = 0
+    classes = ("episode-inline",)
+    ordering = ("number",)
+
+    def get_queryset(self, request):
+        # Each row's label (its __str__) names the drama: join it once instead of once per row.
+        return super().get_queryset(request).select_related("drama")
+
+    @admin.display(description="Page")
+    def episode_page(self, obj: Episode) -> str:
+        # A plain link per row (the stock change link adds a second line to every row).
+        if not obj.pk:
+            return ""
+        return format_html(
+            '<a href="{}">{} ›</a>', reverse("admin:catalog_episode_change", args=[obj.pk]), f"E{obj.number:03d}"
+        )
+
+
+class CreditInline(admin.TabularInline):
+    model = Credit
+    fields = ("person", "role", "character_name", "billing_order")
+    autocomplete_fields = ("person",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
+class ArtworkInline(admin.TabularInline):
+    model = Artwork
+    fields = ("preview", "kind", "language", "image", "dimensions")
+    readonly_fields = ("preview", "dimensions")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("drama")
+
+    @admin.display(description="Preview")
+    def preview(self, obj: Artwork) -> str:
+        if not obj.pk or not obj.image:
+            return "—"
+        return format_html('<img src="{}" class="artwork-thumb" alt="">', obj.image.url)
+
+    @admin.display(description="Size")
+    def dimensions(self, obj: Artwork) -> str:
+        return f"{obj.width}×{obj.height}" if obj.width and obj.height else "—"
+
+
+class ExternalIdInline(admin.TabularInline):
+    model = ExternalId
+    fields = ("scheme", "value", "organization")
+    autocomplete_fields = ("organization",)
+    extra = 0
+    verbose_name = "external ID"
+    verbose_name_plural = "other external IDs (partners' own IDs, ISAN, ...)"
+
+
+# --- Drama list filters ----------------------------------------------------------------------
+
+
+class LocalizedInFilter(admin.SimpleListFilter):
+    title = "localised in"
+    parameter_name = "localized_in"
+
+    def lookups(self, request, model_admin):
+        tags = DramaLocalization.objects.order_by("language").values_list("language", flat=True).distinct()
+        return [(tag, language_label(tag)) for tag in tags]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(Exists(DramaLocalization.objects.filter(drama=OuterRef("pk"), language=self.value())))
+
+
+class MissingLanguageFilter(admin.SimpleListFilter):
+    title = "missing a localisation in"
+    parameter_name = "missing_language"
+
+    def lookups(self, request, model_admin):
+        return [(tag, language_label(tag)) for tag in list_target_languages()]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(~Exists(DramaLocalization.objects.filter(drama=OuterRef("pk"), language=self.value())))
+
+
+# --- Drama -----------------------------------------------------------------------------------
+
+
+class DramaAdminForm(forms.ModelForm):
+    """The drama's own fields plus "add episodes in bulk", handled by catalog.services."""
+
+    add_episode_count = forms.IntegerField(
+        label="How many episodes to add",
+        min_value=1,
+        max_value=MAX_EPISODES_PER_DRAMA,
+        required=False,
+        help_text="Numbered on from the last episode (e.g. 80 on an empty drama creates episodes 1–80).",
+    )
+    add_episode_numbers = forms.CharField(
+        label="…or these episode numbers",
+        required=False,
+        max_length=2000,
+        help_text="A numbered list such as “1-80, 85, 90-100”. Numbers that already exist are skipped.",
+    )
+    add_episode_duration = forms.IntegerField(
+        label="Duration of each (seconds)", min_value=1, max_value=24 * 3600, required=False
+    )
+
+    class Meta:
+        model = Drama
+        fields = (
+            "original_title", "original_language", "format", "owner", "genres", "tropes", "source_work",
+            "production_year", "eidr", "alid", "free_episode_count", "unlock_price_tier",
+        )  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        count = cleaned.get("add_episode_count")
+        spec = (cleaned.get("add_episode_numbers") or "").strip()
+        cleaned["episode_numbers"] = None
+        if count and spec:
+            self.add_error("add_episode_numbers", "Give either a count or a list of numbers, not both.")
+        elif spec:
+            try:
+                cleaned["episode_numbers"] = episode_numbers_parse(spec)
+            except EpisodeNumbersError as error:
+                self.add_error("add_episode_numbers", error.detail)
+        return cleaned
+
+
+def describe_numbers(numbers: list[int]) -> str:
+    """1, 2, 3, 5, 7, 8 -> "1–3, 5, 7–8" (for messages)."""
+    runs: list[str] = []
+    start = previous = None
+    for number in sorted(numbers):
+        if start is None:
+            start = previous = number
+        elif number == previous + 1:
+            previous = number
+        else:
+            runs.append(f"{start}–{previous}" if previous != start else str(start))
+            start = previous = number
+    if start is not None:
+        runs.append(f"{start}–{previous}" if previous != start else str(start))
+    return ", ".join(runs)
+
+
+@admin.register(Drama)
+class DramaAdmin(admin.ModelAdmin):
+    form = DramaAdminForm
+    list_display = (
+        "original_title",
+        "english_title",
+        "owner",
+        "format_label",
+        "status_badge",
+        "episode_count",
+        "languages_column",
+        "updated_at",
+    )
+    list_display_links = ("original_title",)
+    list_filter = (
+        "status",
+        "format",
+        "genres",
+        "tropes",
+        LocalizedInFilter,
+        MissingLanguageFilter,
+        "original_language",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("original_title",)  # the search itself is dramas_search (see get_search_results)
+    search_help_text = "Search titles in every language, or an exact EIDR / ALID."
+    list_per_page = 50
+    ordering = ("original_title",)
+    autocomplete_fields = ("owner", "source_work", "genres", "tropes")
+    readonly_fields = ("status", "published_at", "retired_at", "created_at", "updated_at", "localization_gaps_display")
+    inlines = (EpisodeInline, DramaLocalizationInline, CreditInline, ArtworkInline, ExternalIdInline)
+    actions = ("mark_ready", "publish", "retire", "back_to_draft")
+    save_on_top = True
+
+    # -- page layout --------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ("original_title", ("original_language", "format"), "owner", "status")}),
+            ("Classification", {"fields": ("genres", "tropes", "source_work", "production_year")}),
+            ("Identifiers", {"fields": (("eidr", "alid"),)}),
+            ("Monetisation defaults", {"fields": (("free_episode_count", "unlock_price_tier"),)}),
+        ]
+        if self._can_add_episodes(request, obj):
+            fieldsets.append(
+                (
+                    "Add episodes in bulk",
+                    {
+                        "fields": ("add_episode_count", "add_episode_numbers", "add_episode_duration"),
+                        "classes": ("bulk-episodes",),
+                        "description": "Creates the episodes when you save; edit them one by one below.",
+                    },
+                )
+            )
+        if obj is not None:
+            fieldsets.append(("What is missing per language", {"fields": ("localization_gaps_display",)}))
+            fieldsets.append(("History", {"fields": (("published_at", "retired_at"), ("created_at", "updated_at"))}))
+        return fieldsets
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, EpisodeInline) and obj is not None and obj.pk is not None:
+            current = next((page for page in episode_pages(request, obj) if page.current), None)
+            if current is not None:
+                kwargs["queryset"] = kwargs["queryset"].filter(number__gte=current.first, number__lte=current.last)
+        return kwargs
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        drama = self.get_object(request, object_id)
+        pages = episode_pages(request, drama) if drama is not None else []
+        extra_context = {**(extra_context or {}), "episode_pages": pages if len(pages) > 1 else []}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        page = request.GET.get("episodes_page")
+        if page and "_continue" in request.POST and response.status_code == 302:
+            # "Save and continue editing" comes back to the page of episodes that was being edited.
+            separator = "&" if "?" in response["Location"] else "?"
+            response["Location"] += f"{separator}{urlencode({'episodes_page': page})}"
+        return response
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Partners may already show a ready or published drama: it is retired, not deleted.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.status == DramaStatus.DRAFT)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk deletion would skip the draft-only rule above
+        return actions
+
+    def _can_add_episodes(self, request: HttpRequest, obj: Drama | None) -> bool:
+        can_edit_drama = self.has_add_permission(request) if obj is None else self.has_change_permission(request, obj)
+        return can_edit_drama and request.user.has_perm("catalog.add_episode")
+
+    # -- list ---------------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        request.drama_changelist = True
+        return super().changelist_view(request, extra_context)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("owner")
+        if getattr(request, "drama_changelist", False):
+            # Everything the columns show, in three queries whatever the page size.
+            queryset = queryset.annotate(episode_total=Count("episodes", distinct=True)).prefetch_related(
+                Prefetch(
+                    "localizations",
+                    queryset=DramaLocalization.objects.only("id", "drama_id", "language", "title", "status"),
+                    to_attr="listed_localizations",
+                )
+            )
+        return queryset
+
+    def get_search_results(self, request, queryset, search_term):
+        return dramas_search(query=search_term, queryset=queryset), False
+
+    @admin.display(description="English title")
+    def english_title(self, obj: Drama) -> str:
+        for loc in obj.listed_localizations:
+            if loc.language == "en":
+                return loc.title
+        return "—"
+
+    @admin.display(description="Format", ordering="format")
+    def format_label(self, obj: Drama) -> str:
+        return "9:16" if obj.format == DramaFormat.VERTICAL else "16:9"
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj: Drama) -> str:
+        return format_html('<span class="status-badge status-{}">{}</span>', obj.status, obj.get_status_display())
+
+    @admin.display(description="Episodes", ordering="episode_total")
+    def episode_count(self, obj: Drama) -> int:
+        return obj.episode_total
+
+    @admin.display(description="Languages")
+    def languages_column(self, obj: Drama) -> str:
+        present = {loc.language for loc in obj.listed_localizations}
+        targets = list_target_languages()
+        chips = [(("lang-chip present" if tag in present else "lang-chip missing"), tag) for tag in targets]
+        chips += [("lang-chip extra", tag) for tag in sorted(present - set(targets))]
+        return format_html_join("", '<span class="{}">{}</span>', chips)
+
+    # -- change page --------------------------------------------------------------------------
+
+    @admin.display(description="Localisation gaps")
+    def localization_gaps_display(self, obj: Drama) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        languages = localization_target_languages()
+        gaps = localization_gaps(drama=obj, languages=languages)
+        present = {loc.language: loc for loc in obj.localizations.all()}
+        rows = []
+        for tag in languages:
+            loc = present.get(tag)
+            missing = gaps.get(tag, [])
+            if loc is None:
+                state, text = "gap-none", "No localisation"
+            elif missing:
+                state, text = "gap-partial", "Missing: " + ", ".join(GAP_LABELS.get(name, name) for name in missing)
+            else:
+                state, text = "gap-complete", "Complete"
+            rows.append((state, language_label(tag), loc.get_status_display() if loc else "—", text))
+        body = format_html_join("", '<tr class="{}"><th scope="row">{}</th><td>{}</td><td>{}</td></tr>', rows)
+        return format_html(
+            '<table class="localization-gaps"><thead><tr><th>Language</th><th>Translation</th>'
+            "<th>What is missing</th></tr></thead><tbody>{}</tbody></table>",
+            body,
+        )
+
+    def save_model(self, request, obj, form, change):
+        # The drama's own columns from the form; genres and tropes follow in save_related (form.save_m2m).
+        columns = {field.name for field in Drama._meta.concrete_fields}
+        fields = {name: value for name, value in form.cleaned_data.items() if name in columns}
+        if change:
+            drama_update(drama=obj, **fields)
+            return
+        created = drama_create(**fields)
+        # The admin goes on with `obj` (relations, inlines, log entry, redirect): make it the saved drama.
+        for field in Drama._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        count = form.cleaned_data.get("add_episode_count")
+        numbers = form.cleaned_data.get("episode_numbers")
+        if not (count or numbers) or not self._can_add_episodes(request, form.instance if change else None):
+            return
+        duration = form.cleaned_data.get("add_episode_duration")
+        try:
+            created = episode_bulk_create(drama=form.instance, count=count, numbers=numbers, duration_seconds=duration)
+        except EpisodeNumbersError as error:
+            self.message_user(request, f"No episodes were added: {error.detail}", messages.ERROR)
+            return
+        wanted = count or len(numbers)
+        if created:
+            skipped = wanted - len(created)
+            text = ngettext("Added %(n)d episode (%(which)s).", "Added %(n)d episodes (%(which)s).", len(created)) % {
+                "n": len(created),
+                "which": describe_numbers([e.number for e in created]),
+            }
+            if skipped:
+                text += f" {skipped} already existed and were left as they were."
+            self.message_user(request, text, messages.SUCCESS)
+        else:
+            self.message_user(request, "No episodes were added: every number given already exists.", messages.WARNING)
+
+    # -- workflow actions ---------------------------------------------------------------------
+
+    def _transition(self, request: HttpRequest, queryset: QuerySet[Drama], to_status: str, verb: str) -> None:
+        result = drama_bulk_transition(dramas=queryset, to_status=to_status)
+        if result.changed:
+            self.message_user(
+                request,
+                ngettext("%(verb)s %(n)d drama.", "%(verb)s %(n)d dramas.", len(result.changed))
+                % {"verb": verb.capitalize(), "n": len(result.changed)},
+                messages.SUCCESS,
+            )
+        for drama, reason in result.refused[:MAX_REFUSAL_MESSAGES]:
+            self.message_user(
+                request, format_html("“{}” was not {}: {}", drama.original_title, verb.lower(), reason), messages.ERROR
+            )
+        if len(result.refused) > MAX_REFUSAL_MESSAGES:
+            self.message_user(
+                request,
+                f"… and {len(result.refused) - MAX_REFUSAL_MESSAGES} more dramas were refused.",
+                messages.ERROR,
+            )
+        if not result.changed and not result.refused:
+            self.message_user(request, "No dramas were selected.", messages.WARNING)
+
+    @admin.action(description="Mark selected dramas ready", permissions=["change"])
+    def mark_ready(self, request, queryset):
+        self._transition(request, queryset, DramaStatus.READY, "marked ready")
+
+    @admin.action(description="Publish selected dramas", permissions=["change"])
+    def publish(self, request, queryset):
+        self._transition(request, queryset, DramaStatus.PUBLISHED, "published")
+
+    @admin.action(description="Retire selected dramas", permissions=["change"])
+    def retire(self, request, queryset):
+        self._transition(request, queryset, DramaStatus.RETIRED, "retired")
+
+    @admin.action(description="Send selected dramas back to draft", permissions=["change"])
+    def back_to_draft(self, request, queryset):
+        self._transition(request, queryset, DramaStatus.DRAFT, "sent back to draft")
+
+
+# --- Episodes and artwork on their own -------------------------------------------------------
+
+
+@admin.register(Episode)
+class EpisodeAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "drama", "number", "duration", "has_master", "updated_at")
+    list_select_related = ("drama",)
+    list_filter = ("drama__status", "drama__format")
+    search_fields = ("original_title", "drama__original_title")
+    search_help_text = "Search by the drama's title in any language, or the episode's title."
+    autocomplete_fields = ("drama",)
+    ordering = ("drama__original_title", "number")
+    list_per_page = 100
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matching_dramas = dramas_search(query=term).values("pk")
+        return queryset.filter(Q(drama__in=matching_dramas) | Q(original_title__icontains=term)), False
+
+    @admin.display(description="Duration", ordering="duration_seconds")
+    def duration(self, obj: Episode) -> str:
+        if obj.duration_seconds is None:
+            return "—"
+        minutes, seconds = divmod(obj.duration_seconds, 60)
+        return f"{minutes}:{seconds:02d}"
+
+    @admin.display(description="Master", boolean=True)
+    def has_master(self, obj: Episode) -> bool:
+        return bool(obj.master)
+
+
+@admin.register(Artwork)
+class ArtworkAdmin(admin.ModelAdmin):
+    list_display = ("preview", "drama", "kind", "language", "dimensions", "created_at")
+    list_display_links = ("preview", "drama")
+    list_select_related = ("drama",)
+    list_filter = ("kind", "language")
+    search_fields = ("drama__original_title",)
+    autocomplete_fields = ("drama",)
+    readonly_fields = ("preview", "dimensions")
+    fields = ("drama", "kind", "language", "image", "preview", "dimensions")
+
+    @admin.display(description="Preview")
+    def preview(self, obj: Artwork) -> str:
+        if not obj.pk or not obj.image:
+            return "—"
+        return format_html('<img src="{}" class="artwork-thumb" alt="">', obj.image.url)
+
+    @admin.display(description="Size")
+    def dimensions(self, obj: Artwork) -> str:
+        return f"{obj.width}×{obj.height}" if obj.width and obj.height else "—"
