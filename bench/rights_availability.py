@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -69,6 +70,8 @@ def main() -> dict:
     """Create the throwaway database, run the measurement in a child process on it, drop it."""
     params = _server_params()
     name = f"migu_bench_rights_{os.getpid()}"
+    # A terminated run still drops its database (SIGTERM unwinds through the finally below).
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     admin = _admin_connection(params)
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
@@ -91,6 +94,7 @@ def main() -> dict:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- the child: runs on the throwaway database ----------------------------------------------
