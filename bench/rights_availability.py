@@ -175,9 +175,9 @@ def _generate(cursor) -> dict:
     cursor.execute(
         """
         INSERT INTO rights_rightswindowterritory (window_id, direction, drama_id, licensee_id, territory,
-            licence_type, episode_start, episode_end, start, "end", exclusive, status)
+            licence_type, episode_start, episode_end, start, "end", exclusive, status, blocking)
         SELECT w.id, w.direction, w.drama_id, w.licensee_id, t, w.licence_type, NULL, NULL, w.start, w."end",
-               w.exclusive, w.status
+               w.exclusive, w.status, true
           FROM rights_rightswindow w, unnest(w.territories) t
         """
     )
@@ -203,7 +203,7 @@ def _generate(cursor) -> dict:
 GIST_SQL = (
     # What the exclusion index can answer: territory equality and the period containing the instant
     # (its predicate repeated so the partial index applies); the licensee is filtered from the heap.
-    "SELECT DISTINCT drama_id FROM rights_rightswindowterritory WHERE direction = 'out' AND NOT status = 'revoked' "
+    "SELECT DISTINCT drama_id FROM rights_rightswindowterritory WHERE blocking "
     "AND status IN ('approved', 'expired') AND territory = %s "
     "AND tstzrange(start, \"end\", '[)') @> %s::timestamptz AND licensee_id = %s"
 )

@@ -106,7 +106,9 @@ def test_revoked_window_frees_the_slot():
     rights_window_revoke(window=first)
     second = grant_out(drama, exclusive=True)
     assert second.status == RightsStatus.APPROVED
-    assert set(RightsWindowTerritory.objects.filter(window=first).values_list("status", flat=True)) == {"revoked"}
+    assert set(RightsWindowTerritory.objects.filter(window=first).values_list("status", "blocking")) == {
+        ("revoked", False)
+    }
 
 
 def test_pending_window_blocks_an_exclusive_grant():
