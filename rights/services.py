@@ -569,8 +569,16 @@ def rights_windows_advance(*, now: dt.datetime | None = None, batch_size: int = 
             .order_by("start", "id")[:batch_size]
         )
         for window in started:
+            before = rights_window_snapshot(window)
             window.live_since = now
             window.save(update_fields=["live_since", "updated_at"])
+            _audit_record(
+                window=window,
+                action=RightsEventKind.STARTED,
+                actor=None,
+                before={**before, "live_since": None},
+                after={**rights_window_snapshot(window), "live_since": now.isoformat()},
+            )
             _event_record(window=window, kind=RightsEventKind.STARTED, occurred_at=window.start)
             counts["started"] += 1
         ended = list(

@@ -164,6 +164,19 @@ def test_grant_out_beyond_rights_in_is_refused(out_terms, refused):
         assert grant_out(drama, **terms).pk
 
 
+@pytest.mark.parametrize(
+    ("episodes", "refused"),
+    [((1, 50), False), ((10, 20), False), ((1, 60), True), ((None, None), True), ((40, None), True)],
+)
+def test_rights_in_for_an_episode_range_bound_the_episodes_out(episodes, refused):
+    drama = drama_with_rights_in(licence_types=("AVOD",), episode_start=1, episode_end=50)
+    if refused:
+        with pytest.raises(NoRightsInError):
+            grant_out(drama, episode_start=episodes[0], episode_end=episodes[1])
+    else:
+        assert grant_out(drama, episode_start=episodes[0], episode_end=episodes[1]).pk
+
+
 def test_consecutive_rights_in_cover_a_window_out_together():
     drama = drama_with_rights_in(territories=("TH",), licence_types=("AVOD",), start=at(0), end=at(100))
     rights_window_grant(
@@ -323,6 +336,11 @@ def test_advance_records_starts_and_ends_once_in_order():
     pending.refresh_from_db()
     assert running.status == RightsStatus.EXPIRED and pending.status == RightsStatus.PENDING
     assert set(RightsWindowTerritory.objects.filter(window=running).values_list("status", flat=True)) == {"expired"}
+    assert list(RightsAudit.objects.filter(window=running).order_by("id").values_list("action", flat=True)) == [
+        "granted", "started", "ended",
+    ]  # fmt: skip
+    started_audit = RightsAudit.objects.get(window=running, action="started")
+    assert started_audit.actor_label == "system" and started_audit.after["live_since"] == at(1).isoformat()
 
 
 def test_events_carry_the_feed_fields():
