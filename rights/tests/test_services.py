@@ -358,3 +358,20 @@ def test_exclusion_constraint_is_in_the_database():
         )
         (definition,) = cursor.fetchone()
     assert definition.startswith("EXCLUDE USING gist")
+
+
+def test_event_writes_hold_the_feed_lock_until_commit():
+    # given a transaction that granted a window (and so wrote an event)
+    from rights.services import EVENT_LOCK_KEY
+
+    drama = drama_with_rights_in(licence_types=("AVOD",))
+    with transaction.atomic():
+        grant_out(drama)
+        # then it holds the advisory lock that orders event ids by commit, until it ends
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                "AND ((classid::bigint << 32) | objid::bigint) = %s",
+                [EVENT_LOCK_KEY],
+            )
+            assert cursor.fetchone()[0] == 1
