@@ -338,7 +338,10 @@ def _measure(result_path: str) -> None:
         f"catalogue {results['catalogue_raw_ms']}), GiST catalogue {results['catalogue_gist_ms']} ms"
     )
     print(f"btree plan: {results['catalogue_plan']}")
-    print(f"GiST plan: {results['gist_plan']} (same answer: {results['gist_same_answer']})")
+    print(
+        f"GiST plan: {results['gist_plan']} (exclusion index used: {results['gist_used']}, "
+        f"same answer: {results['gist_same_answer']})"
+    )
     for label, value, goal, met in goals:
         print(f"  {label:55s} {value:>8}  goal {goal:8s} {'met' if met else 'MISSED'}")
     Path(result_path).write_text(json.dumps(results, default=str))
