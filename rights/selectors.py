@@ -255,3 +255,17 @@ def rights_avails_grid(
         "windows_in": ins,
         "licence_types": sorted({w.licence_type for w in windows}),
     }
+
+
+def rights_windows_starting_or_ending(
+    *, organization: Organization, since: dt.datetime, until: dt.datetime
+) -> dict[str, list[RightsWindow]]:
+    """A tenant's windows out (approved) that start, or end, in [since, until): "coming" and "expiring"
+    for dashboards. Two queries."""
+    windows = rights_windows_of(organization=organization).filter(
+        direction=RightsDirection.OUT, status__in=list(IN_FORCE_STATUSES)
+    )
+    return {
+        "starting": list(windows.filter(start__gte=since, start__lt=until).order_by("start", "id")),
+        "ending": list(windows.filter(end__gte=since, end__lt=until).order_by("end", "id")),
+    }

@@ -278,3 +278,16 @@ def test_channel_windows_count_only_for_that_channel():
     }
     assert rights_window_for(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=app) == app_window
     assert rights_window_for(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=iptv) is None
+
+
+def test_windows_starting_or_ending_for_dashboards():
+    from rights.selectors import rights_windows_starting_or_ending
+
+    partner = OrganizationFactory(kind="operator")
+    drama = drama_with_rights_in()
+    coming = grant_out(drama, partner, territories=["TH"], start=at(20), end=at(200))
+    expiring = grant_out(drama, partner, territories=["SG"], start=at(-100), end=at(25))
+    grant_out(drama, partner, territories=["MY"], start=at(-100), end=None)
+    grant_out(drama, OrganizationFactory(), territories=["ID"], start=at(20))
+    result = rights_windows_starting_or_ending(organization=partner, since=at(10), until=at(40))
+    assert result == {"starting": [coming], "ending": [expiring]}

@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from partners.tests.factories import ChannelFactory, LicensorFactory, OrganizationFactory, UserFactory
 from rights.errors import (
@@ -375,3 +377,50 @@ def test_event_writes_hold_the_feed_lock_until_commit():
                 [EVENT_LOCK_KEY],
             )
             assert cursor.fetchone()[0] == 1
+
+
+# --- property: a window out is accepted exactly when rights in cover it ----------------------
+
+interval = st.tuples(st.integers(0, 30), st.one_of(st.none(), st.integers(1, 20)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ins=st.lists(st.tuples(st.sampled_from(["TH", "SG"]), interval), min_size=0, max_size=4),
+    out=st.tuples(st.lists(st.sampled_from(["TH", "SG"]), min_size=1, max_size=2, unique=True), interval),
+)
+def test_rights_in_cover_matches_an_oracle(ins, out):
+    from catalog.tests.factories import DramaFactory
+
+    savepoint = transaction.savepoint()
+    try:
+        # given rights in as random intervals per territory
+        licensor = LicensorFactory()
+        drama = DramaFactory(owner=licensor)
+        for territory, (start, length) in ins:
+            rights_window_grant(
+                drama=drama, licensee=licensor, direction="in", territories=[territory], licence_type="AVOD",
+                start=at(start), end=at(start + length) if length else None,
+            )  # fmt: skip
+        territories, (start, length) = out
+        end = start + length if length else None
+
+        # the oracle: every day of the window out, in each territory, lies in some interval in
+        def covered(territory: str) -> bool:
+            spans = [(s, s + n if n else None) for t, (s, n) in ins if t == territory]
+            days = range(start, end) if end is not None else range(start, 200)
+            return all(any(s <= day and (e is None or day < e) for s, e in spans) for day in days) and (
+                end is not None or any(e is None and s <= 200 for s, e in spans)
+            )
+
+        expected = all(covered(territory) for territory in territories)
+        # when the window out is granted
+        try:
+            grant_out(drama, territories=territories, start=at(start), end=at(end) if end is not None else None)
+            accepted = True
+        except NoRightsInError:
+            accepted = False
+        # then the service agrees with the oracle
+        assert accepted is expected
+    finally:
+        transaction.savepoint_rollback(savepoint)
