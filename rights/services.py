@@ -307,8 +307,9 @@ def _rights_in_check(window: RightsWindow) -> None:
 def _rights_in_dependents_check(in_window: RightsWindow, territories: list[str]) -> None:
     """After rights in changed: every window out they covered must still be covered."""
     dependents = (
-        RightsWindow.objects.filter(direction=RightsDirection.OUT, drama_id=in_window.drama_id)
-        .exclude(status=RightsStatus.REVOKED)
+        RightsWindow.objects.filter(
+            direction=RightsDirection.OUT, drama_id=in_window.drama_id, status__in=SETTABLE_STATUSES
+        )
         .filter(territories__overlap=territories)
         .order_by("id")
     )
@@ -508,9 +509,13 @@ def rights_window_update(*, window: RightsWindow, actor: Any = None, **changes: 
         old_territories = locked.effective_territories
         for field, value in values.items():
             setattr(locked, field, value)
-        if locked.status == RightsStatus.EXPIRED and (locked.end is None or locked.end > timezone.now()):
+        now = timezone.now()
+        if locked.status == RightsStatus.EXPIRED and (locked.end is None or locked.end > now):
             # Extending an expired window brings it back in force.
             locked.status = RightsStatus.APPROVED
+        if locked.live_since is not None and locked.start > now:
+            # Moved back into the future: the state job records its start again when it comes.
+            locked.live_since = None
         _window_validate(locked, errors)
         after = rights_window_snapshot(locked)
         if after == before:

@@ -424,3 +424,26 @@ def test_rights_in_cover_matches_an_oracle(ins, out):
         assert accepted is expected
     finally:
         transaction.savepoint_rollback(savepoint)
+
+
+def test_rights_in_can_be_revoked_once_the_windows_out_they_covered_are_over():
+    drama = drama_with_rights_in(licence_types=("AVOD",))
+    rights_in = RightsWindow.objects.get(direction="in", drama=drama)
+    out = grant_out(drama, start=at(0), end=at(10))
+    rights_windows_advance(now=at(11))
+    out.refresh_from_db()
+    assert out.status == RightsStatus.EXPIRED
+    assert rights_window_revoke(window=rights_in).status == RightsStatus.REVOKED
+
+
+def test_moving_a_started_window_into_the_future_records_its_start_again():
+    drama = drama_with_rights_in(licence_types=("AVOD",))
+    window = grant_out(drama, start=at(0))
+    rights_windows_advance(now=at(1))
+    window.refresh_from_db()
+    assert window.live_since == at(1)
+    far = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
+    window = rights_window_update(window=window, start=far)
+    assert window.live_since is None
+    rights_windows_advance(now=far)
+    assert RightsEvent.objects.filter(window=window, kind="started").count() == 2
