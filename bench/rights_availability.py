@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -69,6 +70,8 @@ def main() -> dict:
     """Create the throwaway database, run the measurement in a child process on it, drop it."""
     params = _server_params()
     name = f"migu_bench_rights_{os.getpid()}"
+    # A terminated run still drops its database (SIGTERM unwinds through the finally below).
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     admin = _admin_connection(params)
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
@@ -91,6 +94,7 @@ def main() -> dict:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- the child: runs on the throwaway database ----------------------------------------------
@@ -171,9 +175,9 @@ def _generate(cursor) -> dict:
     cursor.execute(
         """
         INSERT INTO rights_rightswindowterritory (window_id, direction, drama_id, licensee_id, territory,
-            licence_type, episode_start, episode_end, start, "end", exclusive, status)
+            licence_type, episode_start, episode_end, start, "end", exclusive, status, blocking)
         SELECT w.id, w.direction, w.drama_id, w.licensee_id, t, w.licence_type, NULL, NULL, w.start, w."end",
-               w.exclusive, w.status
+               w.exclusive, w.status, true
           FROM rights_rightswindow w, unnest(w.territories) t
         """
     )
@@ -199,7 +203,7 @@ def _generate(cursor) -> dict:
 GIST_SQL = (
     # What the exclusion index can answer: territory equality and the period containing the instant
     # (its predicate repeated so the partial index applies); the licensee is filtered from the heap.
-    "SELECT DISTINCT drama_id FROM rights_rightswindowterritory WHERE direction = 'out' AND NOT status = 'revoked' "
+    "SELECT DISTINCT drama_id FROM rights_rightswindowterritory WHERE blocking "
     "AND status IN ('approved', 'expired') AND territory = %s "
     "AND tstzrange(start, \"end\", '[)') @> %s::timestamptz AND licensee_id = %s"
 )
@@ -334,7 +338,10 @@ def _measure(result_path: str) -> None:
         f"catalogue {results['catalogue_raw_ms']}), GiST catalogue {results['catalogue_gist_ms']} ms"
     )
     print(f"btree plan: {results['catalogue_plan']}")
-    print(f"GiST plan: {results['gist_plan']} (same answer: {results['gist_same_answer']})")
+    print(
+        f"GiST plan: {results['gist_plan']} (exclusion index used: {results['gist_used']}, "
+        f"same answer: {results['gist_same_answer']})"
+    )
     for label, value, goal, met in goals:
         print(f"  {label:55s} {value:>8}  goal {goal:8s} {'met' if met else 'MISSED'}")
     Path(result_path).write_text(json.dumps(results, default=str))

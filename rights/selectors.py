@@ -15,7 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Drama
-from partners.models import Organization, OrganizationKind
+from partners.models import Channel, Organization, OrganizationKind
 from rights.models import (
     IN_FORCE_STATUSES,
     RightsDirection,
@@ -26,7 +26,7 @@ from rights.models import (
 )
 
 
-def _pk(value: Organization | Drama | int) -> int:
+def _pk(value: Organization | Drama | Channel | int) -> int:
     return value if isinstance(value, int) else value.pk
 
 
@@ -36,6 +36,7 @@ def _rows_in_force(
     territory: str,
     at: dt.datetime | None,
     licence_type: str | None = None,
+    channel: Channel | int | None = None,
 ) -> QuerySet[RightsWindowTerritory]:
     at = at or timezone.now()
     rows = RightsWindowTerritory.objects.filter(
@@ -47,6 +48,8 @@ def _rows_in_force(
     ).filter(Q(end__isnull=True) | Q(end__gt=at))
     if licence_type:
         rows = rows.filter(licence_type=licence_type.upper())
+    if channel is not None:
+        rows = rows.filter(Q(channel_id__isnull=True) | Q(channel_id=_pk(channel)))
     return rows
 
 
@@ -82,17 +85,22 @@ def rights_available_drama_ids(
     at: dt.datetime | None = None,
     licence_type: str | None = None,
     language: str | None = None,
+    channel: Channel | int | None = None,
 ) -> set[int]:
     """The dramas `licensee` may show in `territory` at instant `at` (default now), optionally
-    for one licence type and one language (audio or subtitles)."""
+    for one licence type, one language (audio or subtitles) and one of its channels (windows
+    for another channel do not count then; without a channel, every window of the licensee does)."""
     if language:
-        rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type)
+        rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel)
         return set(rows.filter(_language_allowed(language)).values_list("drama_id", flat=True).distinct())
     at = at or timezone.now()
     sql, params = _AVAILABLE_SQL, [_pk(licensee), territory.upper(), at, at]
     if licence_type:
         sql += " AND licence_type = %s"
         params.append(licence_type.upper())
+    if channel is not None:
+        sql += " AND (channel_id IS NULL OR channel_id = %s)"
+        params.append(_pk(channel))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
@@ -106,13 +114,17 @@ def rights_may_show(
     at: dt.datetime | None = None,
     licence_type: str | None = None,
     episode_number: int | None = None,
+    channel: Channel | int | None = None,
 ) -> bool:
-    """May `licensee` show `drama` (or one of its episodes) in `territory` at `at`?"""
+    """May `licensee` show `drama` (or one of its episodes, or on one of its channels) in `territory` at `at`?"""
     at = at or timezone.now()
     sql, params = _MAY_SHOW_SQL, [_pk(licensee), territory.upper(), _pk(drama), at, at]
     if licence_type:
         sql += " AND licence_type = %s"
         params.append(licence_type.upper())
+    if channel is not None:
+        sql += " AND (channel_id IS NULL OR channel_id = %s)"
+        params.append(_pk(channel))
     if episode_number is not None:
         sql += " AND (episode_start IS NULL OR episode_start <= %s) AND (episode_end IS NULL OR episode_end >= %s)"
         params += [episode_number, episode_number]
@@ -128,15 +140,19 @@ def rights_window_for(
     territory: str,
     at: dt.datetime | None = None,
     licence_type: str | None = None,
+    channel: Channel | int | None = None,
 ) -> RightsWindow | None:
     """The window that governs what `licensee` shows of `drama` in `territory` at `at`: its
-    monetisation terms and allowed audio/subtitle languages. Whole-series windows win over
-    episode ranges, exclusive over non-exclusive, then the most recent start."""
+    monetisation terms and allowed audio/subtitle languages. A window for the given channel wins
+    over the licensee's general ones, whole-series windows over episode ranges, exclusive over
+    non-exclusive, then the most recent start."""
+    ordering = [F("channel_id").asc(nulls_last=True)] if channel is not None else []
     row = (
-        _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type)
+        _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel)
         .filter(drama_id=_pk(drama))
         .select_related("window")
         .order_by(
+            *ordering,
             F("episode_start").asc(nulls_first=True),
             F("episode_end").desc(nulls_first=True),
             "-exclusive",
@@ -238,4 +254,18 @@ def rights_avails_grid(
         "licensees": licensees,
         "windows_in": ins,
         "licence_types": sorted({w.licence_type for w in windows}),
+    }
+
+
+def rights_windows_starting_or_ending(
+    *, organization: Organization, since: dt.datetime, until: dt.datetime
+) -> dict[str, list[RightsWindow]]:
+    """A tenant's windows out (approved) that start, or end, in [since, until): "coming" and "expiring"
+    for dashboards. Two queries."""
+    windows = rights_windows_of(organization=organization).filter(
+        direction=RightsDirection.OUT, status__in=list(IN_FORCE_STATUSES)
+    )
+    return {
+        "starting": list(windows.filter(start__gte=since, start__lt=until).order_by("start", "id")),
+        "ending": list(windows.filter(end__gte=since, end__lt=until).order_by("end", "id")),
     }

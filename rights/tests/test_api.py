@@ -190,3 +190,18 @@ def test_list_filters(client_for, partner, owned):
     assert len(client.get(URL, {"territory": "VN"}).json()["results"]) == 0
     assert len(client.get(URL, {"licence_type": "AVOD"}).json()["results"]) == 0
     assert client.get(URL, {"updated_since": "not a date"}).status_code == 400
+
+
+def test_operator_reads_its_own_windows_only(client_for, owned, partner):
+    operator = OperatorFactory()
+    mine = grant_out(owned, operator, territories=["TH"])
+    theirs = grant_out(owned, partner, territories=["SG"])
+    client = client_for(operator, scopes=READ)
+    assert [row["id"] for row in client.get(URL).json()["results"]] == [mine.pk]
+    assert client.get(f"{URL}{theirs.pk}/").json() == NOT_FOUND_BODY
+
+
+def test_anonymous_callers_are_refused(api_client):
+    response = api_client.get(URL)
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"

@@ -252,3 +252,42 @@ def test_availability_matches_an_oracle(world, specs, queries):
 def test_a_drama_without_windows_is_not_available():
     drama = DramaFactory()
     assert not rights_may_show(licensee=OrganizationFactory(), drama=drama, territory="TH", at=at(0))
+
+
+def test_channel_windows_count_only_for_that_channel():
+    from partners.tests.factories import ChannelFactory
+
+    # given a partner with two channels, one drama licensed for its app only, one for the whole partner
+    partner = OrganizationFactory()
+    app, iptv = ChannelFactory(organization=partner), ChannelFactory(organization=partner)
+    app_only, everywhere = drama_with_rights_in(), drama_with_rights_in()
+    app_window = grant_out(app_only, partner, channel=app, free_episode_count=9)
+    grant_out(everywhere, partner)
+
+    # then each channel sees what it may show, and the partner as a whole sees both
+    assert rights_available_drama_ids(licensee=partner, territory="TH", at=at(1), channel=app) == {
+        app_only.pk,
+        everywhere.pk,
+    }
+    assert rights_available_drama_ids(licensee=partner, territory="TH", at=at(1), channel=iptv) == {everywhere.pk}
+    assert rights_available_drama_ids(licensee=partner, territory="TH", at=at(1)) == {app_only.pk, everywhere.pk}
+    assert rights_may_show(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=app)
+    assert not rights_may_show(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=iptv.pk)
+    assert not rights_available_drama_ids(licensee=partner, territory="TH", at=at(1), channel=iptv, language="en") & {
+        app_only.pk
+    }
+    assert rights_window_for(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=app) == app_window
+    assert rights_window_for(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=iptv) is None
+
+
+def test_windows_starting_or_ending_for_dashboards():
+    from rights.selectors import rights_windows_starting_or_ending
+
+    partner = OrganizationFactory(kind="operator")
+    drama = drama_with_rights_in()
+    coming = grant_out(drama, partner, territories=["TH"], start=at(20), end=at(200))
+    expiring = grant_out(drama, partner, territories=["SG"], start=at(-100), end=at(25))
+    grant_out(drama, partner, territories=["MY"], start=at(-100), end=None)
+    grant_out(drama, OrganizationFactory(), territories=["ID"], start=at(20))
+    result = rights_windows_starting_or_ending(organization=partner, since=at(10), until=at(40))
+    assert result == {"starting": [coming], "ending": [expiring]}

@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from partners.tests.factories import ChannelFactory, LicensorFactory, OrganizationFactory, UserFactory
 from rights.errors import (
@@ -106,7 +108,9 @@ def test_revoked_window_frees_the_slot():
     rights_window_revoke(window=first)
     second = grant_out(drama, exclusive=True)
     assert second.status == RightsStatus.APPROVED
-    assert set(RightsWindowTerritory.objects.filter(window=first).values_list("status", flat=True)) == {"revoked"}
+    assert set(RightsWindowTerritory.objects.filter(window=first).values_list("status", "blocking")) == {
+        ("revoked", False)
+    }
 
 
 def test_pending_window_blocks_an_exclusive_grant():
@@ -160,6 +164,19 @@ def test_grant_out_beyond_rights_in_is_refused(out_terms, refused):
         assert not RightsWindow.objects.filter(direction="out").exists()
     else:
         assert grant_out(drama, **terms).pk
+
+
+@pytest.mark.parametrize(
+    ("episodes", "refused"),
+    [((1, 50), False), ((10, 20), False), ((1, 60), True), ((None, None), True), ((40, None), True)],
+)
+def test_rights_in_for_an_episode_range_bound_the_episodes_out(episodes, refused):
+    drama = drama_with_rights_in(licence_types=("AVOD",), episode_start=1, episode_end=50)
+    if refused:
+        with pytest.raises(NoRightsInError):
+            grant_out(drama, episode_start=episodes[0], episode_end=episodes[1])
+    else:
+        assert grant_out(drama, episode_start=episodes[0], episode_end=episodes[1]).pk
 
 
 def test_consecutive_rights_in_cover_a_window_out_together():
@@ -321,6 +338,11 @@ def test_advance_records_starts_and_ends_once_in_order():
     pending.refresh_from_db()
     assert running.status == RightsStatus.EXPIRED and pending.status == RightsStatus.PENDING
     assert set(RightsWindowTerritory.objects.filter(window=running).values_list("status", flat=True)) == {"expired"}
+    assert list(RightsAudit.objects.filter(window=running).order_by("id").values_list("action", flat=True)) == [
+        "granted", "started", "ended",
+    ]  # fmt: skip
+    started_audit = RightsAudit.objects.get(window=running, action="started")
+    assert started_audit.actor_label == "system" and started_audit.after["live_since"] == at(1).isoformat()
 
 
 def test_events_carry_the_feed_fields():
@@ -338,3 +360,90 @@ def test_exclusion_constraint_is_in_the_database():
         )
         (definition,) = cursor.fetchone()
     assert definition.startswith("EXCLUDE USING gist")
+
+
+def test_event_writes_hold_the_feed_lock_until_commit():
+    # given a transaction that granted a window (and so wrote an event)
+    from rights.services import EVENT_LOCK_KEY
+
+    drama = drama_with_rights_in(licence_types=("AVOD",))
+    with transaction.atomic():
+        grant_out(drama)
+        # then it holds the advisory lock that orders event ids by commit, until it ends
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                "AND ((classid::bigint << 32) | objid::bigint) = %s",
+                [EVENT_LOCK_KEY],
+            )
+            assert cursor.fetchone()[0] == 1
+
+
+# --- property: a window out is accepted exactly when rights in cover it ----------------------
+
+interval = st.tuples(st.integers(0, 30), st.one_of(st.none(), st.integers(1, 20)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ins=st.lists(st.tuples(st.sampled_from(["TH", "SG"]), interval), min_size=0, max_size=4),
+    out=st.tuples(st.lists(st.sampled_from(["TH", "SG"]), min_size=1, max_size=2, unique=True), interval),
+)
+def test_rights_in_cover_matches_an_oracle(ins, out):
+    from catalog.tests.factories import DramaFactory
+
+    savepoint = transaction.savepoint()
+    try:
+        # given rights in as random intervals per territory
+        licensor = LicensorFactory()
+        drama = DramaFactory(owner=licensor)
+        for territory, (start, length) in ins:
+            rights_window_grant(
+                drama=drama, licensee=licensor, direction="in", territories=[territory], licence_type="AVOD",
+                start=at(start), end=at(start + length) if length else None,
+            )  # fmt: skip
+        territories, (start, length) = out
+        end = start + length if length else None
+
+        # the oracle: every day of the window out, in each territory, lies in some interval in
+        def covered(territory: str) -> bool:
+            spans = [(s, s + n if n else None) for t, (s, n) in ins if t == territory]
+            days = range(start, end) if end is not None else range(start, 200)
+            return all(any(s <= day and (e is None or day < e) for s, e in spans) for day in days) and (
+                end is not None or any(e is None and s <= 200 for s, e in spans)
+            )
+
+        expected = all(covered(territory) for territory in territories)
+        # when the window out is granted
+        try:
+            grant_out(drama, territories=territories, start=at(start), end=at(end) if end is not None else None)
+            accepted = True
+        except NoRightsInError:
+            accepted = False
+        # then the service agrees with the oracle
+        assert accepted is expected
+    finally:
+        transaction.savepoint_rollback(savepoint)
+
+
+def test_rights_in_can_be_revoked_once_the_windows_out_they_covered_are_over():
+    drama = drama_with_rights_in(licence_types=("AVOD",))
+    rights_in = RightsWindow.objects.get(direction="in", drama=drama)
+    out = grant_out(drama, start=at(0), end=at(10))
+    rights_windows_advance(now=at(11))
+    out.refresh_from_db()
+    assert out.status == RightsStatus.EXPIRED
+    assert rights_window_revoke(window=rights_in).status == RightsStatus.REVOKED
+
+
+def test_moving_a_started_window_into_the_future_records_its_start_again():
+    drama = drama_with_rights_in(licence_types=("AVOD",))
+    window = grant_out(drama, start=at(0))
+    rights_windows_advance(now=at(1))
+    window.refresh_from_db()
+    assert window.live_since == at(1)
+    far = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
+    window = rights_window_update(window=window, start=far)
+    assert window.live_since is None
+    rights_windows_advance(now=far)
+    assert RightsEvent.objects.filter(window=window, kind="started").count() == 2
