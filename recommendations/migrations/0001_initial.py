@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0001_initial'),
-        ('partners', '0002_alter_apikey_scopes_webhook_webhookdelivery_and_more'),
+        ('partners', '0002_keys_manage_scope_webhooks'),
     ]
 
     operations = [
