@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from django.conf import settings
-from rest_framework import exceptions, parsers, status
+from rest_framework import parsers, status
 from rest_framework.throttling import SimpleRateThrottle
 
 from partners.authentication import ApiClient
@@ -45,10 +45,13 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 # --- Request body limit ------------------------------------------------------------------------
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
+def payload_too_large(limit: int) -> Exception:
+    """413 in the one error shape (imported late: DRF's settings import this module before the handler)."""
+    from migu_platform.api.errors import DomainError
+
+    error = DomainError(f"The request body is larger than {limit} bytes.", code="payload_too_large")
+    error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    return error
 
 
 class LimitedJSONParser(parsers.JSONParser):
@@ -59,11 +62,11 @@ class LimitedJSONParser(parsers.JSONParser):
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
         if declared and str(declared).isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            raise payload_too_large(limit)
         if stream is None:
             return super().parse(stream, media_type, parser_context)
         # Bodies without a (truthful) Content-Length are read up to the limit and no further.
         body = stream.read(limit + 1)
         if len(body) > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            raise payload_too_large(limit)
         return super().parse(io.BytesIO(body), media_type, parser_context)
