@@ -199,6 +199,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_VERSIONING_CLASS": None,
+    # `format` is a catalogue filter (vertical / horizontal), not a renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 # Per API key (see partners.api.common): requests per period, largest JSON body, largest page.
