@@ -1,0 +1,272 @@
+"""Reads behind the partner title endpoints: plain rows (values()) in a fixed number of queries.
+
+Every function takes the tenant explicitly. A title is *available* to a licensee in a territory
+when one of its rights windows out is in force there now and the drama is published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from catalog.models import Artwork, Credit, Drama, DramaStatus, Episode
+from localization.languages import language_fallback_chain
+from localization.models import DramaLocalization, EpisodeLocalization
+from partners.models import Organization
+from rights.models import IN_FORCE_STATUSES, RightsDirection, RightsWindow, RightsWindowTerritory
+from rights.selectors import rights_available_drama_ids, rights_window_for
+
+LIST_FIELDS = (
+    "id", "original_title", "original_language", "format", "production_year", "free_episode_count",
+    "unlock_price_tier", "updated_at",
+)  # fmt: skip
+
+
+def titles_available(*, licensee: Organization, territory: str, at: dt.datetime | None = None) -> QuerySet[Drama]:
+    """The published dramas `licensee` may show in `territory` at `at` (default now)."""
+    ids = rights_available_drama_ids(licensee=licensee, territory=territory, at=at)
+    return Drama.objects.filter(pk__in=ids, status=DramaStatus.PUBLISHED)
+
+
+def titles_filter(
+    queryset: QuerySet[Drama],
+    *,
+    genre: str | None = None,
+    trope: str | None = None,
+    format: str | None = None,
+    original_language: str | None = None,
+    updated_since: dt.datetime | None = None,
+    search: str | None = None,
+) -> QuerySet[Drama]:
+    if genre:
+        queryset = queryset.filter(genres__slug=genre)
+    if trope:
+        queryset = queryset.filter(tropes__slug=trope)
+    if format:
+        queryset = queryset.filter(format=format)
+    if original_language:
+        queryset = queryset.filter(original_language=original_language)
+    if updated_since:
+        queryset = queryset.filter(updated_at__gte=updated_since)
+    if search:
+        from catalog.selectors import dramas_search
+
+        queryset = dramas_search(query=search, queryset=queryset)
+    return queryset
+
+
+def _pick(by_language: dict[str, dict], chain: Sequence[str], original_language: str) -> dict | None:
+    for tag in chain:
+        if tag in by_language:
+            return by_language[tag]
+    if original_language in by_language:
+        return by_language[original_language]
+    return next(iter(by_language.values()), None)
+
+
+def localizations_for(*, drama_ids: Iterable[int], language: str, originals: dict[int, str]) -> dict[int, dict]:
+    """One query: each drama's best localisation along the reader's fallback chain."""
+    grouped: dict[int, dict[str, dict]] = defaultdict(dict)
+    rows = DramaLocalization.objects.filter(drama_id__in=list(drama_ids)).values(
+        "drama_id", "language", "title", "title_medium", "title_short", "synopsis_short", "synopsis_medium",
+        "synopsis_long",
+    )  # fmt: skip
+    for row in rows:
+        grouped[row["drama_id"]][row["language"]] = row
+    chain = language_fallback_chain(language)
+    return {
+        drama_id: picked
+        for drama_id, by_language in grouped.items()
+        if (picked := _pick(by_language, chain, originals.get(drama_id, ""))) is not None
+    }
+
+
+def slugs_for(*, drama_ids: Sequence[int], relation: str) -> dict[int, list[str]]:
+    """One query: genre or trope slugs per drama."""
+    through = getattr(Drama, relation).through
+    column = "genre__slug" if relation == "genres" else "trope__slug"
+    result: dict[int, list[str]] = defaultdict(list)
+    for drama_id, slug in (
+        through.objects.filter(drama_id__in=drama_ids).values_list("drama_id", column).order_by(column)
+    ):
+        result[drama_id].append(slug)
+    return result
+
+
+def episode_counts_for(*, drama_ids: Sequence[int]) -> dict[int, int]:
+    rows = Episode.objects.filter(drama_id__in=drama_ids).values("drama_id").annotate(n=Count("id"))
+    return {row["drama_id"]: row["n"] for row in rows}
+
+
+def artworks_for(*, drama_ids: Sequence[int]) -> dict[int, list[dict]]:
+    result: dict[int, list[dict]] = defaultdict(list)
+    for row in Artwork.objects.filter(drama_id__in=drama_ids).values(
+        "drama_id", "kind", "language", "image", "width", "height"
+    ):
+        result[row["drama_id"]].append(row)
+    return result
+
+
+def titles_page(
+    queryset: QuerySet[Drama], *, after_id: int, limit: int, language: str
+) -> tuple[list[dict[str, Any]], bool]:
+    """A keyset page by id (as fast deep as first), with localisation, genres, tropes, episode counts and
+    artwork attached in one query each."""
+    rows = list(queryset.filter(pk__gt=after_id).order_by("pk").values(*LIST_FIELDS)[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    ids = [row["id"] for row in rows]
+    if not ids:
+        return [], False
+    originals = {row["id"]: row["original_language"] for row in rows}
+    localized = localizations_for(drama_ids=ids, language=language, originals=originals)
+    genres = slugs_for(drama_ids=ids, relation="genres")
+    tropes = slugs_for(drama_ids=ids, relation="tropes")
+    counts = episode_counts_for(drama_ids=ids)
+    artworks = artworks_for(drama_ids=ids)
+    for row in rows:
+        loc = localized.get(row["id"]) or {}
+        row["language"] = loc.get("language") or row["original_language"]
+        row["title"] = loc.get("title") or row["original_title"]
+        row["title_medium"] = loc.get("title_medium", "")
+        row["title_short"] = loc.get("title_short", "")
+        row["synopsis_short"] = loc.get("synopsis_short", "")
+        row["genres"] = genres.get(row["id"], [])
+        row["tropes"] = tropes.get(row["id"], [])
+        row["episode_count"] = counts.get(row["id"], 0)
+        row["artworks"] = artworks.get(row["id"], [])
+    return rows, has_more
+
+
+def title_detail(*, licensee: Organization, drama_id: int, territory: str, language: str) -> dict[str, Any] | None:
+    """A title with its episodes, credits, artwork and the caller's window terms; None if not available."""
+    drama = Drama.objects.filter(pk=drama_id, status=DramaStatus.PUBLISHED).values(*LIST_FIELDS).first()
+    if drama is None:
+        return None
+    window = rights_window_for(licensee=licensee, drama=drama_id, territory=territory)
+    if window is None:
+        return None
+    rows, _ = titles_page(Drama.objects.filter(pk=drama_id), after_id=0, limit=1, language=language)
+    title = rows[0]
+    loc = localizations_for(drama_ids=[drama_id], language=language, originals={drama_id: drama["original_language"]})
+    full = loc.get(drama_id) or {}
+    title["synopsis_medium"] = full.get("synopsis_medium", "")
+    title["synopsis_long"] = full.get("synopsis_long", "")
+    title["credits"] = list(
+        Credit.objects.filter(drama_id=drama_id)
+        .order_by("billing_order", "id")
+        .values("role", "character_name", "billing_order", "person__name", "person__latin_name")
+    )
+    title["episodes"] = episodes_for(window=window, drama_id=drama_id, language=language)
+    title["episode_count"] = len(title["episodes"])
+    title["monetisation"] = monetisation_for(window=window, drama=drama)
+    title.update(languages_for(window=window, drama_id=drama_id, original_language=drama["original_language"]))
+    return title
+
+
+def monetisation_for(*, window: RightsWindow, drama: dict) -> dict[str, Any]:
+    free = window.free_episode_count if window.free_episode_count is not None else drama["free_episode_count"]
+    return {
+        "licence_type": window.licence_type,
+        "free_episode_count": free,
+        "unlock_price": str(window.unlock_price) if window.unlock_price is not None else None,
+        "currency": window.currency or None,
+        "unlock_price_tier": drama["unlock_price_tier"],
+        "window_start": window.start,
+        "window_end": window.end,
+    }
+
+
+def languages_for(*, window: RightsWindow, drama_id: int, original_language: str) -> dict[str, list[str]]:
+    """Only the languages the window allows: its lists, or (when a list is empty, meaning any) what exists."""
+    held_back = set(window.holdback_languages)
+    localized = sorted(set(DramaLocalization.objects.filter(drama_id=drama_id).values_list("language", flat=True)))
+    audio = window.audio_languages or [original_language]
+    subtitles = window.subtitle_languages or localized
+    return {
+        "audio_languages": [tag for tag in audio if tag not in held_back],
+        "subtitle_languages": [tag for tag in subtitles if tag not in held_back],
+    }
+
+
+def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[dict[str, Any]]:
+    """The episodes the window covers, with localised titles (two queries)."""
+    episodes = Episode.objects.filter(drama_id=drama_id)
+    if window.episode_start is not None:
+        episodes = episodes.filter(number__gte=window.episode_start)
+    if window.episode_end is not None:
+        episodes = episodes.filter(number__lte=window.episode_end)
+    rows = list(episodes.order_by("number").values("id", "number", "original_title", "duration_seconds"))
+    by_episode: dict[int, dict[str, dict]] = defaultdict(dict)
+    for loc in EpisodeLocalization.objects.filter(episode_id__in=[r["id"] for r in rows]).values(
+        "episode_id", "language", "title", "synopsis"
+    ):
+        by_episode[loc["episode_id"]][loc["language"]] = loc
+    chain = language_fallback_chain(language)
+    for row in rows:
+        loc = _pick(by_episode.get(row["id"], {}), chain, "") or {}
+        row["title"] = loc.get("title") or row.pop("original_title")
+        row.pop("original_title", None)
+        row["synopsis"] = loc.get("synopsis", "")
+    return rows
+
+
+# --- changes feed -----------------------------------------------------------------------------
+
+
+def availability_now(*, licensee: Organization, drama_ids: Iterable[int], at: dt.datetime | None = None) -> dict:
+    """drama id -> sorted territories where `licensee` may show it now (published dramas only)."""
+    at = at or timezone.now()
+    rows = (
+        RightsWindowTerritory.objects.filter(
+            direction=RightsDirection.OUT,
+            status__in=list(IN_FORCE_STATUSES),
+            licensee=licensee,
+            drama_id__in=list(drama_ids),
+            drama__status=DramaStatus.PUBLISHED,
+            start__lte=at,
+        )
+        .filter(Q(end__isnull=True) | Q(end__gt=at))
+        .values_list("drama_id", "territory")
+        .distinct()
+    )
+    result: dict[int, set[str]] = defaultdict(set)
+    for drama_id, territory in rows:
+        result[drama_id].add(territory)
+    return {drama_id: sorted(territories) for drama_id, territories in result.items()}
+
+
+def dramas_ever_licensed(*, licensee: Organization) -> QuerySet:
+    """The dramas the licensee holds or held a window out for (the only ones its feed may mention)."""
+    return RightsWindow.objects.filter(licensee=licensee, direction=RightsDirection.OUT).values("drama_id")
+
+
+def _latest(model, field: str, key: str = "drama"):
+    return Subquery(
+        model.objects.filter(**{key: OuterRef("pk")}).order_by().values(key).annotate(m=Max(field)).values("m")[:1]
+    )
+
+
+def catalogue_changes_since(
+    *, licensee: Organization, since: dt.datetime | None, after_drama_id: int, until: dt.datetime, limit: int
+) -> list[tuple[dt.datetime, int]]:
+    """(changed_at, drama id) of the licensee's dramas whose metadata, episodes, artwork or localisations
+    changed after (since, after_drama_id) and up to `until`, in that order (one query)."""
+    changed = Drama.objects.filter(pk__in=dramas_ever_licensed(licensee=licensee)).annotate(
+        changed_at=Greatest(
+            "updated_at",
+            _latest(Episode, "updated_at"),
+            _latest(DramaLocalization, "updated_at"),
+            _latest(Artwork, "created_at"),
+        )
+    )
+    changed = changed.filter(changed_at__lte=until)
+    if since is not None:
+        changed = changed.filter(Q(changed_at__gt=since) | Q(changed_at=since, pk__gt=after_drama_id))
+    return list(changed.order_by("changed_at", "pk").values_list("changed_at", "pk")[:limit])
