@@ -43,7 +43,15 @@ from rights.models import RightsDirection, RightsEvent, RightsEventKind
 JSON = "application/json"
 # Catalogue changes younger than this are served on the next poll: a transaction that started
 # earlier but commits later must not be skipped by a cursor that already moved past its timestamp.
-CHANGES_SETTLE = dt.timedelta(seconds=5)
+# Setting: MIGU_CHANGES_SETTLE_SECONDS (default 5).
+CHANGES_SETTLE_SECONDS = 5.0
+
+
+def changes_settle() -> dt.timedelta:
+    from django.conf import settings
+
+    return dt.timedelta(seconds=float(getattr(settings, "MIGU_CHANGES_SETTLE_SECONDS", CHANGES_SETTLE_SECONDS)))
+
 
 TERRITORY_PARAM = OpenApiParameter(
     "territory",
@@ -355,7 +363,7 @@ class ChangeFeedView(CatalogView):
                 licensee=request.tenant,
                 since=since_at,
                 after_drama_id=after_drama,
-                until=timezone.now() - CHANGES_SETTLE,
+                until=timezone.now() - changes_settle(),
                 limit=room + 1,
             )
             has_more = len(rows) > room
