@@ -248,7 +248,7 @@ def ladder_plan(*, source: Path, out_dir: Path, probe: Probe, profile: str, pres
     interval = max(2.0, math.ceil(probe.duration / 100))
     return LadderPlan(
         source=source, out_dir=out_dir, probe=probe, rungs=rungs,
-        preset=preset or getattr(settings, "MEDIA_X264_PRESET", "veryfast"),
+        preset=preset or getattr(settings, "MEDIA_X264_PRESET", "") or os.environ.get("MEDIA_X264_PRESET", "veryfast"),
         poster_at=min(1.0, probe.duration / 2), thumb_interval=interval, thumb_size=(thumb_w, thumb_h),
     )  # fmt: skip
 

@@ -154,7 +154,9 @@ def master_transcode(*, job: Job, master: Master, measure_quality: bool = True) 
             plan = ffmpeg.ladder_plan(source=source, out_dir=out_dir, probe=probe, profile=profile)
             _ladder_encode(job=job, master=master, plan=plan)
             renditions = _ladder_package(plan=plan, key=episode_key_get(episode=episode))
-            build_prefix = f"hls/e{episode.pk}/{profile}-{master.checksum_sha256[:16]}/j{job.pk}-a{job.attempts}"
+            # A prefix per build: a re-run never writes over the files partners are playing.
+            build = f"j{job.pk}-{uuid.uuid4().hex[:10]}"
+            build_prefix = f"hls/e{episode.pk}/{profile}-{master.checksum_sha256[:16]}/{build}"
             _ladder_upload(storage=storage, out_dir=out_dir, prefix=build_prefix)
             job_progress(job=job, percent=PROGRESS_PUBLISHED, log_line=f"uploaded to {build_prefix}")
             ladder = ladder_publish(
