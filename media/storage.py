@@ -24,7 +24,7 @@ def storage_presigns(storage: Storage) -> bool:
 
 def storage_put(storage: Storage, name: str, path: Path) -> str:
     """Write a local file under exactly `name`, replacing what is there (never a suffixed duplicate)."""
-    if storage.exists(name):
+    if not getattr(storage, "file_overwrite", False) and storage.exists(name):
         storage.delete(name)
     with path.open("rb") as handle:
         saved = storage.save(name, File(handle, name=path.name))
