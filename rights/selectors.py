@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Drama
@@ -110,7 +110,13 @@ def rights_window_for(
         _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type)
         .filter(drama_id=_pk(drama))
         .select_related("window")
-        .order_by("episode_start", "-episode_end", "-exclusive", "-start", "-window_id")
+        .order_by(
+            F("episode_start").asc(nulls_first=True),
+            F("episode_end").desc(nulls_first=True),
+            "-exclusive",
+            "-start",
+            "-window_id",
+        )
         .first()
     )
     return row.window if row else None

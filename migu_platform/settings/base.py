@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rights",
     "media",
     "recommendations",
+    "avails",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,282 @@
+"""Write rights windows as EMA Avails: XML in the v2.4 schema's shape and .xlsx in the v1.9 TV template's shape.
+
+Windows over a whole drama become series avails, a single episode an episode avail, and an episode
+range a season avail carrying the platform's EpisodeRange term. Identifiers the window or drama
+lack are derived from their ids (see `window_transaction_id`, `drama_content_id`), and the importer
+maps them back, so an exported file imports again onto the same windows.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import openpyxl
+from lxml import etree
+
+from . import vocabulary
+from .records import AvailRecord
+from .templates import TV_V19_COLUMNS
+
+AVAILS_NS = "http://www.movielabs.com/schema/avails/v2.4/avails"
+MD_NS = "http://www.movielabs.com/schema/md/v2.7/md"
+NSMAP = {"avails": AVAILS_NS, "md": MD_NS}
+DRAMA_CONTENT_ID_PREFIX = "md:cid:org:migu:drama:"
+DRAMA_ALID_PREFIX = "md:alid:org:migu:drama:"
+WINDOW_TRANSACTION_PREFIX = "migu:window:"
+FORMAT_PROFILE = "HD"  # the platform does not license by resolution
+STATUS_TO_EMA = {"pending": "Pending", "approved": "Approved", "revoked": "Revoked", "expired": "Expired"}
+
+
+def drama_content_id(drama) -> str:
+    return f"{DRAMA_CONTENT_ID_PREFIX}{drama.pk}"
+
+
+def drama_platform_alid(drama) -> str:
+    return f"{DRAMA_ALID_PREFIX}{drama.pk}"
+
+
+def window_transaction_id(window) -> str:
+    return window.transaction_id or f"{WINDOW_TRANSACTION_PREFIX}{window.pk}"
+
+
+def _eidr_urn(eidr: str) -> str:
+    return "urn:eidr:10.5240:" + eidr.split("/", 1)[1] if eidr.startswith("10.5240/") else eidr
+
+
+def avails_records_for(windows: Iterable) -> list[AvailRecord]:
+    """The windows as AvailRecords (pass windows with drama, drama__owner and licensee selected)."""
+    records: list[AvailRecord] = []
+    for window in windows:
+        drama = window.drama
+        whole = window.episode_start is None and window.episode_end is None
+        single = window.episode_start is not None and window.episode_start == window.episode_end
+        if whole:
+            work_type, avail_type, episode_range = "Series", "series", None
+        elif single:
+            work_type, avail_type, episode_range = "Episode", "episode", None
+        else:
+            work_type, avail_type = "Season", "season"
+            last = window.episode_end or drama_last_episode(drama)
+            episode_range = (window.episode_start or 1, last)
+        price = window.unlock_price
+        licence_type = vocabulary.LICENSE_TYPE_TO_EMA.get(window.licence_type, window.licence_type)
+        record = AvailRecord(
+            source="",
+            location=f"window #{window.pk}",
+            alid=window.alid or drama.alid or drama_platform_alid(drama),
+            transaction_id=window_transaction_id(window),
+            licensor=drama.owner.name if window.direction == "out" else window.licensee.name,
+            licensee=window.licensee.name if window.direction == "out" else "",
+            avail_type=avail_type,
+            work_type=work_type,
+            title=drama.original_title,
+            title_internal_alias=drama.original_title,
+            content_id=drama_content_id(drama),
+            series_content_id=drama_content_id(drama),
+            eidr=drama.eidr,
+            season_number=1,
+            episode_number=window.episode_start if single else None,
+            release_year=drama.production_year,
+            license_type=licence_type,
+            format_profile=FORMAT_PROFILE,
+            territories=list(window.territories),
+            territory_exclusions=list(window.territory_exclusions),
+            start=window.start,
+            end=window.end,
+            end_condition="" if window.end else "Open",
+            allowed_languages=list(dict.fromkeys([*window.audio_languages, *window.subtitle_languages])),
+            audio_languages=list(window.audio_languages),
+            subtitle_languages=list(window.subtitle_languages),
+            holdback_languages=list(window.holdback_languages),
+            asset_language=drama.original_language,
+            exclusive=window.exclusive,
+            price_type="SRP" if price is not None else "",
+            price_value=str(price) if price is not None else "",
+            price_currency=window.currency if price is not None else "",
+            contract_id=window.contract_id,
+            title_status=STATUS_TO_EMA.get(window.status, ""),
+            free_episode_count=window.free_episode_count,
+            episode_range=episode_range,
+        )
+        records.append(record)
+    return records
+
+
+def drama_last_episode(drama) -> int:
+    numbers = [episode.number for episode in drama.episodes.all()]
+    return max(numbers, default=1)
+
+
+def _instant(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def avails_xml_from_records(records: Iterable[AvailRecord], *, issued: datetime | None = None) -> bytes:
+    """EMA Avails XML v2.4: one Avail per record, with its one Transaction."""
+    issued = issued or datetime.now(UTC)
+
+    def el(parent, ns: str, name: str, text: str | None = None, **attributes):
+        node = etree.SubElement(parent, f"{{{NSMAP[ns]}}}{name}", **attributes)
+        if text is not None:
+            node.text = text
+        return node
+
+    root = etree.Element(f"{{{AVAILS_NS}}}AvailList", nsmap=NSMAP)
+    for record in records:
+        avail = el(root, "avails", "Avail")
+        el(avail, "avails", "ALID", record.alid)
+        disposition = el(avail, "avails", "Disposition")
+        el(disposition, "avails", "EntryType", "Full Extract")
+        el(disposition, "avails", "IssueDate", issued.date().isoformat())
+        el(el(avail, "avails", "Licensor"), "md", "DisplayName", record.licensor)
+        if record.licensee:
+            el(el(avail, "avails", "ServiceProvider"), "md", "DisplayName", record.licensee)
+        el(avail, "avails", "AvailType", record.avail_type)
+        el(avail, "avails", "ShortDescription", record.title)
+        asset = el(avail, "avails", "Asset", contentID=record.content_id)
+        el(asset, "avails", "WorkType", record.work_type)
+        _series_metadata(el, asset, record)
+        _transaction(el, avail, record)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _series_metadata(el, asset, record: AvailRecord) -> None:
+    def series(parent):
+        metadata = el(parent, "avails", "SeriesMetadata")
+        el(metadata, "avails", "SeriesContentID", record.series_content_id)
+        if record.eidr:
+            el(metadata, "avails", "SeriesEIDR-URN", _eidr_urn(record.eidr))
+        el(metadata, "avails", "SeriesTitleDisplayUnlimited", record.title)
+        el(metadata, "avails", "SeriesTitleInternalAlias", record.title_internal_alias or record.title)
+
+    def season(parent):
+        metadata = el(parent, "avails", "SeasonMetadata")
+        el(metadata, "avails", "SeasonContentID", f"{record.series_content_id}:season:1")
+        el(el(metadata, "avails", "SeasonNumber"), "md", "Number", "1")
+        series(metadata)
+
+    if record.work_type == "Series":
+        series(asset)
+    elif record.work_type == "Season":
+        season(asset)
+    else:
+        metadata = el(asset, "avails", "EpisodeMetadata")
+        el(metadata, "avails", "TitleInternalAlias", f"{record.title} E{record.episode_number}")
+        el(el(metadata, "avails", "EpisodeNumber"), "md", "Number", str(record.episode_number))
+        season(metadata)
+
+
+def _transaction(el, avail, record: AvailRecord) -> None:
+    transaction = el(avail, "avails", "Transaction", TransactionID=record.transaction_id)
+    el(transaction, "avails", "LicenseType", record.license_type)
+    for code in record.territories:
+        el(el(transaction, "avails", "Territory"), "md", "country", code)
+    for code in record.territory_exclusions:
+        el(el(transaction, "avails", "TerritoryExcluded"), "md", "country", code)
+    el(transaction, "avails", "Start", _instant(record.start))
+    if record.end is not None:
+        el(transaction, "avails", "End", _instant(record.end))
+    else:
+        el(transaction, "avails", "EndCondition", "Open")
+    for tag in record.allowed_languages:
+        audio, subtitle = tag in record.audio_languages, tag in record.subtitle_languages
+        use = {} if audio == subtitle else {"asset": "audio" if audio else "subtitle"}
+        el(transaction, "avails", "AllowedLanguage", tag, **use)
+    if record.asset_language:
+        el(transaction, "avails", "AssetLanguage", record.asset_language)
+    for tag in record.holdback_languages:
+        el(transaction, "avails", "HoldbackLanguage", tag)
+    el(transaction, "avails", "FormatProfile", record.format_profile)
+    if record.contract_id:
+        el(transaction, "avails", "ContractID", record.contract_id)
+    if record.price_type:
+        money = el(el(transaction, "avails", "Term", termName=record.price_type), "avails", "Money", record.price_value)
+        if record.price_currency:
+            money.set("currency", record.price_currency)
+    el(el(transaction, "avails", "Term", termName="Exclusive"), "avails", "Boolean", str(record.exclusive).lower())
+    if record.title_status:
+        el(el(transaction, "avails", "Term", termName="TitleStatus"), "avails", "Text", record.title_status)
+    if record.free_episode_count is not None:
+        term = el(transaction, "avails", "Term", termName=vocabulary.FREE_EPISODES_TERM)
+        el(term, "avails", "Text", str(record.free_episode_count))
+    if record.episode_range:
+        term = el(transaction, "avails", "Term", termName=vocabulary.EPISODE_RANGE_TERM)
+        el(term, "avails", "Text", f"{record.episode_range[0]}-{record.episode_range[1]}")
+
+
+def _other_terms(record: AvailRecord) -> str:
+    terms = []
+    if record.free_episode_count is not None:
+        terms.append(f"{vocabulary.FREE_EPISODES_TERM}={record.free_episode_count}")
+    if record.episode_range:
+        terms.append(f"{vocabulary.EPISODE_RANGE_TERM}={record.episode_range[0]}-{record.episode_range[1]}")
+    if record.audio_languages != record.subtitle_languages:
+        # The template's AllowedLanguages does not say audio or subtitles; these terms do.
+        terms.append(f"{vocabulary.AUDIO_LANGUAGES_TERM}={' '.join(record.audio_languages)}")
+        terms.append(f"{vocabulary.SUBTITLE_LANGUAGES_TERM}={' '.join(record.subtitle_languages)}")
+    return "; ".join(terms)
+
+
+def avails_xlsx_from_records(records: Iterable[AvailRecord]) -> bytes:
+    """A workbook in the v1.9 TV template's shape: sections, field names, //REQ row, then one row per record."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Template-TV_v1.9"
+    sheet.append([section for section, _, _ in TV_V19_COLUMNS])
+    sheet.append([name for _, name, _ in TV_V19_COLUMNS])
+    sheet.append([1.9] + [required for _, _, required in TV_V19_COLUMNS[1:]])
+    for record in records:
+        values = {
+            "DisplayName": record.licensor,
+            "Licensee": record.licensee,
+            "AssetLanguage": record.asset_language,
+            "Territory": ", ".join(record.territories),
+            "TerritoryExclusion": ", ".join(record.territory_exclusions),
+            "WorkType": record.work_type,
+            "EntryType": "Full Extract",
+            "SeriesTitleInternalAlias": record.title_internal_alias or record.title,
+            "SeriesTitleDisplayUnlimited": record.title,
+            "SeasonNumber": 1,
+            "EpisodeNumber": record.episode_number,
+            "SeriesID": record.eidr,
+            "ALID": record.alid,
+            "LicenseType": record.license_type,
+            "FormatProfile": record.format_profile,
+            "Start": record.start.astimezone(UTC).replace(tzinfo=None),
+            "End": record.end.astimezone(UTC).replace(tzinfo=None) if record.end else "Open",
+            "PriceType": record.price_type,
+            "PriceValue": record.price_value,
+            "PriceCurrency": record.price_currency,
+            "OtherTerms": _other_terms(record),
+            "SeriesContentID": record.series_content_id,
+            "SeasonContentID": f"{record.series_content_id}:season:1",
+            "AvailID": record.transaction_id,
+            "ContractID": record.contract_id,
+            "TitleStatus": record.title_status,
+            "Exclusive": "Yes" if record.exclusive else "No",
+            "HoldbackLanguage": ", ".join(record.holdback_languages),
+            "AllowedLanguages": ", ".join(record.allowed_languages),
+            "ReleaseYear": record.release_year,
+        }
+        if record.work_type == "Episode":
+            values["EpisodeContentID"] = f"{record.series_content_id}:episode:{record.episode_number}"
+        sheet.append([values.get(name) for _, name, _ in TV_V19_COLUMNS])
+    for row in sheet.iter_rows(min_row=4):
+        for cell in row:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def avails_xml_for(windows: Iterable) -> bytes:
+    """EMA Avails XML (v2.4) for these windows; the partner API serves this."""
+    return avails_xml_from_records(avails_records_for(windows))
+
+
+def avails_xlsx_for(windows: Iterable) -> bytes:
+    """An EMA Avails TV v1.9 workbook for these windows."""
+    return avails_xlsx_from_records(avails_records_for(windows))

@@ -1,0 +1,79 @@
+"""Read EMA Avails files (XML v2.2–v2.6, spreadsheet template v1.7–v1.9) into AvailRecords."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from avails.records import AvailProblem, AvailsParseResult
+
+from .xlsx import avails_parse_xlsx
+from .xml import avails_parse_xml
+
+__all__ = ["avails_check_duplicates", "avails_parse", "avails_parse_path", "avails_parse_xlsx", "avails_parse_xml"]
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def avails_parse(data: bytes, *, source: str) -> AvailsParseResult:
+    """Parse Avails bytes, choosing the reader by content (a zip is a workbook, else XML)."""
+    if data.startswith(XLSX_MAGIC):
+        return avails_check_duplicates(avails_parse_xlsx(data, source=source))
+    if data.lstrip()[:1] == b"<":
+        return avails_check_duplicates(avails_parse_xml(data, source=source))
+    result = AvailsParseResult(source=source, format=Path(source).suffix.lstrip(".").lower() or "unknown")
+    result.problems.append(
+        AvailProblem(
+            file=source,
+            location="file",
+            field="format",
+            reason="Not an EMA Avails file: expected an XML document or an .xlsx workbook.",
+            code="unknown_format",
+        )
+    )
+    return result
+
+
+def avails_parse_path(path: str | Path) -> AvailsParseResult:
+    path = Path(path)
+    return avails_parse(path.read_bytes(), source=path.name)
+
+
+# What makes two transactions the same offer (asset metadata may be given once and omitted on a repeat).
+OFFER_FIELDS = (
+    "alid", "licensor", "licensee", "license_type", "format_profile", "territories", "territory_exclusions",
+    "start", "end", "start_condition", "end_condition", "allowed_languages", "holdback_languages", "exclusive",
+    "price_type", "price_value", "price_currency", "season_number", "episode_number",
+)  # fmt: skip
+
+
+def _comparable(record) -> tuple:
+    return tuple(getattr(record, name) for name in OFFER_FIELDS)
+
+
+def avails_check_duplicates(result: AvailsParseResult) -> AvailsParseResult:
+    """A TransactionID names one offer: an identical repeat is dropped with a warning, a different one is an error."""
+    seen: dict[str, object] = {}
+    kept = []
+    for record in result.records:
+        first = seen.get(record.transaction_id) if record.transaction_id else None
+        if first is None:
+            if record.transaction_id:
+                seen[record.transaction_id] = record
+            kept.append(record)
+            continue
+        same = _comparable(first) == _comparable(record)
+        result.problems.append(
+            AvailProblem(
+                file=result.source,
+                location=record.location,
+                field="TransactionID",
+                reason=(
+                    f"TransactionID {record.transaction_id} repeats {first.location}"
+                    + (" with the same terms; the repeat is ignored." if same else " with different terms.")
+                ),
+                code="duplicate_transaction",
+                severity="warning" if same else "error",
+            )
+        )
+    result.records = kept
+    return result

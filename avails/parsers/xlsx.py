@@ -1,0 +1,325 @@
+"""EMA Avails spreadsheets (template v1.7–v1.9, Movies and TV): row 1 section, row 2 field names,
+row 3 //REQ or //Opt, data from row 4. TV rows are at series, season or episode level."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime
+
+import openpyxl
+
+from avails import fields, vocabulary
+from avails.fields import FieldError
+from avails.records import AvailProblem, AvailRecord, AvailsParseResult
+
+HEADER_ROW = 2
+FIRST_DATA_ROW = 4
+SUPPORTED_TEMPLATES = ("1.7", "1.8", "1.9")
+# A field can be spelled differently across template versions; the first spelling found wins.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "licensee": ("Licensee", "ServiceProvider"),
+    "allowed_languages": ("AllowedLanguages", "AllowedLanguage"),
+    "holdback_languages": ("HoldbackLanguage", "HoldbackLanguages"),
+    "territory_exclusions": ("TerritoryExclusion", "TerritoryExclusions"),
+    "transaction_id": ("AvailID", "TransactionID"),
+}
+
+
+class _Sheet:
+    def __init__(self, source: str, ws, result: AvailsParseResult):
+        self.source = source
+        self.ws = ws
+        self.result = result
+        header = [fields.text(c.value) for c in ws[HEADER_ROW]]
+        self.columns: dict[str, int] = {}
+        for index, name in enumerate(header):
+            if name and name not in self.columns:
+                self.columns[name] = index
+        self.is_tv = "EpisodeNumber" in self.columns or "SeriesTitleInternalAlias" in self.columns
+
+    def column(self, *names: str) -> int | None:
+        for name in names:
+            if name in self.columns:
+                return self.columns[name]
+        return None
+
+    def problem(self, row: int, field: str, reason: str, code: str = "invalid", severity: str = "error") -> None:
+        self.result.problems.append(
+            AvailProblem(
+                file=self.source,
+                location=f"sheet '{self.ws.title}' row {row}",
+                field=field,
+                reason=reason,
+                code=code,
+                severity=severity,
+            )
+        )
+
+    def read(self) -> None:
+        for row_number, cells in enumerate(self.ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True), FIRST_DATA_ROW):
+            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                continue
+            first = cells[0] if cells else None
+            if isinstance(first, str) and first.strip().startswith("//"):
+                continue  # a comment row
+            self.result.records.append(self.read_row(row_number, cells))
+
+    def read_row(self, row: int, cells: tuple) -> AvailRecord:
+        def raw(*names: str):
+            index = self.column(*names)
+            if index is None or index >= len(cells):
+                return None
+            value = cells[index]
+            if isinstance(value, str) and not value.strip():
+                return None
+            return value
+
+        def get(*names: str) -> str:
+            value = raw(*names)
+            if isinstance(value, str) and value.startswith("="):
+                self.problem(row, names[0], f"Formula {value} is not read; enter the value itself.")
+                return ""
+            return fields.text(value)
+
+        def required(*names: str) -> str:
+            value = get(*names)
+            if not value:
+                self.problem(row, names[0], f"{names[0]} is required.", code="required")
+            return value
+
+        def checked(name: str, convert, value, severity: str = "error"):
+            if value in (None, ""):
+                return None
+            try:
+                return convert(value)
+            except FieldError as error:
+                self.problem(row, name, str(error), severity=severity)
+                return None
+
+        record = AvailRecord(
+            source=self.source,
+            location=f"sheet '{self.ws.title}' row {row}",
+            alid=required("ALID"),
+            transaction_id=get(*ALIASES["transaction_id"]),
+            licensor=required("DisplayName"),
+            licensee=get(*ALIASES["licensee"]),
+        )
+        work_type = required("WorkType")
+        if work_type:
+            record.work_type = (
+                checked("WorkType", lambda v: fields.choice(v, vocabulary.WORK_TYPES, "WorkType"), work_type) or ""
+            )
+        entry_type = required("EntryType")
+        if entry_type:
+            record.entry_type = (
+                checked("EntryType", lambda v: fields.choice(v, vocabulary.ENTRY_TYPES, "EntryType"), entry_type) or ""
+            )
+        record.avail_type = {"Movie": "single", "Episode": "episode", "Season": "season", "Series": "series"}.get(
+            record.work_type, record.work_type.lower()
+        )
+        if self.is_tv:
+            record.title = get("SeriesTitleDisplayUnlimited") or required("SeriesTitleInternalAlias")
+            record.title_internal_alias = get("SeriesTitleInternalAlias")
+            record.series_content_id = get("SeriesContentID")
+            record.season_content_id = get("SeasonContentID")
+            record.content_id = get("EpisodeContentID") if record.work_type == "Episode" else record.season_content_id
+            if record.work_type == "Series":
+                record.content_id = record.series_content_id
+            record.eidr = checked("SeriesID", fields.eidr, get("SeriesID"), severity="warning") or ""
+            record.edit_eidr = checked("EpisodeID", fields.eidr, get("EpisodeID"), severity="warning") or ""
+            record.season_number = checked("SeasonNumber", fields.positive_int, get("SeasonNumber"))
+            record.episode_count = checked("EpisodeCount", fields.positive_int, get("EpisodeCount"))
+            if record.work_type in {"Season", "Episode"} and record.season_number is None:
+                self.problem(
+                    row, "SeasonNumber", f"SeasonNumber is required for a {record.work_type} row.", code="required"
+                )
+            if record.work_type == "Episode":
+                record.episode_number = checked("EpisodeNumber", fields.positive_int, required("EpisodeNumber"))
+                record.episode_title = get("EpisodeTitleDisplayUnlimited") or get("EpisodeTitleInternalAlias")
+            elif get("EpisodeNumber"):
+                self.problem(row, "EpisodeNumber", f"A {record.work_type} row names no episode.")
+        else:
+            record.title = get("TitleDisplayUnlimited") or required("TitleInternalAlias")
+            record.title_internal_alias = get("TitleInternalAlias")
+            record.content_id = required("ContentID")
+            record.eidr = checked("TitleID", fields.eidr, get("TitleID"), severity="warning") or ""
+            record.edit_eidr = checked("EditID", fields.eidr, get("EditID"), severity="warning") or ""
+        record.release_year = checked("ReleaseYear", fields.positive_int, get("ReleaseYear"))
+        self.read_terms(row, record, get, required, checked, raw)
+        if not record.transaction_id:
+            # Templates make AvailID optional; a key built from what identifies the offer keeps re-imports idempotent.
+            start = record.start.strftime("%Y%m%dT%H%M%S") if record.start else record.start_condition
+            record.transaction_id = ":".join(
+                [record.alid, "+".join(record.territories), record.license_type, record.format_profile, start or ""]
+            )
+        return record
+
+    def read_terms(self, row, record, get, required, checked, raw) -> None:
+        for code in fields.split_list(required("Territory")):
+            countries = checked("Territory", fields.territory, code)
+            record.territories.extend(c for c in countries or [] if c not in record.territories)
+        for code in fields.split_list(get(*ALIASES["territory_exclusions"])):
+            countries = checked("TerritoryExclusion", fields.territory, code)
+            record.territory_exclusions.extend(c for c in countries or [] if c not in record.territory_exclusions)
+        license_type = required("LicenseType")
+        record.license_type = (
+            checked("LicenseType", lambda v: fields.choice(v, vocabulary.LICENSE_TYPES, "LicenseType"), license_type)
+            or license_type
+        )
+        record.license_rights_description = (
+            checked(
+                "LicenseRightsDescription",
+                lambda v: fields.choice(v, vocabulary.LICENSE_RIGHTS_DESCRIPTIONS, "LicenseRightsDescription"),
+                get("LicenseRightsDescription"),
+            )
+            or ""
+        )
+        record.format_profile = (
+            checked(
+                "FormatProfile",
+                lambda v: fields.choice(v, vocabulary.FORMAT_PROFILES, "FormatProfile"),
+                required("FormatProfile"),
+            )
+            or ""
+        )
+        for name in ("Start", "End"):
+            value = raw(name)
+            if value is None:
+                self.problem(row, name, f"{name} is required (a date, or a condition such as Open).", code="required")
+                continue
+            parsed = checked(
+                name, fields.date_or_condition, value if isinstance(value, datetime) else fields.text(value)
+            )
+            if parsed is None:
+                continue
+            moment, condition = parsed
+            if name == "Start":
+                record.start, record.start_condition = moment, condition
+            else:
+                record.end, record.end_condition = moment, condition
+        if record.start and record.end and record.end <= record.start:
+            self.problem(
+                row,
+                "End",
+                f"End {record.end:%Y-%m-%d} is not after Start {record.start:%Y-%m-%d}.",
+                code="end_before_start",
+            )
+        asset_language = get("AssetLanguage")
+        if asset_language:
+            record.asset_language = checked("AssetLanguage", fields.language, asset_language) or ""
+        for field_name, attr in (
+            ("allowed_languages", "allowed_languages"),
+            ("holdback_languages", "holdback_languages"),
+        ):
+            good, bad = fields.languages(fields.split_list(get(*ALIASES[field_name])))
+            setattr(record, attr, good)
+            if attr == "allowed_languages":
+                record.audio_languages, record.subtitle_languages = list(good), list(good)
+            for reason in bad:
+                self.problem(row, ALIASES[field_name][0], reason, code="invalid_language")
+        exclusive = raw("Exclusive")
+        if exclusive is not None:
+            record.exclusive = bool(checked("Exclusive", fields.boolean, exclusive))
+        record.exclusive_attributes = get("ExclusiveAttributes")
+        record.price_type = get("PriceType")
+        if record.price_type and record.price_type not in vocabulary.PRICE_TERMS:
+            self.problem(row, "PriceType", f"'{record.price_type}' is not a PriceType.")
+        price_value = get("PriceValue")
+        if record.price_type in {"Category", "NA"}:
+            record.price_value = price_value
+        elif price_value:
+            record.price_value = checked("PriceValue", fields.money, price_value) or ""
+        if record.license_type and record.license_type != "SVOD" and not (record.price_type and price_value):
+            self.problem(
+                row, "PriceType", "PriceType and PriceValue are required for all but SVOD.", severity="warning"
+            )
+        currency = get("PriceCurrency")
+        if currency:
+            record.price_currency = checked("PriceCurrency", fields.currency, currency) or ""
+        record.contract_id = get("ContractID")
+        status = get("TitleStatus")
+        if status:
+            record.title_status = (
+                checked("TitleStatus", lambda v: fields.choice(v, vocabulary.TITLE_STATUSES, "TitleStatus"), status)
+                or ""
+            )
+        record.reporting_id = get("ReportingID")
+        record.description = get("Description")
+        for term in fields.split_list(get("OtherTerms")):
+            name, _, value = term.partition("=")
+            if name.strip() == vocabulary.FREE_EPISODES_TERM:
+                record.free_episode_count = checked("OtherTerms", fields.positive_int, value.strip())
+            elif name.strip() == vocabulary.EPISODE_RANGE_TERM:
+                record.episode_range = checked("OtherTerms", fields.episode_range, value.strip())
+            elif name.strip() in (vocabulary.AUDIO_LANGUAGES_TERM, vocabulary.SUBTITLE_LANGUAGES_TERM):
+                good, bad = fields.languages(value.split())
+                for reason in bad:
+                    self.problem(row, "OtherTerms", reason, code="invalid_language")
+                if name.strip() == vocabulary.AUDIO_LANGUAGES_TERM:
+                    record.audio_languages = good
+                else:
+                    record.subtitle_languages = good
+        system, value = get("RatingSystem"), get("RatingValue")
+        allowed = vocabulary.RATING_VALUES.get(system)
+        if allowed is not None and value and value not in allowed:
+            self.problem(
+                row, "RatingValue", f"'{value}' is not a {system} rating; expected one of {', '.join(sorted(allowed))}."
+            )
+
+
+def _template_version(ws) -> str:
+    corner = ws.cell(row=3, column=1).value
+    if isinstance(corner, int | float):
+        return f"{corner:g}"
+    match = re.search(r"v?(\d+\.\d+)", ws.title or "")
+    return match[1] if match else ""
+
+
+def avails_parse_xlsx(data: bytes, *, source: str) -> AvailsParseResult:
+    """Parse an EMA Avails workbook: every sheet whose row 2 holds Avails field names."""
+    result = AvailsParseResult(source=source, format="xlsx")
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        result.problems.append(
+            AvailProblem(
+                file=source,
+                location="file",
+                field="workbook",
+                reason=f"Not a readable .xlsx workbook: {error}",
+                code="malformed_xlsx",
+            )
+        )
+        return result
+    sheets = 0
+    for ws in workbook.worksheets:
+        if ws.max_row < HEADER_ROW:
+            continue
+        sheet = _Sheet(source, ws, result)
+        if "ALID" not in sheet.columns or "LicenseType" not in sheet.columns:
+            continue
+        sheets += 1
+        version = _template_version(ws)
+        result.version = result.version or version
+        if version and not any(version.startswith(v) for v in SUPPORTED_TEMPLATES):
+            sheet.problem(
+                3,
+                "template",
+                f"Template v{version} is not supported; this importer reads v1.7 to v1.9.",
+                code="unsupported_version",
+            )
+            continue
+        sheet.read()
+    if not sheets:
+        result.problems.append(
+            AvailProblem(
+                file=source,
+                location="file",
+                field="template",
+                reason="No sheet with EMA Avails field names in row 2 (ALID, LicenseType, ...).",
+                code="not_avails",
+            )
+        )
+    return result

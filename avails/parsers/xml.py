@@ -1,0 +1,399 @@
+"""EMA Avails XML (v2.2–v2.6): one AvailRecord per Transaction, problems located by element path and line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+from avails import fields, vocabulary
+from avails.fields import FieldError
+from avails.records import AvailProblem, AvailRecord, AvailsParseResult
+
+_AVAILS_NS_RE = re.compile(r"^http://www\.movielabs\.com/schema/avails/v(?P<version>2\.\d+(?:\.\d+)?)/avails$")
+SUPPORTED_VERSIONS = ("2.2", "2.3", "2.4", "2.5", "2.6")
+
+
+def _local(element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _children(element, name: str) -> list:
+    return [child for child in element if isinstance(child.tag, str) and _local(child) == name]
+
+
+def _child(element, *path: str):
+    for name in path:
+        if element is None:
+            return None
+        found = _children(element, name)
+        element = found[0] if found else None
+    return element
+
+
+def _text(element, *path: str) -> str:
+    found = _child(element, *path) if path else element
+    if found is None or found.text is None:
+        return ""
+    return " ".join(found.text.split())
+
+
+class _Reader:
+    def __init__(self, data: bytes, source: str):
+        self.source = source
+        self.result = AvailsParseResult(source=source, format="xml")
+        self.data = data
+        self.tree = None
+
+    def where(self, element) -> str:
+        path = self.tree.getpath(element) if self.tree is not None else ""
+        return f"{path} (line {element.sourceline})"
+
+    def problem(self, element, field: str, reason: str, code: str = "invalid", severity: str = "error") -> None:
+        self.result.problems.append(
+            AvailProblem(
+                file=self.source,
+                location=self.where(element),
+                field=field,
+                reason=reason,
+                code=code,
+                severity=severity,
+            )
+        )
+
+    def read(self) -> AvailsParseResult:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+        try:
+            root = etree.fromstring(self.data, parser=parser)
+        except etree.XMLSyntaxError as error:
+            line = error.lineno or 0
+            self.result.problems.append(
+                AvailProblem(
+                    file=self.source, location=f"line {line}", field="document", reason=str(error), code="malformed_xml"
+                )
+            )
+            return self.result
+        self.tree = root.getroottree()
+        match = _AVAILS_NS_RE.match(etree.QName(root).namespace or "")
+        if _local(root) != "AvailList" or not match:
+            self.problem(
+                root,
+                "AvailList",
+                "Not an EMA Avails document: the root must be avails:AvailList in the "
+                "http://www.movielabs.com/schema/avails/v2.x/avails namespace.",
+                code="not_avails",
+            )
+            return self.result
+        version = match["version"]
+        self.result.version = version
+        if not any(version == v or version.startswith(v + ".") for v in SUPPORTED_VERSIONS):
+            self.problem(
+                root,
+                "AvailList",
+                f"Avails v{version} is not supported; this importer reads v2.2 to v2.6.",
+                code="unsupported_version",
+            )
+            return self.result
+        avails = _children(root, "Avail")
+        if not avails:
+            self.problem(root, "Avail", "The document holds no Avail.", code="required")
+        for avail in avails:
+            self.result.records.extend(self.read_avail(avail))
+        return self.result
+
+    # --- one Avail ------------------------------------------------------------------------------
+
+    def required(self, element, name: str) -> str:
+        value = _text(element, name)
+        if not value:
+            self.problem(element, name, f"{name} is required.", code="required")
+        return value
+
+    def read_avail(self, avail) -> Iterator[AvailRecord]:
+        alid = self.required(avail, "ALID")
+        entry_type = _text(avail, "Disposition", "EntryType") or "Full Extract"
+        if entry_type not in vocabulary.ENTRY_TYPES:
+            self.problem(_child(avail, "Disposition", "EntryType"), "EntryType", f"'{entry_type}' is not an EntryType.")
+        licensor = _text(avail, "Licensor", "DisplayName")
+        if not licensor:
+            self.problem(avail, "Licensor", "Licensor/DisplayName is required.", code="required")
+        licensee = _text(avail, "ServiceProvider", "DisplayName")
+        avail_type = self.required(avail, "AvailType")
+        if avail_type and avail_type not in vocabulary.AVAIL_TYPES:
+            self.problem(
+                _child(avail, "AvailType"),
+                "AvailType",
+                f"'{avail_type}' is not an AvailType; expected one of {', '.join(sorted(vocabulary.AVAIL_TYPES))}.",
+            )
+        asset = _child(avail, "Asset")
+        base = {
+            "alid": alid,
+            "licensor": licensor,
+            "licensee": licensee,
+            "avail_type": avail_type,
+            "entry_type": entry_type,
+        }
+        if asset is None:
+            self.problem(avail, "Asset", "Asset is required.", code="required")
+        else:
+            base.update(self.read_asset(asset))
+        transactions = _children(avail, "Transaction")
+        if not transactions:
+            self.problem(avail, "Transaction", "An Avail needs at least one Transaction.", code="required")
+        for transaction in transactions:
+            record = AvailRecord(source=self.source, location=self.where(transaction), transaction_id="", **base)
+            self.read_transaction(transaction, record)
+            yield record
+
+    def read_asset(self, asset) -> dict:
+        values: dict = {"content_id": asset.get("contentID", "").strip()}
+        work_type = _text(asset, "WorkType")
+        values["work_type"] = work_type
+        if not work_type:
+            self.problem(asset, "WorkType", "WorkType is required.", code="required")
+        elif work_type not in vocabulary.WORK_TYPES:
+            self.problem(_child(asset, "WorkType"), "WorkType", f"'{work_type}' is not a WorkType.")
+        metadata = _child(asset, "Metadata")
+        episode = _child(asset, "EpisodeMetadata")
+        season = _child(asset, "SeasonMetadata")
+        series = _child(asset, "SeriesMetadata")
+        if metadata is not None:
+            values["title"] = _text(metadata, "TitleDisplayUnlimited") or _text(metadata, "TitleInternalAlias")
+            values["title_internal_alias"] = _text(metadata, "TitleInternalAlias")
+            values["eidr"] = self.eidr(metadata, "TitleEIDR-URN")
+            values["edit_eidr"] = self.eidr(metadata, "EditEIDR-URN")
+            values["release_year"] = self.year(metadata)
+            self.check_ratings(metadata)
+        if episode is not None:
+            values["episode_title"] = _text(episode, "TitleDisplayUnlimited") or _text(episode, "TitleInternalAlias")
+            values["edit_eidr"] = self.eidr(episode, "EditEIDR-URN")
+            values["episode_number"] = self.number(episode, "EpisodeNumber")
+            if values["episode_number"] is None:
+                self.problem(episode, "EpisodeNumber", "An episode avail needs EpisodeNumber/Number.", code="required")
+            self.check_ratings(episode)
+            season = _child(episode, "SeasonMetadata")
+        if season is not None:
+            values["season_content_id"] = _text(season, "SeasonContentID")
+            values["season_number"] = self.number(season, "SeasonNumber")
+            values["episode_count"] = self.int_text(season, "NumberOfEpisodes")
+            series = _child(season, "SeriesMetadata")
+        if series is not None:
+            values["series_content_id"] = _text(series, "SeriesContentID")
+            values["title"] = _text(series, "SeriesTitleDisplayUnlimited") or _text(series, "SeriesTitleInternalAlias")
+            values["title_internal_alias"] = _text(series, "SeriesTitleInternalAlias")
+            values["eidr"] = self.eidr(series, "SeriesEIDR-URN")
+        if work_type in {"Episode", "Season", "Series"} and not (
+            values.get("series_content_id") or values.get("title")
+        ):
+            self.problem(
+                asset, "SeriesMetadata", "A TV avail needs SeriesContentID or a series title.", code="required"
+            )
+        return values
+
+    def eidr(self, element, name: str) -> str:
+        found = _child(element, name)
+        if found is None or not _text(found):
+            return ""
+        try:
+            return fields.eidr(_text(found))
+        except FieldError as error:
+            self.problem(found, name, str(error), severity="warning")
+            return ""
+
+    def number(self, element, name: str) -> int | None:
+        found = _child(element, name)
+        if found is None:
+            return None
+        value = _text(found, "Number") or _text(found)
+        try:
+            return fields.positive_int(value)
+        except FieldError as error:
+            self.problem(found, name, str(error))
+            return None
+
+    def int_text(self, element, name: str) -> int | None:
+        found = _child(element, name)
+        if found is None:
+            return None
+        try:
+            return fields.positive_int(_text(found))
+        except FieldError as error:
+            self.problem(found, name, str(error))
+            return None
+
+    def year(self, metadata) -> int | None:
+        value = _text(metadata, "ReleaseDate")
+        return int(value[:4]) if re.match(r"^\d{4}", value) else None
+
+    def check_ratings(self, metadata) -> None:
+        for rating in _children(
+            _child(metadata, "Ratings") if _child(metadata, "Ratings") is not None else metadata, "Rating"
+        ):
+            system = _text(rating, "System")
+            value = _text(rating, "Value")
+            country = _text(rating, "Region", "country")
+            allowed = vocabulary.RATING_VALUES.get(system)
+            if allowed is not None and value not in allowed:
+                self.problem(
+                    _child(rating, "Value"),
+                    "Ratings/Rating/Value",
+                    f"'{value}' is not a {system} rating; expected one of {', '.join(sorted(allowed))}.",
+                )
+            regions = vocabulary.RATING_REGIONS.get(system)
+            if regions is not None and country and country not in regions:
+                self.problem(
+                    _child(rating, "Region"),
+                    "Ratings/Rating/Region",
+                    f"The {system} rating system is not used in {country}.",
+                    severity="warning",
+                )
+            reasons = vocabulary.RATING_REASONS.get(system)
+            for reason in _children(rating, "Reason"):
+                if reasons is not None and _text(reason) not in reasons:
+                    known = ", ".join(sorted(reasons)) or "none"
+                    self.problem(
+                        reason,
+                        "Ratings/Rating/Reason",
+                        f"'{_text(reason)}' is not a {system} reason code (its codes: {known}).",
+                    )
+
+    # --- one Transaction ------------------------------------------------------------------------
+
+    def read_transaction(self, transaction, record: AvailRecord) -> None:
+        record.transaction_id = transaction.get("TransactionID", "").strip()
+        if not record.transaction_id:
+            self.problem(transaction, "TransactionID", "TransactionID is required to upsert.", code="required")
+        license_type = _text(transaction, "LicenseType")
+        if not license_type:
+            self.problem(transaction, "LicenseType", "LicenseType is required.", code="required")
+        elif license_type not in vocabulary.LICENSE_TYPES:
+            self.problem(
+                _child(transaction, "LicenseType"),
+                "LicenseType",
+                f"'{license_type}' is not a LicenseType; expected one of {', '.join(sorted(vocabulary.LICENSE_TYPES))}.",
+            )
+        record.license_type = license_type
+        record.description = _text(transaction, "Description")
+        self.read_territories(transaction, record)
+        self.read_dates(transaction, record)
+        record.allowed_languages = self.languages(transaction, "AllowedLanguage")
+        for element in _children(transaction, "AllowedLanguage"):
+            try:
+                tag = fields.language(_text(element))
+            except FieldError:
+                continue  # reported above
+            use = element.get("asset", "")
+            if use in ("", "audio", "subdub") and tag not in record.audio_languages:
+                record.audio_languages.append(tag)
+            if use in ("", "subtitle", "subdub") and tag not in record.subtitle_languages:
+                record.subtitle_languages.append(tag)
+        record.holdback_languages = self.languages(transaction, "HoldbackLanguage")
+        asset_languages = self.languages(transaction, "AssetLanguage")
+        record.asset_language = asset_languages[0] if asset_languages else ""
+        lrd = _child(transaction, "LicenseRightsDescription")
+        if lrd is not None and _text(lrd):
+            try:
+                record.license_rights_description = fields.choice(
+                    _text(lrd), vocabulary.LICENSE_RIGHTS_DESCRIPTIONS, "LicenseRightsDescription"
+                )
+            except FieldError as error:
+                self.problem(lrd, "LicenseRightsDescription", str(error))
+        profile = _child(transaction, "FormatProfile")
+        if profile is not None and _text(profile):
+            try:
+                record.format_profile = fields.choice(_text(profile), vocabulary.FORMAT_PROFILES, "FormatProfile")
+            except FieldError as error:
+                self.problem(profile, "FormatProfile", str(error))
+        record.contract_id = _text(transaction, "ContractID")
+        record.reporting_id = _text(transaction, "ReportingID")
+        for term in _children(transaction, "Term"):
+            self.read_term(term, record)
+
+    def read_territories(self, transaction, record: AvailRecord) -> None:
+        for name, target in (("Territory", record.territories), ("TerritoryExcluded", record.territory_exclusions)):
+            for territory in _children(transaction, name):
+                codes = [c for c in territory if _local(c) in {"country", "countryRegion"}]
+                if not codes:
+                    self.problem(territory, name, f"{name} names no country.", code="required")
+                for code in codes:
+                    try:
+                        for country in fields.territory(_text(code)):
+                            if country not in target:
+                                target.append(country)
+                    except FieldError as error:
+                        self.problem(code, f"{name}/{_local(code)}", str(error), code="unknown_territory")
+        if not _children(transaction, "Territory"):
+            self.problem(transaction, "Territory", "Territory is required.", code="required")
+
+    def read_dates(self, transaction, record: AvailRecord) -> None:
+        start, end = _child(transaction, "Start"), _child(transaction, "End")
+        start_condition = _text(transaction, "StartCondition")
+        end_condition = _text(transaction, "EndCondition")
+        if start is not None:
+            try:
+                record.start = fields.instant(_text(start))
+            except FieldError as error:
+                self.problem(start, "Start", str(error))
+        elif start_condition:
+            record.start_condition = start_condition
+            self.check_condition(transaction, "StartCondition", start_condition)
+        else:
+            self.problem(transaction, "Start", "Start or StartCondition is required.", code="required")
+        if end is not None:
+            try:
+                record.end = fields.instant(_text(end))
+            except FieldError as error:
+                self.problem(end, "End", str(error))
+        elif end_condition:
+            record.end_condition = end_condition
+            self.check_condition(transaction, "EndCondition", end_condition)
+        else:
+            self.problem(transaction, "End", "End or EndCondition is required.", code="required")
+        if record.start and record.end and record.end <= record.start:
+            self.problem(end, "End", f"End {record.end:%Y-%m-%d %H:%M:%S} is not after Start.", code="end_before_start")
+
+    def check_condition(self, transaction, name: str, value: str) -> None:
+        if value not in vocabulary.DATE_CONDITIONS:
+            self.problem(_child(transaction, name), name, f"'{value}' is not a date condition.")
+
+    def languages(self, transaction, name: str) -> list[str]:
+        tags: list[str] = []
+        for element in _children(transaction, name):
+            try:
+                tag = fields.language(_text(element))
+            except FieldError as error:
+                self.problem(element, name, str(error), code="invalid_language")
+            else:
+                if tag not in tags:
+                    tags.append(tag)
+        return tags
+
+    def read_term(self, term, record: AvailRecord) -> None:
+        name = term.get("termName", "").strip()
+        money = _child(term, "Money")
+        value = _text(money) if money is not None else (_text(term, "Text") or _text(term, "Number"))
+        boolean = _text(term, "Boolean")
+        try:
+            if name == "Exclusive":
+                record.exclusive = fields.boolean(boolean or value)
+            elif name == "ExclusiveAttributes":
+                record.exclusive_attributes = value
+            elif name == "TitleStatus":
+                record.title_status = fields.choice(value, vocabulary.TITLE_STATUSES, "TitleStatus")
+            elif name == vocabulary.FREE_EPISODES_TERM:
+                record.free_episode_count = fields.positive_int(value)
+            elif name == vocabulary.EPISODE_RANGE_TERM:
+                record.episode_range = fields.episode_range(value)
+            elif name in vocabulary.PRICE_TERMS and name != "NA" and not record.price_type:
+                record.price_type = name
+                record.price_value = fields.money(value) if money is not None else value
+                if money is not None and money.get("currency"):
+                    record.price_currency = fields.currency(money.get("currency"))
+        except FieldError as error:
+            self.problem(term, f"Term[{name}]", str(error))
+
+
+def avails_parse_xml(data: bytes, *, source: str) -> AvailsParseResult:
+    """Parse an EMA Avails XML document; never raises on bad content, it reports problems."""
+    return _Reader(data, source).read()

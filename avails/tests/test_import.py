@@ -1,0 +1,213 @@
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from avails.services import avails_import
+from avails.tests.samples import SAMPLE_WITH_ERRORS, VALID_SAMPLES, sample_bytes, sample_path
+from avails.tests.workbooks import GOOD_MOVIE_ROW, avails_workbook
+from catalog.models import Drama, Episode, ExternalId
+from partners.models import Organization
+from partners.tests.factories import LicensorFactory, OrganizationFactory
+from rights.models import RightsAudit, RightsStatus, RightsWindow
+from rights.tests.factories import at, drama_with_rights_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args) -> tuple[str, CommandError | None]:
+    from io import StringIO
+
+    out = StringIO()
+    try:
+        call_command("import_avails", *args, stdout=out)
+    except CommandError as error:
+        return out.getvalue(), error
+    return out.getvalue(), None
+
+
+def _state() -> tuple[int, int, int, int, int]:
+    return (
+        RightsWindow.objects.count(),
+        Drama.objects.count(),
+        Episode.objects.count(),
+        Organization.objects.count(),
+        RightsAudit.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "windows"),
+    [
+        ("Avails_noErrors_v2.4.xml", 24),
+        ("Avails_Structure_Tests_v2.3.xml", 2),
+        ("Movies_v1.9.xlsx", 26),
+        ("TV_v1.9.xlsx", 38),
+    ],
+)
+def test_valid_sample_imports_as_rights_in_and_reimports_without_changes(name, windows):
+    assert name in VALID_SAMPLES
+    # when a MovieLabs sample is imported as rights acquired from its licensor
+    out, error = _run(str(sample_path(name)), "--direction", "in")
+    # then every transaction became a window, upserted by its TransactionID
+    assert error is None, out
+    assert RightsWindow.objects.filter(direction="in").count() == windows
+    assert f"created {windows}, updated 0, unchanged 0" in out
+    assert not RightsWindow.objects.filter(transaction_id="").exists()
+    before = _state()
+    # when the same file is imported again
+    out, error = _run(str(sample_path(name)), "--direction", "in")
+    # then nothing changes
+    assert error is None
+    assert f"created 0, updated 0, unchanged {windows}" in out
+    assert _state() == before
+
+
+def test_tv_sample_creates_one_drama_with_its_episodes_and_episode_windows():
+    _run(str(sample_path("TV_v1.9.xlsx")), "--direction", "in")
+    drama = Drama.objects.get()
+    assert drama.original_title == "The Detectives"
+    assert drama.owner.name == "Rockstar Films" and drama.owner.kind == "licensor"
+    assert sorted(drama.episodes.values_list("number", flat=True)) == [1, 2, 3, 4, 5, 6, 7, 8, 101]
+    assert ExternalId.objects.filter(drama=drama, value="md:cid:eidr-s:AAAA-AAAA-AAAA-AAAA-AAAA-A").exists()
+    episode_two = RightsWindow.objects.get(transaction_id="34530345-ABD-WE-7")
+    assert (episode_two.episode_start, episode_two.episode_end, episode_two.licence_type) == (2, 2, "EST")
+    season = RightsWindow.objects.get(transaction_id="34530345-ABD-WE-1")
+    assert (season.episode_start, season.exclusive, season.status, season.end) == (None, True, "pending", None)
+
+
+def test_sample_with_errors_exits_nonzero_listing_every_error_and_writes_nothing():
+    before = _state()
+    # when the sample with deliberate errors is imported
+    out, error = _run(str(sample_path(SAMPLE_WITH_ERRORS)), "--direction", "in")
+    # then the command fails, listing each error with its element and line, and writes nothing
+    assert error is not None and error.returncode == 1
+    assert "7 error(s)" in str(error)
+    error_lines = [line for line in out.splitlines() if line.strip().startswith("ERROR:")]
+    assert len(error_lines) == 7
+    for line_number in (42, 52, 60, 89, 91, 147, 187):
+        assert any(f"(line {line_number})" in line for line in error_lines), line_number
+    assert all(SAMPLE_WITH_ERRORS in line for line in error_lines)
+    assert _state() == before
+
+
+def test_dry_run_reports_what_would_change_and_writes_nothing():
+    before = _state()
+    out, error = _run(str(sample_path("Movies_v1.9.xlsx")), "--direction", "in", "--dry-run")
+    assert error is None
+    assert "dry run, nothing written" in out and "created 26" in out
+    assert "new dramas: The View from a Mountain, The First Dance" in out
+    assert _state() == before
+
+
+@pytest.fixture
+def licensed_drama(db):
+    """A drama with worldwide rights in, known to the import by its content id."""
+    drama = drama_with_rights_in(licensor=LicensorFactory(name="Migu", slug="migu"))
+    ExternalId.objects.create(drama=drama, scheme="partner", value="md:cid:org:migu:1", organization=drama.owner)
+    return drama
+
+
+def _import_rows(rows, **kwargs):
+    return avails_import(data=avails_workbook(rows), source="rows.xlsx", **kwargs)
+
+
+def test_rights_out_to_a_named_licensee_creates_the_partner_and_the_window(licensed_drama):
+    # when a row grants the drama to a licensee the platform does not know
+    report = _import_rows(
+        [
+            GOOD_MOVIE_ROW
+            | {
+                "Licensee": "Sky Shorts TH",
+                "PriceType": "SRP",
+                "PriceValue": "0.99",
+                "PriceCurrency": "USD",
+                "OtherTerms": "FreeEpisodes=5",
+            }
+        ]
+    )
+    # then a partner is created and the window granted with the avail's terms
+    assert report.applied and report.counts["created"] == 1
+    licensee = Organization.objects.get(name="Sky Shorts TH")
+    assert (licensee.kind, licensee.slug) == ("partner", "sky-shorts-th")
+    window = RightsWindow.objects.get(transaction_id="T-1")
+    assert (window.drama, window.licensee, window.direction) == (licensed_drama, licensee, "out")
+    assert (window.territories, window.licence_type, window.start, window.end) == (["TH"], "SVOD", at(0), None)
+    assert (window.unlock_price, window.currency, window.free_episode_count) == (Decimal("0.99"), "USD", 5)
+
+
+def test_exclusive_overlap_is_a_row_error_and_the_whole_file_is_rolled_back(licensed_drama, partner):
+    rows = [
+        GOOD_MOVIE_ROW | {"AvailID": "T-1", "Licensee": "Partner A", "Exclusive": "Yes"},
+        GOOD_MOVIE_ROW | {"AvailID": "T-2", "Licensee": "Partner B"},
+        GOOD_MOVIE_ROW | {"AvailID": "T-3", "Licensee": "Partner A", "Territory": "SG"},
+    ]
+    before = _state()
+    report = _import_rows(rows)
+    assert not report.applied
+    assert [(p.location, p.code) for p in report.errors] == [("sheet 'Template-Movies_v1.9' row 5", "rights_overlap")]
+    assert "overlaps an exclusive window" in report.errors[0].reason
+    assert [o.action for o in report.outcomes] == ["created", "error", "created"]
+    assert _state() == before
+
+
+def test_window_beyond_rights_in_is_a_row_error(partner):
+    # given rights in for AVOD only
+    drama = drama_with_rights_in(licensor=LicensorFactory(name="Migu", slug="migu"), licence_types=("AVOD",))
+    ExternalId.objects.create(drama=drama, scheme="partner", value="md:cid:org:migu:1", organization=drama.owner)
+    # when an SVOD window out is imported
+    report = _import_rows([GOOD_MOVIE_ROW | {"Licensee": "Partner A"}])
+    assert [(p.field, p.code) for p in report.errors] == [("Transaction", "no_rights_in")]
+    assert not RightsWindow.objects.filter(direction="out").exists()
+
+
+def test_row_without_licensee_needs_a_default(licensed_drama, partner):
+    report = _import_rows([GOOD_MOVIE_ROW | {"Licensee": None}])
+    assert [(p.field, p.code) for p in report.errors] == [("Licensee", "no_licensee")]
+    report = _import_rows([GOOD_MOVIE_ROW | {"Licensee": None}], default_licensee=partner)
+    assert report.applied and RightsWindow.objects.get(transaction_id="T-1").licensee == partner
+
+
+def test_reimport_with_changed_terms_updates_the_window_and_audits_it(licensed_drama, partner):
+    _import_rows([GOOD_MOVIE_ROW | {"Licensee": "Partner A"}])
+    window = RightsWindow.objects.get(transaction_id="T-1")
+    # when the licensor sends the avail again with an end date and more territories
+    report = _import_rows([GOOD_MOVIE_ROW | {"Licensee": "Partner A", "End": "2026-07-01", "Territory": "TH, SG"}])
+    # then the same window is updated, and the change is audited
+    assert report.counts == {"created": 0, "updated": 1, "unchanged": 0, "revoked": 0, "errors": 0}
+    assert report.outcomes[0].changes == ["end", "territories"]
+    window.refresh_from_db()
+    assert (window.end, sorted(window.territories)) == (at(181), ["SG", "TH"])
+    assert RightsAudit.objects.filter(window=window, action="updated").count() == 1
+
+
+def test_revoked_title_status_revokes_the_window(licensed_drama, partner):
+    _import_rows([GOOD_MOVIE_ROW | {"Licensee": "Partner A"}])
+    report = _import_rows([GOOD_MOVIE_ROW | {"Licensee": "Partner A", "TitleStatus": "Revoked"}])
+    assert report.counts["revoked"] == 1
+    assert RightsWindow.objects.get(transaction_id="T-1").status == RightsStatus.REVOKED
+
+
+def test_transaction_id_of_another_licensee_is_not_moved(licensed_drama, partner, other_partner):
+    _import_rows([GOOD_MOVIE_ROW | {"Licensee": "Partner A"}])
+    report = _import_rows([GOOD_MOVIE_ROW | {"Licensee": "Partner B"}])
+    assert [p.code for p in report.errors] == ["transaction_elsewhere"]
+    assert RightsWindow.objects.get(transaction_id="T-1").licensee == partner
+
+
+def test_licensor_name_that_is_a_partner_is_refused(licensed_drama):
+    OrganizationFactory(name="Not A Licensor", kind="partner")
+    report = _import_rows([GOOD_MOVIE_ROW | {"DisplayName": "Not A Licensor", "Licensee": "P"}])
+    assert [(p.field, p.code) for p in report.errors] == [("Licensor", "wrong_organization_kind")]
+
+
+def test_unknown_licensee_option_and_missing_file_fail_cleanly(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_avails", str(tmp_path / "missing.xml"))
+    with pytest.raises(CommandError, match="No organization with slug 'nobody'"):
+        call_command("import_avails", str(sample_path("TV_v1.9.xlsx")), "--licensee", "nobody")
+
+
+def test_import_from_bytes_matches_the_file(tmp_path):
+    report = avails_import(data=sample_bytes("TV_v1.9.xlsx"), source="TV_v1.9.xlsx", direction="in", dry_run=True)
+    assert report.counts["created"] == 38 and not report.applied and RightsWindow.objects.count() == 0
