@@ -270,3 +270,51 @@ def catalogue_changes_since(
     if since is not None:
         changed = changed.filter(Q(changed_at__gt=since) | Q(changed_at=since, pk__gt=after_drama_id))
     return list(changed.order_by("changed_at", "pk").values_list("changed_at", "pk")[:limit])
+
+
+# --- playback ---------------------------------------------------------------------------------
+
+
+def episode_for_playback(*, licensee: Organization, episode_id: int) -> Episode | None:
+    """The episode, if its drama is published and the licensee holds a window out for it (any territory,
+    any time); None otherwise, so that unrelated titles look missing."""
+    return (
+        Episode.objects.select_related("drama")
+        .filter(
+            pk=episode_id,
+            drama__status=DramaStatus.PUBLISHED,
+            drama__in=RightsWindow.objects.filter(
+                licensee=licensee, direction=RightsDirection.OUT, status__in=list(IN_FORCE_STATUSES)
+            ).values("drama_id"),
+        )
+        .first()
+    )
+
+
+def playback_refusal(
+    *, licensee: Organization, episode: Episode, territory: str, at: dt.datetime | None = None
+) -> tuple[str, str] | None:
+    """Why the licensee may not play `episode` in `territory` now: (code, detail), or None if it may."""
+    at = at or timezone.now()
+    rows = list(
+        RightsWindowTerritory.objects.filter(
+            direction=RightsDirection.OUT,
+            status__in=list(IN_FORCE_STATUSES),
+            licensee=licensee,
+            drama_id=episode.drama_id,
+            territory=territory,
+        ).values("start", "end", "episode_start", "episode_end")
+    )
+    if not rows:
+        return "territory_not_licensed", f"You are not licensed to show this title in {territory}."
+    for row in rows:
+        open_now = row["start"] <= at and (row["end"] is None or row["end"] > at)
+        covers = (row["episode_start"] or 1) <= episode.number and (
+            row["episode_end"] is None or episode.number <= row["episode_end"]
+        )
+        if open_now and covers:
+            return None
+    return (
+        "outside_window",
+        f"Your window for this title in {territory} is not open now or does not cover this episode.",
+    )

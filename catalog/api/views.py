@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
@@ -439,3 +440,96 @@ class MrssFeedView(CatalogView):
             items=items,
         )
         return HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
+
+
+# --- Playback ---------------------------------------------------------------------------------
+
+
+class PlaybackOutSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="The HLS master playlist; signed for you, this episode and territory.")
+    expires_at = serializers.DateTimeField()
+
+
+PLAYBACK_TTL_SECONDS = 3600
+
+
+class EpisodePlaybackView(CatalogView):
+    """A signed, expiring URL of the episode's HLS master playlist, if you may show it here and now."""
+
+    @extend_schema(
+        operation_id="episodes_playback",
+        tags=["playback"],
+        parameters=[TERRITORY_PARAM],
+        responses={
+            200: PlaybackOutSerializer,
+            400: BAD_QUERY,
+            403: error_response(
+                "Licensed, but not in this territory, or not now (or not this episode).",
+                error_example("territory_not_licensed", "You are not licensed to show this title in BR."),
+                error_example("outside_window", "Your window for this title in TH is not open now."),
+                error_example("permission_denied", "This API key lacks the scope(s): catalog:read."),
+            ),
+            404: error_response(
+                "Missing, unpublished, or a title you hold no window for: the same body.",
+                error_example("not_found", "Not found."),
+            ),
+            409: error_response(
+                "The episode has no playable ladder yet.",
+                error_example("not_ready", "Episode 3 has no playable ladder yet.", episode_id=301),
+            ),
+        },
+    )
+    def get(self, request, pk):
+        from media.services import playback_session_create
+
+        episode = queries.episode_for_playback(licensee=request.tenant, episode_id=pk) if object_id_valid(pk) else None
+        if episode is None:
+            raise Http404
+        territory = territory_param(request)
+        refusal = queries.playback_refusal(licensee=request.tenant, episode=episode, territory=territory)
+        if refusal is not None:
+            code, detail = refusal
+            error = DomainError(detail, code=code)
+            error.status_code = 403
+            raise error
+        session = playback_session_create(
+            organization=request.tenant, episode=episode, territory=territory, ttl_seconds=PLAYBACK_TTL_SECONDS
+        )
+        body = {"url": request.build_absolute_uri(session.url), "expires_at": session.expires_at}
+        response = json_response(body)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# --- EMA Avails -------------------------------------------------------------------------------
+
+
+class XmlRenderer(BaseRenderer):
+    media_type = "application/xml"
+    format = "xml"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else orjson.dumps(data)
+
+
+class AvailsView(CatalogView):
+    """Your rights windows as EMA Avails XML (v2.4): as licensee, or for a licensor, on its dramas."""
+
+    renderer_classes = [JSONRenderer, XmlRenderer]
+
+    @extend_schema(
+        operation_id="avails_retrieve",
+        tags=["feeds"],
+        responses={(200, "application/xml"): OpenApiResponse(OpenApiTypes.STR, description="EMA Avails XML.")},
+    )
+    def get(self, request):
+        from avails.exporters import avails_xml_for
+        from rights.selectors import rights_windows_of
+
+        windows = (
+            rights_windows_of(organization=request.tenant)
+            .select_related("drama__owner")
+            .prefetch_related("drama__episodes")
+        )
+        return HttpResponse(avails_xml_for(windows), content_type="application/xml; charset=utf-8")
