@@ -115,7 +115,9 @@ def test_no_list_feed_or_export_carries_a_foreign_id(client_for, victim, kind, t
     caller = CALLER_KINDS[kind]()
     own = tenant_objects(caller) if kind != "licensor" else tenant_objects(OrganizationFactory())
     if kind == "licensor":
-        own["webhook"] = Webhook.objects.create(organization=caller, url="https://l.example/h", events=["ping"], secret="s").pk
+        own["webhook"] = Webhook.objects.create(
+            organization=caller, url="https://l.example/h", events=["ping"], secret="s"
+        ).pk
     theirs = tenant_objects(victim)
     client = client_for(caller, scopes=ALL_SCOPES)
 

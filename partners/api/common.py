@@ -35,6 +35,16 @@ class PartnerCursorPagination(CursorPagination):
     def max_page_size(self) -> int:  # read per request so settings overrides apply
         return max_page_size()
 
+    def decode_cursor(self, request):
+        from rest_framework.exceptions import NotFound
+
+        from migu_platform.api.errors import DomainError
+
+        try:
+            return super().decode_cursor(request)
+        except NotFound as exc:  # DRF answers 404 for a bad cursor; it is bad input
+            raise DomainError("This cursor is not valid.", code="invalid_cursor") from exc
+
 
 # --- Conditional GET --------------------------------------------------------------------------
 
