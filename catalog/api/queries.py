@@ -11,8 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Greatest
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import CharField, Count, Exists, F, Func, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, JSONObject
 from django.utils import timezone
 
 from catalog.models import Artwork, Credit, Drama, DramaStatus, Episode
@@ -20,7 +22,7 @@ from localization.languages import language_fallback_chain
 from localization.models import DramaLocalization, EpisodeLocalization
 from partners.models import Organization
 from rights.models import IN_FORCE_STATUSES, RightsDirection, RightsWindow, RightsWindowTerritory
-from rights.selectors import rights_available_drama_ids, rights_window_for
+from rights.selectors import rights_window_for
 
 LIST_FIELDS = (
     "id", "original_title", "original_language", "format", "production_year", "free_episode_count",
@@ -28,10 +30,27 @@ LIST_FIELDS = (
 )  # fmt: skip
 
 
+def rights_rows_in_force(*, licensee: Organization, territory: str, at: dt.datetime | None = None) -> QuerySet:
+    """Territory rows of the licensee's windows out in force in `territory` at `at` (the rights
+    selectors' predicate, so the `rights_out_availability` index answers it)."""
+    at = at or timezone.now()
+    return RightsWindowTerritory.objects.filter(
+        direction=RightsDirection.OUT,
+        status__in=list(IN_FORCE_STATUSES),
+        licensee=licensee,
+        territory=territory.upper(),
+        start__lte=at,
+    ).filter(Q(end__isnull=True) | Q(end__gt=at))
+
+
 def titles_available(*, licensee: Organization, territory: str, at: dt.datetime | None = None) -> QuerySet[Drama]:
-    """The published dramas `licensee` may show in `territory` at `at` (default now)."""
-    ids = rights_available_drama_ids(licensee=licensee, territory=territory, at=at)
-    return Drama.objects.filter(pk__in=ids, status=DramaStatus.PUBLISHED)
+    """The published dramas `licensee` may show in `territory` at `at` (default now).
+
+    An EXISTS per drama rather than an IN list of ids: walking dramas by primary key and probing the
+    availability index keeps a page's cost the same however deep the cursor and however large the catalogue.
+    """
+    rows = rights_rows_in_force(licensee=licensee, territory=territory, at=at).filter(drama_id=OuterRef("pk"))
+    return Drama.objects.filter(Exists(rows), status=DramaStatus.PUBLISHED)
 
 
 def titles_filter(
@@ -87,60 +106,63 @@ def localizations_for(*, drama_ids: Iterable[int], language: str, originals: dic
     }
 
 
-def slugs_for(*, drama_ids: Sequence[int], relation: str) -> dict[int, list[str]]:
-    """One query: genre or trope slugs per drama."""
-    through = getattr(Drama, relation).through
-    column = "genre__slug" if relation == "genres" else "trope__slug"
-    result: dict[int, list[str]] = defaultdict(list)
-    for drama_id, slug in (
-        through.objects.filter(drama_id__in=drama_ids).values_list("drama_id", column).order_by(column)
-    ):
-        result[drama_id].append(slug)
-    return result
-
-
-def episode_counts_for(*, drama_ids: Sequence[int]) -> dict[int, int]:
-    rows = Episode.objects.filter(drama_id__in=drama_ids).values("drama_id").annotate(n=Count("id"))
-    return {row["drama_id"]: row["n"] for row in rows}
-
-
-def artworks_for(*, drama_ids: Sequence[int]) -> dict[int, list[dict]]:
-    result: dict[int, list[dict]] = defaultdict(list)
-    for row in Artwork.objects.filter(drama_id__in=drama_ids).values(
-        "drama_id", "kind", "language", "image", "width", "height"
-    ):
-        result[row["drama_id"]].append(row)
-    return result
-
-
 def titles_page(
     queryset: QuerySet[Drama], *, after_id: int, limit: int, language: str
 ) -> tuple[list[dict[str, Any]], bool]:
-    """A keyset page by id (as fast deep as first), with localisation, genres, tropes, episode counts and
-    artwork attached in one query each."""
-    rows = list(queryset.filter(pk__gt=after_id).order_by("pk").values(*LIST_FIELDS)[: limit + 1])
+    """A keyset page by id, as fast deep as first, in one query: the best localisation along the reader's
+    fallback chain, genres, tropes, the episode count and artwork come from correlated subqueries."""
+    chain = [*language_fallback_chain(language)]
+    rank = Func(Value(chain, output_field=ArrayField(CharField())), F("language"), function="array_position")
+    best = (
+        DramaLocalization.objects.filter(drama_id=OuterRef("pk"))
+        .annotate(rank=rank, is_original=Q(language=OuterRef("original_language")))
+        .order_by(F("rank").asc(nulls_last=True), F("is_original").desc(), "language")
+        .values(
+            json=JSONObject(
+                language="language", title="title", title_medium="title_medium", title_short="title_short",
+                synopsis_short="synopsis_short",
+            )
+        )[:1]
+    )  # fmt: skip
+    genres = Drama.genres.through.objects.filter(drama_id=OuterRef("pk")).order_by("genre__slug").values("genre__slug")
+    tropes = Drama.tropes.through.objects.filter(drama_id=OuterRef("pk")).order_by("trope__slug").values("trope__slug")
+    episode_count = (
+        Episode.objects.filter(drama_id=OuterRef("pk"))
+        .order_by()
+        .values("drama_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    artworks = (
+        Artwork.objects.filter(drama_id=OuterRef("pk"))
+        .order_by("kind", "language")
+        .values(json=JSONObject(kind="kind", language="language", image="image", width="width", height="height"))
+    )
+    rows = list(
+        queryset.filter(pk__gt=after_id)
+        .order_by("pk")
+        .annotate(
+            loc=Subquery(best),
+            genre_slugs=ArraySubquery(genres),
+            trope_slugs=ArraySubquery(tropes),
+            episodes_n=Coalesce(Subquery(episode_count), 0),
+            artwork_rows=ArraySubquery(artworks),
+        )
+        .values(*LIST_FIELDS, "loc", "genre_slugs", "trope_slugs", "episodes_n", "artwork_rows")[: limit + 1]
+    )
     has_more = len(rows) > limit
     rows = rows[:limit]
-    ids = [row["id"] for row in rows]
-    if not ids:
-        return [], False
-    originals = {row["id"]: row["original_language"] for row in rows}
-    localized = localizations_for(drama_ids=ids, language=language, originals=originals)
-    genres = slugs_for(drama_ids=ids, relation="genres")
-    tropes = slugs_for(drama_ids=ids, relation="tropes")
-    counts = episode_counts_for(drama_ids=ids)
-    artworks = artworks_for(drama_ids=ids)
     for row in rows:
-        loc = localized.get(row["id"]) or {}
+        loc = row.pop("loc") or {}
         row["language"] = loc.get("language") or row["original_language"]
         row["title"] = loc.get("title") or row["original_title"]
         row["title_medium"] = loc.get("title_medium", "")
         row["title_short"] = loc.get("title_short", "")
         row["synopsis_short"] = loc.get("synopsis_short", "")
-        row["genres"] = genres.get(row["id"], [])
-        row["tropes"] = tropes.get(row["id"], [])
-        row["episode_count"] = counts.get(row["id"], 0)
-        row["artworks"] = artworks.get(row["id"], [])
+        row["genres"] = row.pop("genre_slugs")
+        row["tropes"] = row.pop("trope_slugs")
+        row["episode_count"] = row.pop("episodes_n")
+        row["artworks"] = row.pop("artwork_rows")
     return rows, has_more
 
 

@@ -15,7 +15,11 @@ def episode_licensed_to(licensee, *, ready=True, number=1, **window):
     episode = EpisodeFactory(drama=drama, number=number)
     if ready:
         Ladder.objects.create(
-            episode=episode, profile="vertical", source_checksum="abc", status="ready", storage_prefix=f"hls/{episode.pk}"
+            episode=episode,
+            profile="vertical",
+            source_checksum="abc",
+            status="ready",
+            storage_prefix=f"hls/{episode.pk}",
         )
     window.setdefault("territories", ["TH"])
     grant_out(drama, licensee, **window)
