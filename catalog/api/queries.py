@@ -340,3 +340,26 @@ def playback_refusal(
         "outside_window",
         f"Your window for this title in {territory} is not open now or does not cover this episode.",
     )
+
+
+# --- list cache version -------------------------------------------------------------------
+
+
+def catalogue_version(*, licensee: Organization) -> tuple:
+    """A cheap fingerprint of everything a titles page depends on, in one round trip of index lookups:
+    the licensee's latest rights event, the latest drama change (services bump it for episodes and
+    status), the latest localisation change and the newest artwork and episode."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT (SELECT max(id) FROM rights_rightsevent WHERE licensee_id = %s),
+                   (SELECT max(updated_at) FROM catalog_drama),
+                   (SELECT max(updated_at) FROM localization_dramalocalization),
+                   (SELECT max(id) FROM catalog_artwork),
+                   (SELECT max(id) FROM catalog_episode)
+            """,
+            [licensee.pk],
+        )
+        return tuple(cursor.fetchone())

@@ -9,9 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
+import time
 from typing import Any
 
 import orjson
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
@@ -42,6 +46,8 @@ from partners.selectors import object_id_valid
 from rights.models import RightsDirection, RightsEvent, RightsEventKind
 
 JSON = "application/json"
+# Setting MIGU_API_LIST_CACHE_SECONDS: how long a rendered titles page is kept (0: never cached).
+LIST_CACHE_SECONDS = 120
 # Catalogue changes younger than this are served on the next poll: a transaction that started
 # earlier but commits later must not be skipped by a cursor that already moved past its timestamp.
 # Setting: MIGU_CHANGES_SETTLE_SECONDS (default 5).
@@ -229,20 +235,63 @@ class TitleListView(CatalogView):
         after_id = cursor.get("after", 0)
         if not isinstance(after_id, int) or not 0 <= after_id <= 2**63 - 1:
             raise DomainError("This cursor is not valid.", code="invalid_cursor")
-        queryset = queries.titles_filter(
-            queries.titles_available(licensee=request.tenant, territory=territory),
-            genre=params.get("genre") or None,
-            trope=params.get("trope") or None,
-            format=fmt,
-            original_language=params.get("original_language") or None,
-            updated_since=updated_since,
-            search=(params.get("q") or "").replace("\x00", "") or None,
+        filters = {
+            "genre": params.get("genre") or None,
+            "trope": params.get("trope") or None,
+            "format": fmt,
+            "original_language": params.get("original_language") or None,
+            "updated_since": updated_since,
+            "search": (params.get("q") or "").replace("\x00", "") or None,
+        }
+
+        def render() -> bytes:
+            queryset = queries.titles_filter(
+                queries.titles_available(licensee=request.tenant, territory=territory), **filters
+            )
+            rows, has_more = queries.titles_page(queryset, after_id=after_id, limit=limit, language=language)
+            for row in rows:
+                row["artworks"] = present_artworks(request, row["artworks"])
+            next_cursor = encode_cursor({"after": rows[-1]["id"]}) if has_more else None
+            return orjson.dumps({"results": rows, "next_cursor": next_cursor})
+
+        identity = (
+            request.tenant.pk,
+            territory,
+            language,
+            limit,
+            after_id,
+            sorted(filters.items()),
+            request.get_host(),
         )
-        rows, has_more = queries.titles_page(queryset, after_id=after_id, limit=limit, language=language)
-        for row in rows:
-            row["artworks"] = present_artworks(request, row["artworks"])
-        next_cursor = encode_cursor({"after": rows[-1]["id"]}) if has_more else None
-        return conditional_json(request, {"results": rows, "next_cursor": next_cursor})
+        etag, payload = cached_page(request, identity, render)
+        unchanged = not_modified(request, etag=etag)
+        if unchanged is not None:
+            return unchanged
+        return validators_apply(HttpResponse(payload, content_type=JSON), etag=etag)
+
+
+def cached_page(request, identity: tuple, render) -> tuple[str, bytes]:
+    """A rendered page from the shared cache while the catalogue version and the minute are the same.
+
+    The version (queries.catalogue_version) moves with every rights event, drama, localisation, episode
+    and artwork change; the minute bounds what it cannot see (a window reaching its start or end between
+    two runs of the rights state job). A hit costs one query of index lookups and one Redis read, which
+    is what makes a 304 revalidation cheap.
+    """
+    ttl = int(getattr(settings, "MIGU_API_LIST_CACHE_SECONDS", LIST_CACHE_SECONDS))
+    if ttl <= 0:
+        payload = render()
+        return etag_for_body(payload), payload
+    version = queries.catalogue_version(licensee=request.tenant)
+    minute = int(time.time() // 60)
+    key = "titles:" + hashlib.blake2b(repr((identity, version, minute)).encode(), digest_size=16).hexdigest()
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    payload = render()
+    entry = (etag_for_body(payload), payload)
+    cache.set(key, entry, timeout=ttl)
+    return entry
 
 
 def title_or_404(request, pk) -> dict:

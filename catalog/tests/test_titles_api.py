@@ -129,7 +129,8 @@ def test_cursor_pages_cover_every_title_once(client_for, partner):
     assert seen == sorted(t.pk for t in titles)
 
 
-def test_list_queries_do_not_grow_with_page_size(client_for, partner):
+def test_list_queries_do_not_grow_with_page_size(client_for, partner, settings):
+    settings.MIGU_API_LIST_CACHE_SECONDS = 0
     genre = GenreFactory(slug="urban")
     for _ in range(6):
         drama = licensed_title(partner, episodes=2)
@@ -236,3 +237,31 @@ def test_an_operator_is_served_like_a_partner(client_for):
     drama = licensed_title(operator, territories=("SA",))
 
     assert ids(client_for(operator).get("/api/v1/titles/?territory=SA")) == [drama.pk]
+
+
+def test_a_cached_page_revalidates_in_two_queries_and_a_change_refreshes_it(client_for, partner, settings):
+    settings.MIGU_API_LIST_CACHE_SECONDS = 60
+    drama = licensed_title(partner)
+    client = client_for(partner)
+    first = client.get("/api/v1/titles/?territory=TH&lang=en")
+
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get("/api/v1/titles/?territory=TH&lang=en", HTTP_IF_NONE_MATCH=first["ETag"])
+    localize(drama, "en", "A new English title")
+    changed = client.get("/api/v1/titles/?territory=TH&lang=en", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+    assert len(ctx.captured_queries) <= 2  # the key lookup and the catalogue version
+    assert changed.status_code == 200
+    assert changed.json()["results"][0]["title"] == "A new English title"
+
+
+def test_a_new_window_shows_up_at_once_despite_the_cache(client_for, partner, settings):
+    settings.MIGU_API_LIST_CACHE_SECONDS = 60
+    client = client_for(partner)
+    first = licensed_title(partner)
+    assert ids(client.get("/api/v1/titles/?territory=TH")) == [first.pk]
+
+    second = licensed_title(partner)
+
+    assert ids(client.get("/api/v1/titles/?territory=TH")) == [first.pk, second.pk]
