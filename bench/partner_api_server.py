@@ -4,6 +4,8 @@ The platform's own URLs, plus two comparison endpoints of the titles list that e
 a bare Django view (values() + orjson, the practical limit) and a textbook DRF ModelSerializer one.
 """
 
+import os
+
 from migu_platform.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -11,6 +13,8 @@ SECRET_KEY = "bench-only-not-secret"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "bench.partner_api_server"
 MIGU_API_KEY_RATE = None  # no throttling while measuring
+# The bench measures the titles list with its page cache (default) and without it (0).
+MIGU_API_LIST_CACHE_SECONDS = int(os.environ.get("MIGU_API_LIST_CACHE_SECONDS", 120))
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 
 
