@@ -1,1 +1,1 @@
-"""Benchmarks on the real stack (PostgreSQL, Redis, gunicorn on loopback): `python -m bench [name ...]`."""
+"""Benchmarks at scale, run by `make bench` (`python -m bench`): each module exposes main()."""

@@ -1,6 +1,8 @@
 """Run every benchmark module of this package (or those named on the command line): `python -m bench [name ...]`.
 
-A benchmark is a module under bench/ with a main(); it prints its own figures.
+Each module under bench/ that defines main() is a benchmark; it prints its own figures (ratios and
+medians) and returns a dict of them. A failing benchmark is reported and the others still run.
+Options (`--scale large`, ...) are left in sys.argv for the benchmarks to read.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import time
+import traceback
 from pathlib import Path
 
 
@@ -19,13 +23,25 @@ def bench_modules() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    # Options (--scale large ...) are read by each benchmark from sys.argv; names select benchmarks.
     available = bench_modules()
-    names = [arg for arg in argv if arg in available]
+    names = [arg for arg in argv if not arg.startswith("-") and not arg.replace(".", "").isdigit()]
+    unknown = sorted(set(names) - set(available))
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}")
+        return 2
+    failed = []
     for name in names or available:
         print(f"=== bench.{name} ===", flush=True)
-        importlib.import_module(f"bench.{name}").main()
-    return 0
+        started = time.monotonic()
+        try:
+            importlib.import_module(f"bench.{name}").main()
+        except Exception:
+            traceback.print_exc()
+            failed.append(name)
+        print(f"=== bench.{name}: {time.monotonic() - started:.1f} s ===\n", flush=True)
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -198,6 +198,9 @@ class RightsWindowTerritory(models.Model):
     direction = models.CharField(max_length=3, choices=RightsDirection.choices)
     drama = models.ForeignKey("catalog.Drama", on_delete=models.CASCADE, related_name="+", db_index=False)
     licensee = models.ForeignKey("partners.Organization", on_delete=models.CASCADE, related_name="+", db_index=False)
+    channel = models.ForeignKey(
+        "partners.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     territory = models.CharField(max_length=2)
     licence_type = models.CharField(max_length=8, choices=LicenceType.choices)
     episode_start = models.PositiveIntegerField(null=True, blank=True)
@@ -206,6 +209,11 @@ class RightsWindowTerritory(models.Model):
     end = models.DateTimeField(null=True, blank=True)
     exclusive = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=RightsStatus.choices)
+    blocking = models.BooleanField(
+        default=False,
+        help_text="Takes part in the overlap rule (a window out, not revoked). Reads never name this column, so "
+        "the planner cannot answer them through the exclusion constraint's GiST index.",
+    )
 
     class Meta:
         constraints = [
@@ -227,7 +235,7 @@ class RightsWindowTerritory(models.Model):
                         "&&",
                     ),
                 ],
-                condition=Q(direction="out") & ~Q(status="revoked"),
+                condition=Q(blocking=True),
                 violation_error_code="rights_overlap",
             ),
         ]
@@ -235,7 +243,7 @@ class RightsWindowTerritory(models.Model):
             # The read path: availability of a licensee in a territory (catalogue and point checks).
             models.Index(
                 fields=["licensee", "territory", "drama", "start"],
-                include=["end", "licence_type", "window"],
+                include=["end", "licence_type", "window", "channel"],
                 condition=Q(direction="out", status__in=list(IN_FORCE_STATUSES)),
                 name="rights_out_availability",
             ),

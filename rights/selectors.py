@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Drama
-from partners.models import Organization, OrganizationKind
+from partners.models import Channel, Organization, OrganizationKind
 from rights.models import (
     IN_FORCE_STATUSES,
     RightsDirection,
     RightsEvent,
+    RightsStatus,
     RightsWindow,
     RightsWindowTerritory,
 )
 
 
-def _pk(value: Organization | Drama | int) -> int:
+def _pk(value: Organization | Drama | Channel | int) -> int:
     return value if isinstance(value, int) else value.pk
 
 
@@ -34,6 +36,7 @@ def _rows_in_force(
     territory: str,
     at: dt.datetime | None,
     licence_type: str | None = None,
+    channel: Channel | int | None = None,
 ) -> QuerySet[RightsWindowTerritory]:
     at = at or timezone.now()
     rows = RightsWindowTerritory.objects.filter(
@@ -45,6 +48,8 @@ def _rows_in_force(
     ).filter(Q(end__isnull=True) | Q(end__gt=at))
     if licence_type:
         rows = rows.filter(licence_type=licence_type.upper())
+    if channel is not None:
+        rows = rows.filter(Q(channel_id__isnull=True) | Q(channel_id=_pk(channel)))
     return rows
 
 
@@ -58,6 +63,21 @@ def _language_allowed(language: str) -> Q:
     ) & ~Q(window__holdback_languages__contains=[language])
 
 
+# The hot paths are plain SQL: building an ORM query costs more than the index lookup itself
+# (measured in bench/rights_availability.py). The predicate repeats the partial index's literally.
+_AVAILABLE_SQL = (
+    "SELECT DISTINCT drama_id FROM rights_rightswindowterritory "
+    "WHERE direction = 'out' AND status IN ('approved', 'expired') "
+    'AND licensee_id = %s AND territory = %s AND start <= %s AND ("end" IS NULL OR "end" > %s)'
+)
+_MAY_SHOW_SQL = (
+    "SELECT 1 FROM rights_rightswindowterritory "
+    "WHERE direction = 'out' AND status IN ('approved', 'expired') "
+    'AND licensee_id = %s AND territory = %s AND drama_id = %s AND start <= %s AND ("end" IS NULL OR "end" > %s)'
+)
+assert IN_FORCE_STATUSES == ("approved", "expired"), "keep the SQL above in step with IN_FORCE_STATUSES"
+
+
 def rights_available_drama_ids(
     *,
     licensee: Organization | int,
@@ -65,13 +85,25 @@ def rights_available_drama_ids(
     at: dt.datetime | None = None,
     licence_type: str | None = None,
     language: str | None = None,
+    channel: Channel | int | None = None,
 ) -> set[int]:
     """The dramas `licensee` may show in `territory` at instant `at` (default now), optionally
-    for one licence type and one language (audio or subtitles)."""
-    rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type)
+    for one licence type, one language (audio or subtitles) and one of its channels (windows
+    for another channel do not count then; without a channel, every window of the licensee does)."""
     if language:
-        rows = rows.filter(_language_allowed(language))
-    return set(rows.values_list("drama_id", flat=True).distinct())
+        rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel)
+        return set(rows.filter(_language_allowed(language)).values_list("drama_id", flat=True).distinct())
+    at = at or timezone.now()
+    sql, params = _AVAILABLE_SQL, [_pk(licensee), territory.upper(), at, at]
+    if licence_type:
+        sql += " AND licence_type = %s"
+        params.append(licence_type.upper())
+    if channel is not None:
+        sql += " AND (channel_id IS NULL OR channel_id = %s)"
+        params.append(_pk(channel))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def rights_may_show(
@@ -82,17 +114,23 @@ def rights_may_show(
     at: dt.datetime | None = None,
     licence_type: str | None = None,
     episode_number: int | None = None,
+    channel: Channel | int | None = None,
 ) -> bool:
-    """May `licensee` show `drama` (or one of its episodes) in `territory` at `at`?"""
-    rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type).filter(
-        drama_id=_pk(drama)
-    )
+    """May `licensee` show `drama` (or one of its episodes, or on one of its channels) in `territory` at `at`?"""
+    at = at or timezone.now()
+    sql, params = _MAY_SHOW_SQL, [_pk(licensee), territory.upper(), _pk(drama), at, at]
+    if licence_type:
+        sql += " AND licence_type = %s"
+        params.append(licence_type.upper())
+    if channel is not None:
+        sql += " AND (channel_id IS NULL OR channel_id = %s)"
+        params.append(_pk(channel))
     if episode_number is not None:
-        rows = rows.filter(
-            Q(episode_start__isnull=True) | Q(episode_start__lte=episode_number),
-            Q(episode_end__isnull=True) | Q(episode_end__gte=episode_number),
-        )
-    return rows.exists()
+        sql += " AND (episode_start IS NULL OR episode_start <= %s) AND (episode_end IS NULL OR episode_end >= %s)"
+        params += [episode_number, episode_number]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " LIMIT 1", params)
+        return cursor.fetchone() is not None
 
 
 def rights_window_for(
@@ -102,15 +140,19 @@ def rights_window_for(
     territory: str,
     at: dt.datetime | None = None,
     licence_type: str | None = None,
+    channel: Channel | int | None = None,
 ) -> RightsWindow | None:
     """The window that governs what `licensee` shows of `drama` in `territory` at `at`: its
-    monetisation terms and allowed audio/subtitle languages. Whole-series windows win over
-    episode ranges, exclusive over non-exclusive, then the most recent start."""
+    monetisation terms and allowed audio/subtitle languages. A window for the given channel wins
+    over the licensee's general ones, whole-series windows over episode ranges, exclusive over
+    non-exclusive, then the most recent start."""
+    ordering = [F("channel_id").asc(nulls_last=True)] if channel is not None else []
     row = (
-        _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type)
+        _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel)
         .filter(drama_id=_pk(drama))
         .select_related("window")
         .order_by(
+            *ordering,
             F("episode_start").asc(nulls_first=True),
             F("episode_end").desc(nulls_first=True),
             "-exclusive",
@@ -142,3 +184,74 @@ def rights_events_since(*, licensee: Organization | int, cursor: int = 0, limit:
             "id"
         )[:limit]
     )
+
+
+def _month_start(instant: dt.datetime) -> dt.datetime:
+    return instant.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _month_add(instant: dt.datetime, months: int) -> dt.datetime:
+    index = instant.year * 12 + instant.month - 1 + months
+    return instant.replace(year=index // 12, month=index % 12 + 1)
+
+
+def rights_avails_grid(
+    *,
+    drama: Drama,
+    start: dt.datetime | None = None,
+    months: int = 24,
+    licence_type: str | None = None,
+) -> dict:
+    """The avails grid of a drama: territories × months, each cell the windows out covering any
+    part of that month, and whether rights in cover it. One query whatever the size."""
+    months = max(1, min(months, 60))
+    windows = list(
+        RightsWindow.objects.filter(drama=drama)
+        .exclude(status=RightsStatus.REVOKED)
+        .select_related("licensee")
+        .order_by("start", "id")
+    )
+    if licence_type:
+        windows = [w for w in windows if w.licence_type == licence_type]
+    first = _month_start(start or timezone.now())
+    columns = [_month_add(first, index) for index in range(months)]
+    horizon = _month_add(first, months)
+    outs = [w for w in windows if w.direction == RightsDirection.OUT]
+    ins = [w for w in windows if w.direction == RightsDirection.IN]
+    territories = sorted({t for w in outs for t in w.effective_territories})
+    licensees: dict[int, dict] = {}
+    for window in outs:
+        licensees.setdefault(
+            window.licensee_id,
+            {"name": window.licensee.name, "hue": (window.licensee_id * 137) % 360},
+        )
+
+    def covering(pool, territory, month_start, month_end):
+        return [
+            w
+            for w in pool
+            if territory in w.effective_territories and w.start < month_end and (w.end is None or w.end > month_start)
+        ]
+
+    rows = []
+    for territory in territories:
+        cells = []
+        for index, month_start in enumerate(columns):
+            month_end = columns[index + 1] if index + 1 < len(columns) else horizon
+            cells.append(
+                {
+                    "windows": [
+                        {"window": w, "hue": licensees[w.licensee_id]["hue"]}
+                        for w in covering(outs, territory, month_start, month_end)
+                    ],
+                    "acquired": bool(covering(ins, territory, month_start, month_end)),
+                }
+            )
+        rows.append({"territory": territory, "cells": cells})
+    return {
+        "columns": columns,
+        "rows": rows,
+        "licensees": licensees,
+        "windows_in": ins,
+        "licence_types": sorted({w.licence_type for w in windows}),
+    }

@@ -326,11 +326,11 @@ def _rights_in_dependents_check(in_window: RightsWindow, territories: list[str])
 
 def _overlap_conflict_find(window: RightsWindow) -> RightsWindow | None:
     rows = RightsWindowTerritory.objects.filter(
-        direction=RightsDirection.OUT,
+        blocking=True,
         drama_id=window.drama_id,
         licence_type=window.licence_type,
         territory__in=window.effective_territories,
-    ).exclude(status=RightsStatus.REVOKED)
+    )
     rows = rows.exclude(window_id=window.pk).filter(Q(end__isnull=True) | Q(end__gt=window.start))
     if window.end is not None:
         rows = rows.filter(start__lt=window.end)
@@ -355,6 +355,7 @@ def _territory_rows_write(window: RightsWindow) -> None:
                     direction=window.direction,
                     drama_id=window.drama_id,
                     licensee_id=window.licensee_id,
+                    channel_id=window.channel_id,
                     territory=territory,
                     licence_type=window.licence_type,
                     episode_start=window.episode_start,
@@ -363,6 +364,7 @@ def _territory_rows_write(window: RightsWindow) -> None:
                     end=window.end,
                     exclusive=window.exclusive,
                     status=window.status,
+                    blocking=window.direction == RightsDirection.OUT and window.status != RightsStatus.REVOKED,
                 )
                 for territory in window.effective_territories
             )
@@ -537,7 +539,7 @@ def rights_window_revoke(*, window: RightsWindow, actor: Any = None) -> RightsWi
         before = rights_window_snapshot(locked)
         locked.status = RightsStatus.REVOKED
         locked.save(update_fields=["status", "updated_at"])
-        RightsWindowTerritory.objects.filter(window=locked).update(status=RightsStatus.REVOKED)
+        RightsWindowTerritory.objects.filter(window=locked).update(status=RightsStatus.REVOKED, blocking=False)
         if locked.direction == RightsDirection.IN:
             _rights_in_dependents_check(locked, locked.effective_territories)
         _audit_record(
@@ -567,8 +569,16 @@ def rights_windows_advance(*, now: dt.datetime | None = None, batch_size: int = 
             .order_by("start", "id")[:batch_size]
         )
         for window in started:
+            before = rights_window_snapshot(window)
             window.live_since = now
             window.save(update_fields=["live_since", "updated_at"])
+            _audit_record(
+                window=window,
+                action=RightsEventKind.STARTED,
+                actor=None,
+                before={**before, "live_since": None},
+                after={**rights_window_snapshot(window), "live_since": now.isoformat()},
+            )
             _event_record(window=window, kind=RightsEventKind.STARTED, occurred_at=window.start)
             counts["started"] += 1
         ended = list(

@@ -111,17 +111,16 @@ def test_catalogue_query_is_one_query(django_assert_num_queries):
         assert len(rights_available_drama_ids(licensee=partner, territory="TH", at=at(1))) == 5
 
 
-def test_reads_use_the_btree_availability_index_not_the_gist_one():
-    partner = OrganizationFactory()
-    grant_out(drama_with_rights_in(licence_types=("AVOD",)), partner)
-    from rights.selectors import _rows_in_force
+@pytest.mark.parametrize("query", ["available", "may_show"])
+def test_reads_use_the_btree_availability_index_not_the_gist_one(query):
+    from rights.selectors import _AVAILABLE_SQL, _MAY_SHOW_SQL
 
-    sql, params = (
-        _rows_in_force(licensee=partner, territory="TH", at=at(1))
-        .values_list("drama_id")
-        .distinct()
-        .query.sql_with_params()
-    )
+    partner = OrganizationFactory()
+    window = grant_out(drama_with_rights_in(licence_types=("AVOD",)), partner)
+    if query == "available":
+        sql, params = _AVAILABLE_SQL, [partner.pk, "TH", at(1), at(1)]
+    else:
+        sql, params = _MAY_SHOW_SQL, [partner.pk, "TH", window.drama_id, at(1), at(1)]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
@@ -253,3 +252,29 @@ def test_availability_matches_an_oracle(world, specs, queries):
 def test_a_drama_without_windows_is_not_available():
     drama = DramaFactory()
     assert not rights_may_show(licensee=OrganizationFactory(), drama=drama, territory="TH", at=at(0))
+
+
+def test_channel_windows_count_only_for_that_channel():
+    from partners.tests.factories import ChannelFactory
+
+    # given a partner with two channels, one drama licensed for its app only, one for the whole partner
+    partner = OrganizationFactory()
+    app, iptv = ChannelFactory(organization=partner), ChannelFactory(organization=partner)
+    app_only, everywhere = drama_with_rights_in(), drama_with_rights_in()
+    app_window = grant_out(app_only, partner, channel=app, free_episode_count=9)
+    grant_out(everywhere, partner)
+
+    # then each channel sees what it may show, and the partner as a whole sees both
+    assert rights_available_drama_ids(licensee=partner, territory="TH", at=at(1), channel=app) == {
+        app_only.pk,
+        everywhere.pk,
+    }
+    assert rights_available_drama_ids(licensee=partner, territory="TH", at=at(1), channel=iptv) == {everywhere.pk}
+    assert rights_available_drama_ids(licensee=partner, territory="TH", at=at(1)) == {app_only.pk, everywhere.pk}
+    assert rights_may_show(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=app)
+    assert not rights_may_show(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=iptv.pk)
+    assert not rights_available_drama_ids(licensee=partner, territory="TH", at=at(1), channel=iptv, language="en") & {
+        app_only.pk
+    }
+    assert rights_window_for(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=app) == app_window
+    assert rights_window_for(licensee=partner, drama=app_only, territory="TH", at=at(1), channel=iptv) is None

@@ -106,7 +106,9 @@ def test_revoked_window_frees_the_slot():
     rights_window_revoke(window=first)
     second = grant_out(drama, exclusive=True)
     assert second.status == RightsStatus.APPROVED
-    assert set(RightsWindowTerritory.objects.filter(window=first).values_list("status", flat=True)) == {"revoked"}
+    assert set(RightsWindowTerritory.objects.filter(window=first).values_list("status", "blocking")) == {
+        ("revoked", False)
+    }
 
 
 def test_pending_window_blocks_an_exclusive_grant():
@@ -160,6 +162,19 @@ def test_grant_out_beyond_rights_in_is_refused(out_terms, refused):
         assert not RightsWindow.objects.filter(direction="out").exists()
     else:
         assert grant_out(drama, **terms).pk
+
+
+@pytest.mark.parametrize(
+    ("episodes", "refused"),
+    [((1, 50), False), ((10, 20), False), ((1, 60), True), ((None, None), True), ((40, None), True)],
+)
+def test_rights_in_for_an_episode_range_bound_the_episodes_out(episodes, refused):
+    drama = drama_with_rights_in(licence_types=("AVOD",), episode_start=1, episode_end=50)
+    if refused:
+        with pytest.raises(NoRightsInError):
+            grant_out(drama, episode_start=episodes[0], episode_end=episodes[1])
+    else:
+        assert grant_out(drama, episode_start=episodes[0], episode_end=episodes[1]).pk
 
 
 def test_consecutive_rights_in_cover_a_window_out_together():
@@ -321,6 +336,11 @@ def test_advance_records_starts_and_ends_once_in_order():
     pending.refresh_from_db()
     assert running.status == RightsStatus.EXPIRED and pending.status == RightsStatus.PENDING
     assert set(RightsWindowTerritory.objects.filter(window=running).values_list("status", flat=True)) == {"expired"}
+    assert list(RightsAudit.objects.filter(window=running).order_by("id").values_list("action", flat=True)) == [
+        "granted", "started", "ended",
+    ]  # fmt: skip
+    started_audit = RightsAudit.objects.get(window=running, action="started")
+    assert started_audit.actor_label == "system" and started_audit.after["live_since"] == at(1).isoformat()
 
 
 def test_events_carry_the_feed_fields():
@@ -338,3 +358,20 @@ def test_exclusion_constraint_is_in_the_database():
         )
         (definition,) = cursor.fetchone()
     assert definition.startswith("EXCLUDE USING gist")
+
+
+def test_event_writes_hold_the_feed_lock_until_commit():
+    # given a transaction that granted a window (and so wrote an event)
+    from rights.services import EVENT_LOCK_KEY
+
+    drama = drama_with_rights_in(licence_types=("AVOD",))
+    with transaction.atomic():
+        grant_out(drama)
+        # then it holds the advisory lock that orders event ids by commit, until it ends
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                "AND ((classid::bigint << 32) | objid::bigint) = %s",
+                [EVENT_LOCK_KEY],
+            )
+            assert cursor.fetchone()[0] == 1

@@ -1,0 +1,143 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from partners.tests.factories import OrganizationFactory, UserFactory
+from rights.models import RightsAudit, RightsWindow
+from rights.tests.factories import at, drama_with_rights_in, grant_out
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = "/admin/rights/rightswindow/"
+
+
+@pytest.fixture
+def rights_manager(client):
+    user = UserFactory(is_staff=True, username="rm")
+    user.groups.add(Group.objects.get(name="rights"))
+    client.force_login(user)
+    return user
+
+
+def form_data(drama, licensee, **overrides):
+    data = {
+        "direction": "out", "drama": drama.pk, "licensee": licensee.pk, "territories": "TH, SG",
+        "territory_exclusions": "", "licence_type": "AVOD", "audio_languages": "", "subtitle_languages": "en",
+        "holdback_languages": "", "start_0": "2026-01-01", "start_1": "00:00:00", "end_0": "2026-06-01",
+        "end_1": "00:00:00", "exclusive": "on", "status": "approved", "currency": "", "contract_id": "C-1",
+        "alid": "", "transaction_id": "",
+        "audits-TOTAL_FORMS": "0", "audits-INITIAL_FORMS": "0", "audits-MIN_NUM_FORMS": "0", "audits-MAX_NUM_FORMS": "0",
+    }  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def test_rights_manager_grants_a_window_in_the_admin(client, rights_manager):
+    drama = drama_with_rights_in()
+    partner = OrganizationFactory()
+    response = client.post(f"{CHANGELIST}add/", form_data(drama, partner))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    window = RightsWindow.objects.get(direction="out")
+    assert window.territories == ["TH", "SG"] and window.exclusive and window.subtitle_languages == ["en"]
+    assert RightsAudit.objects.get(window=window).actor_user == rights_manager
+
+
+def test_admin_shows_an_overlap_on_the_form_and_writes_nothing(client, rights_manager):
+    drama = drama_with_rights_in()
+    existing = grant_out(drama, territories=["SG"], exclusive=True, end=at(100))
+    response = client.post(f"{CHANGELIST}add/", form_data(drama, OrganizationFactory()))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "rights_overlap" in text and f"#{existing.pk}" in text
+    assert RightsWindow.objects.filter(direction="out").count() == 1
+
+
+def test_admin_shows_bad_territories_on_the_field(client, rights_manager):
+    drama = drama_with_rights_in()
+    response = client.post(f"{CHANGELIST}add/", form_data(drama, OrganizationFactory(), territories="TH, XX"))
+    assert response.status_code == 200
+    assert "territories" in response.context["adminform"].form.errors
+    assert not RightsWindow.objects.filter(direction="out").exists()
+
+
+def test_admin_changes_a_window_through_the_service(client, rights_manager):
+    drama = drama_with_rights_in()
+    window = grant_out(drama, territories=["TH"], end=at(100))
+    response = client.post(
+        f"{CHANGELIST}{window.pk}/change/",
+        form_data(drama, window.licensee, territories="TH, MY", exclusive="", end_0="2026-09-01"),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    window.refresh_from_db()
+    assert window.territories == ["TH", "MY"] and window.end == at(243)
+    audit = RightsAudit.objects.filter(window=window, action="updated").get()
+    assert audit.before["territories"] == ["TH"] and audit.after["territories"] == ["TH", "MY"]
+
+
+def test_revoke_action(client, rights_manager):
+    window = grant_out(drama_with_rights_in())
+    response = client.post(CHANGELIST, {"action": "revoke_windows", "_selected_action": [window.pk]})
+    assert response.status_code == 302
+    window.refresh_from_db()
+    assert window.status == "revoked"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?territory=TH", "?ending=30", "?ending=open", "?ending=ended", "?licence_type__exact=AVOD",
+     "?status__exact=approved", "?direction__exact=out", "?q=C-1"],
+)  # fmt: skip
+def test_changelist_filters_render(client, rights_manager, query):
+    grant_out(drama_with_rights_in(), contract_id="C-1")
+    response = client.get(CHANGELIST + query)
+    assert response.status_code == 200
+
+
+def test_changelist_has_no_per_row_queries(client, rights_manager, django_assert_max_num_queries):
+    grant_out(drama_with_rights_in(licence_types=("AVOD",)))
+    with django_assert_max_num_queries(40) as one:
+        client.get(CHANGELIST)
+    for _ in range(10):
+        grant_out(drama_with_rights_in(licence_types=("AVOD",)))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(CHANGELIST)
+
+
+def test_avails_grid_shows_territories_months_and_exclusivity(client, rights_manager):
+    drama = drama_with_rights_in(territories=("SEA",))
+    exclusive = grant_out(drama, territories=["TH"], exclusive=True, start=at(0), end=at(60))
+    shared = grant_out(drama, territories=["SG"], start=at(31), end=None)
+    response = client.get(f"{CHANGELIST}grid/{drama.pk}/?start=2026-01-01&months=6")
+    assert response.status_code == 200
+    grid = response.context["grid"]
+    assert [row["territory"] for row in grid["rows"]] == ["SG", "TH"]
+    sg, th = grid["rows"]
+    assert [len(cell["windows"]) for cell in th["cells"]] == [1, 1, 1, 0, 0, 0]  # Jan, Feb, Mar 1 (exclusive end)
+    assert [len(cell["windows"]) for cell in sg["cells"]] == [0, 1, 1, 1, 1, 1]
+    assert all(cell["acquired"] for cell in th["cells"])
+    html = response.content.decode()
+    assert f"#{exclusive.pk}" in html and f"#{shared.pk}" in html and 'class="slot exclusive"' in html
+
+
+def test_grid_with_bad_parameters_still_renders(client, rights_manager):
+    drama = drama_with_rights_in()
+    response = client.get(f"{CHANGELIST}grid/{drama.pk}/?months=lots&licence_type=PIRATE&start=2026-13-40")
+    assert response.status_code == 200
+    assert client.get(f"{CHANGELIST}grid/999999/").status_code == 404
+
+
+def test_windows_inline_on_drama_and_organization(admin_client):
+    drama = drama_with_rights_in()
+    window = grant_out(drama, contract_id="INLINE-1")
+    drama_page = admin_client.get(f"/admin/catalog/drama/{drama.pk}/change/")
+    org_page = admin_client.get(f"/admin/partners/organization/{window.licensee_id}/change/")
+    assert drama_page.status_code == org_page.status_code == 200
+    assert f"/admin/rights/rightswindow/{window.pk}/change/" in drama_page.content.decode()
+    assert f"/admin/rights/rightswindow/{window.pk}/change/" in org_page.content.decode()
+
+
+@pytest.mark.parametrize(("group", "can_add"), [("rights", True), ("content", False)])
+def test_staff_roles(client, group, can_add):
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client.force_login(user)
+    assert client.get(CHANGELIST).status_code == 200
+    assert client.get(f"{CHANGELIST}add/").status_code == (200 if can_add else 403)
