@@ -137,6 +137,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_BEAT_SCHEDULE: dict = {
     # Rights windows: record starts and ends as change events, expire ended windows.
     "rights-windows-advance": {"task": "rights.windows_advance", "schedule": 60.0},
+    # Webhooks: title.available / updated / withdrawn from rights events, episode.ready from ladders.
+    "webhooks-publish": {"task": "partners.webhooks_publish", "schedule": 30.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
