@@ -226,3 +226,14 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.webhook_id} ({self.status})"
+
+
+class WebhookFeedPosition(models.Model):
+    """How far the webhook publisher has read a source of events (rights events, published ladders)."""
+
+    source = models.CharField(max_length=32, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.last_id}"

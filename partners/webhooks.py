@@ -215,3 +215,97 @@ def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
     ).update(**fields)
     logger.info("webhook delivery %s attempt %s: %s", delivery.pk, delivery.attempts, error or "delivered")
     return retry_in
+
+
+# --- Publishing platform events to webhooks ---------------------------------------------------
+
+EVENT_NAMESPACE = uuid.UUID("6b1c54d2-4f0a-4c55-9a3e-2f7c1a0e5b11")
+RIGHTS_EVENT_TYPES = {
+    "started": WebhookEventType.TITLE_AVAILABLE,
+    "updated": WebhookEventType.TITLE_UPDATED,
+    "ended": WebhookEventType.TITLE_WITHDRAWN,
+    "revoked": WebhookEventType.TITLE_WITHDRAWN,
+}
+
+
+def _position(source: str):
+    from partners.models import WebhookFeedPosition
+
+    WebhookFeedPosition.objects.get_or_create(source=source)
+    # One publisher at a time per source: the row lock serialises overlapping beat runs.
+    return WebhookFeedPosition.objects.select_for_update().get(source=source)
+
+
+@transaction.atomic
+def webhooks_publish_rights_events(*, batch_size: int = 500) -> int:
+    """Turn new rights events into title.available / title.updated / title.withdrawn deliveries for the
+    licensee's webhooks. A grant whose window has already started counts as available; a grant that
+    starts later is announced by its `started` event. Event ids derive from the rights event, so a
+    re-run never delivers twice."""
+    from rights.models import RightsDirection, RightsEvent
+
+    position = _position("rights_events")
+    events = list(
+        RightsEvent.objects.filter(direction=RightsDirection.OUT, id__gt=position.last_id)
+        .select_related("window", "licensee")
+        .order_by("id")[:batch_size]
+    )
+    now = timezone.now()
+    published = 0
+    for event in events:
+        event_type = RIGHTS_EVENT_TYPES.get(event.kind)
+        if event.kind == "granted" and event.window.start <= now:
+            event_type = WebhookEventType.TITLE_AVAILABLE
+        if event_type is not None:
+            webhook_event_publish(
+                organization=event.licensee,
+                event_type=event_type,
+                event_id=uuid.uuid5(EVENT_NAMESPACE, f"rights-event:{event.pk}"),
+                data={
+                    "title_id": event.drama_id,
+                    "window_id": event.window_id,
+                    "territories": list(event.territories),
+                    "licence_type": event.licence_type,
+                    "occurred_at": event.occurred_at.isoformat(),
+                },
+            )
+            published += 1
+        position.last_id = event.pk
+    position.save(update_fields=["last_id", "updated_at"])
+    return published
+
+
+@transaction.atomic
+def webhooks_publish_ready_episodes(*, batch_size: int = 500) -> int:
+    """Announce episode.ready to each organization holding a window out on the episode's drama when a
+    ladder is published (ladders in id order; a re-published ladder of the same row is not repeated)."""
+    from media.models import Ladder, LadderStatus
+    from rights.models import IN_FORCE_STATUSES, RightsDirection, RightsWindow
+
+    position = _position("ladders")
+    ladders = list(
+        Ladder.objects.filter(status=LadderStatus.READY, id__gt=position.last_id)
+        .select_related("episode")
+        .order_by("id")[:batch_size]
+    )
+    drama_ids = {ladder.episode.drama_id for ladder in ladders}
+    licensees: dict[int, set[int]] = {}
+    for drama_id, licensee_id in RightsWindow.objects.filter(
+        drama_id__in=drama_ids, direction=RightsDirection.OUT, status__in=list(IN_FORCE_STATUSES)
+    ).values_list("drama_id", "licensee_id"):
+        licensees.setdefault(drama_id, set()).add(licensee_id)
+    organizations = {o.pk: o for o in Organization.objects.filter(pk__in=set().union(*licensees.values()))}
+    published = 0
+    for ladder in ladders:
+        episode = ladder.episode
+        for licensee_id in sorted(licensees.get(episode.drama_id, ())):
+            webhook_event_publish(
+                organization=organizations[licensee_id],
+                event_type=WebhookEventType.EPISODE_READY,
+                event_id=uuid.uuid5(EVENT_NAMESPACE, f"ladder:{ladder.pk}"),
+                data={"title_id": episode.drama_id, "episode_id": episode.pk, "number": episode.number},
+            )
+            published += 1
+        position.last_id = ladder.pk
+    position.save(update_fields=["last_id", "updated_at"])
+    return published
