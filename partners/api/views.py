@@ -188,7 +188,13 @@ WEBHOOK_ERRORS = {
 )
 @extend_schema(tags=["webhooks"])
 class WebhookListCreateView(generics.ListCreateAPIView):
-    """The organization's webhooks (`webhooks:manage`). Deliveries are signed: see X-Migu-Signature in the docs."""
+    """The organization's webhooks (`webhooks:manage`).
+
+    Each delivery is a JSON POST signed with the webhook's secret (shown once, at creation):
+    `X-Migu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + raw body)>`, with
+    `X-Migu-Event`, `X-Migu-Event-Id` (stable across retries) and `X-Migu-Delivery`. A 2xx answer ends a
+    delivery; others are retried with exponential backoff (30 s × 2^(attempt-1), up to 8 attempts).
+    """
 
     permission_classes = [HasScope]
     required_scopes = [ApiKeyScope.WEBHOOKS_MANAGE]
