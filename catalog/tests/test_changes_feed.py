@@ -123,3 +123,24 @@ def test_a_bad_cursor_is_refused(client_for, partner, cursor):
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_cursor"
+
+
+def test_feed_queries_do_not_grow_with_page_size(client_for, partner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(6):
+        licensed(partner, ["TH"])
+    client = client_for(partner)
+    client.get("/api/v1/changes/?page_size=1")
+
+    def count(size):
+        with CaptureQueriesContext(connection) as ctx:
+            assert len(client.get(f"/api/v1/changes/?page_size={size}").json()["results"]) == min(
+                size, 12
+            )  # six rights events, then six catalogue changes
+        return len(ctx.captured_queries)
+
+    # rights events only (more to come), then rights events and catalogue changes (the end of the feed)
+    assert count(2) == count(5)
+    assert count(6) == count(50) == count(2) + 1

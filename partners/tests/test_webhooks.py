@@ -211,3 +211,25 @@ def test_a_failing_receiver_is_retried_with_growing_delays_until_it_answers(
     delivery = wait_for(logged, message="the delivery to succeed")
     assert delivery["attempts"] == 3
     assert delivery["response_status"] == 200
+
+
+@pytest.mark.django_db
+def test_delivery_log_queries_do_not_grow_with_page_size(client_for, partner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    webhook = Webhook.objects.create(organization=partner, url="https://q.example/h", events=["ping"], secret="s")
+    for n in range(6):
+        WebhookDelivery.objects.create(
+            webhook=webhook, event_id=f"00000000-0000-0000-0000-00000000000{n}", event_type="ping", payload={}
+        )
+    client = client_for(partner, scopes=HOOK_SCOPES)
+    client.get(f"/api/v1/webhooks/{webhook.pk}/deliveries/?page_size=1")
+
+    def count(size):
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(f"/api/v1/webhooks/{webhook.pk}/deliveries/?page_size={size}").json()
+        assert len(body["results"]) == size
+        return len(ctx.captured_queries)
+
+    assert count(1) == count(6)
