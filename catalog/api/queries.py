@@ -363,3 +363,74 @@ def catalogue_version(*, licensee: Organization) -> tuple:
             [licensee.pk],
         )
         return tuple(cursor.fetchone())
+
+
+# --- the unfiltered titles page in hand-written SQL ------------------------------------------
+
+# Building the ORM version of this query costs more than running it (~15 ms of expression cloning
+# and compiling against ~4 ms in PostgreSQL), and the unfiltered page is what partners poll most.
+# It must answer exactly what titles_page(titles_available(...)) answers: a test holds the two equal.
+TITLES_PAGE_SQL = """
+SELECT d.id, d.original_title, d.original_language, d.format, d.production_year, d.free_episode_count,
+       d.unlock_price_tier, d.updated_at,
+       (SELECT json_build_object('language', l.language, 'title', l.title, 'title_medium', l.title_medium,
+                                 'title_short', l.title_short, 'synopsis_short', l.synopsis_short)
+          FROM localization_dramalocalization l
+         WHERE l.drama_id = d.id
+         ORDER BY array_position(%(chain)s::varchar[], l.language::varchar) ASC NULLS LAST,
+                  (l.language = d.original_language) DESC, l.language ASC
+         LIMIT 1) AS loc,
+       ARRAY(SELECT g.slug FROM catalog_drama_genres dg JOIN catalog_genre g ON g.id = dg.genre_id
+              WHERE dg.drama_id = d.id ORDER BY g.slug) AS genres,
+       ARRAY(SELECT t.slug FROM catalog_drama_tropes dt JOIN catalog_trope t ON t.id = dt.trope_id
+              WHERE dt.drama_id = d.id ORDER BY t.slug) AS tropes,
+       (SELECT count(*) FROM catalog_episode e WHERE e.drama_id = d.id) AS episode_count,
+       ARRAY(SELECT json_build_object('kind', a.kind, 'language', a.language, 'image', a.image,
+                                      'width', a.width, 'height', a.height)
+               FROM catalog_artwork a WHERE a.drama_id = d.id ORDER BY a.kind, a.language) AS artworks
+  FROM catalog_drama d
+ WHERE d.status = 'published'
+   AND d.id > %(after)s
+   AND EXISTS (SELECT 1 FROM rights_rightswindowterritory r
+                WHERE r.drama_id = d.id AND r.direction = 'out' AND r.status IN ('approved', 'expired')
+                  AND r.licensee_id = %(licensee)s AND r.territory = %(territory)s
+                  AND r.start <= %(at)s AND (r."end" IS NULL OR r."end" > %(at)s))
+ ORDER BY d.id
+ LIMIT %(limit)s
+"""
+TITLES_PAGE_COLUMNS = (*LIST_FIELDS, "loc", "genres", "tropes", "episode_count", "artworks")
+
+
+def titles_page_unfiltered(
+    *, licensee: Organization, territory: str, after_id: int, limit: int, language: str, at: dt.datetime | None = None
+) -> tuple[list[dict[str, Any]], bool]:
+    """titles_page(titles_available(...)) without filters, in one prepared statement."""
+    import json
+
+    from django.db import connection
+
+    assert tuple(IN_FORCE_STATUSES) == ("approved", "expired")
+    params = {
+        "chain": language_fallback_chain(language),
+        "after": after_id,
+        "licensee": licensee.pk,
+        "territory": territory.upper(),
+        "at": at or timezone.now(),
+        "limit": limit + 1,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(TITLES_PAGE_SQL, params)
+        rows = [dict(zip(TITLES_PAGE_COLUMNS, values)) for values in cursor.fetchall()]
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    for row in rows:
+        loc = row.pop("loc") or {}
+        if isinstance(loc, str):
+            loc = json.loads(loc)
+        row["language"] = loc.get("language") or row["original_language"]
+        row["title"] = loc.get("title") or row["original_title"]
+        row["title_medium"] = loc.get("title_medium", "")
+        row["title_short"] = loc.get("title_short", "")
+        row["synopsis_short"] = loc.get("synopsis_short", "")
+        row["artworks"] = [json.loads(a) if isinstance(a, str) else a for a in row["artworks"]]
+    return rows, has_more

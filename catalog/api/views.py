@@ -17,10 +17,11 @@ import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.encoding import filepath_to_uri
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -169,9 +170,18 @@ def media_url(request, name: str) -> str:
     return request.build_absolute_uri(default_storage.url(name)) if name else ""
 
 
-def present_artworks(request, rows: list[dict]) -> list[dict]:
+def media_url_maker(request):
+    """name -> absolute URL; for local storage the base is resolved once (object stores sign each URL)."""
+    if isinstance(default_storage, FileSystemStorage):
+        base = request.build_absolute_uri(default_storage.base_url)
+        return lambda name: base + filepath_to_uri(name) if name else ""
+    return lambda name: media_url(request, name)
+
+
+def present_artworks(request, rows: list[dict], url_for=None) -> list[dict]:
+    url_for = url_for or media_url_maker(request)
     return [
-        {"kind": a["kind"], "language": a["language"], "url": media_url(request, a["image"]), "width": a["width"],
+        {"kind": a["kind"], "language": a["language"], "url": url_for(a["image"]), "width": a["width"],
          "height": a["height"]}
         for a in rows
     ]  # fmt: skip
@@ -245,12 +255,18 @@ class TitleListView(CatalogView):
         }
 
         def render() -> bytes:
-            queryset = queries.titles_filter(
-                queries.titles_available(licensee=request.tenant, territory=territory), **filters
-            )
-            rows, has_more = queries.titles_page(queryset, after_id=after_id, limit=limit, language=language)
+            if any(value is not None for value in filters.values()):
+                queryset = queries.titles_filter(
+                    queries.titles_available(licensee=request.tenant, territory=territory), **filters
+                )
+                rows, has_more = queries.titles_page(queryset, after_id=after_id, limit=limit, language=language)
+            else:
+                rows, has_more = queries.titles_page_unfiltered(
+                    licensee=request.tenant, territory=territory, after_id=after_id, limit=limit, language=language
+                )
+            url_for = media_url_maker(request)
             for row in rows:
-                row["artworks"] = present_artworks(request, row["artworks"])
+                row["artworks"] = present_artworks(request, row["artworks"], url_for)
             next_cursor = encode_cursor({"after": rows[-1]["id"]}) if has_more else None
             return orjson.dumps({"results": rows, "next_cursor": next_cursor})
 

@@ -265,3 +265,39 @@ def test_a_new_window_shows_up_at_once_despite_the_cache(client_for, partner, se
     second = licensed_title(partner)
 
     assert ids(client.get("/api/v1/titles/?territory=TH")) == [first.pk, second.pk]
+
+
+@pytest.mark.parametrize("language", ["th", "en", "zh-Hant-HK", "ko"])
+def test_the_hand_written_page_query_answers_what_the_orm_one_does(partner, other_partner, language):
+    from catalog.api import queries
+
+    genres = [GenreFactory(slug=s) for s in ("urban", "romance")]
+    tropes = [TropeFactory(slug=s) for s in ("rebirth", "revenge", "ceo")]
+    for n in range(7):
+        drama = licensed_title(partner, episodes=n % 3)
+        drama.genres.add(*genres[: n % 3])
+        drama.tropes.add(*tropes[: n % 4])
+        if n % 2:
+            localize(drama, "en", f"English {n}", title_short=f"E{n}", synopsis_short="s")
+        if n % 3 == 0:
+            localize(drama, "th", f"ไทย {n}")
+        if n == 5:
+            localize(drama, "zh-Hant", f"繁體 {n}")
+        if n % 4 == 1:
+            ArtworkFactory(drama=drama, kind="poster_2x3")
+            ArtworkFactory(drama=drama, kind="cover_9x16", language="en")
+    licensed_title(other_partner)
+    licensed_title(partner, territories=("SG",))
+
+    for after_id, limit in [(0, 3), (0, 50), (0, 1)]:
+        orm = queries.titles_page(
+            queries.titles_available(licensee=partner, territory="TH"),
+            after_id=after_id,
+            limit=limit,
+            language=language,
+        )
+        fast = queries.titles_page_unfiltered(
+            licensee=partner, territory="TH", after_id=after_id, limit=limit, language=language
+        )
+        assert fast == orm
+        assert orm[0]
