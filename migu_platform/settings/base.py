@@ -206,7 +206,8 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
 }
 
-# Per API key (see partners.api.common): requests per period, largest JSON body, largest page.
+# Partner API limits (partners.api.limits, partners.api.common): requests per key and period, largest JSON
+# body, largest page.
 MIGU_API_KEY_RATE = os.environ.get("MIGU_API_KEY_RATE", "1200/min")
 MIGU_API_MAX_BODY_BYTES = int(os.environ.get("MIGU_API_MAX_BODY_BYTES", 2 * 1024 * 1024))
 MIGU_API_MAX_PAGE_SIZE = int(os.environ.get("MIGU_API_MAX_PAGE_SIZE", 200))
