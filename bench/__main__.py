@@ -15,6 +15,10 @@ import traceback
 from pathlib import Path
 
 
+# Options of the benchmarks that take no value.
+FLAGS = {"--reseed", "-h", "--help"}
+
+
 def bench_modules() -> list[str]:
     package_dir = Path(__file__).resolve().parent
     names = sorted(info.name for info in pkgutil.iter_modules([str(package_dir)]) if not info.name.startswith("_"))
@@ -24,7 +28,15 @@ def bench_modules() -> list[str]:
 
 def main(argv: list[str]) -> int:
     available = bench_modules()
-    names = [arg for arg in argv if not arg.startswith("-") and not arg.replace(".", "").isdigit()]
+    names, skip_value = [], False
+    for arg in argv:
+        if skip_value:
+            skip_value = False
+        elif arg.startswith("-"):
+            # `--scale large`: the word after an option is its value (`--reseed`-style flags take none).
+            skip_value = "=" not in arg and arg not in FLAGS
+        else:
+            names.append(arg)
     unknown = sorted(set(names) - set(available))
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}")
