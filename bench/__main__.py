@@ -14,7 +14,6 @@ import time
 import traceback
 from pathlib import Path
 
-
 # Options of the benchmarks that take no value.
 FLAGS = {"--reseed", "-h", "--help"}
 
