@@ -150,8 +150,10 @@ def seed(scale: dict) -> str:
             cursor.execute(
                 """
                 INSERT INTO rights_rightswindowterritory
-                    (window_id, direction, drama_id, licensee_id, territory, licence_type, start, "end", exclusive, status)
-                SELECT w.id, w.direction, w.drama_id, w.licensee_id, t, w.licence_type, w.start, w."end", false, w.status
+                    (window_id, direction, drama_id, licensee_id, channel_id, territory, licence_type, start, "end", exclusive,
+                     status, blocking)
+                SELECT w.id, w.direction, w.drama_id, w.licensee_id, NULL, t, w.licence_type, w.start, w."end", false,
+                       w.status, true
                 FROM rights_rightswindow w CROSS JOIN unnest(w.territories) AS t
                 """
             )
