@@ -34,14 +34,13 @@ def _urlpatterns():
               "unlock_price_tier", "updated_at")  # fmt: skip
 
     def bare_titles(request):
-        """The same rows with no framework at all: the ceiling."""
+        """The same rows (the same availability query) with no framework and no related data: the ceiling."""
+        from catalog.api.queries import titles_available
         from partners.models import Organization
 
         licensee = Organization.objects.only("id").get(slug="bench-partner")
-        ids = rights_available_drama_ids(licensee=licensee, territory=request.GET.get("territory", "TH"))
-        rows = list(
-            Drama.objects.filter(pk__in=ids, status=DramaStatus.PUBLISHED).order_by("pk").values(*title_fields)[:50]
-        )
+        available = titles_available(licensee=licensee, territory=request.GET.get("territory", "TH"))
+        rows = list(available.order_by("pk").values(*title_fields)[:50])
         return HttpResponse(orjson.dumps({"results": rows}), content_type="application/json")
 
     class LocalizationSerializer(serializers.ModelSerializer):
