@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class MediaConfig(AppConfig):
     name = "media"
     verbose_name = "Media pipeline"
+
+    def ready(self) -> None:
+        from jobs.models import JobKind
+        from jobs.runners import job_runner_register
+        from media.services import transcode_job_send
+
+        job_runner_register(JobKind.TRANSCODE, transcode_job_send)

@@ -25,3 +25,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
+
+# Unmatched URLs and crashes answer in the API's error shape (JSON), not as HTML pages.
+handler404 = "partners.api.handlers.not_found"
+handler500 = "partners.api.handlers.server_error"

@@ -108,6 +108,7 @@ class ApiKeyScope(models.TextChoices):
     WEBHOOKS_MANAGE = "webhooks:manage", "Manage webhooks"
     RIGHTS_READ = "rights:read", "Read rights windows"
     RIGHTS_WRITE = "rights:write", "Grant and edit rights windows"
+    KEYS_MANAGE = "keys:manage", "Manage the organization's API keys"
 
 
 def default_scopes() -> list[str]:
@@ -152,3 +153,87 @@ class ApiKey(models.Model):
     @property
     def is_usable(self) -> bool:
         return not self.is_revoked and not self.is_expired()
+
+
+class WebhookEventType(models.TextChoices):
+    TITLE_AVAILABLE = "title.available", "A title became available (a window started)"
+    TITLE_UPDATED = "title.updated", "A title's metadata, episodes, artwork or localisations changed"
+    TITLE_WITHDRAWN = "title.withdrawn", "A title was withdrawn (a window ended or was revoked)"
+    EPISODE_READY = "episode.ready", "An episode's HLS ladder is ready for playback"
+    PING = "ping", "A test delivery requested by the partner"
+
+
+class Webhook(models.Model):
+    """An organization's HTTPS endpoint that receives signed event deliveries.
+
+    The secret signs every delivery (HMAC-SHA256 over "timestamp.body"); it is shown once, at creation,
+    and kept in clear because signing needs it.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    events = ArrayField(models.CharField(max_length=32, choices=WebhookEventType.choices))
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=80, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "url"], name="webhook_unique_url_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.organization.slug} → {self.url}"
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RETRYING = "retrying", "Retrying after a failed attempt"
+    SUCCEEDED = "succeeded", "Delivered (2xx)"
+    FAILED = "failed", "Failed after the last attempt"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one webhook: the payload, each attempt's outcome and the next retry time."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=32, choices=WebhookEventType.choices)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=16, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=8)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            # An event reaches each webhook once, however often it is published.
+            models.UniqueConstraint(fields=["webhook", "event_id"], name="webhook_delivery_unique_event"),
+            models.CheckConstraint(
+                condition=models.Q(attempts__lte=models.F("max_attempts")), name="webhook_delivery_attempts_bounded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.webhook_id} ({self.status})"
+
+
+class WebhookFeedPosition(models.Model):
+    """How far the webhook publisher has read a source of events (rights events, published ladders)."""
+
+    source = models.CharField(max_length=32, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.last_id}"

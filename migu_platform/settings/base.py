@@ -137,6 +137,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_BEAT_SCHEDULE: dict = {
     # Rights windows: record starts and ends as change events, expire ended windows.
     "rights-windows-advance": {"task": "rights.windows_advance", "schedule": 60.0},
+    # Webhooks: title.available / updated / withdrawn from rights events, episode.ready from ladders.
+    "webhooks-publish": {"task": "partners.webhooks_publish", "schedule": 30.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -188,13 +190,31 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["partners.permissions.IsTenant"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "partners.api.schema.PartnerAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["partners.api.limits.ApiKeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": [
+        "partners.api.limits.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "migu_platform.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_VERSIONING_CLASS": None,
+    # `format` is a catalogue filter (vertical / horizontal), not a renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
 }
+
+# Partner API limits (partners.api.limits, partners.api.common): requests per key and period, largest JSON
+# body, largest page.
+MIGU_API_KEY_RATE = os.environ.get("MIGU_API_KEY_RATE", "1200/min")
+MIGU_API_MAX_BODY_BYTES = int(os.environ.get("MIGU_API_MAX_BODY_BYTES", 2 * 1024 * 1024))
+MIGU_API_MAX_PAGE_SIZE = int(os.environ.get("MIGU_API_MAX_PAGE_SIZE", 200))
+# Webhook endpoints must be HTTPS; http://127.0.0.1 / localhost only in DEBUG or with this set (tests).
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK")
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", 30))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Migu Platform API",

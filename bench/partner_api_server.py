@@ -1,0 +1,93 @@
+"""Settings and URLconf of the gunicorn server that bench/partner_api.py measures.
+
+The platform's own URLs, plus two comparison endpoints of the titles list that exist only here:
+a bare Django view (values() + orjson, the practical limit) and a textbook DRF ModelSerializer one.
+"""
+
+import os
+
+from migu_platform.settings.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "bench-only-not-secret"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ROOT_URLCONF = "bench.partner_api_server"
+MIGU_API_KEY_RATE = None  # no throttling while measuring
+# The bench measures the titles list with its page cache (default) and without it (0).
+MIGU_API_LIST_CACHE_SECONDS = int(os.environ.get("MIGU_API_LIST_CACHE_SECONDS", 120))
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+
+def _urlpatterns():
+    import orjson
+    from django.db.models import Count
+    from django.http import HttpResponse
+    from django.urls import include, path
+    from rest_framework import generics, serializers
+    from rest_framework.pagination import CursorPagination
+
+    from catalog.models import Drama, DramaStatus
+    from localization.models import DramaLocalization
+    from rights.selectors import rights_available_drama_ids
+
+    title_fields = ("id", "original_title", "original_language", "format", "production_year", "free_episode_count",
+              "unlock_price_tier", "updated_at")  # fmt: skip
+
+    def bare_titles(request):
+        """The same rows (the same availability query) with no framework and no related data: the ceiling."""
+        from catalog.api.queries import titles_available
+        from partners.models import Organization
+
+        licensee = Organization.objects.only("id").get(slug="bench-partner")
+        available = titles_available(licensee=licensee, territory=request.GET.get("territory", "TH"))
+        rows = list(available.order_by("pk").values(*title_fields)[:50])
+        return HttpResponse(orjson.dumps({"results": rows}), content_type="application/json")
+
+    class LocalizationSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = DramaLocalization
+            fields = ["language", "title", "title_medium", "title_short", "synopsis_short"]
+
+    class TextbookTitleSerializer(serializers.ModelSerializer):
+        genres = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+        tropes = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+        localizations = LocalizationSerializer(many=True, read_only=True)
+        episode_count = serializers.IntegerField(read_only=True)
+
+        class Meta:
+            model = Drama
+            fields = [*title_fields, "genres", "tropes", "localizations", "episode_count"]
+
+    class Pages(CursorPagination):
+        page_size = 50
+        ordering = "pk"
+
+    class TextbookTitles(generics.ListAPIView):
+        """What the endpoint looks like written from the DRF tutorial (prefetching, to be fair)."""
+
+        serializer_class = TextbookTitleSerializer
+        pagination_class = Pages
+
+        def get_queryset(self):
+            ids = rights_available_drama_ids(
+                licensee=self.request.tenant, territory=self.request.query_params.get("territory", "TH")
+            )
+            return (
+                Drama.objects.filter(pk__in=ids, status=DramaStatus.PUBLISHED)
+                .annotate(episode_count=Count("episodes"))
+                .prefetch_related("genres", "tropes", "localizations")
+            )
+
+    return [
+        path("bench/bare-titles/", bare_titles),
+        path("bench/textbook-titles/", TextbookTitles.as_view()),
+        path("", include("migu_platform.urls")),
+    ]
+
+
+def __getattr__(name):
+    # The URLconf is built on first use, once the apps are loaded (this module is also the settings).
+    if name == "urlpatterns":
+        globals()["urlpatterns"] = _urlpatterns()
+        return globals()["urlpatterns"]
+    raise AttributeError(name)

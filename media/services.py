@@ -1,0 +1,374 @@
+"""Writes of the media pipeline: ingesting masters, building and publishing ladders, playback sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import DramaFormat, Episode
+from jobs.models import Job, JobKind
+from jobs.runners import job_enqueue
+from jobs.services import job_create, job_log_append, job_progress
+from media import ffmpeg, protection
+from media.errors import LadderNotReadyError, MasterRejectedError, MediaErrorCode, TranscodeError
+from media.models import EpisodeKey, Ladder, LadderProfile, LadderStatus, Master, MasterStatus, Rendition
+from media.storage import (
+    file_checksum,
+    media_storage,
+    storage_delete_prefix,
+    storage_local_copy,
+    storage_put,
+)
+
+logger = logging.getLogger(__name__)
+
+# Progress of a transcode job: encoding is most of it, then encryption and upload, then quality.
+PROGRESS_ENCODED = 85.0
+PROGRESS_PUBLISHED = 95.0
+
+
+# --- Ingest ----------------------------------------------------------------------------------
+
+
+def master_ingest(
+    *,
+    episode: Episode,
+    file: IO[bytes],
+    original_filename: str = "",
+    uploaded_by=None,
+) -> tuple[Master, Job]:
+    """Store an episode's master under a generated key and queue its transcode.
+
+    The file is read in chunks (checksum) and streamed to storage; it never sits in memory. The
+    transcode task is sent once the rows are committed.
+    """
+    file.seek(0)
+    checksum, size = file_checksum(file)
+    file.seek(0)
+    key = f"masters/e{episode.pk}/{uuid.uuid4().hex}"
+    storage = media_storage()
+    stored = storage.save(key, File(file, name=key))
+    with transaction.atomic():
+        master = Master.objects.create(
+            episode=episode,
+            file=stored,
+            original_filename=os.path.basename(original_filename or "")[:300],
+            size_bytes=size,
+            checksum_sha256=checksum,
+            uploaded_by=uploaded_by,
+        )
+        Episode.objects.filter(pk=episode.pk).update(master=stored, updated_at=timezone.now())
+        job = transcode_job_create(master=master, created_by=uploaded_by)
+    return master, job
+
+
+def transcode_job_create(*, master: Master, created_by=None) -> Job:
+    """A transcode job row for the master, its task sent after commit."""
+    job = job_create(
+        kind=JobKind.TRANSCODE,
+        target=master,
+        organization=master.episode.drama.owner,
+        params={"master_id": master.pk, "episode_id": master.episode_id},
+        created_by=created_by,
+    )
+    job_enqueue(job)
+    return job
+
+
+def transcode_job_send(job: Job) -> None:
+    """The job runner of kind `transcode` (also the admin's re-run): send the task to the transcode queue."""
+    from media.tasks import transcode_master
+
+    transcode_master.apply_async(args=[job.pk])
+
+
+# --- Transcode -------------------------------------------------------------------------------
+
+
+def ladder_profile_for(episode: Episode) -> str:
+    return LadderProfile.LANDSCAPE if episode.drama.format == DramaFormat.HORIZONTAL else LadderProfile.VERTICAL
+
+
+def episode_key_get(*, episode: Episode) -> bytes:
+    """The episode's AES-128 content key, created on first use (one per episode, race-safe)."""
+    key, _ = EpisodeKey.objects.get_or_create(episode=episode, defaults={"key": protection.content_key_new()})
+    return bytes(key.key)
+
+
+def master_reject(*, master: Master, code: str, reason: str) -> Master:
+    """Mark the master rejected with the reason; the file itself is kept."""
+    Master.objects.filter(pk=master.pk).update(
+        status=MasterStatus.REJECTED, rejection_code=code, rejection_reason=reason
+    )
+    master.refresh_from_db()
+    return master
+
+
+def _work_dir(job: Job) -> Path:
+    root = Path(getattr(settings, "MEDIA_WORK_DIR", "") or Path(tempfile.gettempdir()) / "migu-transcode")
+    path = root / f"job-{job.pk}"
+    shutil.rmtree(path, ignore_errors=True)  # leftovers of an attempt whose worker died
+    path.mkdir(parents=True)
+    return path
+
+
+def master_transcode(*, job: Job, master: Master, measure_quality: bool = True) -> Ladder:
+    """Validate the master, build its ladder in one ffmpeg process, encrypt, upload and publish it.
+
+    Raises MasterRejectedError (bad input, final) or TranscodeError; in both cases nothing of this
+    build is published and the master file is kept. Each build writes under its own storage prefix,
+    which replaces the ladder's previous build only once complete.
+    """
+    episode = Episode.objects.select_related("drama").get(pk=master.episode_id)
+    work_dir = _work_dir(job)
+    storage = media_storage()
+    build_prefix = ""
+    ladder: Ladder | None = None
+    try:
+        with storage_local_copy(storage, master.file.name, work_dir) as source:
+            probe = _master_probe(job=job, master=master, episode=episode, source=source)
+            profile = ladder_profile_for(episode)
+            ladder, _ = Ladder.objects.get_or_create(
+                episode=episode, profile=profile, source_checksum=master.checksum_sha256,
+                defaults={"master": master, "job": job, "storage_prefix": ""},
+            )  # fmt: skip
+            Ladder.objects.filter(pk=ladder.pk).exclude(status=LadderStatus.READY).update(
+                status=LadderStatus.BUILDING, job=job, master=master
+            )
+            out_dir = work_dir / "out"
+            out_dir.mkdir()
+            plan = ffmpeg.ladder_plan(source=source, out_dir=out_dir, probe=probe, profile=profile)
+            _ladder_encode(job=job, master=master, plan=plan)
+            renditions = _ladder_package(plan=plan, key=episode_key_get(episode=episode))
+            # A prefix per build: a re-run never writes over the files partners are playing.
+            build = f"j{job.pk}-{uuid.uuid4().hex[:10]}"
+            build_prefix = f"hls/e{episode.pk}/{profile}-{master.checksum_sha256[:16]}/{build}"
+            _ladder_upload(storage=storage, out_dir=out_dir, prefix=build_prefix)
+            job_progress(job=job, percent=PROGRESS_PUBLISHED, log_line=f"uploaded to {build_prefix}")
+            ladder = ladder_publish(
+                ladder=ladder, master=master, job=job, prefix=build_prefix, plan=plan, renditions=renditions
+            )
+            if measure_quality:
+                ladder_measure_quality(ladder=ladder, plan=plan, job=job)
+        return ladder
+    except BaseException:
+        # Nothing partial: a failed build's files go; the ladder that was live (if any) stays live.
+        published = ladder is not None and Ladder.objects.filter(pk=ladder.pk, storage_prefix=build_prefix).exists()
+        if build_prefix and not published:
+            storage_delete_prefix(storage, build_prefix)
+        if ladder is not None:
+            Ladder.objects.filter(pk=ladder.pk, status=LadderStatus.BUILDING).update(status=LadderStatus.FAILED)
+        raise
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _master_probe(*, job: Job, master: Master, episode: Episode, source: Path) -> ffmpeg.Probe:
+    try:
+        probe = ffmpeg.probe(source)
+    except ffmpeg.ProbeError as exc:
+        master_reject(master=master, code=exc.code, reason=str(exc))
+        raise MasterRejectedError(str(exc), code=exc.code) from exc
+    warnings = []
+    vertical = episode.drama.format != DramaFormat.HORIZONTAL
+    if vertical and probe.is_landscape:
+        warnings.append(
+            f"landscape master ({probe.width}×{probe.height}) for a vertical series: it is letterboxed into 9:16"
+        )
+    elif not vertical and probe.height > probe.width:
+        warnings.append(f"portrait master ({probe.width}×{probe.height}) for a landscape series: it is pillarboxed")
+    Master.objects.filter(pk=master.pk).update(warnings=warnings, probe=probe.raw)
+    master.warnings = warnings
+    job_log_append(
+        job=job,
+        text=f"probe: {probe.format_name} {probe.width}×{probe.height} {probe.fps:.2f} fps {probe.duration:.2f} s"
+        f" audio={'yes' if probe.has_audio else 'no'}" + "".join(f"\nwarning: {w}" for w in warnings),
+    )
+    return probe
+
+
+def _ladder_encode(*, job: Job, master: Master, plan: ffmpeg.LadderPlan) -> None:
+    command = ffmpeg.ladder_command(plan)
+    rungs = ", ".join(f"{r.width}×{r.height}" for r in plan.rungs)
+    job_log_append(job=job, text=f"encoding {len(plan.rungs)} rung(s) in one ffmpeg process: {rungs}")
+    started = time.monotonic()
+    try:
+        ffmpeg.run_with_progress(
+            command,
+            duration=plan.probe.duration,
+            on_progress=lambda percent: job_progress(job=job, percent=percent * PROGRESS_ENCODED / 100),
+        )
+    except ffmpeg.FFmpegError as exc:
+        if exc.returncode > 0 and "No space left" not in exc.log:
+            # -xerror: the decoder met damaged or missing data (a truncated or corrupt master).
+            last = next((line for line in reversed(exc.log.splitlines()) if line.strip()), "decoding failed")
+            reason = f"The master does not decode to the end (truncated or corrupt): {last.strip()}"
+            master_reject(master=master, code=MediaErrorCode.CORRUPT, reason=reason)
+            raise MasterRejectedError(reason, code=MediaErrorCode.CORRUPT, log=exc.log) from exc
+        raise TranscodeError(f"ffmpeg failed ({exc.returncode})", log=exc.log) from exc
+    elapsed = time.monotonic() - started
+    job_progress(
+        job=job,
+        percent=PROGRESS_ENCODED,
+        log_line=f"encoded in {elapsed:.1f} s ({plan.probe.duration / max(elapsed, 1e-3):.2f}× realtime)",
+    )
+
+
+def _ladder_package(*, plan: ffmpeg.LadderPlan, key: bytes) -> list[dict[str, Any]]:
+    """Check the outputs are complete, encrypt the segments, write the thumbnails track."""
+    out = plan.out_dir
+    variants = ffmpeg.master_playlist_variants((out / "master.m3u8").read_text())
+    if len(variants) != len(plan.rungs):
+        raise TranscodeError(f"master playlist lists {len(variants)} variants, expected {len(plan.rungs)}")
+    for name in ("poster.jpg", "sprite.jpg"):
+        if not (out / name).is_file() or (out / name).stat().st_size == 0:
+            raise TranscodeError(f"{name} was not produced")
+    renditions = []
+    for index, (rung, variant) in enumerate(zip(plan.rungs, variants, strict=True)):
+        playlist = out / variant["URI"]
+        text = playlist.read_text()
+        if "#EXT-X-ENDLIST" not in text:
+            raise TranscodeError(f"{variant['URI']} is incomplete")
+        segment_count = protection.variant_encrypt(playlist, key=key)
+        size = sum(p.stat().st_size for p in playlist.parent.iterdir())
+        renditions.append({
+            "index": index, "width": rung.width, "height": rung.height, "video_bitrate": rung.video_bitrate,
+            "bandwidth": int(variant.get("BANDWIDTH") or 0), "codecs": variant.get("CODECS", ""),
+            "playlist": variant["URI"], "segment_count": segment_count, "size_bytes": size,
+        })  # fmt: skip
+    (out / "thumbnails.vtt").write_text(ffmpeg.thumbnails_vtt(plan))
+    return renditions
+
+
+def _ladder_upload(*, storage, out_dir: Path, prefix: str) -> None:
+    storage_delete_prefix(storage, prefix)
+    try:
+        for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
+            storage_put(storage, f"{prefix}/{path.relative_to(out_dir).as_posix()}", path)
+    except Exception as exc:
+        raise TranscodeError(f"upload to storage failed: {exc}", code=MediaErrorCode.STORAGE_FAILED) from exc
+
+
+def ladder_publish(
+    *, ladder: Ladder, master: Master, job: Job, prefix: str, plan: ffmpeg.LadderPlan, renditions: list[dict]
+) -> Ladder:
+    """Make the build under `prefix` the episode's live ladder, in one transaction.
+
+    The episode row is locked so two builds of one episode publish one after the other; the
+    previous live ladder is superseded, and this ladder's previous build (a re-run) is deleted.
+    """
+    storage = media_storage()
+    with transaction.atomic():
+        Episode.objects.select_for_update().filter(pk=ladder.episode_id).first()
+        ladder = Ladder.objects.select_for_update().get(pk=ladder.pk)
+        previous_prefix = ladder.storage_prefix
+        Ladder.objects.filter(episode_id=ladder.episode_id, status=LadderStatus.READY).exclude(pk=ladder.pk).update(
+            status=LadderStatus.SUPERSEDED
+        )
+        ladder.status = LadderStatus.READY
+        ladder.master = master
+        ladder.job = job
+        ladder.storage_prefix = prefix
+        ladder.duration_seconds = plan.probe.duration
+        ladder.poster = f"{prefix}/poster.jpg"
+        ladder.sprite = f"{prefix}/sprite.jpg"
+        ladder.thumbnails_vtt = f"{prefix}/thumbnails.vtt"
+        ladder.published_at = timezone.now()
+        ladder.save()
+        ladder.renditions.all().delete()
+        Rendition.objects.bulk_create(Rendition(ladder=ladder, **fields) for fields in renditions)
+        Master.objects.filter(pk=master.pk).update(status=MasterStatus.ACCEPTED, rejection_code="", rejection_reason="")
+        Episode.objects.filter(pk=ladder.episode_id, duration_seconds__isnull=True).update(
+            duration_seconds=round(plan.probe.duration)
+        )
+        if previous_prefix and previous_prefix != prefix:
+            transaction.on_commit(lambda: storage_delete_prefix(storage, previous_prefix))
+    return ladder
+
+
+def ladder_measure_quality(*, ladder: Ladder, plan: ffmpeg.LadderPlan, job: Job | None = None) -> list[Rendition]:
+    """Measure each rung against the source (VMAF with libvmaf, else SSIM) and store it on the renditions.
+
+    Runs on the clear segments still in the work directory, after publishing, so playback does not
+    wait for it. A failure here is logged, never fatal to the ladder.
+    """
+    metric = "vmaf" if ffmpeg.has_libvmaf() else "ssim"
+    subsample = int(getattr(settings, "MEDIA_QUALITY_SUBSAMPLE", 5))
+    work_dir = plan.out_dir.parent
+    try:
+        # The segments are encrypted by now: read them through local playlists that name a local key file.
+        key_file = work_dir / "content.key"
+        key_file.write_bytes(episode_key_get(episode=ladder.episode))
+        playlists = []
+        for rendition in ladder.renditions.order_by("index"):
+            stored = plan.out_dir / rendition.playlist
+            local = stored.with_name("quality.m3u8")
+            local.write_text(stored.read_text().replace(protection.KEY_URI_PLACEHOLDER, str(key_file)))
+            playlists.append(local)
+        command = ffmpeg.quality_command(
+            plan, playlists=playlists, subsample=subsample, metric=metric, log_dir=work_dir
+        )
+        stderr = ffmpeg.run_with_progress(command, duration=plan.probe.duration)
+        scores = ffmpeg.quality_parse(plan, metric=metric, log_dir=work_dir, stderr=stderr)
+    except (ffmpeg.FFmpegError, OSError, ValueError, KeyError) as exc:
+        log = getattr(exc, "log", "")
+        if job is not None:
+            job_log_append(job=job, text=f"quality measurement failed: {exc} {log[-500:]}")
+        return list(ladder.renditions.all())
+    renditions = list(ladder.renditions.order_by("index"))
+    for rendition, score in zip(renditions, scores, strict=True):
+        rendition.vmaf, rendition.ssim, rendition.psnr = score["vmaf"], score["ssim"], score["psnr"]
+    Rendition.objects.bulk_update(renditions, ["vmaf", "ssim", "psnr"])
+    Ladder.objects.filter(pk=ladder.pk).update(quality_metric=metric)
+    if job is not None:
+        summary = ", ".join(
+            f"{r.width}×{r.height}: " + (f"VMAF {r.vmaf:.1f}" if r.vmaf is not None else f"SSIM {r.ssim or 0:.4f}")
+            for r in renditions
+        )
+        job_progress(job=job, percent=99.9, log_line=f"quality ({metric}, every {subsample}th frame): {summary}")
+    return renditions
+
+
+# --- Playback --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaybackSession:
+    url: str
+    expires_at: dt.datetime
+
+
+def playback_session_create(
+    *, organization, episode: Episode, territory: str, ttl_seconds: int = 3600
+) -> PlaybackSession:
+    """A signed, expiring URL of the episode's master playlist for `organization` in `territory`.
+
+    The caller (the partner API) has already checked the licence; this binds the token to the
+    organization, the episode and the territory. Raises LadderNotReadyError without a live ladder.
+    """
+    from media.selectors import ladder_ready_for
+
+    if ladder_ready_for(episode_id=episode.pk) is None:
+        raise LadderNotReadyError(f"Episode {episode.number} has no playable ladder yet.", episode_id=episode.pk)
+    expires = int(time.time()) + int(ttl_seconds)
+    token = protection.token_sign(
+        protection.PlaybackClaims(
+            organization_id=organization.pk, episode_id=episode.pk, territory=territory.upper(), expires_at=expires
+        )
+    )
+    url = reverse("media:hls", kwargs={"episode_id": episode.pk, "token": token, "path": "master.m3u8"})
+    return PlaybackSession(url=url, expires_at=dt.datetime.fromtimestamp(expires, tz=dt.UTC))

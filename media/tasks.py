@@ -1,0 +1,63 @@
+"""Celery tasks of the media pipeline (queue `transcode`): thin wrappers around media.services."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_succeed
+from media.errors import MasterRejectedError, MediaErrorCode, TranscodeError
+from media.models import Ladder, LadderStatus, Master
+
+logger = logging.getLogger(__name__)
+
+SOFT_TIME_LIMIT = int(getattr(settings, "MEDIA_TRANSCODE_SOFT_TIME_LIMIT", 2 * 3600))
+HARD_TIME_LIMIT = int(getattr(settings, "MEDIA_TRANSCODE_TIME_LIMIT", SOFT_TIME_LIMIT + 600))
+
+
+@shared_task(
+    name="media.transcode_master",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=HARD_TIME_LIMIT,
+    ignore_result=True,
+)
+def transcode_master(self, job_id: int) -> None:
+    """Transcode the job's master into its HLS ladder. Redeliveries are counted in the job row."""
+    from media.services import master_transcode
+
+    try:
+        job = job_begin_attempt(job_id=job_id, worker=self.request.hostname or "", task_id=self.request.id or "")
+    except JobAttemptsExhausted:
+        Ladder.objects.filter(job_id=job_id, status=LadderStatus.BUILDING).update(status=LadderStatus.FAILED)
+        logger.warning("transcode job %s: attempts exhausted, marked FAILED", job_id)
+        return
+    if job is None:
+        logger.info("transcode job %s is gone or finished; nothing to do", job_id)
+        return
+    master = Master.objects.filter(pk=job.params.get("master_id")).first()
+    if master is None:
+        job_fail(job=job, code=MediaErrorCode.MASTER_MISSING, error="The master of this job no longer exists.")
+        return
+    try:
+        ladder = master_transcode(job=job, master=master)
+    except MasterRejectedError as exc:
+        job_fail(job=job, code=exc.code, error=exc.detail, log_tail=_tail(job, exc.extra.get("log", "")))
+    except TranscodeError as exc:
+        job_fail(job=job, code=exc.code, error=exc.detail, log_tail=_tail(job, exc.log))
+    except SoftTimeLimitExceeded:
+        job_fail(
+            job=job, code=MediaErrorCode.TIME_LIMIT, error=f"The transcode ran past its {SOFT_TIME_LIMIT} s time limit."
+        )
+    else:
+        job_succeed(job=job, result={"ladder_id": ladder.pk, "storage_prefix": ladder.storage_prefix})
+
+
+def _tail(job, log: str) -> str:
+    job.refresh_from_db(fields=["log_tail"])
+    return (job.log_tail + ("\n" + log.strip() if log.strip() else "")).strip()

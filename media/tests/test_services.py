@@ -1,0 +1,245 @@
+"""The pipeline in-process: ingest, validation, the ladder, publishing, re-runs (real PostgreSQL, real ffmpeg)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.storage import storages
+from django.test import TestCase
+
+from jobs.models import JobStatus
+from jobs.services import job_retry
+from media import ffmpeg
+from media.models import Ladder, LadderStatus, Master, MasterStatus, Rendition
+from media.selectors import episode_ids_ready
+from media.storage import storage_walk
+from media.tasks import transcode_master
+from media.tests.factories import episode_make, master_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def run_job(job):
+    """Run the transcode task in this process, as a worker would, and return the job row afterwards.
+
+    The test's transaction never commits, so on-commit work (deleting a replaced build) runs here.
+    """
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        transcode_master.apply(args=[job.pk])
+    job.refresh_from_db()
+    return job
+
+
+def stored_files(prefix: str = "hls") -> list[str]:
+    return sorted(storage_walk(storages["default"], prefix))
+
+
+def test_ingest_stores_the_master_under_a_generated_key_and_queues_a_pending_job(media_sources):
+    # given an episode
+    episode = episode_make()
+
+    # when a master named by a user is ingested
+    master, job = master_upload(episode, media_sources["vertical"])
+
+    # then it is stored under a key of ours, checksummed, and a pending transcode job targets it
+    assert re.fullmatch(rf"masters/e{episode.pk}/[0-9a-f]{{32}}", master.file.name)
+    assert master.original_filename == "vertical.mp4"
+    assert master.size_bytes == media_sources["vertical"].stat().st_size
+    assert len(master.checksum_sha256) == 64
+    assert storages["default"].exists(master.file.name)
+    assert job.kind == "transcode" and job.status == JobStatus.PENDING and job.target == master
+    episode.refresh_from_db()
+    assert episode.master.name == master.file.name
+
+
+def test_transcode_publishes_an_encrypted_fmp4_ladder_with_thumbnails_and_quality(media_sources):
+    # given an ingested vertical master of 360×640
+    episode = episode_make()
+    master, job = master_upload(episode, media_sources["vertical"])
+
+    # when the transcode runs
+    job = run_job(job)
+
+    # then the job succeeded with its progress and log, and the ladder is live
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.progress == 100.0 and job.attempts == 1
+    assert "one ffmpeg process" in job.log_tail
+    ladder = Ladder.objects.get(episode=episode)
+    assert ladder.status == LadderStatus.READY and ladder.profile == "vertical"
+    assert episode_ids_ready(episode_ids=[episode.pk]) == {episode.pk}
+    master.refresh_from_db()
+    assert master.status == MasterStatus.ACCEPTED
+    # no upscaling: a 360×640 source gives the 360×640 rung only
+    [rendition] = ladder.renditions.all()
+    assert (rendition.width, rendition.height) == (360, 640)
+    assert rendition.bandwidth > 0 and rendition.codecs.startswith("avc1.") and "mp4a.40.2" in rendition.codecs
+    assert rendition.vmaf is not None and 20 < rendition.vmaf <= 100
+    assert ladder.quality_metric == "vmaf"
+    storage = storages["default"]
+    master_text = storage.open(ladder.key("master.m3u8")).read().decode()
+    assert re.search(
+        r'#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=360x640,CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2"', master_text
+    )
+    variant = storage.open(ladder.key("v0/index.m3u8")).read().decode()
+    assert "#EXT-X-MAP:URI=" in variant and '#EXT-X-KEY:METHOD=AES-128,URI="migu-key:episode",IV=0x' in variant
+    assert variant.index("#EXT-X-MAP") < variant.index("#EXT-X-KEY")
+    # two-second, keyframe-aligned segments (the last may be shorter)
+    durations = [float(d) for d in re.findall(r"#EXTINF:([0-9.]+),", variant)]
+    assert durations and all(abs(d - 2.0) < 0.01 for d in durations[:-1])
+    segment = storage.open(ladder.key("v0/seg_00000.m4s")).read()
+    assert b"moof" not in segment[:64] and b"styp" not in segment[:64] and len(segment) % 16 == 0
+    for name in ("poster.jpg", "sprite.jpg", "thumbnails.vtt"):
+        assert storage.exists(ladder.key(name))
+    vtt = storage.open(ladder.key("thumbnails.vtt")).read().decode()
+    assert vtt.startswith("WEBVTT") and "sprite.jpg#xywh=0,0,90,160" in vtt
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("zero", "empty_file"),
+        ("truncated", "corrupt"),
+        ("text", "not_media"),
+        ("hls_playlist", "container_not_allowed"),
+        ("concat_playlist", "container_not_allowed"),
+        ("audio_only", "no_video"),
+        ("absurd_dimensions", "bad_dimensions"),
+    ],
+)
+def test_bad_masters_fail_with_a_named_reason_and_publish_nothing(media_sources, name, code):
+    # given a bad file uploaded as a master
+    episode = episode_make()
+    master, job = master_upload(episode, media_sources[name])
+
+    # when the transcode runs
+    job = run_job(job)
+
+    # then the job failed with the reason, the master is rejected but kept, and nothing is published
+    assert job.status == JobStatus.FAILED
+    assert job.error_code == code, job.error
+    assert job.error
+    master.refresh_from_db()
+    assert master.status == MasterStatus.REJECTED and master.rejection_code == code
+    assert storages["default"].exists(master.file.name)
+    assert not Ladder.objects.filter(episode=episode, status=LadderStatus.READY).exists()
+    assert stored_files() == []
+    assert episode_ids_ready(episode_ids=[episode.pk]) == set()
+
+
+def test_a_playlist_disguised_as_a_video_never_reads_the_files_it_names(media_sources, tmp_path):
+    # given an HLS playlist renamed .mp4 that points at a local file
+    playlist = media_sources["hls_playlist"]
+
+    # when it is probed, then it is refused as a container, before anything it names is opened
+    with pytest.raises(ffmpeg.ProbeError) as caught:
+        ffmpeg.probe(playlist)
+    assert caught.value.code == "container_not_allowed"
+
+
+def test_a_landscape_master_for_a_vertical_series_is_flagged_and_letterboxed(media_sources):
+    # given a vertical series and a 640×360 master
+    episode = episode_make(format="vertical")
+    master, job = master_upload(episode, media_sources["landscape"])
+
+    # when it is transcoded
+    job = run_job(job)
+
+    # then the content manager sees a warning, and the ladder stays 9:16 (no upscaling)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    master.refresh_from_db()
+    assert master.warnings and "landscape master" in master.warnings[0]
+    assert "warning: landscape master" in job.log_tail
+    [rendition] = Rendition.objects.filter(ladder__episode=episode)
+    assert rendition.height <= 360 and rendition.width < rendition.height
+
+
+def test_a_landscape_series_gets_the_landscape_ladder(media_sources):
+    # given a horizontal series with a 640×360 master
+    episode = episode_make(format="horizontal")
+    master, job = master_upload(episode, media_sources["landscape"])
+
+    # when it is transcoded
+    job = run_job(job)
+
+    # then the landscape profile is used
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    ladder = Ladder.objects.get(episode=episode)
+    assert ladder.profile == "landscape"
+    assert [(r.width, r.height) for r in ladder.renditions.all()] == [(640, 360)]
+    assert Master.objects.get(pk=master.pk).warnings == []
+
+
+def test_a_silent_master_still_gets_an_aac_track(media_sources):
+    # given a master without audio
+    episode = episode_make()
+    _master, job = master_upload(episode, media_sources["silent"])
+
+    # when transcoded, then every rung carries AAC
+    job = run_job(job)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert "mp4a.40.2" in Rendition.objects.get(ladder__episode=episode).codecs
+
+
+def test_rerunning_a_job_replaces_its_ladder_and_never_duplicates(media_sources):
+    # given a master transcoded once
+    episode = episode_make()
+    _master, job = master_upload(episode, media_sources["vertical"])
+    job = run_job(job)
+    first = Ladder.objects.get(episode=episode)
+    files_before = stored_files()
+
+    # when the job is re-run (the admin's action)
+    job = run_job(job_retry(job=job))
+
+    # then there is still one ladder with one set of renditions, and the first build's files are gone
+    assert job.status == JobStatus.SUCCEEDED
+    ladder = Ladder.objects.get(episode=episode)
+    assert ladder.pk == first.pk and ladder.status == LadderStatus.READY
+    assert ladder.storage_prefix != first.storage_prefix
+    assert Rendition.objects.filter(ladder__episode=episode).count() == 1
+    files_after = stored_files()
+    assert len(files_after) == len(files_before)
+    assert all(name.startswith(ladder.storage_prefix) for name in files_after)
+
+
+def test_a_new_master_supersedes_the_live_ladder(media_sources):
+    # given an episode with a live ladder
+    episode = episode_make()
+    _m1, job1 = master_upload(episode, media_sources["vertical"])
+    run_job(job1)
+
+    # when a different master is uploaded and transcoded
+    _m2, job2 = master_upload(episode, media_sources["silent"])
+    run_job(job2)
+
+    # then exactly one ladder is live: the new one
+    statuses = dict(Ladder.objects.filter(episode=episode).values_list("master_id", "status"))
+    assert statuses == {_m1.pk: LadderStatus.SUPERSEDED, _m2.pk: LadderStatus.READY}
+
+
+@pytest.mark.parametrize(
+    ("profile", "size", "expected"),
+    [
+        ("vertical", (1080, 1920), [(1080, 1920), (720, 1280), (540, 960), (360, 640)]),
+        ("vertical", (720, 1280), [(720, 1280), (540, 960), (360, 640)]),
+        ("vertical", (600, 1000), [(540, 960), (360, 640)]),
+        ("vertical", (360, 640), [(360, 640)]),
+        ("vertical", (180, 320), [(180, 320)]),
+        ("landscape", (1920, 1080), [(1920, 1080), (1280, 720), (960, 540), (640, 360)]),
+        ("landscape", (1280, 720), [(1280, 720), (960, 540), (640, 360)]),
+    ],
+)
+def test_rungs_never_upscale(profile, size, expected):
+    assert [(r.width, r.height) for r in ffmpeg.rungs_for(profile, *size)] == expected
+
+
+def test_episode_ids_ready_is_one_query(media_sources, django_assert_num_queries):
+    # given one episode with a live ladder and one without
+    ready, pending = episode_make(number=1), episode_make(number=2)
+    _m, job = master_upload(ready, media_sources["vertical"])
+    run_job(job)
+
+    # when asked, then one query answers for both
+    with django_assert_num_queries(1):
+        assert episode_ids_ready(episode_ids=[ready.pk, pending.pk]) == {ready.pk}

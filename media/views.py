@@ -1,0 +1,112 @@
+"""Token-checked HLS delivery under /media-delivery/: master and variant playlists, segments, the key.
+
+Every request carries the playback token in its path, so the relative URIs of the playlists keep
+it. Playlists are rewritten on the way out: the key URI points at the token-checked key endpoint,
+and on S3 the segments become short-lived presigned URLs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from media import protection
+from media.models import EpisodeKey
+from media.selectors import ladder_ready_for
+from media.storage import media_storage, storage_presigns
+from migu_platform.api.errors import NOT_FOUND_BODY
+from partners.models import Organization
+
+_ALLOWED_PATH = re.compile(
+    r"^(master\.m3u8|poster\.jpg|sprite\.jpg|thumbnails\.vtt|v\d{1,2}/index\.m3u8|v\d{1,2}/[\w-]{1,64}\.(m4s|mp4))$"
+)
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".vtt": "text/vtt",
+}
+PRESIGN_MAX_SECONDS = 6 * 3600
+
+
+def _refuse(code: str, detail: str) -> JsonResponse:
+    response = JsonResponse({"code": code, "detail": detail}, status=403)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _not_found() -> JsonResponse:
+    return JsonResponse(dict(NOT_FOUND_BODY), status=404)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def hls(request, episode_id: str, token: str, path: str):
+    """One file of an episode's live ladder, for the holder of a valid playback token."""
+    try:
+        claims = protection.token_verify(token)
+    except protection.TokenRefused as exc:
+        return _refuse(exc.code, str(exc))
+    if claims.episode_id != int(episode_id):
+        return _refuse("token_invalid", "The playback token was issued for another episode.")
+    if not Organization.objects.filter(pk=claims.organization_id, is_active=True).exists():
+        return _refuse("token_invalid", "The playback token's organization is not active.")
+    ladder = ladder_ready_for(episode_id=episode_id)
+    if ladder is None:
+        return _not_found()
+
+    if path == "key":
+        key = EpisodeKey.objects.filter(episode_id=episode_id).values_list("key", flat=True).first()
+        if key is None:
+            return _not_found()
+        return _private(HttpResponse(bytes(key), content_type="application/octet-stream"))
+    if not _ALLOWED_PATH.match(path):
+        return _not_found()
+
+    storage = media_storage()
+    name = ladder.key(path)
+    if not storage.exists(name):
+        return _not_found()
+    suffix = path[path.rfind(".") :]
+    if path.endswith("index.m3u8"):
+        with storage.open(name, "rb") as handle:
+            text = handle.read().decode()
+        key_url = reverse("media:hls", kwargs={"episode_id": episode_id, "token": token, "path": "key"})
+        text = text.replace(protection.KEY_URI_PLACEHOLDER, key_url)
+        if storage_presigns(storage):
+            expire = max(60, min(PRESIGN_MAX_SECONDS, claims.expires_at - int(time.time())))
+            variant_dir = name.rsplit("/", 1)[0]
+            text = _presign_uris(text, storage=storage, base=variant_dir, expire=expire)
+        return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
+    if path == "master.m3u8":
+        with storage.open(name, "rb") as handle:
+            return _private(HttpResponse(handle.read(), content_type=CONTENT_TYPES[suffix]))
+    if storage_presigns(storage):
+        expire = max(60, min(300, claims.expires_at - int(time.time())))
+        return _private(HttpResponseRedirect(storage.url(name, expire=expire)))
+    response = FileResponse(storage.open(name, "rb"), content_type=CONTENT_TYPES[suffix])
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _presign_uris(text: str, *, storage, base: str, expire: int) -> str:
+    def sign(uri: str) -> str:
+        return storage.url(f"{base}/{uri}", expire=expire)
+
+    lines = []
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            line = sign(line.strip())
+        elif line.startswith("#EXT-X-MAP:"):
+            line = re.sub(r'URI="([^"]+)"', lambda m: f'URI="{sign(m.group(1))}"', line)
+        lines.append(line)
+    return "\n".join(lines) + "\n"

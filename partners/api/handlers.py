@@ -1,0 +1,16 @@
+"""Django-level error pages in the API's one error shape (URLs that match no route, crashes)."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+
+from migu_platform.api.errors import NOT_FOUND_BODY
+
+
+def not_found(request, exception=None):
+    # The same body as a view's 404, so an id the router refuses looks like any other missing id.
+    return JsonResponse(dict(NOT_FOUND_BODY), status=404)
+
+
+def server_error(request):
+    return JsonResponse({"code": "server_error", "detail": "Something went wrong on our side."}, status=500)

@@ -1,0 +1,311 @@
+"""Webhooks: registration, signed deliveries with exponential backoff, and each attempt logged.
+
+A delivery is an HTTP POST of a JSON body to the partner's HTTPS endpoint with these headers:
+
+    X-Migu-Event: title.available
+    X-Migu-Event-Id: 6f1c...  (the event's UUID; the same across retries: deduplicate on it)
+    X-Migu-Delivery: 1234     (the delivery row, visible at GET /api/v1/webhooks/{id}/deliveries/)
+    X-Migu-Signature: t=1767225600,v1=<hex>
+
+where v1 = HMAC-SHA256(key=webhook secret, message=f"{t}." + raw body). Receivers recompute it over
+the raw body, compare in constant time and refuse timestamps older than a few minutes (replays).
+A 2xx answer ends the delivery; anything else (or no answer within WEBHOOK_TIMEOUT_SECONDS) is
+retried after WEBHOOK_RETRY_BASE_SECONDS × 2^(attempt-1), up to the delivery's max_attempts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from migu_platform.api.errors import ConflictError, DomainError
+from partners.errors import PartnersErrorCode
+from partners.models import Organization, Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Migu-Signature"
+MAX_WEBHOOKS_PER_ORGANIZATION = 10
+MAX_BACKOFF_SECONDS = 6 * 3600
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    """The X-Migu-Signature header value for `body` sent at `timestamp` (Unix seconds)."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def webhook_url_validate(url: str) -> None:
+    """HTTPS to a public host; plain http only to loopback, and only in DEBUG or with WEBHOOKS_ALLOW_LOOPBACK."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    loopback_allowed = settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False)
+    if parts.scheme == "http" and host in LOOPBACK_HOSTS and loopback_allowed:
+        return
+    if parts.scheme != "https" or not host:
+        raise DomainError("Webhook endpoints must use https://.", code=PartnersErrorCode.WEBHOOK_URL_NOT_ALLOWED)
+    if parts.username or parts.password:
+        raise DomainError("Webhook URLs must not carry credentials.", code=PartnersErrorCode.WEBHOOK_URL_NOT_ALLOWED)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if host in LOOPBACK_HOSTS or (address is not None and not address.is_global):
+        # Deliveries are sent from inside the platform: internal addresses are not reachable targets.
+        raise DomainError("Webhook endpoints must be public hosts.", code=PartnersErrorCode.WEBHOOK_URL_NOT_ALLOWED)
+
+
+@transaction.atomic
+def webhook_create(*, organization: Organization, url: str, events: list[str], description: str = "") -> Webhook:
+    """Register an endpoint for `events`; the returned webhook carries its secret (shown once)."""
+    webhook_url_validate(url)
+    # Lock the tenant row so two concurrent registrations cannot both pass the limit.
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    if Webhook.objects.filter(organization=organization).count() >= MAX_WEBHOOKS_PER_ORGANIZATION:
+        raise ConflictError(
+            f"An organization may register at most {MAX_WEBHOOKS_PER_ORGANIZATION} webhooks.",
+            code=PartnersErrorCode.WEBHOOK_LIMIT_REACHED,
+        )
+    webhook = Webhook(
+        organization=organization,
+        url=url,
+        events=sorted(set(events)),
+        description=description,
+        secret=f"whsec_{secrets.token_urlsafe(32)}",
+    )
+    try:
+        with transaction.atomic():
+            webhook.save()
+    except IntegrityError as exc:
+        raise ConflictError(
+            "This URL is already registered.", code=PartnersErrorCode.WEBHOOK_DUPLICATE_URL, url=url
+        ) from exc
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, webhook: Webhook) -> None:
+    """Remove an endpoint and its delivery log; pending retries find no row and stop."""
+    webhook.delete()
+
+
+def webhook_payload(*, event_id: uuid.UUID, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(event_id), "type": event_type, "created_at": timezone.now().isoformat(), "data": data}
+
+
+@transaction.atomic
+def webhook_event_publish(
+    *, organization: Organization, event_type: str, data: dict[str, Any], event_id: uuid.UUID | None = None
+) -> list[WebhookDelivery]:
+    """Queue a delivery of one event to each of the organization's active webhooks that want it.
+
+    Publishing the same `event_id` twice creates no second delivery (unique per webhook and event).
+    """
+    if event_type not in WebhookEventType.values:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
+    event_id = event_id or uuid.uuid4()
+    payload = webhook_payload(event_id=event_id, event_type=event_type, data=data)
+    webhooks = Webhook.objects.filter(organization=organization, is_active=True)
+    if event_type != WebhookEventType.PING:
+        webhooks = webhooks.filter(events__contains=[event_type])
+    deliveries = []
+    for webhook in webhooks:
+        delivery, created = WebhookDelivery.objects.get_or_create(
+            webhook=webhook, event_id=event_id, defaults={"event_type": event_type, "payload": payload}
+        )
+        if created:
+            deliveries.append(delivery)
+    for delivery in deliveries:
+        webhook_delivery_enqueue(delivery_id=delivery.pk)
+    return deliveries
+
+
+def webhook_delivery_enqueue(*, delivery_id: int, countdown: float = 0) -> None:
+    from partners.tasks import webhook_deliver
+
+    transaction.on_commit(lambda: webhook_deliver.apply_async((delivery_id,), countdown=countdown))
+
+
+def webhook_backoff_seconds(attempt: int) -> float:
+    """Seconds to wait after failed attempt number `attempt` (1-based): base × 2^(attempt-1), capped."""
+    base = float(getattr(settings, "WEBHOOK_RETRY_BASE_SECONDS", 30))
+    return min(base * (2 ** (attempt - 1)), MAX_BACKOFF_SECONDS)
+
+
+def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
+    """Make one attempt of a delivery; returns the seconds until the next attempt, or None when done.
+
+    The attempt is counted before the request is sent, so a worker killed mid-request still uses up
+    an attempt and redeliveries cannot loop forever.
+    """
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().select_related("webhook").filter(pk=delivery_id).first()
+        if delivery is None:
+            logger.info("webhook delivery %s is gone (webhook deleted); nothing to send", delivery_id)
+            return None
+        if delivery.status in (WebhookDeliveryStatus.SUCCEEDED, WebhookDeliveryStatus.FAILED):
+            return None
+        if delivery.attempts >= delivery.max_attempts or not delivery.webhook.is_active:
+            delivery.status = WebhookDeliveryStatus.FAILED
+            delivery.error = delivery.error or "No attempts left."
+            delivery.save(update_fields=["status", "error"])
+            return None
+        delivery.attempts += 1
+        delivery.last_attempt_at = timezone.now()
+        delivery.save(update_fields=["attempts", "last_attempt_at"])
+
+    webhook = delivery.webhook
+    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Migu-Webhooks/1.0",
+        "X-Migu-Event": delivery.event_type,
+        "X-Migu-Event-Id": str(delivery.event_id),
+        "X-Migu-Delivery": str(delivery.pk),
+        SIGNATURE_HEADER: webhook_signature(secret=webhook.secret, timestamp=timestamp, body=body),
+    }
+    started = time.monotonic()
+    response_status: int | None = None
+    error = ""
+    try:
+        # The URL was validated at registration; redirects are not followed (they could lead anywhere).
+        response = requests.post(
+            webhook.url,
+            data=body,
+            headers=headers,
+            timeout=float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)),
+            allow_redirects=False,
+        )
+        response_status = response.status_code
+        if not 200 <= response.status_code < 300:
+            error = f"HTTP {response.status_code}"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    duration_ms = int((time.monotonic() - started) * 1000)
+
+    now = timezone.now()
+    fields = {"response_status": response_status, "duration_ms": duration_ms, "error": error}
+    retry_in: float | None = None
+    if not error:
+        fields.update(status=WebhookDeliveryStatus.SUCCEEDED, delivered_at=now, next_attempt_at=None)
+    elif delivery.attempts < delivery.max_attempts:
+        retry_in = webhook_backoff_seconds(delivery.attempts)
+        fields.update(status=WebhookDeliveryStatus.RETRYING, next_attempt_at=now + timedelta(seconds=retry_in))
+    else:
+        fields.update(status=WebhookDeliveryStatus.FAILED, next_attempt_at=None)
+    # Only a delivery still in flight is updated: a concurrent duplicate that already finished wins.
+    WebhookDelivery.objects.filter(pk=delivery.pk).exclude(
+        status__in=[WebhookDeliveryStatus.SUCCEEDED, WebhookDeliveryStatus.FAILED]
+    ).update(**fields)
+    logger.info("webhook delivery %s attempt %s: %s", delivery.pk, delivery.attempts, error or "delivered")
+    return retry_in
+
+
+# --- Publishing platform events to webhooks ---------------------------------------------------
+
+EVENT_NAMESPACE = uuid.UUID("6b1c54d2-4f0a-4c55-9a3e-2f7c1a0e5b11")
+RIGHTS_EVENT_TYPES = {
+    "started": WebhookEventType.TITLE_AVAILABLE,
+    "updated": WebhookEventType.TITLE_UPDATED,
+    "ended": WebhookEventType.TITLE_WITHDRAWN,
+    "revoked": WebhookEventType.TITLE_WITHDRAWN,
+}
+
+
+def _position(source: str):
+    from partners.models import WebhookFeedPosition
+
+    WebhookFeedPosition.objects.get_or_create(source=source)
+    # One publisher at a time per source: the row lock serialises overlapping beat runs.
+    return WebhookFeedPosition.objects.select_for_update().get(source=source)
+
+
+@transaction.atomic
+def webhooks_publish_rights_events(*, batch_size: int = 500) -> int:
+    """Turn new rights events into title.available / title.updated / title.withdrawn deliveries for the
+    licensee's webhooks. A grant whose window has already started counts as available; a grant that
+    starts later is announced by its `started` event. Event ids derive from the rights event, so a
+    re-run never delivers twice."""
+    from rights.models import RightsDirection, RightsEvent
+
+    position = _position("rights_events")
+    events = list(
+        RightsEvent.objects.filter(direction=RightsDirection.OUT, id__gt=position.last_id)
+        .select_related("window", "licensee")
+        .order_by("id")[:batch_size]
+    )
+    now = timezone.now()
+    published = 0
+    for event in events:
+        event_type = RIGHTS_EVENT_TYPES.get(event.kind)
+        if event.kind == "granted" and event.window.start <= now:
+            event_type = WebhookEventType.TITLE_AVAILABLE
+        if event_type is not None:
+            webhook_event_publish(
+                organization=event.licensee,
+                event_type=event_type,
+                event_id=uuid.uuid5(EVENT_NAMESPACE, f"rights-event:{event.pk}"),
+                data={
+                    "title_id": event.drama_id,
+                    "window_id": event.window_id,
+                    "territories": list(event.territories),
+                    "licence_type": event.licence_type,
+                    "occurred_at": event.occurred_at.isoformat(),
+                },
+            )
+            published += 1
+        position.last_id = event.pk
+    position.save(update_fields=["last_id", "updated_at"])
+    return published
+
+
+@transaction.atomic
+def webhooks_publish_ready_episodes(*, batch_size: int = 500) -> int:
+    """Announce episode.ready to each organization holding a window out on the episode's drama when a
+    ladder is published (ladders in id order; a re-published ladder of the same row is not repeated)."""
+    from media.models import Ladder, LadderStatus
+    from rights.models import IN_FORCE_STATUSES, RightsDirection, RightsWindow
+
+    position = _position("ladders")
+    ladders = list(
+        Ladder.objects.filter(status=LadderStatus.READY, id__gt=position.last_id)
+        .select_related("episode")
+        .order_by("id")[:batch_size]
+    )
+    drama_ids = {ladder.episode.drama_id for ladder in ladders}
+    licensees: dict[int, set[int]] = {}
+    for drama_id, licensee_id in RightsWindow.objects.filter(
+        drama_id__in=drama_ids, direction=RightsDirection.OUT, status__in=list(IN_FORCE_STATUSES)
+    ).values_list("drama_id", "licensee_id"):
+        licensees.setdefault(drama_id, set()).add(licensee_id)
+    organizations = {o.pk: o for o in Organization.objects.filter(pk__in=set().union(*licensees.values()))}
+    published = 0
+    for ladder in ladders:
+        episode = ladder.episode
+        for licensee_id in sorted(licensees.get(episode.drama_id, ())):
+            webhook_event_publish(
+                organization=organizations[licensee_id],
+                event_type=WebhookEventType.EPISODE_READY,
+                event_id=uuid.uuid5(EVENT_NAMESPACE, f"ladder:{ladder.pk}"),
+                data={"title_id": episode.drama_id, "episode_id": episode.pk, "number": episode.number},
+            )
+            published += 1
+        position.last_id = ladder.pk
+    position.save(update_fields=["last_id", "updated_at"])
+    return published
