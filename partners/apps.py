@@ -7,7 +7,6 @@ class PartnersConfig(AppConfig):
     verbose_name = "Organizations and access"
 
     def ready(self) -> None:
-        from partners import schema  # noqa: F401 - registers the OpenAPI auth extension
         from partners.roles import staff_groups_sync
 
         # Groups reference permissions, which exist only after every app migrated.
