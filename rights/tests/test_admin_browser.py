@@ -1,15 +1,18 @@
 """The avails grid in a real headless Chromium: a rights manager sees territories × months at a glance."""
 
-import os
-
 import pytest
 
 from partners.tests.factories import OrganizationFactory, UserFactory
 from rights.tests.factories import at, drama_with_rights_in, grant_out
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _allow_sync_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; scoped to this module's tests only.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.mark.browser
