@@ -107,3 +107,31 @@ def test_a_job_whose_worker_keeps_dying_ends_failed_not_pending(transcode_worker
     assert row.error_code == "attempts_exhausted" and row.attempts == 1
     assert not Ladder.objects.filter(episode=episode, status=LadderStatus.READY).exists()
     assert list(storage_walk(storages["default"], "hls")) == []
+
+
+def test_a_whole_worker_killed_and_restarted_completes_the_job_exactly_once(transcode_worker, media_sources):
+    # given a worker transcoding a master
+    worker = transcode_worker(MEDIA_X264_PRESET="slow")
+    episode = episode_make()
+    _master, job = master_upload(episode, media_sources["long"])
+    wait_for(lambda: job_row(job.pk).progress > 0, timeout=60, interval=0.1, message="encoding to start")
+
+    # when the whole worker (main process, pool and ffmpeg) is SIGKILLed, as a lost machine would be,
+    # and a worker is started again; its short visibility timeout lets it restore the unacked message
+    worker.kill(signal.SIGKILL)
+    assert job_row(job.pk).status == JobStatus.RUNNING
+    time.sleep(3)
+    started = time.monotonic()
+    transcode_worker(MEDIA_X264_PRESET="veryfast", CELERY_VISIBILITY_TIMEOUT="2")
+
+    # then the job is delivered again and completes, once
+    row = wait_for(
+        lambda: (r := job_row(job.pk)).status in (JobStatus.SUCCEEDED, JobStatus.FAILED) and r,
+        timeout=240,
+        message="the restored transcode to finish",
+    )
+    print(f"restored and finished {time.monotonic() - started:.1f} s after the restart")
+    assert row.status == JobStatus.SUCCEEDED, row.error
+    assert row.attempts == 2
+    assert Ladder.objects.filter(episode=episode).count() == 1
+    assert Rendition.objects.filter(ladder__episode=episode).count() == 1
