@@ -1,0 +1,1 @@
+"""Benchmarks on the real stack; `python -m bench` (make bench) runs them all."""
