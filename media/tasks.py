@@ -9,7 +9,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from jobs.models import Job
-from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_succeed
+from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_log_append, job_succeed
 from media.errors import MasterRejectedError, MediaErrorCode, TranscodeError
 from media.models import Ladder, LadderStatus, Master
 
@@ -54,6 +54,10 @@ def transcode_master(self, job_id: int) -> None:
     except MasterRejectedError as exc:
         job_fail(job=job, code=exc.code, error=exc.detail, log_tail=_tail(job, exc.extra.get("log", "")))
     except TranscodeError as exc:
+        if exc.code == MediaErrorCode.STORAGE_FAILED and job.attempts < job.max_attempts:
+            # Storage hiccups are transient: try again later (the job row counts this attempt).
+            job_log_append(job=job, text=f"{exc.detail}; retrying")
+            raise self.retry(countdown=30 * job.attempts, max_retries=None) from exc
         job_fail(job=job, code=exc.code, error=exc.detail, log_tail=_tail(job, exc.log))
     except SoftTimeLimitExceeded:
         job_fail(

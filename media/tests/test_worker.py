@@ -12,6 +12,8 @@ from django.core.files.storage import storages
 
 from conftest import wait_for
 from jobs.models import Job, JobStatus
+from jobs.runners import job_enqueue
+from jobs.services import job_retry
 from media.models import Ladder, LadderStatus, Rendition
 from media.storage import storage_walk
 from media.tests.factories import episode_make, master_upload
@@ -53,6 +55,17 @@ def test_a_worker_transcodes_an_uploaded_master_reporting_progress(transcode_wor
     assert row.attempts == 1 and row.progress == 100.0 and row.worker.startswith("test-")
     assert any(0 < p < 85 for p in seen), seen
     assert Ladder.objects.get(episode=episode).status == LadderStatus.READY
+
+    # and the admin's re-run (through the registered job runner) rebuilds it in place
+    job_enqueue(job_retry(job=row))
+    row = wait_for(
+        lambda: (r := job_row(job.pk)).status in (JobStatus.SUCCEEDED, JobStatus.FAILED) and r,
+        timeout=120,
+        message="the re-run to finish",
+    )
+    assert row.status == JobStatus.SUCCEEDED and row.attempts == 1
+    assert Ladder.objects.filter(episode=episode, status=LadderStatus.READY).count() == 1
+    assert Rendition.objects.filter(ladder__episode=episode).count() == 1
 
 
 def test_a_killed_worker_process_reruns_the_job_which_completes_exactly_once(transcode_worker, media_sources):
