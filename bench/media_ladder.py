@@ -43,9 +43,11 @@ def source_make(path: Path, seconds: int) -> Path:
     tmp = path.with_suffix(".part.mp4")
     subprocess.run(
         [ffmpeg_binary(), "-nostdin", "-v", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=s=1080x1920:r=30:d={seconds},noise=alls=12:allf=t+u",
+         "-f", "lavfi", "-i", f"testsrc2=s=1080x1920:r=30:d={seconds},noise=alls=10:allf=t",
          "-f", "lavfi", "-i", f"sine=f=330:d={seconds}",
-         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p",
+         # a mezzanine-like 30 Mbit/s master (noise is incompressible; CRF would make it gigabytes)
+         "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "30M", "-maxrate", "30M", "-bufsize", "60M",
+         "-pix_fmt", "yuv420p",
          "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(tmp)],
         check=True,
     )  # fmt: skip
