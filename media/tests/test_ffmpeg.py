@@ -53,3 +53,11 @@ def test_one_process_splits_the_decoded_video_into_every_rung(tmp_path):
     assert command[command.index("-var_stream_map") + 1] == "v:0,a:0 v:1,a:1 v:2,a:2 v:3,a:3"
     assert command[command.index("-g") + 1] == "60" and command[command.index("-sc_threshold") + 1] == "0"
     assert "-protocol_whitelist" in command and command[command.index("-protocol_whitelist") + 1] == "file"
+
+
+@pytest.mark.parametrize(("visibility", "warned"), [(4 * 3600, False), (600, True)])
+def test_a_visibility_timeout_shorter_than_a_transcode_is_flagged(settings, visibility, warned):
+    from media.checks import transcode_visibility_timeout_check
+
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": visibility}
+    assert bool(transcode_visibility_timeout_check(None)) is warned
