@@ -147,7 +147,12 @@ def probe(path: Path) -> Probe:
     if result.returncode != 0:
         message = result.stderr.strip().splitlines()[-1:] or ["unknown error"]
         if "not on whitelist" in result.stderr:
-            return _refuse_container(result.stderr)
+            # An HLS or concat playlist (or another demuxer that opens further files) is refused
+            # before it opens anything it names.
+            raise ProbeError(
+                "container_not_allowed",
+                "The file is a playlist or a container that is not accepted (MP4/MOV, Matroska/WebM, MPEG-TS only).",
+            )
         raise ProbeError("not_media", f"Not a video file ffprobe can read: {message[0]}")
     data = json.loads(result.stdout or "{}")
     fmt = data.get("format", {})
@@ -180,13 +185,6 @@ def probe(path: Path) -> Probe:
         format_name=format_name, duration=duration, width=width, height=height, fps=fps,
         has_audio=bool(audios), video_codec=video.get("codec_name", ""), raw=data,
     )  # fmt: skip
-
-
-def _refuse_container(stderr: str):
-    raise ProbeError(
-        "container_not_allowed",
-        "The file is a playlist or a container that is not accepted (MP4/MOV, Matroska/WebM, MPEG-TS only).",
-    )
 
 
 def _is_cover_art(stream: dict) -> bool:

@@ -155,8 +155,9 @@ def master_transcode(*, job: Job, master: Master, measure_quality: bool = True) 
             _ladder_encode(job=job, master=master, plan=plan)
             renditions = _ladder_package(plan=plan, key=episode_key_get(episode=episode))
             # A prefix per build: a re-run never writes over the files partners are playing.
-            build = f"j{job.pk}-{uuid.uuid4().hex[:10]}"
-            build_prefix = f"hls/e{episode.pk}/{profile}-{master.checksum_sha256[:16]}/{build}"
+            ladder_root = f"hls/e{episode.pk}/{profile}-{master.checksum_sha256[:16]}"
+            _orphans_delete(storage=storage, ladder_root=ladder_root, job=job, keep=ladder.storage_prefix)
+            build_prefix = f"{ladder_root}/j{job.pk}-{uuid.uuid4().hex[:10]}"
             _ladder_upload(storage=storage, out_dir=out_dir, prefix=build_prefix)
             job_progress(job=job, percent=PROGRESS_PUBLISHED, log_line=f"uploaded to {build_prefix}")
             ladder = ladder_publish(
@@ -175,6 +176,18 @@ def master_transcode(*, job: Job, master: Master, measure_quality: bool = True) 
         raise
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _orphans_delete(*, storage, ladder_root: str, job: Job, keep: str) -> None:
+    """Files an earlier attempt of this job uploaded before its worker died (never published)."""
+    try:
+        builds, _files = storage.listdir(ladder_root)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for build in builds:
+        prefix = f"{ladder_root}/{build}"
+        if build.startswith(f"j{job.pk}-") and prefix != keep:
+            storage_delete_prefix(storage, prefix)
 
 
 def _master_probe(*, job: Job, master: Master, episode: Episode, source: Path) -> ffmpeg.Probe:

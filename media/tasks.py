@@ -8,7 +8,8 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_succeed
+from jobs.models import Job
+from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_log_append, job_succeed
 from media.errors import MasterRejectedError, MediaErrorCode, TranscodeError
 from media.models import Ladder, LadderStatus, Master
 
@@ -33,7 +34,11 @@ def transcode_master(self, job_id: int) -> None:
 
     try:
         job = job_begin_attempt(job_id=job_id, worker=self.request.hostname or "", task_id=self.request.id or "")
-    except JobAttemptsExhausted:
+    except JobAttemptsExhausted as exc:
+        # job_begin_attempt raises inside its transaction, which undoes its FAILED mark: record it here.
+        job = Job.objects.filter(pk=job_id).first()
+        if job is not None:
+            job_fail(job=job, code="attempts_exhausted", error=str(exc))
         Ladder.objects.filter(job_id=job_id, status=LadderStatus.BUILDING).update(status=LadderStatus.FAILED)
         logger.warning("transcode job %s: attempts exhausted, marked FAILED", job_id)
         return
@@ -49,6 +54,10 @@ def transcode_master(self, job_id: int) -> None:
     except MasterRejectedError as exc:
         job_fail(job=job, code=exc.code, error=exc.detail, log_tail=_tail(job, exc.extra.get("log", "")))
     except TranscodeError as exc:
+        if exc.code == MediaErrorCode.STORAGE_FAILED and job.attempts < job.max_attempts:
+            # Storage hiccups are transient: try again later (the job row counts this attempt).
+            job_log_append(job=job, text=f"{exc.detail}; retrying")
+            raise self.retry(countdown=30 * job.attempts, max_retries=None) from exc
         job_fail(job=job, code=exc.code, error=exc.detail, log_tail=_tail(job, exc.log))
     except SoftTimeLimitExceeded:
         job_fail(

@@ -12,7 +12,7 @@ import time
 
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from media import protection
 from media.models import EpisodeKey
@@ -49,7 +49,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def hls(request, episode_id: str, token: str, path: str):
     """One file of an episode's live ladder, for the holder of a valid playback token."""
     try:

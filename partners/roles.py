@@ -24,6 +24,8 @@ STAFF_ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("localization", "episodelocalization", VIEW),
         ("jobs", "job", ("view", "change")),
         ("media", "rendition", VIEW),
+        ("media", "master", ("view", "add")),
+        ("media", "ladder", VIEW),
         ("rights", "rightswindow", VIEW),
         ("partners", "organization", VIEW),
         ("partners", "channel", VIEW),

@@ -17,12 +17,27 @@ def media_sources(tmp_path_factory) -> dict[str, Path]:
         "vertical_540": video_make(folder / "vertical_540.mp4", width=540, height=960),
         "landscape": video_make(folder / "landscape.mp4", width=640, height=360),
         "silent": video_make(folder / "silent.mp4", audio=False),
+        # long enough to be caught mid-transcode by the worker tests
+        "long": video_make(folder / "long.mp4", seconds=12),
     }
     sources.update(bad_inputs(folder / "bad", vertical))
     return sources
 
 
 @pytest.fixture
-def worker_env(settings) -> dict[str, str]:
-    """What a worker process needs to see this test's storage."""
-    return {"MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+def transcode_worker(celery_worker_process, settings):
+    """start(**env) -> a real worker on the `transcode` queue, seeing this test's storage.
+
+    The queue is emptied first so that messages left by an earlier run cannot interfere.
+    """
+    from migu_platform.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("transcode")
+
+    def start(**extra_env: str):
+        return celery_worker_process(
+            queues="transcode", concurrency=1, MEDIA_ROOT=str(settings.MEDIA_ROOT), **extra_env
+        )
+
+    return start

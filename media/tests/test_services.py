@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.test import TestCase
 
@@ -243,3 +244,19 @@ def test_episode_ids_ready_is_one_query(media_sources, django_assert_num_queries
     # when asked, then one query answers for both
     with django_assert_num_queries(1):
         assert episode_ids_ready(episode_ids=[ready.pk, pending.pk]) == {ready.pk}
+
+
+def test_files_left_by_an_attempt_whose_worker_died_are_removed_by_the_next(media_sources):
+    # given an earlier attempt of the job that uploaded part of a build before its worker died
+    episode = episode_make()
+    master, job = master_upload(episode, media_sources["vertical"])
+    orphan = f"hls/e{episode.pk}/vertical-{master.checksum_sha256[:16]}/j{job.pk}-deadbeef00/v0/seg_00000.m4s"
+    storages["default"].save(orphan, ContentFile(b"partial"))
+
+    # when the job runs again
+    job = run_job(job)
+
+    # then only the published build remains
+    assert job.status == JobStatus.SUCCEEDED
+    ladder = Ladder.objects.get(episode=episode)
+    assert stored_files() and all(name.startswith(ladder.storage_prefix + "/") for name in stored_files())
