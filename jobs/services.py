@@ -47,31 +47,44 @@ def job_begin_attempt(*, job_id: int, worker: str = "", task_id: str = "") -> Jo
     Raises JobAttemptsExhausted, after marking the job FAILED, when this delivery is one too many
     (the worker died during each earlier attempt).
     """
+    exhausted_reason = None
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status not in (JobStatus.PENDING, JobStatus.RUNNING):
             return None
+        now = timezone.now()
         if job.attempts >= job.max_attempts:
-            job.status = JobStatus.FAILED
-            job.error_code = "attempts_exhausted"
-            job.error = (
+            exhausted_reason = (
                 f"Gave up after {job.attempts} attempt(s): the worker was lost each time "
                 "(killed, out of memory, or over the time limit)."
             )
-            job.finished_at = timezone.now()
+            job.status = JobStatus.FAILED
+            job.error_code = "attempts_exhausted"
+            job.error = exhausted_reason
+            job.finished_at = now
             job.save(update_fields=["status", "error_code", "error", "finished_at"])
-            raise JobAttemptsExhausted(job.error)
-        now = timezone.now()
-        job.attempts = F("attempts") + 1
-        job.status = JobStatus.RUNNING
-        job.started_at = job.started_at or now
-        job.heartbeat_at = now
-        job.worker = worker[:200]
-        job.celery_task_id = task_id[:64]
-        job.progress = 0.0
-        job.save(
-            update_fields=["attempts", "status", "started_at", "heartbeat_at", "worker", "celery_task_id", "progress"]
-        )
+        else:
+            job.attempts = F("attempts") + 1
+            job.status = JobStatus.RUNNING
+            job.started_at = job.started_at or now
+            job.heartbeat_at = now
+            job.worker = worker[:200]
+            job.celery_task_id = task_id[:64]
+            job.progress = 0.0
+            job.save(
+                update_fields=[
+                    "attempts",
+                    "status",
+                    "started_at",
+                    "heartbeat_at",
+                    "worker",
+                    "celery_task_id",
+                    "progress",
+                ]
+            )
+    # Raised once the block has committed, so the FAILED mark stays.
+    if exhausted_reason is not None:
+        raise JobAttemptsExhausted(exhausted_reason)
     job.refresh_from_db()
     return job
 

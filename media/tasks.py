@@ -8,7 +8,6 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from jobs.models import Job
 from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_log_append, job_succeed
 from media.errors import MasterRejectedError, MediaErrorCode, TranscodeError
 from media.models import Ladder, LadderStatus, Master
@@ -34,11 +33,8 @@ def transcode_master(self, job_id: int) -> None:
 
     try:
         job = job_begin_attempt(job_id=job_id, worker=self.request.hostname or "", task_id=self.request.id or "")
-    except JobAttemptsExhausted as exc:
-        # job_begin_attempt raises inside its transaction, which undoes its FAILED mark: record it here.
-        job = Job.objects.filter(pk=job_id).first()
-        if job is not None:
-            job_fail(job=job, code="attempts_exhausted", error=str(exc))
+    except JobAttemptsExhausted:
+        # The job row is already FAILED; close the ladder this job was building.
         Ladder.objects.filter(job_id=job_id, status=LadderStatus.BUILDING).update(status=LadderStatus.FAILED)
         logger.warning("transcode job %s: attempts exhausted, marked FAILED", job_id)
         return
