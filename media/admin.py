@@ -10,9 +10,11 @@ from django.db.models import CharField, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.utils.html import format_html
 
+from catalog.models import Episode
 from jobs.models import Job, JobKind
 from media.models import Ladder, Master, Rendition
 from media.services import master_ingest, transcode_job_create
+from migu_platform.admin_extensions import admin_inline_attach
 
 
 def _with_transcode_status(queryset):
@@ -196,3 +198,6 @@ class EpisodeMediaInline(admin.TabularInline):
     @admin.display(description="transcode")
     def transcode(self, obj: Master) -> str:
         return transcode_status_html(obj)
+
+
+admin_inline_attach(Episode, EpisodeMediaInline, "original_title")

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 
 from catalog.models import Drama
+from migu_platform.admin_extensions import admin_inline_attach
 from migu_platform.api.errors import DomainError
 from partners.geography import country_name
 from partners.models import Organization
@@ -373,17 +374,5 @@ class OrganizationRightsWindowInline(_WindowInline):
         return super().get_queryset(request).select_related("drama")
 
 
-def _inline_attach(model, inline, search_field: str) -> None:
-    """Add `inline` to the admin registered for `model` (the catalogue's and partners' admins own
-    those pages); register a minimal one if the model has none yet."""
-    if not admin.site.is_registered(model):
-        admin.site.register(
-            model, type(f"{model.__name__}Admin", (admin.ModelAdmin,), {"search_fields": [search_field]})
-        )
-    model_admin = admin.site.get_model_admin(model)
-    if inline not in model_admin.inlines:
-        type(model_admin).inlines = [*model_admin.inlines, inline]
-
-
-_inline_attach(Drama, DramaRightsWindowInline, "original_title")
-_inline_attach(Organization, OrganizationRightsWindowInline, "name")
+admin_inline_attach(Drama, DramaRightsWindowInline, "original_title")
+admin_inline_attach(Organization, OrganizationRightsWindowInline, "name")

@@ -61,3 +61,19 @@ def test_the_ladder_page_lists_renditions_with_their_quality(admin_client, media
     assert "360" in detail and "640" in detail and f"{vmaf:.3f}"[:4] in detail
     listing = admin_client.get("/admin/media/ladder/").content.decode()
     assert f"640p VMAF {vmaf:.1f}" in listing
+
+
+def test_the_episode_page_shows_its_masters_and_their_transcode(admin_client, media_sources):
+    # given an episode whose master failed to transcode
+    episode = episode_make()
+    _master, job = master_upload(episode, media_sources["vertical"])
+    job_fail(job=job, code="corrupt", error="The master does not decode to the end")
+
+    # when the content manager opens the episode
+    response = admin_client.get(f"/admin/catalog/episode/{episode.pk}/change/")
+
+    # then the masters inline shows the file and the failure reason
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "masters and transcodes" in html.lower()
+    assert "vertical.mp4" in html and "does not decode to the end" in html
