@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test bench lint format check-migrations ci venv system-deps clean
+.PHONY: run test bench manage lint format check-migrations ci venv system-deps clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required"; exit 1; }
@@ -31,6 +31,10 @@ test: venv system-deps
 
 bench: venv
 	$(PY) -m migu_platform.devstack exec $(PY) -m bench $(BENCH_ARGS)
+
+# Any management command with the platform's servers: make manage ARGS="import_avails file.xml --dry-run"
+manage: venv
+	$(PY) -m migu_platform.devstack exec $(PY) manage.py $(ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
