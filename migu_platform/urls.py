@@ -1,5 +1,9 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from migu_platform.health import healthz
@@ -25,6 +29,16 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
+
+if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    # Artwork is public (partners hot-link it); on S3 its URLs point at the bucket instead. Only the
+    # artwork folder is served: masters and ladders stay behind the token-checked delivery views.
+    def artwork_file(request, path):
+        return serve(request, path, document_root=Path(settings.MEDIA_ROOT) / "artwork")
+
+    urlpatterns.append(
+        re_path(rf"^{settings.MEDIA_URL.lstrip('/')}artwork/(?P<path>.+)$", artwork_file, name="artwork-file")
+    )
 
 # Unmatched URLs and crashes answer in the API's error shape (JSON), not as HTML pages.
 handler404 = "partners.api.handlers.not_found"

@@ -612,9 +612,10 @@ def artworks_ensure(
                 continue
             content, extension = work.artwork(spec, kind, language)
             # bulk_create skips the ImageField's dimension update; the renderer's sizes are the image's.
-            width, height = ARTWORK_SIZES[kind]
-            artwork = Artwork(drama=drama, kind=kind, language=language, width=width, height=height)
+            artwork = Artwork(drama=drama, kind=kind, language=language)
             artwork.image.save(f"{key}-{kind}-{language or 'neutral'}.{extension}", ContentFile(content), save=False)
+            # Saving the file resets the dimension fields; the renderer's sizes are the image's.
+            artwork.width, artwork.height = ARTWORK_SIZES[kind]
             missing.append(artwork)
     Artwork.objects.bulk_create(missing)
     report.created["artworks"] += len(missing)
