@@ -133,8 +133,40 @@ class ApiKeyInline(admin.TabularInline):
         return f"migu_{obj.prefix}_…"
 
 
+class TenantAdminMixin:
+    """Organizations and channels: saved through their services, listed with territories and languages.
+
+    Subclasses name the services: `service_create(**fields)` and `service_update(obj, **fields)`.
+    """
+
+    def service_create(self, **fields):
+        raise NotImplementedError
+
+    def service_update(self, obj, **fields):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data}
+        if change:
+            self.service_update(obj, **fields)
+            return
+        is_active = fields.pop("is_active", True)
+        created = self.service_create(**fields)
+        if not is_active:
+            created = self.service_update(created, is_active=False)
+        _adopt(obj, created)
+
+    @admin.display(description="Territories")
+    def territory_list(self, obj) -> str:
+        return shorten_codes(obj.territories)
+
+    @admin.display(description="Languages")
+    def language_list(self, obj) -> str:
+        return ", ".join(obj.languages) or "—"
+
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(TenantAdminMixin, admin.ModelAdmin):
     form = OrganizationForm
     list_display = ("name", "slug", "kind", "territory_list", "language_list", "channel_count", "is_active")
     list_filter = ("kind", "is_active")
@@ -146,24 +178,11 @@ class OrganizationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(channel_total=Count("channels"))
 
-    def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data}
-        if change:
-            organization_update(organization=obj, **fields)
-            return
-        is_active = fields.pop("is_active", True)
-        created = organization_create(**fields)
-        if not is_active:
-            created = organization_update(organization=created, is_active=False)
-        _adopt(obj, created)
+    def service_create(self, **fields):
+        return organization_create(**fields)
 
-    @admin.display(description="Territories")
-    def territory_list(self, obj: Organization) -> str:
-        return shorten_codes(obj.territories)
-
-    @admin.display(description="Languages")
-    def language_list(self, obj: Organization) -> str:
-        return ", ".join(obj.languages) or "—"
+    def service_update(self, obj, **fields):
+        return organization_update(organization=obj, **fields)
 
     @admin.display(description="Channels", ordering="channel_total")
     def channel_count(self, obj: Organization) -> int:
@@ -185,7 +204,7 @@ def shorten_codes(codes: list[str], limit: int = 8) -> str:
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(TenantAdminMixin, admin.ModelAdmin):
     form = ChannelForm
     list_display = ("name", "slug", "organization", "kind", "territory_list", "language_list", "is_active")
     list_select_related = ("organization",)
@@ -197,24 +216,11 @@ class ChannelAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("organization",) if obj is not None else ()  # an outlet stays with its organization
 
-    def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data}
-        if change:
-            channel_update(channel=obj, **fields)
-            return
-        is_active = fields.pop("is_active", True)
-        created = channel_create(**fields)
-        if not is_active:
-            created = channel_update(channel=created, is_active=False)
-        _adopt(obj, created)
+    def service_create(self, **fields):
+        return channel_create(**fields)
 
-    @admin.display(description="Territories")
-    def territory_list(self, obj: Channel) -> str:
-        return shorten_codes(obj.territories)
-
-    @admin.display(description="Languages")
-    def language_list(self, obj: Channel) -> str:
-        return ", ".join(obj.languages) or "—"
+    def service_update(self, obj, **fields):
+        return channel_update(channel=obj, **fields)
 
 
 # --- API keys --------------------------------------------------------------------------------
