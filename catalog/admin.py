@@ -79,9 +79,9 @@ def list_target_languages() -> list[str]:
 # --- Vocabulary and people -------------------------------------------------------------------
 
 
-@admin.register(Genre)
-class GenreAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "drama_count")
+class VocabularyAdmin(admin.ModelAdmin):
+    """Genres and tropes: controlled lists, each term with the number of dramas using it."""
+
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
@@ -89,22 +89,19 @@ class GenreAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(drama_total=Count("dramas"))
 
     @admin.display(description="Dramas", ordering="drama_total")
-    def drama_count(self, obj: Genre) -> int:
+    def drama_count(self, obj) -> int:
         return obj.drama_total
+
+
+@admin.register(Genre)
+class GenreAdmin(VocabularyAdmin):
+    list_display = ("name", "slug", "drama_count")
 
 
 @admin.register(Trope)
-class TropeAdmin(admin.ModelAdmin):
+class TropeAdmin(VocabularyAdmin):
     list_display = ("name", "slug", "description", "drama_count")
     search_fields = ("name", "slug", "description")
-    prepopulated_fields = {"slug": ("name",)}
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(drama_total=Count("dramas"))
-
-    @admin.display(description="Dramas", ordering="drama_total")
-    def drama_count(self, obj: Trope) -> int:
-        return obj.drama_total
 
 
 @admin.register(Person)
