@@ -7,13 +7,15 @@ export ever carries another tenant's id.
 import re
 
 import pytest
+from django.db import connection
 
-from catalog.models import Drama
+from catalog.models import Drama, Episode
 from catalog.tests.factories import EpisodeFactory
 from media.models import Ladder
-from partners.models import Webhook, WebhookDelivery
+from partners.models import Channel, Webhook, WebhookDelivery
 from partners.services import api_key_create
 from partners.tests.factories import ChannelFactory, LicensorFactory, OperatorFactory, OrganizationFactory
+from rights.models import RightsWindow
 from rights.tests.factories import drama_with_rights_in, grant_out
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +118,20 @@ def test_a_foreign_object_answers_exactly_like_a_missing_one(client_for, victim,
     assert ApiKey.objects.get(prefix=theirs["key"]).revoked_at is None
 
 
+def ids_made_distinctive() -> None:
+    """Move the id sequences past every id that exists, so the next objects' ids can appear in a
+    response only by leaking (otherwise a title id and another table's id may be equal by chance)."""
+    tables = [model._meta.db_table for model in (Drama, Episode, RightsWindow, Webhook, Channel)]
+    with connection.cursor() as cursor:
+        highest = 0
+        for table in tables:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+            highest = max(highest, cursor.fetchone()[0])
+        floor = highest + 1_000_000
+        for table in tables:
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, floor])
+
+
 def ids_in(text: str) -> set[str]:
     return set(re.findall(r"\d+", text))
 
@@ -130,6 +146,7 @@ def test_no_list_feed_or_export_carries_a_foreign_id(client_for, victim, kind, t
         own["webhook"] = Webhook.objects.create(
             organization=caller, url="https://l.example/h", events=["ping"], secret="s"
         ).pk
+    ids_made_distinctive()
     theirs = tenant_objects(victim)
     client = client_for(caller, scopes=ALL_SCOPES)
 
