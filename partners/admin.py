@@ -28,51 +28,56 @@ from partners.services import (
 )
 
 
-class TerritoriesField(forms.Field):
-    """Comma-separated ISO 3166-1 codes or region groups (SEA, MENA, ...), stored as countries."""
+class CommaListField(forms.Field):
+    """A list field typed as comma-separated text; subclasses turn the text's items into the stored list."""
+
+    semicolons_separate = False
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 60}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list | tuple):
+            return list(value)
+        text = (value or "").replace(";", ",") if self.semicolons_separate else (value or "")
+        return self.items_clean([item.strip() for item in text.split(",") if item.strip()])
+
+    def items_clean(self, items: list[str]) -> list[str]:
+        raise NotImplementedError
+
+
+class TerritoriesField(CommaListField):
+    """Comma-separated ISO 3166-1 codes or region groups (SEA, MENA, ...), stored as countries."""
+
+    semicolons_separate = True
+
+    def __init__(self, **kwargs):
         kwargs.setdefault(
             "help_text",
             "ISO 3166-1 alpha-2 codes separated by commas; region groups expand to their countries ("
             + ", ".join(sorted(REGION_GROUPS))
             + ", WW).",
         )
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 60}))
         super().__init__(**kwargs)
 
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list | tuple) else value
-
-    def to_python(self, value) -> list[str]:
-        if isinstance(value, list | tuple):
-            return list(value)
-        codes = [code.strip() for code in (value or "").replace(";", ",").split(",") if code.strip()]
-        return territories_expand(codes)
+    def items_clean(self, items: list[str]) -> list[str]:
+        return territories_expand(items)
 
 
-class LanguagesField(forms.Field):
+class LanguagesField(CommaListField):
     """Comma-separated BCP 47 tags, normalised (zh-hant-hk -> zh-Hant-HK)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", "BCP 47 tags separated by commas, e.g. en, th, zh-Hant-HK, yue.")
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 60}))
         super().__init__(**kwargs)
 
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list | tuple) else value
-
-    def to_python(self, value) -> list[str]:
-        if isinstance(value, list | tuple):
-            return list(value)
-        tags: list[str] = []
-        for raw in (value or "").split(","):
-            tag = normalize_tag(raw) if raw.strip() else ""
-            if tag and tag not in tags:
-                tags.append(tag)
-        return tags
+    def items_clean(self, items: list[str]) -> list[str]:
+        return list(dict.fromkeys(normalize_tag(item) for item in items))
 
 
 class TenantForm(forms.ModelForm):
