@@ -206,14 +206,8 @@ class CreditInline(admin.TabularInline):
         return super().get_queryset(request).select_related("person")
 
 
-class ArtworkInline(admin.TabularInline):
-    model = Artwork
-    fields = ("preview", "kind", "language", "image", "dimensions")
-    readonly_fields = ("preview", "dimensions")
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("drama")
+class ArtworkDisplayMixin:
+    """A thumbnail and the pixel size of an artwork, on its own page and inline on the drama."""
 
     @admin.display(description="Preview")
     def preview(self, obj: Artwork) -> str:
@@ -224,6 +218,16 @@ class ArtworkInline(admin.TabularInline):
     @admin.display(description="Size")
     def dimensions(self, obj: Artwork) -> str:
         return f"{obj.width}×{obj.height}" if obj.width and obj.height else "—"
+
+
+class ArtworkInline(ArtworkDisplayMixin, admin.TabularInline):
+    model = Artwork
+    fields = ("preview", "kind", "language", "image", "dimensions")
+    readonly_fields = ("preview", "dimensions")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("drama")
 
 
 class ExternalIdInline(admin.TabularInline):
@@ -611,7 +615,7 @@ class EpisodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Artwork)
-class ArtworkAdmin(admin.ModelAdmin):
+class ArtworkAdmin(ArtworkDisplayMixin, admin.ModelAdmin):
     list_display = ("preview", "drama", "kind", "language", "dimensions", "created_at")
     list_display_links = ("preview", "drama")
     list_select_related = ("drama",)
@@ -620,13 +624,3 @@ class ArtworkAdmin(admin.ModelAdmin):
     autocomplete_fields = ("drama",)
     readonly_fields = ("preview", "dimensions")
     fields = ("drama", "kind", "language", "image", "preview", "dimensions")
-
-    @admin.display(description="Preview")
-    def preview(self, obj: Artwork) -> str:
-        if not obj.pk or not obj.image:
-            return "—"
-        return format_html('<img src="{}" class="artwork-thumb" alt="">', obj.image.url)
-
-    @admin.display(description="Size")
-    def dimensions(self, obj: Artwork) -> str:
-        return f"{obj.width}×{obj.height}" if obj.width and obj.height else "—"
