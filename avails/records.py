@@ -121,15 +121,10 @@ class AvailRecord:
             return None
 
 
-@dataclass
-class AvailsParseResult:
-    """What a parser read: the records, the problems, and the file's format and version."""
+class ProblemsMixin:
+    """Errors and warnings of a `problems` list (errors block an import, warnings do not)."""
 
-    source: str
-    format: str  # "xml" or "xlsx"
-    version: str = ""
-    records: list[AvailRecord] = field(default_factory=list)
-    problems: list[AvailProblem] = field(default_factory=list)
+    problems: list[AvailProblem]
 
     @property
     def errors(self) -> list[AvailProblem]:
@@ -138,6 +133,17 @@ class AvailsParseResult:
     @property
     def warnings(self) -> list[AvailProblem]:
         return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass
+class AvailsParseResult(ProblemsMixin):
+    """What a parser read: the records, the problems, and the file's format and version."""
+
+    source: str
+    format: str  # "xml" or "xlsx"
+    version: str = ""
+    records: list[AvailRecord] = field(default_factory=list)
+    problems: list[AvailProblem] = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:

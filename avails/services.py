@@ -39,7 +39,7 @@ from .errors import AvailsErrorCode, AvailsImportStateError
 from .exporters import DRAMA_CONTENT_ID_PREFIX, WINDOW_TRANSACTION_PREFIX, drama_platform_alid
 from .models import AvailsImport, AvailsImportStatus
 from .parsers import avails_parse
-from .records import AvailProblem, AvailRecord
+from .records import AvailProblem, AvailRecord, ProblemsMixin
 
 # How the rights services' field names read in an Avails file.
 AVAILS_FIELD_NAMES = {
@@ -94,7 +94,7 @@ class AvailsRowOutcome:
 
 
 @dataclass
-class AvailsImportReport:
+class AvailsImportReport(ProblemsMixin):
     """The outcome of an import or dry run: per-row actions, and every problem found."""
 
     source: str
@@ -108,14 +108,6 @@ class AvailsImportReport:
     created_dramas: list[str] = field(default_factory=list)
     created_episodes: int = 0
     created_organizations: list[str] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[AvailProblem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[AvailProblem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def counts(self) -> dict[str, int]:
