@@ -78,6 +78,19 @@ _MAY_SHOW_SQL = (
 assert IN_FORCE_STATUSES == ("approved", "expired"), "keep the SQL above in step with IN_FORCE_STATUSES"
 
 
+def _territory_rows_filter(
+    sql: str, params: list, *, licence_type: str | None, channel: Channel | int | None
+) -> tuple[str, list]:
+    """Narrow a territory-row query to a licence type and to windows valid on `channel` (or on any)."""
+    if licence_type:
+        sql += " AND licence_type = %s"
+        params.append(licence_type.upper())
+    if channel is not None:
+        sql += " AND (channel_id IS NULL OR channel_id = %s)"
+        params.append(_pk(channel))
+    return sql, params
+
+
 def rights_available_drama_ids(
     *,
     licensee: Organization | int,
@@ -94,13 +107,9 @@ def rights_available_drama_ids(
         rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel)
         return set(rows.filter(_language_allowed(language)).values_list("drama_id", flat=True).distinct())
     at = at or timezone.now()
-    sql, params = _AVAILABLE_SQL, [_pk(licensee), territory.upper(), at, at]
-    if licence_type:
-        sql += " AND licence_type = %s"
-        params.append(licence_type.upper())
-    if channel is not None:
-        sql += " AND (channel_id IS NULL OR channel_id = %s)"
-        params.append(_pk(channel))
+    sql, params = _territory_rows_filter(
+        _AVAILABLE_SQL, [_pk(licensee), territory.upper(), at, at], licence_type=licence_type, channel=channel
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
@@ -118,13 +127,12 @@ def rights_may_show(
 ) -> bool:
     """May `licensee` show `drama` (or one of its episodes, or on one of its channels) in `territory` at `at`?"""
     at = at or timezone.now()
-    sql, params = _MAY_SHOW_SQL, [_pk(licensee), territory.upper(), _pk(drama), at, at]
-    if licence_type:
-        sql += " AND licence_type = %s"
-        params.append(licence_type.upper())
-    if channel is not None:
-        sql += " AND (channel_id IS NULL OR channel_id = %s)"
-        params.append(_pk(channel))
+    sql, params = _territory_rows_filter(
+        _MAY_SHOW_SQL,
+        [_pk(licensee), territory.upper(), _pk(drama), at, at],
+        licence_type=licence_type,
+        channel=channel,
+    )
     if episode_number is not None:
         sql += " AND (episode_start IS NULL OR episode_start <= %s) AND (episode_end IS NULL OR episode_end >= %s)"
         params += [episode_number, episode_number]
