@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
@@ -20,6 +20,7 @@ from django.utils import timezone
 from catalog.models import Artwork, Credit, Drama, DramaStatus, Episode
 from localization.languages import language_fallback_chain
 from localization.models import DramaLocalization, EpisodeLocalization
+from migu_platform.db import execute_prepared
 from partners.models import Organization
 from rights.models import IN_FORCE_STATUSES, RightsDirection, RightsWindow, RightsWindowTerritory
 from rights.selectors import rights_window_for
@@ -189,6 +190,7 @@ def title_detail(*, licensee: Organization, drama_id: int, territory: str, langu
     title["episode_count"] = len(title["episodes"])
     title["monetisation"] = monetisation_for(window=window, drama=drama)
     title.update(languages_for(window=window, drama_id=drama_id, original_language=drama["original_language"]))
+    title["last_modified"] = title_last_modified(drama_id=drama_id, window=window)
     return title
 
 
@@ -345,24 +347,72 @@ def playback_refusal(
 # --- list cache version -------------------------------------------------------------------
 
 
-def catalogue_version(*, licensee: Organization) -> tuple:
+class CatalogueVersion(NamedTuple):
+    """What a titles page depends on, as of one query: moves with every change that can alter one."""
+
+    event_id: int | None
+    event_at: dt.datetime | None
+    drama_at: dt.datetime | None
+    localization_at: dt.datetime | None
+    artwork_id: int | None
+    artwork_at: dt.datetime | None
+    episode_id: int | None
+
+    @property
+    def last_modified(self) -> dt.datetime | None:
+        """The latest recorded change (a rights event counts when it was recorded, not when it takes effect)."""
+        times = [t for t in (self.event_at, self.drama_at, self.localization_at, self.artwork_at) if t is not None]
+        return min(max(times), timezone.now()) if times else None
+
+
+def catalogue_version(*, licensee: Organization) -> CatalogueVersion:
     """A cheap fingerprint of everything a titles page depends on, in one round trip of index lookups:
     the licensee's latest rights event, the latest drama change (services bump it for episodes and
     status), the latest localisation change and the newest artwork and episode."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
+            "migu_catalogue_version",
             """
-            SELECT (SELECT max(id) FROM rights_rightsevent WHERE licensee_id = %s),
+            SELECT e.id, e.created_at,
                    (SELECT max(updated_at) FROM catalog_drama),
                    (SELECT max(updated_at) FROM localization_dramalocalization),
-                   (SELECT max(id) FROM catalog_artwork),
+                   a.id, a.created_at,
                    (SELECT max(id) FROM catalog_episode)
+              FROM (SELECT 1) one
+              LEFT JOIN LATERAL (SELECT id, created_at FROM rights_rightsevent WHERE licensee_id = %(licensee)s
+                                  ORDER BY id DESC LIMIT 1) e ON true
+              LEFT JOIN LATERAL (SELECT id, created_at FROM catalog_artwork ORDER BY id DESC LIMIT 1) a ON true
             """,
-            [licensee.pk],
+            {"licensee": licensee.pk},
         )
-        return tuple(cursor.fetchone())
+        return CatalogueVersion(*cursor.fetchone())
+
+
+def title_last_modified(*, drama_id: int, window: RightsWindow) -> dt.datetime:
+    """When what a title's page shows last changed: the drama, its episodes, localisations, artwork, the
+    caller's window (its terms, or its start) — never later than now."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT GREATEST(
+                d.updated_at,
+                (SELECT max(updated_at) FROM catalog_episode WHERE drama_id = d.id),
+                (SELECT max(updated_at) FROM localization_dramalocalization WHERE drama_id = d.id),
+                (SELECT max(l.updated_at) FROM localization_episodelocalization l
+                   JOIN catalog_episode e ON e.id = l.episode_id WHERE e.drama_id = d.id),
+                (SELECT max(created_at) FROM catalog_artwork WHERE drama_id = d.id))
+              FROM catalog_drama d WHERE d.id = %s
+            """,
+            [drama_id],
+        )
+        row = cursor.fetchone()
+    times = [t for t in (row[0] if row else None, window.updated_at, window.start) if t is not None]
+    return min(max(times), timezone.now())
 
 
 # --- the unfiltered titles page in hand-written SQL ------------------------------------------
@@ -373,22 +423,23 @@ def catalogue_version(*, licensee: Organization) -> tuple:
 TITLES_PAGE_SQL = """
 SELECT d.id, d.original_title, d.original_language, d.format, d.production_year, d.free_episode_count,
        d.unlock_price_tier, d.updated_at,
-       (SELECT json_build_object('language', l.language, 'title', l.title, 'title_medium', l.title_medium,
-                                 'title_short', l.title_short, 'synopsis_short', l.synopsis_short)
-          FROM localization_dramalocalization l
-         WHERE l.drama_id = d.id
-         ORDER BY array_position(%(chain)s::varchar[], l.language::varchar) ASC NULLS LAST,
-                  (l.language = d.original_language) DESC, l.language ASC
-         LIMIT 1) AS loc,
+       loc.language, loc.title, loc.title_medium, loc.title_short, loc.synopsis_short,
        ARRAY(SELECT g.slug FROM catalog_drama_genres dg JOIN catalog_genre g ON g.id = dg.genre_id
               WHERE dg.drama_id = d.id ORDER BY g.slug) AS genres,
        ARRAY(SELECT t.slug FROM catalog_drama_tropes dt JOIN catalog_trope t ON t.id = dt.trope_id
               WHERE dt.drama_id = d.id ORDER BY t.slug) AS tropes,
        (SELECT count(*) FROM catalog_episode e WHERE e.drama_id = d.id) AS episode_count,
-       ARRAY(SELECT json_build_object('kind', a.kind, 'language', a.language, 'image', a.image,
-                                      'width', a.width, 'height', a.height)
-               FROM catalog_artwork a WHERE a.drama_id = d.id ORDER BY a.kind, a.language) AS artworks
+       (SELECT json_agg(json_build_object('kind', a.kind, 'language', a.language, 'image', a.image,
+                                          'width', a.width, 'height', a.height) ORDER BY a.kind, a.language)
+          FROM catalog_artwork a WHERE a.drama_id = d.id)::text AS artworks
   FROM catalog_drama d
+  LEFT JOIN LATERAL (
+       SELECT l.language, l.title, l.title_medium, l.title_short, l.synopsis_short
+         FROM localization_dramalocalization l
+        WHERE l.drama_id = d.id
+        ORDER BY array_position(%(chain)s::varchar[], l.language::varchar) ASC NULLS LAST,
+                 (l.language = d.original_language) DESC, l.language ASC
+        LIMIT 1) loc ON true
  WHERE d.status = 'published'
    AND d.id > %(after)s
    AND EXISTS (SELECT 1 FROM rights_rightswindowterritory r
@@ -398,15 +449,17 @@ SELECT d.id, d.original_title, d.original_language, d.format, d.production_year,
  ORDER BY d.id
  LIMIT %(limit)s
 """
-TITLES_PAGE_COLUMNS = (*LIST_FIELDS, "loc", "genres", "tropes", "episode_count", "artworks")
+TITLES_PAGE_COLUMNS = (
+    *LIST_FIELDS, "language", "title", "title_medium", "title_short", "synopsis_short", "genres", "tropes",
+    "episode_count", "artworks",
+)  # fmt: skip
 
 
 def titles_page_unfiltered(
     *, licensee: Organization, territory: str, after_id: int, limit: int, language: str, at: dt.datetime | None = None
 ) -> tuple[list[dict[str, Any]], bool]:
     """titles_page(titles_available(...)) without filters, in one prepared statement."""
-    import json
-
+    import orjson
     from django.db import connection
 
     assert tuple(IN_FORCE_STATUSES) == ("approved", "expired")
@@ -419,18 +472,13 @@ def titles_page_unfiltered(
         "limit": limit + 1,
     }
     with connection.cursor() as cursor:
-        cursor.execute(TITLES_PAGE_SQL, params)
+        execute_prepared(cursor, "migu_titles_page", TITLES_PAGE_SQL, params)
         rows = [dict(zip(TITLES_PAGE_COLUMNS, values)) for values in cursor.fetchall()]
     has_more = len(rows) > limit
     rows = rows[:limit]
     for row in rows:
-        loc = row.pop("loc") or {}
-        if isinstance(loc, str):
-            loc = json.loads(loc)
-        row["language"] = loc.get("language") or row["original_language"]
-        row["title"] = loc.get("title") or row["original_title"]
-        row["title_medium"] = loc.get("title_medium", "")
-        row["title_short"] = loc.get("title_short", "")
-        row["synopsis_short"] = loc.get("synopsis_short", "")
-        row["artworks"] = [json.loads(a) if isinstance(a, str) else a for a in row["artworks"]]
+        if row["language"] is None:  # no localisation at all: the original
+            row.update(language=row["original_language"], title_medium="", title_short="", synopsis_short="")
+        row["title"] = row["title"] or row["original_title"]
+        row["artworks"] = orjson.loads(row["artworks"]) if row["artworks"] else []
     return rows, has_more

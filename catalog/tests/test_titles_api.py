@@ -164,6 +164,107 @@ def test_etag_revalidation_answers_304_until_the_title_changes(client_for, partn
     assert "private" in first["Cache-Control"]
 
 
+def backdate_catalogue(when):
+    from rights.models import RightsEvent, RightsWindow
+
+    Drama.objects.update(updated_at=when)
+    DramaLocalization.objects.update(updated_at=when)
+    RightsEvent.objects.update(created_at=when)
+    RightsWindow.objects.update(updated_at=when)
+
+
+@pytest.mark.parametrize("cache_seconds", [0, 60])
+def test_the_list_sends_last_modified_and_answers_if_modified_since(client_for, partner, settings, cache_seconds):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.http import http_date
+
+    settings.MIGU_API_LIST_CACHE_SECONDS = cache_seconds
+    drama = licensed_title(partner)
+    localize(drama, "en", "English title")
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    backdate_catalogue(hour_ago)
+    client = client_for(partner)
+
+    first = client.get("/api/v1/titles/?territory=TH&lang=en")
+    since = first["Last-Modified"]
+    again = client.get("/api/v1/titles/?territory=TH&lang=en", HTTP_IF_MODIFIED_SINCE=since)
+    earlier = client.get(
+        "/api/v1/titles/?territory=TH&lang=en", HTTP_IF_MODIFIED_SINCE=http_date(hour_ago.timestamp() - 60)
+    )
+    DramaLocalization.objects.filter(drama=drama).update(title="Renamed", updated_at=timezone.now())
+    changed = client.get("/api/v1/titles/?territory=TH&lang=en", HTTP_IF_MODIFIED_SINCE=since)
+
+    assert since == http_date(hour_ago.timestamp())
+    assert again.status_code == 304
+    assert earlier.status_code == 200
+    assert changed.status_code == 200
+    assert changed.json()["results"][0]["title"] == "Renamed"
+    # A date from the current second is withheld: a later change in that second would share it.
+    assert "Last-Modified" not in changed
+    assert changed["ETag"] != first["ETag"]
+
+
+def test_a_new_window_moves_the_lists_last_modified(client_for, partner):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    licensed_title(partner)
+    backdate_catalogue(timezone.now() - dt.timedelta(hours=1))
+    client = client_for(partner)
+    first = client.get("/api/v1/titles/?territory=TH")
+
+    licensed_title(partner)
+    backdate_catalogue(timezone.now() - dt.timedelta(minutes=30))
+    from rights.models import RightsEvent
+
+    RightsEvent.objects.filter(pk=RightsEvent.objects.latest("id").pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    second = client.get("/api/v1/titles/?territory=TH", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+    assert second.status_code == 200
+    assert len(ids(second)) == 2
+    assert second["Last-Modified"] != first["Last-Modified"]
+
+
+def test_detail_and_episodes_send_last_modified_that_moves_with_an_episode_change(client_for, partner):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.http import http_date
+
+    from catalog.models import Episode
+
+    drama = licensed_title(partner, episodes=2)
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    backdate_catalogue(hour_ago)
+    Episode.objects.update(updated_at=hour_ago)
+    client = client_for(partner)
+    detail_path = f"/api/v1/titles/{drama.pk}/?territory=TH"
+    episodes_path = f"/api/v1/titles/{drama.pk}/episodes/?territory=TH"
+
+    detail = client.get(detail_path)
+    episodes = client.get(episodes_path)
+    unchanged = [
+        client.get(path, HTTP_IF_MODIFIED_SINCE=http_date(hour_ago.timestamp())).status_code
+        for path in (detail_path, episodes_path)
+    ]
+    EpisodeLocalization.objects.create(
+        episode=Episode.objects.get(drama=drama, number=2), language="en", title="Second"
+    )
+    EpisodeLocalization.objects.update(updated_at=timezone.now() - dt.timedelta(minutes=5))
+    changed = client.get(detail_path + "&lang=en", HTTP_IF_MODIFIED_SINCE=detail["Last-Modified"])
+
+    assert detail["Last-Modified"] == episodes["Last-Modified"] == http_date(hour_ago.timestamp())
+    assert unchanged == [304, 304]
+    assert changed.status_code == 200
+    assert changed.json()["episodes"][1]["title"] == "Second"
+    assert "last_modified" not in detail.json()
+
+
 def test_detail_has_episodes_credits_artwork_terms_and_only_licensed_languages(client_for, partner):
     drama = drama_with_rights_in(audio_languages=["zh-Hans", "en"], subtitle_languages=["en", "th", "ar"])
     Drama.objects.filter(pk=drama.pk).update(status="published", free_episode_count=10)

@@ -90,6 +90,9 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise RuntimeError("Migu Platform runs on PostgreSQL only; DATABASE_URL must be postgres://")
 # Parallel test runs (several checkouts on one server) keep apart by MIGU_TEST_DB.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("MIGU_TEST_DB", "test_migu")}
+# The hot partner API queries run as server-side prepared statements (migu_platform/db.py); set 0 behind
+# a pooler in transaction mode (PgBouncer), where a session's prepared statements are not yours.
+MIGU_DB_PREPARED_STATEMENTS = os.environ.get("MIGU_DB_PREPARED_STATEMENTS", "1") != "0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache ----------------------------------------------------------------

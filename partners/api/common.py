@@ -6,14 +6,16 @@ Settings: MIGU_API_MAX_PAGE_SIZE (200).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from rest_framework.pagination import CursorPagination
 
 DEFAULT_PAGE_SIZE = 50
+LAST_MODIFIED_SETTLED = timedelta(seconds=1)
 DEFAULT_MAX_PAGE_SIZE = 200
 
 
@@ -80,7 +82,9 @@ def validators_apply(response, *, etag: str | None, last_modified: datetime | No
     """Set ETag / Last-Modified and the cache policy of tenant-specific responses."""
     if etag:
         response["ETag"] = etag
-    if last_modified is not None:
+    if last_modified is not None and timezone.now() - last_modified >= LAST_MODIFIED_SETTLED:
+        # HTTP dates have whole seconds: a date from the current second could hide a change made later
+        # in the same second, so it is only sent once that second is over (the ETag always is).
         response["Last-Modified"] = http_date(last_modified.timestamp())
     # Every body depends on the caller's key and language: shared caches must not reuse it.
     response["Cache-Control"] = "private, no-cache"
