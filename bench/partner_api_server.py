@@ -1,7 +1,8 @@
 """Settings and URLconf of the gunicorn server that bench/partner_api.py measures.
 
-The platform's own URLs, plus two comparison endpoints of the titles list that exist only here:
-a bare Django view (values() + orjson, the practical limit) and a textbook DRF ModelSerializer one.
+The platform's own URLs, plus comparison endpoints of the titles list that exist only here: bare
+Django views (values() + orjson, the practical limit) of the drama rows alone and of the same fields the
+endpoint serves, and a textbook DRF ModelSerializer one.
 """
 
 import os
@@ -43,6 +44,23 @@ def _urlpatterns():
         rows = list(available.order_by("pk").values(*title_fields)[:50])
         return HttpResponse(orjson.dumps({"results": rows}), content_type="application/json")
 
+    def bare_titles_same_fields(request):
+        """The endpoint's rows and fields (localised title, genres, tropes, episode count, artwork) from one
+        values() query and orjson, with no authentication or framework: the limit for what it serves."""
+        from catalog.api.queries import titles_available, titles_page
+        from partners.models import Organization
+
+        licensee = Organization.objects.only("id").get(slug="bench-partner")
+        available = titles_available(licensee=licensee, territory=request.GET.get("territory", "TH"))
+        rows, _ = titles_page(available, after_id=0, limit=50, language=request.GET.get("lang", "th"))
+        return HttpResponse(orjson.dumps({"results": rows}), content_type="application/json")
+
+    def floor_304(request):
+        """A 304 with no authentication, database or cache: the round trip through gunicorn and Django."""
+        from django.http import HttpResponseNotModified
+
+        return HttpResponseNotModified()
+
     class LocalizationSerializer(serializers.ModelSerializer):
         class Meta:
             model = DramaLocalization
@@ -80,6 +98,8 @@ def _urlpatterns():
 
     return [
         path("bench/bare-titles/", bare_titles),
+        path("bench/bare-titles-same-fields/", bare_titles_same_fields),
+        path("bench/floor-304/", floor_304),
         path("bench/textbook-titles/", TextbookTitles.as_view()),
         path("", include("migu_platform.urls")),
     ]
