@@ -46,6 +46,8 @@ class DramaLocalization(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="drama_loc_search_idx"),
             GinIndex(fields=["title"], name="drama_loc_title_trgm", opclasses=["gin_trgm_ops"]),
+            # The partner API's catalogue version reads the latest change on every titles request.
+            models.Index(fields=["updated_at"], name="drama_loc_updated_idx"),
         ]
 
     def __str__(self) -> str:
