@@ -240,10 +240,11 @@ class LadderPlan:
 def ladder_plan(*, source: Path, out_dir: Path, probe: Probe, profile: str, preset: str | None = None) -> LadderPlan:
     rungs = rungs_for(profile, probe.width, probe.height)
     top = rungs[0]
-    # Thumbnails keep the ladder's aspect; about 100 per episode at most.
+    # Thumbnails keep the ladder's aspect; about 100 per episode at most, on keyframes (every
+    # SEGMENT_SECONDS), so the interval is a whole number of segments.
     thumb_w = 90 if top.width < top.height else 160
     thumb_h = 160 if top.width < top.height else 90
-    interval = max(2.0, math.ceil(probe.duration / 100))
+    interval = float(SEGMENT_SECONDS * max(1, math.ceil(probe.duration / 100 / SEGMENT_SECONDS)))
     return LadderPlan(
         source=source, out_dir=out_dir, probe=probe, rungs=rungs,
         preset=preset or getattr(settings, "MEDIA_X264_PRESET", "") or os.environ.get("MEDIA_X264_PRESET", "veryfast"),
@@ -251,27 +252,33 @@ def ladder_plan(*, source: Path, out_dir: Path, probe: Probe, profile: str, pres
     )  # fmt: skip
 
 
-def _fit(width: int, height: int) -> str:
+def _fit(width: int, height: int, source: tuple[int, int] | None = None) -> str:
+    """Scale into width×height keeping the aspect, padding the rest (letter- or pillarbox).
+
+    A source of exactly the rung's aspect needs no padding: scaling alone spares a frame copy per rung.
+    """
+    if source is not None and source[0] * height == source[1] * width:
+        return f"scale={width}:{height},setsar=1"
     return (
         f"scale={width}:{height}:force_original_aspect_ratio=decrease,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
     )
 
 
-def ladder_command(plan: LadderPlan) -> list[str]:
-    """One ffmpeg process: decode once, `split`, encode every rung into fMP4 HLS (+ poster and sprite).
+def rung_filter(plan: LadderPlan, rung: Rung) -> str:
+    return _fit(rung.width, rung.height, (plan.probe.width, plan.probe.height))
 
-    `-xerror` makes any decoding error fatal, so this pass is also the master's full-decode check.
+
+def ladder_command(plan: LadderPlan) -> list[str]:
+    """One ffmpeg process: decode once, `split`, encode every rung into fMP4 HLS.
+
+    `-xerror` makes any decoding error fatal, so this pass is also the master's full-decode check. The
+    poster and the sprite come afterwards from the outputs (thumbnails_command): frames of the source
+    branched off here would be scaled and copied for every frame of the episode.
     """
     n = len(plan.rungs)
-    tw, th = plan.thumb_size
-    graph = [f"[0:v]split={n + 2}" + "".join(f"[s{i}]" for i in range(n)) + "[sp][sq]"]
+    graph = [f"[0:v]split={n}" + "".join(f"[s{i}]" for i in range(n))]
     for i, rung in enumerate(plan.rungs):
-        graph.append(f"[s{i}]{_fit(rung.width, rung.height)}[v{i}]")
-    top = plan.rungs[0]
-    graph.append(f"[sp]select='gte(t\\,{plan.poster_at:.3f})',{_fit(top.width, top.height)}[poster]")
-    graph.append(
-        f"[sq]fps=1/{plan.thumb_interval:g},{_fit(tw, th)},tile={plan.sprite_columns}x{plan.sprite_rows}[sprite]"
-    )
+        graph.append(f"[s{i}]{rung_filter(plan, rung)}[v{i}]")
     command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-y", "-v", "error", "-xerror", "-nostats",
                "-progress", "pipe:1", *INPUT_GUARD, "-i", f"file:{plan.source}"]  # fmt: skip
     audio_input = "0:a:0"
@@ -300,10 +307,31 @@ def ladder_command(plan: LadderPlan) -> list[str]:
         "-master_pl_name", "master.m3u8",
         "-var_stream_map", " ".join(f"v:{i},a:{i}" for i in range(n)),
         str(plan.out_dir / "v%v" / "index.m3u8"),
+    ]  # fmt: skip
+    return command
+
+
+def thumbnails_command(plan: LadderPlan) -> list[str]:
+    """The poster and the thumbnail sprite, from the ladder just encoded (before it is encrypted).
+
+    The poster is the top rung's frame at `poster_at` (only its first seconds are read); the sprite
+    tiles the smallest rung's keyframes, which fall every SEGMENT_SECONDS, so only those are decoded.
+    Both read our own fresh outputs, never the uploaded master.
+    """
+    tw, th = plan.thumb_size
+    top, smallest = plan.out_dir / "v0" / "index.m3u8", plan.out_dir / f"v{len(plan.rungs) - 1}" / "index.m3u8"
+    hls_in = ["-protocol_whitelist", "file", "-f", "hls"]
+    return [
+        ffmpeg_binary(), "-nostdin", "-hide_banner", "-y", "-v", "error",
+        *hls_in, "-t", f"{plan.poster_at + SEGMENT_SECONDS:.3f}", "-i", f"file:{top}",
+        *hls_in, "-skip_frame", "nokey", "-i", f"file:{smallest}",
+        "-filter_complex",
+        f"[0:v]trim=start={plan.poster_at:.3f},setpts=PTS-STARTPTS[poster];"
+        f"[1:v]select='not(mod(n\\,{round(plan.thumb_interval / SEGMENT_SECONDS)}))',{_fit(tw, th)},"
+        f"tile={plan.sprite_columns}x{plan.sprite_rows}[sprite]",
         "-map", "[poster]", "-frames:v", "1", "-q:v", "3", "-update", "1", str(plan.out_dir / "poster.jpg"),
         "-map", "[sprite]", "-frames:v", "1", "-q:v", "5", "-update", "1", str(plan.out_dir / "sprite.jpg"),
     ]  # fmt: skip
-    return command
 
 
 def run_with_progress(
@@ -394,7 +422,7 @@ def quality_command(
         command += ["-allowed_extensions", "ALL", "-protocol_whitelist", "file,crypto", "-i", f"file:{playlist}"]
     graph = [f"[0:v]select='not(mod(n\\,{subsample}))',split={n}" + "".join(f"[r{i}]" for i in range(n))]
     for i, rung in enumerate(plan.rungs):
-        graph.append(f"[r{i}]{_fit(rung.width, rung.height)},setpts=N[ref{i}]")
+        graph.append(f"[r{i}]{rung_filter(plan, rung)},setpts=N[ref{i}]")
         graph.append(f"[{i + 1}:v]select='not(mod(n\\,{subsample}))',setsar=1,setpts=N[dist{i}]")
         log = log_dir / f"quality-{i}.json"
         if metric == "vmaf":

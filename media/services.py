@@ -234,10 +234,15 @@ def _ladder_encode(*, job: Job, master: Master, plan: ffmpeg.LadderPlan) -> None
             raise MasterRejectedError(reason, code=MediaErrorCode.CORRUPT, log=exc.log) from exc
         raise TranscodeError(f"ffmpeg failed ({exc.returncode})", log=exc.log) from exc
     elapsed = time.monotonic() - started
+    try:
+        ffmpeg.run_with_progress(ffmpeg.thumbnails_command(plan), duration=plan.probe.duration)
+    except ffmpeg.FFmpegError as exc:
+        raise TranscodeError(f"poster and thumbnails failed ({exc.returncode})", log=exc.log) from exc
     job_progress(
         job=job,
         percent=PROGRESS_ENCODED,
-        log_line=f"encoded in {elapsed:.1f} s ({plan.probe.duration / max(elapsed, 1e-3):.2f}× realtime)",
+        log_line=f"encoded in {elapsed:.1f} s ({plan.probe.duration / max(elapsed, 1e-3):.2f}× realtime), "
+        f"poster and thumbnails in {time.monotonic() - started - elapsed:.1f} s",
     )
 
 
@@ -290,7 +295,7 @@ def ladder_publish(
         ladder = Ladder.objects.select_for_update().get(pk=ladder.pk)
         previous_prefix = ladder.storage_prefix
         Ladder.objects.filter(episode_id=ladder.episode_id, status=LadderStatus.READY).exclude(pk=ladder.pk).update(
-            status=LadderStatus.SUPERSEDED
+            status=LadderStatus.SUPERSEDED, updated_at=timezone.now()
         )
         ladder.status = LadderStatus.READY
         ladder.master = master
@@ -311,6 +316,34 @@ def ladder_publish(
         if previous_prefix and previous_prefix != prefix:
             transaction.on_commit(lambda: storage_delete_prefix(storage, previous_prefix))
     return ladder
+
+
+# Superseded ladders keep their files this long: players holding a token or presigned URLs from before
+# the switch finish what they play. Setting: MEDIA_SUPERSEDED_KEEP_SECONDS (default 6 h, the longest a
+# presigned segment URL lives).
+SUPERSEDED_KEEP_SECONDS = 6 * 3600
+
+
+def superseded_ladders_purge(*, now: dt.datetime | None = None) -> list[int]:
+    """Delete the files of ladders superseded longer than the keep period; the rows stay as history.
+
+    Each ladder is claimed by a conditional update of its prefix first, so a build that publishes the
+    same ladder again meanwhile (a new prefix) is never touched. Returns the purged ladder ids.
+    """
+    keep = dt.timedelta(seconds=int(getattr(settings, "MEDIA_SUPERSEDED_KEEP_SECONDS", SUPERSEDED_KEEP_SECONDS)))
+    cutoff = (now or timezone.now()) - keep
+    storage = media_storage()
+    purged = []
+    candidates = Ladder.objects.filter(status=LadderStatus.SUPERSEDED, updated_at__lt=cutoff).exclude(storage_prefix="")
+    for ladder_id, prefix in candidates.values_list("id", "storage_prefix")[:500]:
+        claimed = Ladder.objects.filter(pk=ladder_id, status=LadderStatus.SUPERSEDED, storage_prefix=prefix).update(
+            storage_prefix="", poster="", sprite="", thumbnails_vtt="", updated_at=timezone.now()
+        )
+        if claimed:
+            storage_delete_prefix(storage, prefix)
+            logger.info("superseded ladder %s: deleted %s", ladder_id, prefix)
+            purged.append(ladder_id)
+    return purged
 
 
 def ladder_measure_quality(*, ladder: Ladder, plan: ffmpeg.LadderPlan, job: Job | None = None) -> list[Rendition]:

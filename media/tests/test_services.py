@@ -219,6 +219,37 @@ def test_a_new_master_supersedes_the_live_ladder(media_sources):
     assert statuses == {_m1.pk: LadderStatus.SUPERSEDED, _m2.pk: LadderStatus.READY}
 
 
+def test_a_superseded_ladder_s_files_go_once_no_player_can_be_using_them(media_sources, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from media.services import superseded_ladders_purge
+
+    # given a ladder superseded by a new master's
+    settings.MEDIA_SUPERSEDED_KEEP_SECONDS = 3600
+    episode = episode_make()
+    _m1, job1 = master_upload(episode, media_sources["vertical"])
+    old = Ladder.objects.get(pk=run_job(job1).result["ladder_id"])
+    _m2, job2 = master_upload(episode, media_sources["silent"])
+    live = Ladder.objects.get(pk=run_job(job2).result["ladder_id"])
+    old_files, live_files = stored_files(old.storage_prefix), stored_files(live.storage_prefix)
+    assert old_files and live_files
+
+    # when the purge runs within the keep period, then nothing goes
+    assert superseded_ladders_purge() == []
+    assert stored_files(old.storage_prefix) == old_files
+
+    # when it runs after the keep period, then only the superseded ladder's files go; its row stays
+    later = timezone.now() + dt.timedelta(seconds=3601)
+    assert superseded_ladders_purge(now=later) == [old.pk]
+    assert stored_files(old.storage_prefix) == []
+    assert stored_files(live.storage_prefix) == live_files
+    old.refresh_from_db()
+    assert old.status == LadderStatus.SUPERSEDED and old.storage_prefix == "" and old.poster == ""
+    assert superseded_ladders_purge(now=later) == []
+
+
 @pytest.mark.parametrize(
     ("profile", "size", "expected"),
     [
