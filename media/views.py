@@ -58,11 +58,19 @@ def hls(request, episode_id: str, token: str, path: str):
         return _refuse(exc.code, str(exc))
     if claims.episode_id != int(episode_id):
         return _refuse("token_invalid", "The playback token was issued for another episode.")
-    if not Organization.objects.filter(pk=claims.organization_id, is_active=True).exists():
+    organization = Organization.objects.filter(pk=claims.organization_id, is_active=True).first()
+    if organization is None:
         return _refuse("token_invalid", "The playback token's organization is not active.")
     ladder = ladder_ready_for(episode_id=episode_id)
     if ladder is None:
         return _not_found()
+    if path in ("master.m3u8", "key"):
+        # The rights are checked again where playback starts and where the key is handed out: a window
+        # that ended or was revoked after the token was issued stops playback (segments are encrypted,
+        # so they are of no use without the key, and are not checked one by one).
+        refusal = _rights_refusal(organization=organization, episode_id=int(episode_id), territory=claims.territory)
+        if refusal is not None:
+            return _refuse(*refusal)
 
     if path == "key":
         key = EpisodeKey.objects.filter(episode_id=episode_id).values_list("key", flat=True).first()
@@ -96,6 +104,16 @@ def hls(request, episode_id: str, token: str, path: str):
     response = FileResponse(storage.open(name, "rb"), content_type=CONTENT_TYPES[suffix])
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _rights_refusal(*, organization: Organization, episode_id: int, territory: str) -> tuple[str, str] | None:
+    from catalog.api.queries import playback_refusal
+    from catalog.models import Episode
+
+    episode = Episode.objects.filter(pk=episode_id).only("id", "drama_id", "number").first()
+    if episode is None:
+        return "territory_not_licensed", f"You are not licensed to show this title in {territory}."
+    return playback_refusal(licensee=organization, episode=episode, territory=territory)
 
 
 def _presign_uris(text: str, *, storage, base: str, expire: int) -> str:

@@ -16,7 +16,7 @@ from media.ffmpeg import ffmpeg_binary
 from media.models import Ladder
 from media.services import playback_session_create
 from media.tasks import transcode_master
-from media.tests.factories import episode_make, master_upload
+from media.tests.factories import episode_make, licensed_to, master_upload
 from partners.tests.factories import OrganizationFactory
 
 
@@ -73,6 +73,7 @@ def test_tokens_that_are_expired_tampered_or_foreign_are_refused(client, partner
     episode = episode_make(number=1)
     other = episode_make(number=2)
     build_ladder(episode, media_sources["vertical"])
+    licensed_to(partner, episode, territories=("TH",))
     good = token_for(partner, episode)
     inactive = OrganizationFactory(kind="partner", slug="gone", is_active=False)
     tampered = good[:-1] + ("A" if good[-1] != "A" else "B")
@@ -90,6 +91,13 @@ def test_tokens_that_are_expired_tampered_or_foreign_are_refused(client, partner
         (hls_url(episode.pk, tampered, "v0/seg_00000.m4s"), "token_invalid"),
     ]
 
+    # a well-signed token for a territory the partner holds no window in
+    elsewhere = token_for(partner, episode, territory="US")
+    cases += [
+        (hls_url(episode.pk, elsewhere, "master.m3u8"), "territory_not_licensed"),
+        (hls_url(episode.pk, elsewhere, "key"), "territory_not_licensed"),
+    ]
+
     # when each is used, then it is refused with its code
     for url, code in cases:
         response = client.get(url)
@@ -102,6 +110,27 @@ def test_tokens_that_are_expired_tampered_or_foreign_are_refused(client, partner
     assert key.status_code == 200 and len(key.content) == 16 and key["Cache-Control"] == "private, no-store"
     assert client.get(hls_url(episode.pk, good, "../../masters")).status_code == 404
     assert client.get(hls_url(episode.pk, good, "v0/../../x.m4s")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_window_revoked_after_the_token_was_issued_stops_playback(client, partner, media_sources):
+    from rights.services import rights_window_revoke
+
+    # given a live ladder, a window and a session issued while it was open
+    episode = episode_make()
+    build_ladder(episode, media_sources["vertical"])
+    window = licensed_to(partner, episode, territories=("TH",))
+    session = playback_session_create(organization=partner, episode=episode, territory="TH")
+    key_url = session.url.replace("master.m3u8", "key")
+    assert client.get(session.url).status_code == 200 and client.get(key_url).status_code == 200
+
+    # when the window is revoked
+    rights_window_revoke(window=window)
+
+    # then the same token opens neither the master playlist nor the key
+    for url in (session.url, key_url):
+        response = client.get(url)
+        assert response.status_code == 403 and response.json()["code"] == "territory_not_licensed"
 
 
 @pytest.mark.django_db
@@ -126,6 +155,7 @@ def test_ffmpeg_plays_every_variant_over_http_with_a_playback_token(live_server,
     # given a two-rung ladder (540×960 source) served by the running app
     partner = OrganizationFactory(kind="partner", slug="player")
     episode = episode_make()
+    licensed_to(partner, episode)
     ladder = build_ladder(episode, media_sources["vertical_540"])
     assert ladder.renditions.count() == 2
     session = playback_session_create(organization=partner, episode=episode, territory="TH")
@@ -190,6 +220,7 @@ def test_s3_ladder_plays_through_presigned_segment_urls(live_server, transaction
     # given S3 storage and a master transcoded into it
     partner = OrganizationFactory(kind="partner", slug="s3-player")
     episode = episode_make()
+    licensed_to(partner, episode)
     ladder = build_ladder(episode, media_sources["vertical"])
     keys = [o["Key"] for o in s3_storage.list_objects_v2(Bucket="migu-media")["Contents"]]
     assert any(k.startswith("masters/") for k in keys)
