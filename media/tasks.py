@@ -66,3 +66,11 @@ def transcode_master(self, job_id: int) -> None:
 def _tail(job, log: str) -> str:
     job.refresh_from_db(fields=["log_tail"])
     return (job.log_tail + ("\n" + log.strip() if log.strip() else "")).strip()
+
+
+@shared_task(name="media.superseded_ladders_purge", ignore_result=True)
+def superseded_ladders_purge() -> int:
+    """Beat job: delete the files of ladders superseded longer than MEDIA_SUPERSEDED_KEEP_SECONDS."""
+    from media.services import superseded_ladders_purge as purge
+
+    return len(purge())

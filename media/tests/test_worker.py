@@ -148,3 +148,29 @@ def test_a_whole_worker_killed_and_restarted_completes_the_job_exactly_once(tran
     assert row.attempts == 2
     assert Ladder.objects.filter(episode=episode).count() == 1
     assert Rendition.objects.filter(ladder__episode=episode).count() == 1
+
+
+def test_the_purge_of_superseded_ladders_runs_on_a_default_queue_worker(celery_worker_process, media_sources, settings):
+    from django.test import TestCase
+
+    from media.tasks import superseded_ladders_purge, transcode_master
+
+    # given a superseded ladder whose keep period is over (the worker is told it is 0 s)
+    episode = episode_make()
+    for source in ("vertical", "silent"):
+        _master, job = master_upload(episode, media_sources[source])
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            transcode_master.apply(args=[job.pk])
+    old = Ladder.objects.get(episode=episode, status=LadderStatus.SUPERSEDED)
+    prefix = old.storage_prefix
+    assert list(storage_walk(storages["default"], prefix))
+    celery_worker_process(queues="default", MEDIA_ROOT=str(settings.MEDIA_ROOT), MEDIA_SUPERSEDED_KEEP_SECONDS="0")
+
+    # when beat's task is sent (it is routed to the default queue, not behind transcodes)
+    superseded_ladders_purge.delay()
+
+    # then the worker deletes its files and keeps the row
+    wait_for(lambda: not list(storage_walk(storages["default"], prefix)), timeout=60, message="the purge")
+    old.refresh_from_db()
+    assert old.storage_prefix == "" and old.status == LadderStatus.SUPERSEDED
+    assert Ladder.objects.get(episode=episode, status=LadderStatus.READY).storage_prefix

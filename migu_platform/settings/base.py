@@ -123,6 +123,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    # Housekeeping must not wait behind hours of transcoding.
+    "media.superseded_ladders_purge": {"queue": "default"},
     "media.*": {"queue": "transcode"},
     "recommendations.*": {"queue": "matching"},
 }
@@ -142,6 +144,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "rights-windows-advance": {"task": "rights.windows_advance", "schedule": 60.0},
     # Webhooks: title.available / updated / withdrawn from rights events, episode.ready from ladders.
     "webhooks-publish": {"task": "partners.webhooks_publish", "schedule": 30.0},
+    # Media: files of ladders superseded by a newer build, once no player can still be using them.
+    "media-superseded-ladders-purge": {"task": "media.superseded_ladders_purge", "schedule": 3600.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -237,6 +241,8 @@ SPECTACULAR_SETTINGS = {
 # --- Media tools ----------------------------------------------------------------------------
 FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "")
 FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "")
+# How long a superseded ladder's files stay for players that started on it (longer than a presigned URL).
+MEDIA_SUPERSEDED_KEEP_SECONDS = int(os.environ.get("MEDIA_SUPERSEDED_KEEP_SECONDS", 6 * 3600))
 
 LOGGING = {
     "version": 1,
