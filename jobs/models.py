@@ -9,6 +9,7 @@ from django.db import models
 
 class JobKind(models.TextChoices):
     TRANSCODE = "transcode", "Transcode"
+    QUALITY = "quality", "Quality measurement"
     SUBTITLES = "subtitles", "Subtitle packaging"
     MATCHING = "matching", "Matching run"
     WEBHOOK = "webhook", "Webhook delivery"

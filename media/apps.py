@@ -9,6 +9,7 @@ class MediaConfig(AppConfig):
         from jobs.models import JobKind
         from jobs.runners import job_runner_register
         from media import checks  # noqa: F401  (registers the system checks)
-        from media.services import transcode_job_send
+        from media.services import quality_job_send, transcode_job_send
 
         job_runner_register(JobKind.TRANSCODE, transcode_job_send)
+        job_runner_register(JobKind.QUALITY, quality_job_send)

@@ -21,6 +21,7 @@ class MediaErrorCode(enum.StrEnum):
     TIME_LIMIT = "time_limit"
     MASTER_MISSING = "master_missing"
     STORAGE_FAILED = "storage_failed"
+    QUALITY_FAILED = "quality_failed"
     # Playback.
     NOT_READY = "not_ready"
     TOKEN_INVALID = "token_invalid"  # noqa: S105 (an error code)

@@ -32,6 +32,7 @@ from media.storage import (
     storage_delete_prefix,
     storage_local_copy,
     storage_put,
+    storage_walk,
 )
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,9 @@ def master_transcode(*, job: Job, master: Master, measure_quality: bool = True) 
                 ladder=ladder, master=master, job=job, prefix=build_prefix, plan=plan, renditions=renditions
             )
             if measure_quality:
-                ladder_measure_quality(ladder=ladder, plan=plan, job=job)
+                # Its own job, after this one: playback never waits for it, and a failure there is not
+                # a failed transcode.
+                quality_job_create(ladder=ladder, created_by=job.created_by)
         return ladder
     except BaseException:
         # Nothing partial: a failed build's files go; the ladder that was live (if any) stays live.
@@ -346,17 +349,60 @@ def superseded_ladders_purge(*, now: dt.datetime | None = None) -> list[int]:
     return purged
 
 
+def quality_job_create(*, ladder: Ladder, created_by=None) -> Job:
+    """A job measuring the ladder's quality (VMAF or SSIM per rung), its task sent after commit."""
+    job = job_create(
+        kind=JobKind.QUALITY,
+        target=ladder,
+        organization=ladder.episode.drama.owner,
+        params={"ladder_id": ladder.pk, "episode_id": ladder.episode_id},
+        created_by=created_by,
+    )
+    job_enqueue(job)
+    return job
+
+
+def quality_job_send(job: Job) -> None:
+    """The job runner of kind `quality` (also the admin's re-run)."""
+    from media.tasks import measure_ladder_quality
+
+    measure_ladder_quality.apply_async(args=[job.pk])
+
+
+def ladder_quality_measure_stored(*, job: Job, ladder: Ladder) -> list[Rendition]:
+    """Measure a published ladder from storage: the master and the (encrypted) rungs are copied to a
+    work directory, as any worker of the queue may run this, then compared by ladder_measure_quality."""
+    if ladder.master is None:
+        raise TranscodeError("The ladder's master no longer exists.", code=MediaErrorCode.MASTER_MISSING)
+    work_dir = _work_dir(job)
+    storage = media_storage()
+    try:
+        out_dir = work_dir / "out"
+        for rendition in ladder.renditions.order_by("index"):
+            variant = rendition.playlist.rsplit("/", 1)[0]
+            for name in storage_walk(storage, ladder.key(variant)):
+                local = out_dir / name[len(ladder.storage_prefix) + 1 :]
+                local.parent.mkdir(parents=True, exist_ok=True)
+                with storage.open(name, "rb") as remote, local.open("wb") as handle:
+                    shutil.copyfileobj(remote, handle, 1024 * 1024)
+        with storage_local_copy(storage, ladder.master.file.name, work_dir) as source:
+            probe = ffmpeg.probe(source)
+            plan = ffmpeg.ladder_plan(source=source, out_dir=out_dir, probe=probe, profile=ladder.profile)
+            return ladder_measure_quality(ladder=ladder, plan=plan, job=job)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
 def ladder_measure_quality(*, ladder: Ladder, plan: ffmpeg.LadderPlan, job: Job | None = None) -> list[Rendition]:
     """Measure each rung against the source (VMAF with libvmaf, else SSIM) and store it on the renditions.
 
-    Runs on the clear segments still in the work directory, after publishing, so playback does not
-    wait for it. A failure here is logged, never fatal to the ladder.
+    Reads the rungs' encrypted segments under `plan.out_dir` through local playlists naming a local key
+    file. Raises TranscodeError (code quality_failed) when ffmpeg or its logs fail.
     """
     metric = "vmaf" if ffmpeg.has_libvmaf() else "ssim"
     subsample = int(getattr(settings, "MEDIA_QUALITY_SUBSAMPLE", 5))
     work_dir = plan.out_dir.parent
     try:
-        # The segments are encrypted by now: read them through local playlists that name a local key file.
         key_file = work_dir / "content.key"
         key_file.write_bytes(episode_key_get(episode=ladder.episode))
         playlists = []
@@ -368,13 +414,15 @@ def ladder_measure_quality(*, ladder: Ladder, plan: ffmpeg.LadderPlan, job: Job 
         command = ffmpeg.quality_command(
             plan, playlists=playlists, subsample=subsample, metric=metric, log_dir=work_dir
         )
-        stderr = ffmpeg.run_with_progress(command, duration=plan.probe.duration)
+        stderr = ffmpeg.run_with_progress(
+            command,
+            duration=plan.probe.duration,
+            on_progress=(lambda percent: job_progress(job=job, percent=percent)) if job is not None else None,
+        )
         scores = ffmpeg.quality_parse(plan, metric=metric, log_dir=work_dir, stderr=stderr)
     except (ffmpeg.FFmpegError, OSError, ValueError, KeyError) as exc:
         log = getattr(exc, "log", "")
-        if job is not None:
-            job_log_append(job=job, text=f"quality measurement failed: {exc} {log[-500:]}")
-        return list(ladder.renditions.all())
+        raise TranscodeError(f"quality measurement failed: {exc}", code=MediaErrorCode.QUALITY_FAILED, log=log) from exc
     renditions = list(ladder.renditions.order_by("index"))
     for rendition, score in zip(renditions, scores, strict=True):
         rendition.vmaf, rendition.ssim, rendition.psnr = score["vmaf"], score["ssim"], score["psnr"]
@@ -385,7 +433,7 @@ def ladder_measure_quality(*, ladder: Ladder, plan: ffmpeg.LadderPlan, job: Job 
             f"{r.width}×{r.height}: " + (f"VMAF {r.vmaf:.1f}" if r.vmaf is not None else f"SSIM {r.ssim or 0:.4f}")
             for r in renditions
         )
-        job_progress(job=job, percent=99.9, log_line=f"quality ({metric}, every {subsample}th frame): {summary}")
+        job_log_append(job=job, text=f"quality ({metric}, every {subsample}th frame): {summary}")
     return renditions
 
 

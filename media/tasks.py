@@ -63,6 +63,41 @@ def transcode_master(self, job_id: int) -> None:
         job_succeed(job=job, result={"ladder_id": ladder.pk, "storage_prefix": ladder.storage_prefix})
 
 
+@shared_task(
+    name="media.measure_ladder_quality",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=HARD_TIME_LIMIT,
+    ignore_result=True,
+)
+def measure_ladder_quality(self, job_id: int) -> None:
+    """Measure a published ladder's rungs against its master (VMAF or SSIM) and store the scores."""
+    from media.services import ladder_quality_measure_stored
+
+    try:
+        job = job_begin_attempt(job_id=job_id, worker=self.request.hostname or "", task_id=self.request.id or "")
+    except JobAttemptsExhausted:
+        logger.warning("quality job %s: attempts exhausted, marked FAILED", job_id)
+        return
+    if job is None:
+        return
+    ladder = Ladder.objects.select_related("master", "episode").filter(pk=job.params.get("ladder_id")).first()
+    if ladder is None or not ladder.storage_prefix:
+        job_fail(job=job, code=MediaErrorCode.MASTER_MISSING, error="The ladder or its files no longer exist.")
+        return
+    try:
+        renditions = ladder_quality_measure_stored(job=job, ladder=ladder)
+    except TranscodeError as exc:
+        job_fail(job=job, code=exc.code, error=exc.detail, log_tail=_tail(job, exc.log))
+    except SoftTimeLimitExceeded:
+        job_fail(job=job, code=MediaErrorCode.TIME_LIMIT, error=f"The measurement ran past {SOFT_TIME_LIMIT} s.")
+    else:
+        scores = {f"{r.width}x{r.height}": {"vmaf": r.vmaf, "ssim": r.ssim, "psnr": r.psnr} for r in renditions}
+        job_succeed(job=job, result={"ladder_id": ladder.pk, "scores": scores})
+
+
 def _tail(job, log: str) -> str:
     job.refresh_from_db(fields=["log_tail"])
     return (job.log_tail + ("\n" + log.strip() if log.strip() else "")).strip()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import TestCase
 
-from jobs.models import Job, JobStatus
+from jobs.models import Job, JobKind, JobStatus
 from jobs.services import job_fail
 from media.models import Ladder, Master
-from media.tasks import transcode_master
+from media.tasks import measure_ladder_quality, transcode_master
 from media.tests.factories import episode_make, master_upload
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,8 @@ def test_the_ladder_page_lists_renditions_with_their_quality(admin_client, media
     with TestCase.captureOnCommitCallbacks(execute=True):
         transcode_master.apply(args=[job.pk])
     ladder = Ladder.objects.get(episode=episode)
+    quality = Job.objects.get(kind=JobKind.QUALITY, params__ladder_id=ladder.pk)
+    measure_ladder_quality.apply(args=[quality.pk])
     vmaf = ladder.renditions.get().vmaf
 
     # when its page and the list are shown, then the rung and its VMAF are there

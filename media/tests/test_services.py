@@ -9,13 +9,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.test import TestCase
 
-from jobs.models import JobStatus
+from jobs.models import Job, JobKind, JobStatus
 from jobs.services import job_retry
 from media import ffmpeg
 from media.models import Ladder, LadderStatus, Master, MasterStatus, Rendition
 from media.selectors import episode_ids_ready
 from media.storage import storage_walk
-from media.tasks import transcode_master
+from media.tasks import measure_ladder_quality, transcode_master
 from media.tests.factories import episode_make, master_upload
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,17 @@ def test_transcode_publishes_an_encrypted_fmp4_ladder_with_thumbnails_and_qualit
     [rendition] = ladder.renditions.all()
     assert (rendition.width, rendition.height) == (360, 640)
     assert rendition.bandwidth > 0 and rendition.codecs.startswith("avc1.") and "mp4a.40.2" in rendition.codecs
-    assert rendition.vmaf is not None and 20 < rendition.vmaf <= 100
+    # the quality is measured by a job of its own, queued once the ladder is published
+    assert rendition.vmaf is None
+    quality = Job.objects.get(kind=JobKind.QUALITY, params__ladder_id=ladder.pk)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        measure_ladder_quality.apply(args=[quality.pk])
+    quality.refresh_from_db()
+    assert quality.status == JobStatus.SUCCEEDED, quality.error
+    rendition.refresh_from_db()
+    assert rendition.vmaf is not None and 20 < rendition.vmaf <= 100 and rendition.ssim > 0.5
+    assert quality.result["scores"]["360x640"]["vmaf"] == rendition.vmaf
+    ladder.refresh_from_db()
     assert ladder.quality_metric == "vmaf"
     storage = storages["default"]
     master_text = storage.open(ladder.key("master.m3u8")).read().decode()
@@ -291,3 +301,18 @@ def test_files_left_by_an_attempt_whose_worker_died_are_removed_by_the_next(medi
     assert job.status == JobStatus.SUCCEEDED
     ladder = Ladder.objects.get(episode=episode)
     assert stored_files() and all(name.startswith(ladder.storage_prefix + "/") for name in stored_files())
+
+
+def test_a_quality_job_whose_ladder_files_are_gone_fails_with_a_named_reason(media_sources):
+    from media.services import quality_job_create
+
+    episode = episode_make()
+    _master, job = master_upload(episode, media_sources["vertical"])
+    ladder = Ladder.objects.get(pk=run_job(job).result["ladder_id"])
+    Ladder.objects.filter(pk=ladder.pk).update(storage_prefix="")  # purged meanwhile
+
+    quality = quality_job_create(ladder=ladder)
+    measure_ladder_quality.apply(args=[quality.pk])
+
+    quality.refresh_from_db()
+    assert quality.status == JobStatus.FAILED and quality.error_code == "master_missing"
