@@ -21,6 +21,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import uuid
 from datetime import timedelta
@@ -68,6 +69,36 @@ def webhook_url_validate(url: str) -> None:
     if host in LOOPBACK_HOSTS or (address is not None and not address.is_global):
         # Deliveries are sent from inside the platform: internal addresses are not reachable targets.
         raise DomainError("Webhook endpoints must be public hosts.", code=PartnersErrorCode.WEBHOOK_URL_NOT_ALLOWED)
+    if address is None and webhook_host_internal_addresses(host, parts.port or 443):
+        # A public-looking name that points inside (a DNS record to 10.x, 127.x, 169.254.x ...).
+        raise DomainError(
+            "Webhook endpoints must be public hosts: this name resolves to an internal address.",
+            code=PartnersErrorCode.WEBHOOK_URL_NOT_ALLOWED,
+        )
+
+
+def webhook_host_internal_addresses(host: str, port: int) -> list[str]:
+    """The non-public addresses `host` resolves to now (empty if none, or if it does not resolve)."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    addresses = {info[4][0] for info in infos}
+    return sorted(a for a in addresses if not ipaddress.ip_address(a.split("%", 1)[0]).is_global)
+
+
+def webhook_destination_refusal(url: str) -> str:
+    """Why a delivery must not be sent to `url` now ("" if it may): checked before every attempt, as a
+    name's DNS records can change after registration."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    loopback_allowed = settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False)
+    if parts.scheme == "http" and host in LOOPBACK_HOSTS and loopback_allowed:
+        return ""
+    internal = webhook_host_internal_addresses(host, parts.port or 443)
+    if internal:
+        return f"Refused: {host} resolves to an internal address ({', '.join(internal)})."
+    return ""
 
 
 @transaction.atomic
@@ -182,21 +213,22 @@ def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
     }
     started = time.monotonic()
     response_status: int | None = None
-    error = ""
-    try:
-        # The URL was validated at registration; redirects are not followed (they could lead anywhere).
-        response = requests.post(
-            webhook.url,
-            data=body,
-            headers=headers,
-            timeout=float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)),
-            allow_redirects=False,
-        )
-        response_status = response.status_code
-        if not 200 <= response.status_code < 300:
-            error = f"HTTP {response.status_code}"
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
+    error = webhook_destination_refusal(webhook.url)
+    if not error:
+        try:
+            # The URL was validated at registration; redirects are not followed (they could lead anywhere).
+            response = requests.post(
+                webhook.url,
+                data=body,
+                headers=headers,
+                timeout=float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)),
+                allow_redirects=False,
+            )
+            response_status = response.status_code
+            if not 200 <= response.status_code < 300:
+                error = f"HTTP {response.status_code}"
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
     duration_ms = int((time.monotonic() - started) * 1000)
 
     now = timezone.now()

@@ -88,6 +88,54 @@ def test_webhook_urls_must_be_public_https(client_for, partner, settings, url, a
     assert Webhook.objects.filter(url=url).exists() == allowed
 
 
+def internal_name() -> str:
+    """This machine's own host name: it resolves to a loopback or private address."""
+    import socket
+
+    from partners.webhooks import webhook_host_internal_addresses
+
+    name = socket.gethostname()
+    if not webhook_host_internal_addresses(name, 443):
+        pytest.skip(f"{name} does not resolve to an internal address here")
+    return name
+
+
+@pytest.mark.django_db
+def test_a_name_that_resolves_to_an_internal_address_is_refused_at_registration(partner, settings):
+    from migu_platform.api.errors import DomainError
+    from partners.webhooks import webhook_create
+
+    settings.DEBUG = False
+    url = f"https://{internal_name()}/hooks"
+
+    with pytest.raises(DomainError) as refused:
+        webhook_create(organization=partner, url=url, events=["title.available"])
+
+    assert refused.value.code == "webhook_url_not_allowed" and "internal address" in str(refused.value)
+    assert not Webhook.objects.filter(url=url).exists()
+
+
+@pytest.mark.django_db
+def test_a_delivery_to_a_name_that_now_resolves_inside_is_not_sent(partner, settings):
+    from partners.webhooks import webhook_delivery_attempt
+
+    # given a webhook whose name pointed outside at registration and now points inside
+    settings.DEBUG = False
+    webhook = Webhook.objects.create(
+        organization=partner, url=f"https://{internal_name()}:9/hooks", events=["title.available"], secret="s"
+    )
+    [delivery] = webhook_event_publish(organization=partner, event_type="title.available", data={"id": 1})
+
+    # when an attempt is made
+    retry_in = webhook_delivery_attempt(delivery_id=delivery.pk)
+
+    # then nothing is sent, the attempt is logged as refused and retried later like any failure
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.response_status is None and retry_in is not None
+    assert "resolves to an internal address" in delivery.error and delivery.status == "retrying"
+    assert webhook.pk == delivery.webhook_id
+
+
 @pytest.mark.django_db
 def test_webhook_secret_is_shown_once_and_duplicates_conflict(client_for, partner):
     client = client_for(partner, scopes=HOOK_SCOPES)
