@@ -13,6 +13,7 @@ from catalog.models import Drama, DramaStatus, Episode
 from partners.models import Channel, Organization
 from recommendations.errors import EventsErrorCode
 from recommendations.models import PlaybackEvent
+from rights.models import RightsDirection, RightsWindow
 
 MAX_EVENTS_PER_BATCH = 1000
 # Device clocks drift; an event a few minutes ahead is accepted, one from tomorrow is not.
@@ -52,7 +53,8 @@ def playback_events_record(
 
     Idempotent by (organization, event id): an event seen before counts as a duplicate, never twice.
     References are checked in one query per kind of object, whatever the batch size: channels must be
-    the caller's, titles published, episodes of the given title.
+    the caller's, titles published and licensed to the caller (a window out, now or before), episodes
+    of the given title.
     """
     result = EventBatchResult(rejected=list(rejected or []))
     if not events:
@@ -62,8 +64,13 @@ def playback_events_record(
         Channel.objects.filter(organization=organization, pk__in=channel_ids).values_list("pk", flat=True)
     )
     drama_ids = {e.drama_id for e in events}
+    # Titles the caller holds or held a window out for (late events of an ended window still count);
+    # any other title is "no such title", as a missing one is.
+    licensed = RightsWindow.objects.filter(licensee=organization, direction=RightsDirection.OUT).values("drama_id")
     known_dramas = set(
-        Drama.objects.filter(pk__in=drama_ids, status=DramaStatus.PUBLISHED).values_list("pk", flat=True)
+        Drama.objects.filter(pk__in=drama_ids, status=DramaStatus.PUBLISHED)
+        .filter(pk__in=licensed)
+        .values_list("pk", flat=True)
     )
     episode_ids = {e.episode_id for e in events if e.episode_id is not None}
     episode_drama = dict(Episode.objects.filter(pk__in=episode_ids).values_list("pk", "drama_id"))

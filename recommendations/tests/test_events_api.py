@@ -10,8 +10,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def title():
-    return DramaFactory(status="published")
+def title(partner, other_partner):
+    """A published title both partners hold a window out for."""
+    from catalog.models import Drama
+    from rights.tests.factories import drama_with_rights_in, grant_out
+
+    drama = drama_with_rights_in()
+    Drama.objects.filter(pk=drama.pk).update(status="published")
+    grant_out(drama, partner)
+    grant_out(drama, other_partner)
+    return drama
 
 
 def event(n, title, **overrides):
@@ -84,6 +92,7 @@ def test_event_ids_are_scoped_per_organization(client_for, partner, other_partne
     [
         ({"title_id": 987654321}, "unknown_title", "title_id"),
         ({"title_id": "draft"}, "unknown_title", "title_id"),
+        ({"title_id": "unlicensed"}, "unknown_title", "title_id"),
         ({"channel_id": "foreign"}, "unknown_channel", "channel_id"),
         ({"channel_id": 987654321}, "unknown_channel", "channel_id"),
     ],
@@ -93,6 +102,13 @@ def test_foreign_and_missing_references_are_rejected_alike(
 ):
     if overrides.get("title_id") == "draft":
         overrides = {"title_id": DramaFactory(status="draft").pk}
+    if overrides.get("title_id") == "unlicensed":  # published, but only another partner holds a window
+        from rights.tests.factories import drama_with_rights_in, grant_out
+
+        unlicensed = drama_with_rights_in()
+        DramaFactory._meta.model.objects.filter(pk=unlicensed.pk).update(status="published")
+        grant_out(unlicensed, other_partner)
+        overrides = {"title_id": unlicensed.pk}
     if overrides.get("channel_id") == "foreign":
         overrides = {"channel_id": ChannelFactory(organization=other_partner).pk}
 
