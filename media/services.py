@@ -77,17 +77,25 @@ def master_ingest(
     return master, job
 
 
-def transcode_job_create(*, master: Master, created_by=None) -> Job:
-    """A transcode job row for the master, its task sent after commit."""
+def _episode_job_create(*, kind: str, target, episode: Episode, params: dict, created_by=None) -> Job:
+    """A job row about one of an episode's objects, owned by the drama's licensor; its task sent after commit."""
     job = job_create(
-        kind=JobKind.TRANSCODE,
-        target=master,
-        organization=master.episode.drama.owner,
-        params={"master_id": master.pk, "episode_id": master.episode_id},
+        kind=kind,
+        target=target,
+        organization=episode.drama.owner,
+        params={**params, "episode_id": episode.pk},
         created_by=created_by,
     )
     job_enqueue(job)
     return job
+
+
+def transcode_job_create(*, master: Master, created_by=None) -> Job:
+    """A transcode job row for the master, its task sent after commit."""
+    return _episode_job_create(
+        kind=JobKind.TRANSCODE, target=master, episode=master.episode, params={"master_id": master.pk},
+        created_by=created_by,
+    )  # fmt: skip
 
 
 def transcode_job_send(job: Job) -> None:
@@ -351,15 +359,10 @@ def superseded_ladders_purge(*, now: dt.datetime | None = None) -> list[int]:
 
 def quality_job_create(*, ladder: Ladder, created_by=None) -> Job:
     """A job measuring the ladder's quality (VMAF or SSIM per rung), its task sent after commit."""
-    job = job_create(
-        kind=JobKind.QUALITY,
-        target=ladder,
-        organization=ladder.episode.drama.owner,
-        params={"ladder_id": ladder.pk, "episode_id": ladder.episode_id},
+    return _episode_job_create(
+        kind=JobKind.QUALITY, target=ladder, episode=ladder.episode, params={"ladder_id": ladder.pk},
         created_by=created_by,
-    )
-    job_enqueue(job)
-    return job
+    )  # fmt: skip
 
 
 def quality_job_send(job: Job) -> None:

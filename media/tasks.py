@@ -18,15 +18,19 @@ SOFT_TIME_LIMIT = int(getattr(settings, "MEDIA_TRANSCODE_SOFT_TIME_LIMIT", 2 * 3
 HARD_TIME_LIMIT = int(getattr(settings, "MEDIA_TRANSCODE_TIME_LIMIT", SOFT_TIME_LIMIT + 600))
 
 
-@shared_task(
-    name="media.transcode_master",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=HARD_TIME_LIMIT,
-    ignore_result=True,
-)
+# Every media job: acknowledged once done, re-queued when its worker is lost (the job row counts the
+# attempts), and bounded in time.
+JOB_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": SOFT_TIME_LIMIT,
+    "time_limit": HARD_TIME_LIMIT,
+    "ignore_result": True,
+}
+
+
+@shared_task(name="media.transcode_master", **JOB_TASK_OPTIONS)
 def transcode_master(self, job_id: int) -> None:
     """Transcode the job's master into its HLS ladder. Redeliveries are counted in the job row."""
     from media.services import master_transcode
@@ -63,15 +67,7 @@ def transcode_master(self, job_id: int) -> None:
         job_succeed(job=job, result={"ladder_id": ladder.pk, "storage_prefix": ladder.storage_prefix})
 
 
-@shared_task(
-    name="media.measure_ladder_quality",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=HARD_TIME_LIMIT,
-    ignore_result=True,
-)
+@shared_task(name="media.measure_ladder_quality", **JOB_TASK_OPTIONS)
 def measure_ladder_quality(self, job_id: int) -> None:
     """Measure a published ladder's rungs against its master (VMAF or SSIM) and store the scores."""
     from media.services import ladder_quality_measure_stored
