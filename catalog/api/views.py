@@ -86,7 +86,17 @@ IF_NONE_MATCH = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     description="An ETag from a previous answer: 304 if unchanged.",
 )
-NOT_MODIFIED = OpenApiResponse(description="Not modified: the ETag you sent is current.")
+IF_MODIFIED_SINCE = OpenApiParameter(
+    "If-Modified-Since",
+    str,
+    location=OpenApiParameter.HEADER,
+    description="A Last-Modified date from a previous answer (HTTP date): 304 if nothing changed since. "
+    "Ignored when If-None-Match is sent.",
+)
+NOT_MODIFIED = OpenApiResponse(
+    description="Not modified: the ETag (or, without one, the date) you sent is current. 200 answers carry "
+    "ETag and, once the change is over a second old, Last-Modified."
+)
 BAD_QUERY = error_response(
     "A query parameter is invalid.",
     error_example(
@@ -220,6 +230,7 @@ class TitleListView(CatalogView):
             CURSOR_PARAM,
             PAGE_SIZE_PARAM,
             IF_NONE_MATCH,
+            IF_MODIFIED_SINCE,
         ],
         responses={200: TitlePageSerializer, 304: NOT_MODIFIED, 400: BAD_QUERY},
     )
@@ -368,7 +379,7 @@ class TitleDetailView(CatalogView):
     @extend_schema(
         operation_id="titles_retrieve",
         tags=["titles"],
-        parameters=[TERRITORY_PARAM, LANG_PARAM, IF_NONE_MATCH],
+        parameters=[TERRITORY_PARAM, LANG_PARAM, IF_NONE_MATCH, IF_MODIFIED_SINCE],
         responses={200: TitleDetailSerializer, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: TITLE_NOT_FOUND},
     )
     def get(self, request, pk):
@@ -383,7 +394,7 @@ class TitleEpisodeListView(CatalogView):
     @extend_schema(
         operation_id="titles_episodes_list",
         tags=["titles"],
-        parameters=[TERRITORY_PARAM, LANG_PARAM, IF_NONE_MATCH],
+        parameters=[TERRITORY_PARAM, LANG_PARAM, IF_NONE_MATCH, IF_MODIFIED_SINCE],
         responses={200: EpisodeListSerializer, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: TITLE_NOT_FOUND},
     )
     def get(self, request, pk):
