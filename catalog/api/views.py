@@ -323,7 +323,7 @@ def cached_page_response(request, identity: tuple, render) -> HttpResponse:
     else:
         minute = int(time.time() // 60)
         key = "titles:" + hashlib.blake2b(repr((identity, version, minute)).encode(), digest_size=16).hexdigest()
-        if "HTTP_IF_NONE_MATCH" in request.META:
+        if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
             etag = _etags_seen.get(key) or cache.get(key + ":etag")
             if etag is not None and (unchanged := not_modified(request, etag=etag, last_modified=last_modified)):
                 _etag_remember(key, etag)
