@@ -51,12 +51,17 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+def _allowed_loopback(parts, host: str) -> bool:
+    """Plain http to loopback: the test receivers', accepted only in DEBUG or with WEBHOOKS_ALLOW_LOOPBACK."""
+    loopback_allowed = settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False)
+    return parts.scheme == "http" and host in LOOPBACK_HOSTS and loopback_allowed
+
+
 def webhook_url_validate(url: str) -> None:
     """HTTPS to a public host; plain http only to loopback, and only in DEBUG or with WEBHOOKS_ALLOW_LOOPBACK."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    loopback_allowed = settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False)
-    if parts.scheme == "http" and host in LOOPBACK_HOSTS and loopback_allowed:
+    if _allowed_loopback(parts, host):
         return
     if parts.scheme != "https" or not host:
         raise DomainError("Webhook endpoints must use https://.", code=PartnersErrorCode.WEBHOOK_URL_NOT_ALLOWED)
@@ -92,8 +97,7 @@ def webhook_destination_refusal(url: str) -> str:
     name's DNS records can change after registration."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    loopback_allowed = settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False)
-    if parts.scheme == "http" and host in LOOPBACK_HOSTS and loopback_allowed:
+    if _allowed_loopback(parts, host):
         return ""
     internal = webhook_host_internal_addresses(host, parts.port or 443)
     if internal:
