@@ -30,6 +30,7 @@ from media.storage import (
     file_checksum,
     media_storage,
     storage_delete_prefix,
+    storage_download,
     storage_local_copy,
     storage_put,
     storage_walk,
@@ -384,10 +385,7 @@ def ladder_quality_measure_stored(*, job: Job, ladder: Ladder) -> list[Rendition
         for rendition in ladder.renditions.order_by("index"):
             variant = rendition.playlist.rsplit("/", 1)[0]
             for name in storage_walk(storage, ladder.key(variant)):
-                local = out_dir / name[len(ladder.storage_prefix) + 1 :]
-                local.parent.mkdir(parents=True, exist_ok=True)
-                with storage.open(name, "rb") as remote, local.open("wb") as handle:
-                    shutil.copyfileobj(remote, handle, 1024 * 1024)
+                storage_download(storage, name, out_dir / name[len(ladder.storage_prefix) + 1 :])
         with storage_local_copy(storage, ladder.master.file.name, work_dir) as source:
             probe = ffmpeg.probe(source)
             plan = ffmpeg.ladder_plan(source=source, out_dir=out_dir, probe=probe, profile=ladder.profile)

@@ -63,13 +63,19 @@ def file_checksum(handle, chunk_size: int = 1024 * 1024) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def storage_download(storage: Storage, name: str, path: Path) -> Path:
+    """Stream the stored file `name` to the local `path` (its folder is created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with storage.open(name, "rb") as remote, path.open("wb") as local:
+        shutil.copyfileobj(remote, local, 1024 * 1024)
+    return path
+
+
 @contextmanager
 def storage_local_copy(storage: Storage, name: str, work_dir: Path) -> Iterator[Path]:
     """A local path of the stored file: the file itself on the filesystem, else a streamed download."""
     try:
         path = Path(storage.path(name))
     except NotImplementedError:
-        path = work_dir / "source"
-        with storage.open(name, "rb") as remote, path.open("wb") as local:
-            shutil.copyfileobj(remote, local, 1024 * 1024)
+        path = storage_download(storage, name, work_dir / "source")
     yield path
