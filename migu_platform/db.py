@@ -12,7 +12,8 @@ between clients in transaction mode (PgBouncer), where a session's statements ar
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from functools import cache
 
 from django.conf import settings
 from django.db import connection
@@ -20,9 +21,12 @@ from django.db import connection
 _NAMED = re.compile(r"%\((\w+)\)s")
 
 
-def _to_numbered(sql: str, names: Sequence[str]) -> str:
+@cache
+def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql` with $1, $2 ... for its %(name)s placeholders, and the names in that order (parsed once)."""
+    names = tuple(sorted(set(_NAMED.findall(sql))))
     position = {name: n for n, name in enumerate(names, start=1)}
-    return _NAMED.sub(lambda m: f"${position[m.group(1)]}", sql)
+    return _NAMED.sub(lambda m: f"${position[m.group(1)]}", sql), names
 
 
 def _prepared_names() -> set[str]:
@@ -41,10 +45,10 @@ def execute_prepared(cursor, name: str, sql: str, params: Mapping[str, object]) 
     if not getattr(settings, "MIGU_DB_PREPARED_STATEMENTS", True):
         cursor.execute(sql, params)
         return
-    names = sorted(set(_NAMED.findall(sql)))
+    numbered, names = _numbered(sql)
     prepared = _prepared_names()
     if name not in prepared:
-        cursor.execute(f"PREPARE {name} AS {_to_numbered(sql, names)}")
+        cursor.execute(f"PREPARE {name} AS {numbered}")
         prepared.add(name)
     placeholders = ", ".join(["%s"] * len(names))
     cursor.execute(f"EXECUTE {name} ({placeholders})" if names else f"EXECUTE {name}", [params[n] for n in names])
