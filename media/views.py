@@ -68,7 +68,9 @@ def hls(request, episode_id: str, token: str, path: str):
         # The rights are checked again where playback starts and where the key is handed out: a window
         # that ended or was revoked after the token was issued stops playback (segments are encrypted,
         # so they are of no use without the key, and are not checked one by one).
-        refusal = _rights_refusal(organization=organization, episode_id=int(episode_id), territory=claims.territory)
+        from catalog.api.queries import playback_refusal
+
+        refusal = playback_refusal(licensee=organization, episode=ladder.episode, territory=claims.territory)
         if refusal is not None:
             return _refuse(*refusal)
 
@@ -104,16 +106,6 @@ def hls(request, episode_id: str, token: str, path: str):
     response = FileResponse(storage.open(name, "rb"), content_type=CONTENT_TYPES[suffix])
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-def _rights_refusal(*, organization: Organization, episode_id: int, territory: str) -> tuple[str, str] | None:
-    from catalog.api.queries import playback_refusal
-    from catalog.models import Episode
-
-    episode = Episode.objects.filter(pk=episode_id).only("id", "drama_id", "number").first()
-    if episode is None:
-        return "territory_not_licensed", f"You are not licensed to show this title in {territory}."
-    return playback_refusal(licensee=organization, episode=episode, territory=territory)
 
 
 def _presign_uris(text: str, *, storage, base: str, expire: int) -> str:
