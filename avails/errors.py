@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from migu_platform.api.errors import ConflictError
+from migu_platform.errors import ConflictError
 
 
 class AvailsErrorCode(enum.StrEnum):
@@ -21,4 +21,4 @@ class AvailsErrorCode(enum.StrEnum):
 class AvailsImportStateError(ConflictError):
     """An uploaded file that cannot be applied now (refused, already applied, or changed since its preview)."""
 
-    code = AvailsErrorCode.IMPORT_STATE.value
+    code = AvailsErrorCode.IMPORT_STATE

@@ -27,7 +27,7 @@ from catalog.identifiers import is_valid_eidr, validate_alid
 from catalog.models import Drama, ExternalId, ExternalIdScheme
 from catalog.services import drama_create, episode_bulk_create
 from localization.languages import is_valid_tag
-from migu_platform.api.errors import DomainError
+from migu_platform.errors import DomainError
 from partners.models import Organization, OrganizationKind
 from partners.services import organization_create
 from rights.errors import RightsValidationError

@@ -36,7 +36,7 @@ def _urlpatterns():
 
     def bare_titles(request):
         """The same rows (the same availability query) with no framework and no related data: the ceiling."""
-        from catalog.api.queries import titles_available
+        from distribution.selectors import titles_available
         from partners.models import Organization
 
         licensee = Organization.objects.only("id").get(slug="bench-partner")
@@ -47,7 +47,7 @@ def _urlpatterns():
     def bare_titles_same_fields(request):
         """The endpoint's rows and fields (localised title, genres, tropes, episode count, artwork) from one
         values() query and orjson, with no authentication or framework: the limit for what it serves."""
-        from catalog.api.queries import titles_available, titles_page
+        from distribution.selectors import titles_available, titles_page
         from partners.models import Organization
 
         licensee = Organization.objects.only("id").get(slug="bench-partner")

@@ -45,7 +45,6 @@ from localization.admin import DramaLocalizationForm
 from localization.languages import LANGUAGE_NAMES
 from localization.models import DramaLocalization
 from localization.selectors import (
-    DEFAULT_TARGET_LANGUAGES,
     localization_gaps,
     localization_target_languages,
 )
@@ -73,7 +72,7 @@ def language_label(tag: str) -> str:
 
 def list_target_languages() -> list[str]:
     # The changelist uses the configured list only: no query per page, and the column stays short.
-    return list(getattr(settings, "MIGU_TARGET_LANGUAGES", DEFAULT_TARGET_LANGUAGES))
+    return list(settings.MIGU_TARGET_LANGUAGES)
 
 
 # --- Vocabulary and people -------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import enum
 
-from migu_platform.api.errors import ConflictError, DomainError
+from migu_platform.errors import ConflictError, DomainError
 
 
 class CatalogErrorCode(enum.StrEnum):
@@ -14,8 +14,8 @@ class CatalogErrorCode(enum.StrEnum):
 class DramaTransitionError(ConflictError):
     """A status change the workflow does not allow, with the reason(s)."""
 
-    code = CatalogErrorCode.INVALID_TRANSITION.value
+    code = CatalogErrorCode.INVALID_TRANSITION
 
 
 class EpisodeNumbersError(DomainError):
-    code = CatalogErrorCode.INVALID_EPISODE_NUMBERS.value
+    code = CatalogErrorCode.INVALID_EPISODE_NUMBERS

@@ -2,43 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BooleanField, CharField, Expression, ExpressionWrapper, F, Func, Model, Q, QuerySet, Value
 
 from localization.languages import language_fallback_chain
-from localization.models import DramaLocalization
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
-def localization_pick(localizations: Iterable[DramaLocalization], *, language: str, original_language: str = ""):
-    """From a drama's localisations, the first along the reader's fallback chain.
+def localization_pick(by_language: Mapping[str, T], *, language: str, original_language: str = "") -> T | None:
+    """Of a text's versions by language tag, the one a reader of `language` gets: the first along the
+    fallback chain, else the original language's, else the first tag in order, so a title is never blank.
 
-    Falls back to the original language, then to any localisation, so a title is never blank.
-    """
-    by_language = {loc.language: loc for loc in localizations}
-    chain = language_fallback_chain(language)
-    if original_language and original_language not in chain:
-        chain.append(original_language)
-    for tag in chain:
+    localization_ordered() and localization_order_sql() are this rule for the queries that pick in the
+    database; a test holds the three equal."""
+    for tag in language_fallback_chain(language):
         if tag in by_language:
             return by_language[tag]
-    return next(iter(by_language.values()), None)
+    if original_language in by_language:
+        return by_language[original_language]
+    return by_language[min(by_language)] if by_language else None
 
 
-def localizations_for_dramas(*, drama_ids: Iterable[int], language: str) -> dict[int, DramaLocalization]:
-    """One query: the best localisation of each drama for `language` (drama id -> localisation)."""
-    rows = DramaLocalization.objects.filter(drama_id__in=list(drama_ids)).select_related("drama").only(
-        "id", "drama_id", "language", "title", "title_medium", "title_short",
-        "synopsis_short", "synopsis_medium", "synopsis_long", "status", "drama__original_language",
-    )  # fmt: skip
-    grouped: dict[int, list[DramaLocalization]] = {}
-    for row in rows:
-        grouped.setdefault(row.drama_id, []).append(row)
-    return {
-        drama_id: localization_pick(locs, language=language, original_language=locs[0].drama.original_language)
-        for drama_id, locs in grouped.items()
-    }
+def localization_ordered(
+    queryset: QuerySet[M], *, language: str, original_language: Expression | F | str
+) -> QuerySet[M]:
+    """A localisation queryset (field `language`) ordered so that localization_pick's choice comes first."""
+    chain = language_fallback_chain(language)
+    rank = Func(Value(chain, output_field=ArrayField(CharField())), F("language"), function="array_position")
+    return queryset.annotate(
+        _pick_rank=rank,
+        _pick_is_original=ExpressionWrapper(Q(language=original_language), output_field=BooleanField()),
+    ).order_by(F("_pick_rank").asc(nulls_last=True), F("_pick_is_original").desc(), "language")
 
 
-DEFAULT_TARGET_LANGUAGES: tuple[str, ...] = ("en", "ko", "th", "ar", "zh-Hant-HK", "yue")
+def localization_order_sql(*, alias: str, original_language_sql: str) -> str:
+    """localization_ordered() in SQL over a localisation row aliased `alias`, with the reader's fallback chain
+    as the named parameter %(chain)s (localization_chain_param())."""
+    return (
+        f"array_position(%(chain)s::varchar[], {alias}.language::varchar) ASC NULLS LAST, "
+        f"({alias}.language = {original_language_sql}) DESC, {alias}.language ASC"
+    )
+
+
+def localization_chain_param(language: str) -> list[str]:
+    return language_fallback_chain(language)
 
 
 def localization_target_languages() -> list[str]:
@@ -48,7 +60,7 @@ def localization_target_languages() -> list[str]:
 
     from partners.models import Organization, OrganizationKind
 
-    languages = list(getattr(settings, "MIGU_TARGET_LANGUAGES", DEFAULT_TARGET_LANGUAGES))
+    languages = list(settings.MIGU_TARGET_LANGUAGES)
     served = Organization.objects.filter(
         is_active=True, kind__in=[OrganizationKind.PARTNER, OrganizationKind.OPERATOR]
     ).values_list("languages", flat=True)

@@ -11,7 +11,7 @@ def transcode_visibility_timeout_check(app_configs, **kwargs):
     """A transcode running longer than the broker's visibility timeout is handed out a second time."""
     from media.tasks import HARD_TIME_LIMIT
 
-    visibility = int((getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}).get("visibility_timeout", 3600))
+    visibility = int(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600))
     if visibility <= HARD_TIME_LIMIT:
         return [
             Warning(

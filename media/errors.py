@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from migu_platform.api.errors import ConflictError, DomainError
+from migu_platform.errors import ConflictError, DomainError, RefusedError
 
 
 class MediaErrorCode(enum.StrEnum):
@@ -45,11 +45,10 @@ class TranscodeError(Exception):
 class LadderNotReadyError(ConflictError):
     """The episode has no finished ladder to play yet."""
 
-    code = MediaErrorCode.NOT_READY.value
+    code = MediaErrorCode.NOT_READY
 
 
-class PlaybackTokenError(DomainError):
+class PlaybackTokenError(RefusedError):
     """A playback token that is malformed, tampered with, foreign to the resource or expired."""
 
-    status_code = 403
-    code = MediaErrorCode.TOKEN_INVALID.value
+    code = MediaErrorCode.TOKEN_INVALID

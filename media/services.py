@@ -129,7 +129,7 @@ def master_reject(*, master: Master, code: str, reason: str) -> Master:
 
 
 def _work_dir(job: Job) -> Path:
-    root = Path(getattr(settings, "MEDIA_WORK_DIR", "") or Path(tempfile.gettempdir()) / "migu-transcode")
+    root = Path(settings.MEDIA_WORK_DIR or Path(tempfile.gettempdir()) / "migu-transcode")
     path = root / f"job-{job.pk}"
     shutil.rmtree(path, ignore_errors=True)  # leftovers of an attempt whose worker died
     path.mkdir(parents=True)
@@ -330,10 +330,8 @@ def ladder_publish(
     return ladder
 
 
-# Superseded ladders keep their files this long: players holding a token or presigned URLs from before
-# the switch finish what they play. Setting: MEDIA_SUPERSEDED_KEEP_SECONDS (default 6 h, the longest a
-# presigned segment URL lives).
-SUPERSEDED_KEEP_SECONDS = 6 * 3600
+# Superseded ladders keep their files MEDIA_SUPERSEDED_KEEP_SECONDS: players holding a token or presigned
+# URLs from before the switch finish what they play.
 
 
 def superseded_ladders_purge(*, now: dt.datetime | None = None) -> list[int]:
@@ -342,7 +340,7 @@ def superseded_ladders_purge(*, now: dt.datetime | None = None) -> list[int]:
     Each ladder is claimed by a conditional update of its prefix first, so a build that publishes the
     same ladder again meanwhile (a new prefix) is never touched. Returns the purged ladder ids.
     """
-    keep = dt.timedelta(seconds=int(getattr(settings, "MEDIA_SUPERSEDED_KEEP_SECONDS", SUPERSEDED_KEEP_SECONDS)))
+    keep = dt.timedelta(seconds=settings.MEDIA_SUPERSEDED_KEEP_SECONDS)
     cutoff = (now or timezone.now()) - keep
     storage = media_storage()
     purged = []
@@ -401,7 +399,7 @@ def ladder_measure_quality(*, ladder: Ladder, plan: ffmpeg.LadderPlan, job: Job 
     file. Raises TranscodeError (code quality_failed) when ffmpeg or its logs fail.
     """
     metric = "vmaf" if ffmpeg.has_libvmaf() else "ssim"
-    subsample = int(getattr(settings, "MEDIA_QUALITY_SUBSAMPLE", 5))
+    subsample = settings.MEDIA_QUALITY_SUBSAMPLE
     work_dir = plan.out_dir.parent
     try:
         key_file = work_dir / "content.key"
@@ -467,3 +465,38 @@ def playback_session_create(
     )
     url = reverse("media:hls", kwargs={"episode_id": episode.pk, "token": token, "path": "master.m3u8"})
     return PlaybackSession(url=url, expires_at=dt.datetime.fromtimestamp(expires, tz=dt.UTC))
+
+
+# --- Webhooks ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ladders_ready_webhooks_publish(*, batch_size: int = 500) -> int:
+    """Announce episode.ready to each organization holding a window out on the episode's drama when a
+    ladder is published (ladders in id order; a re-published ladder of the same row is not repeated)."""
+    from partners.models import Organization, WebhookEventType
+    from partners.webhooks import webhook_event_id, webhook_event_publish, webhook_feed_position_lock
+    from rights.selectors import rights_licensees_of_dramas
+
+    position = webhook_feed_position_lock(source="ladders")
+    ladders = list(
+        Ladder.objects.filter(status=LadderStatus.READY, id__gt=position.last_id)
+        .select_related("episode")
+        .order_by("id")[:batch_size]
+    )
+    licensees = rights_licensees_of_dramas(drama_ids={ladder.episode.drama_id for ladder in ladders})
+    organizations = Organization.objects.in_bulk(set().union(*licensees.values()))
+    published = 0
+    for ladder in ladders:
+        episode = ladder.episode
+        for licensee_id in sorted(licensees.get(episode.drama_id, ())):
+            webhook_event_publish(
+                organization=organizations[licensee_id],
+                event_type=WebhookEventType.EPISODE_READY,
+                event_id=webhook_event_id(source="ladder", key=ladder.pk),
+                data={"title_id": episode.drama_id, "episode_id": episode.pk, "number": episode.number},
+            )
+            published += 1
+        position.last_id = ladder.pk
+    position.save(update_fields=["last_id", "updated_at"])
+    return published

@@ -14,8 +14,8 @@ from media.models import Ladder, LadderStatus, Master
 
 logger = logging.getLogger(__name__)
 
-SOFT_TIME_LIMIT = int(getattr(settings, "MEDIA_TRANSCODE_SOFT_TIME_LIMIT", 2 * 3600))
-HARD_TIME_LIMIT = int(getattr(settings, "MEDIA_TRANSCODE_TIME_LIMIT", SOFT_TIME_LIMIT + 600))
+SOFT_TIME_LIMIT = settings.MEDIA_TRANSCODE_SOFT_TIME_LIMIT
+HARD_TIME_LIMIT = settings.MEDIA_TRANSCODE_TIME_LIMIT
 
 
 # Every media job: acknowledged once done, re-queued when its worker is lost (the job row counts the
@@ -105,3 +105,11 @@ def superseded_ladders_purge() -> int:
     from media.services import superseded_ladders_purge as purge
 
     return len(purge())
+
+
+@shared_task(name="media.webhooks_publish", ignore_result=True)
+def ladders_webhooks_publish() -> None:
+    """Beat job (queue `default`): published ladders become episode.ready webhook deliveries."""
+    from media.services import ladders_ready_webhooks_publish
+
+    ladders_ready_webhooks_publish()

@@ -20,6 +20,8 @@ from media.selectors import ladder_ready_for
 from media.storage import media_storage, storage_presigns
 from migu_platform.api.errors import NOT_FOUND_BODY
 from partners.models import Organization
+from rights.errors import PLAYBACK_REFUSALS
+from rights.selectors import rights_playback_refusal
 
 _ALLOWED_PATH = re.compile(
     r"^(master\.m3u8|poster\.jpg|sprite\.jpg|thumbnails\.vtt|v\d{1,2}/index\.m3u8|v\d{1,2}/[\w-]{1,64}\.(m4s|mp4))$"
@@ -68,11 +70,14 @@ def hls(request, episode_id: str, token: str, path: str):
         # The rights are checked again where playback starts and where the key is handed out: a window
         # that ended or was revoked after the token was issued stops playback (segments are encrypted,
         # so they are of no use without the key, and are not checked one by one).
-        from catalog.api.queries import playback_refusal
-
-        refusal = playback_refusal(licensee=organization, episode=ladder.episode, territory=claims.territory)
+        refusal = rights_playback_refusal(
+            licensee=organization,
+            drama=ladder.episode.drama_id,
+            episode_number=ladder.episode.number,
+            territory=claims.territory,
+        )
         if refusal is not None:
-            return _refuse(*refusal)
+            return _refuse(refusal, PLAYBACK_REFUSALS[refusal].format(territory=claims.territory))
 
     if path == "key":
         key = EpisodeKey.objects.filter(episode_id=episode_id).values_list("key", flat=True).first()

@@ -42,7 +42,7 @@ def _prepared_names() -> set[str]:
 def execute_prepared(cursor, name: str, sql: str, params: Mapping[str, object]) -> None:
     """Run `sql` (with %(name)s placeholders) on `cursor`, a cursor of the default connection, as the
     prepared statement `name`."""
-    if not getattr(settings, "MIGU_DB_PREPARED_STATEMENTS", True):
+    if not settings.MIGU_DB_PREPARED_STATEMENTS:
         cursor.execute(sql, params)
         return
     numbered, names = _numbered(sql)

@@ -14,7 +14,7 @@ admin.site.index_title = "Catalogue, rights and distribution"
 
 api_v1 = [
     path("", include("partners.api.urls")),
-    path("", include("catalog.api.urls")),
+    path("", include("distribution.api.urls")),
     path("", include("rights.api.urls")),
     path("", include("media.api.urls")),
     path("", include("recommendations.api.urls")),
@@ -41,5 +41,5 @@ if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
     )
 
 # Unmatched URLs and crashes answer in the API's error shape (JSON), not as HTML pages.
-handler404 = "partners.api.handlers.not_found"
-handler500 = "partners.api.handlers.server_error"
+handler404 = "migu_platform.api.handlers.not_found"
+handler500 = "migu_platform.api.handlers.server_error"

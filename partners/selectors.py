@@ -9,7 +9,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from migu_platform.db import execute_prepared
-from partners.models import ApiKey, Channel, Organization
+from migu_platform.errors import found
+from partners.models import ApiKey, Channel, Organization, Webhook, WebhookDelivery
 from partners.services import api_key_hash
 
 
@@ -55,26 +56,8 @@ def channels_of(*, organization: Organization) -> QuerySet[Channel]:
 
 
 def channel_of(*, organization: Organization, channel_id: int) -> Channel:
-    """A channel of this tenant; the same 404 for missing and foreign ids."""
-    from django.http import Http404
-
-    if not object_id_valid(channel_id):
-        raise Http404
-    channel = Channel.objects.filter(organization=organization, pk=channel_id).first()
-    if channel is None:
-        raise Http404
-    return channel
-
-
-MAX_BIGINT = 2**63 - 1
-
-
-def object_id_valid(value: object) -> bool:
-    """Whether `value` can be a primary key at all (URL ids beyond bigint must not reach the database)."""
-    try:
-        return 0 < int(value) <= MAX_BIGINT
-    except (TypeError, ValueError):
-        return False
+    """A channel of this tenant; NotFoundError for missing and foreign ids alike."""
+    return found(Channel.objects.filter(organization=organization, pk=channel_id).first())
 
 
 def api_keys_of(*, organization: Organization) -> QuerySet[ApiKey]:
@@ -82,32 +65,19 @@ def api_keys_of(*, organization: Organization) -> QuerySet[ApiKey]:
 
 
 def api_key_of(*, organization: Organization, prefix: str) -> ApiKey:
-    """One of this tenant's keys by its public prefix; the same 404 for missing and foreign keys."""
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(ApiKey, organization=organization, prefix=prefix)
+    """One of this tenant's keys by its public prefix; NotFoundError for missing and foreign keys alike."""
+    return found(ApiKey.objects.filter(organization=organization, prefix=prefix).first())
 
 
-def webhooks_of(*, organization: Organization):
-    from partners.models import Webhook
-
+def webhooks_of(*, organization: Organization) -> QuerySet[Webhook]:
     return Webhook.objects.filter(organization=organization)
 
 
-def webhook_of(*, organization: Organization, webhook_id: int):
-    """One of this tenant's webhooks; the same 404 for missing and foreign ids."""
-    from django.http import Http404
-
-    from partners.models import Webhook
-
-    if not object_id_valid(webhook_id):
-        raise Http404
-    webhook = Webhook.objects.filter(organization=organization, pk=webhook_id).first()
-    if webhook is None:
-        raise Http404
-    return webhook
+def webhook_of(*, organization: Organization, webhook_id: int) -> Webhook:
+    """One of this tenant's webhooks; NotFoundError for missing and foreign ids alike."""
+    return found(Webhook.objects.filter(organization=organization, pk=webhook_id).first())
 
 
-def webhook_deliveries_of(*, organization: Organization, webhook_id: int):
+def webhook_deliveries_of(*, organization: Organization, webhook_id: int) -> QuerySet[WebhookDelivery]:
     webhook = webhook_of(organization=organization, webhook_id=webhook_id)
     return webhook.deliveries.all()

@@ -13,12 +13,3 @@ def webhook_deliver(delivery_id: int) -> None:
     retry_in = webhook_delivery_attempt(delivery_id=delivery_id)
     if retry_in is not None:
         webhook_deliver.apply_async((delivery_id,), countdown=retry_in)
-
-
-@shared_task(name="partners.webhooks_publish", ignore_result=True)
-def webhooks_publish() -> None:
-    """Beat: turn new rights events and published ladders into webhook deliveries."""
-    from partners.webhooks import webhooks_publish_ready_episodes, webhooks_publish_rights_events
-
-    webhooks_publish_rights_events()
-    webhooks_publish_ready_episodes()

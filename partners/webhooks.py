@@ -33,9 +33,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from migu_platform.api.errors import ConflictError, DomainError
+from migu_platform.errors import ConflictError, DomainError, NotFoundError
 from partners.errors import PartnersErrorCode
-from partners.models import Organization, Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
+from partners.models import (
+    Organization,
+    Webhook,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEventType,
+    WebhookFeedPosition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +60,7 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
 
 def _allowed_loopback(parts, host: str) -> bool:
     """Plain http to loopback: the test receivers', accepted only in DEBUG or with WEBHOOKS_ALLOW_LOOPBACK."""
-    loopback_allowed = settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False)
+    loopback_allowed = settings.DEBUG or settings.WEBHOOKS_ALLOW_LOOPBACK
     return parts.scheme == "http" and host in LOOPBACK_HOSTS and loopback_allowed
 
 
@@ -170,6 +177,22 @@ def webhook_event_publish(
     return deliveries
 
 
+@transaction.atomic
+def webhook_ping(*, webhook: Webhook) -> WebhookDelivery:
+    """Queue a ping to this one endpoint (an inactive one receives nothing: NotFoundError, as if missing)."""
+    if not webhook.is_active:
+        raise NotFoundError()
+    event_id = uuid.uuid4()
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook,
+        event_id=event_id,
+        event_type=WebhookEventType.PING,
+        payload=webhook_payload(event_id=event_id, event_type=WebhookEventType.PING, data={"webhook_id": webhook.pk}),
+    )
+    webhook_delivery_enqueue(delivery_id=delivery.pk)
+    return delivery
+
+
 def webhook_delivery_enqueue(*, delivery_id: int, countdown: float = 0) -> None:
     from partners.tasks import webhook_deliver
 
@@ -178,7 +201,7 @@ def webhook_delivery_enqueue(*, delivery_id: int, countdown: float = 0) -> None:
 
 def webhook_backoff_seconds(attempt: int) -> float:
     """Seconds to wait after failed attempt number `attempt` (1-based): base × 2^(attempt-1), capped."""
-    base = float(getattr(settings, "WEBHOOK_RETRY_BASE_SECONDS", 30))
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
     return min(base * (2 ** (attempt - 1)), MAX_BACKOFF_SECONDS)
 
 
@@ -225,7 +248,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
                 webhook.url,
                 data=body,
                 headers=headers,
-                timeout=float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)),
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
                 allow_redirects=False,
             )
             response_status = response.status_code
@@ -253,95 +276,20 @@ def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
     return retry_in
 
 
-# --- Publishing platform events to webhooks ---------------------------------------------------
-
-EVENT_NAMESPACE = uuid.UUID("6b1c54d2-4f0a-4c55-9a3e-2f7c1a0e5b11")
-RIGHTS_EVENT_TYPES = {
-    "started": WebhookEventType.TITLE_AVAILABLE,
-    "updated": WebhookEventType.TITLE_UPDATED,
-    "ended": WebhookEventType.TITLE_WITHDRAWN,
-    "revoked": WebhookEventType.TITLE_WITHDRAWN,
-}
+# --- Where publishers stand ------------------------------------------------------------------
 
 
-def _position(source: str):
-    from partners.models import WebhookFeedPosition
-
+def webhook_feed_position_lock(*, source: str) -> WebhookFeedPosition:
+    """How far the publisher of `source` (an app's event table) has read, locked for the transaction, so
+    overlapping runs of a beat job publish each event once. Call inside a transaction."""
     WebhookFeedPosition.objects.get_or_create(source=source)
-    # One publisher at a time per source: the row lock serialises overlapping beat runs.
     return WebhookFeedPosition.objects.select_for_update().get(source=source)
 
 
-@transaction.atomic
-def webhooks_publish_rights_events(*, batch_size: int = 500) -> int:
-    """Turn new rights events into title.available / title.updated / title.withdrawn deliveries for the
-    licensee's webhooks. A grant whose window has already started counts as available; a grant that
-    starts later is announced by its `started` event. Event ids derive from the rights event, so a
-    re-run never delivers twice."""
-    from rights.models import RightsDirection, RightsEvent
-
-    position = _position("rights_events")
-    events = list(
-        RightsEvent.objects.filter(direction=RightsDirection.OUT, id__gt=position.last_id)
-        .select_related("window", "licensee")
-        .order_by("id")[:batch_size]
-    )
-    now = timezone.now()
-    published = 0
-    for event in events:
-        event_type = RIGHTS_EVENT_TYPES.get(event.kind)
-        if event.kind == "granted" and event.window.start <= now:
-            event_type = WebhookEventType.TITLE_AVAILABLE
-        if event_type is not None:
-            webhook_event_publish(
-                organization=event.licensee,
-                event_type=event_type,
-                event_id=uuid.uuid5(EVENT_NAMESPACE, f"rights-event:{event.pk}"),
-                data={
-                    "title_id": event.drama_id,
-                    "window_id": event.window_id,
-                    "territories": list(event.territories),
-                    "licence_type": event.licence_type,
-                    "occurred_at": event.occurred_at.isoformat(),
-                },
-            )
-            published += 1
-        position.last_id = event.pk
-    position.save(update_fields=["last_id", "updated_at"])
-    return published
+def webhook_event_id(*, source: str, key: object) -> uuid.UUID:
+    """A stable event id for an app's own event (`source`, `key`): a re-run publishes the same id, and a
+    delivery is unique per webhook and event id, so nothing is delivered twice."""
+    return uuid.uuid5(EVENT_NAMESPACE, f"{source}:{key}")
 
 
-@transaction.atomic
-def webhooks_publish_ready_episodes(*, batch_size: int = 500) -> int:
-    """Announce episode.ready to each organization holding a window out on the episode's drama when a
-    ladder is published (ladders in id order; a re-published ladder of the same row is not repeated)."""
-    from media.models import Ladder, LadderStatus
-    from rights.models import IN_FORCE_STATUSES, RightsDirection, RightsWindow
-
-    position = _position("ladders")
-    ladders = list(
-        Ladder.objects.filter(status=LadderStatus.READY, id__gt=position.last_id)
-        .select_related("episode")
-        .order_by("id")[:batch_size]
-    )
-    drama_ids = {ladder.episode.drama_id for ladder in ladders}
-    licensees: dict[int, set[int]] = {}
-    for drama_id, licensee_id in RightsWindow.objects.filter(
-        drama_id__in=drama_ids, direction=RightsDirection.OUT, status__in=list(IN_FORCE_STATUSES)
-    ).values_list("drama_id", "licensee_id"):
-        licensees.setdefault(drama_id, set()).add(licensee_id)
-    organizations = {o.pk: o for o in Organization.objects.filter(pk__in=set().union(*licensees.values()))}
-    published = 0
-    for ladder in ladders:
-        episode = ladder.episode
-        for licensee_id in sorted(licensees.get(episode.drama_id, ())):
-            webhook_event_publish(
-                organization=organizations[licensee_id],
-                event_type=WebhookEventType.EPISODE_READY,
-                event_id=uuid.uuid5(EVENT_NAMESPACE, f"ladder:{ladder.pk}"),
-                data={"title_id": episode.drama_id, "episode_id": episode.pk, "number": episode.number},
-            )
-            published += 1
-        position.last_id = ladder.pk
-    position.save(update_fields=["last_id", "updated_at"])
-    return published
+EVENT_NAMESPACE = uuid.UUID("6b1c54d2-4f0a-4c55-9a3e-2f7c1a0e5b11")

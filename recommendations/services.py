@@ -13,7 +13,7 @@ from catalog.models import Drama, DramaStatus, Episode
 from partners.models import Channel, Organization
 from recommendations.errors import EventsErrorCode
 from recommendations.models import PlaybackEvent
-from rights.models import RightsDirection, RightsWindow
+from rights.selectors import rights_dramas_held
 
 MAX_EVENTS_PER_BATCH = 1000
 # Device clocks drift; an event a few minutes ahead is accepted, one from tomorrow is not.
@@ -66,7 +66,7 @@ def playback_events_record(
     drama_ids = {e.drama_id for e in events}
     # Titles the caller holds or held a window out for (late events of an ended window still count);
     # any other title is "no such title", as a missing one is.
-    licensed = RightsWindow.objects.filter(licensee=organization, direction=RightsDirection.OUT).values("drama_id")
+    licensed = rights_dramas_held(licensee=organization, ever=True)
     known_dramas = set(
         Drama.objects.filter(pk__in=drama_ids, status=DramaStatus.PUBLISHED)
         .filter(pk__in=licensed)

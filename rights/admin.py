@@ -17,7 +17,7 @@ from django.utils.html import format_html
 
 from catalog.models import Drama
 from migu_platform.admin_extensions import admin_inline_attach
-from migu_platform.api.errors import DomainError
+from migu_platform.errors import DomainError
 from partners.geography import country_name
 from partners.models import Organization
 from rights.models import (

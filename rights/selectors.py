@@ -9,6 +9,8 @@ can use it, and none of them goes through the GiST exclusion index.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
@@ -16,7 +18,9 @@ from django.utils import timezone
 
 from catalog.models import Drama
 from partners.models import Channel, Organization, OrganizationKind
+from rights.errors import RightsErrorCode
 from rights.models import (
+    IN_FORCE_SQL,
     IN_FORCE_STATUSES,
     RightsDirection,
     RightsEvent,
@@ -30,22 +34,20 @@ def _pk(value: Organization | Drama | Channel | int) -> int:
     return value if isinstance(value, int) else value.pk
 
 
-def _rows_in_force(
+def rights_rows_in_force(
     *,
     licensee: Organization | int,
     territory: str,
-    at: dt.datetime | None,
+    at: dt.datetime | None = None,
     licence_type: str | None = None,
     channel: Channel | int | None = None,
 ) -> QuerySet[RightsWindowTerritory]:
-    at = at or timezone.now()
-    rows = RightsWindowTerritory.objects.filter(
-        direction=RightsDirection.OUT,
-        status__in=list(IN_FORCE_STATUSES),
-        licensee_id=_pk(licensee),
-        territory=territory.upper(),
-        start__lte=at,
-    ).filter(Q(end__isnull=True) | Q(end__gt=at))
+    """Territory rows of `licensee`'s windows in force in `territory` at `at` (default now), optionally of
+    one licence type and valid on one of its channels (a window for another channel does not count then;
+    without a channel, every window of the licensee does). Readers that need more than ids start here."""
+    rows = RightsWindowTerritory.objects.in_force(
+        licensee_id=_pk(licensee), territory=territory, at=at or timezone.now()
+    )
     if licence_type:
         rows = rows.filter(licence_type=licence_type.upper())
     if channel is not None:
@@ -63,31 +65,24 @@ def _language_allowed(language: str) -> Q:
     ) & ~Q(window__holdback_languages__contains=[language])
 
 
-# The hot paths are plain SQL: building an ORM query costs more than the index lookup itself
-# (measured in bench/rights_availability.py). The predicate repeats the partial index's literally.
-_AVAILABLE_SQL = (
-    "SELECT DISTINCT drama_id FROM rights_rightswindowterritory "
-    "WHERE direction = 'out' AND status IN ('approved', 'expired') "
-    'AND licensee_id = %s AND territory = %s AND start <= %s AND ("end" IS NULL OR "end" > %s)'
-)
-_MAY_SHOW_SQL = (
-    "SELECT 1 FROM rights_rightswindowterritory "
-    "WHERE direction = 'out' AND status IN ('approved', 'expired') "
-    'AND licensee_id = %s AND territory = %s AND drama_id = %s AND start <= %s AND ("end" IS NULL OR "end" > %s)'
-)
-assert IN_FORCE_STATUSES == ("approved", "expired"), "keep the SQL above in step with IN_FORCE_STATUSES"
-
-
-def _territory_rows_filter(
-    sql: str, params: list, *, licence_type: str | None, channel: Channel | int | None
-) -> tuple[str, list]:
-    """Narrow a territory-row query to a licence type and to windows valid on `channel` (or on any)."""
+def _in_force_sql(
+    select: str,
+    *,
+    licensee: Organization | int,
+    territory: str,
+    at: dt.datetime | None,
+    licence_type: str | None,
+    channel: Channel | int | None,
+) -> tuple[str, dict[str, object]]:
+    """A query over the rows in force (IN_FORCE_SQL), narrowed like rights_rows_in_force."""
+    params: dict[str, object] = {"licensee": _pk(licensee), "territory": territory.upper(), "at": at or timezone.now()}
+    sql = f"{select} FROM rights_rightswindowterritory r WHERE {IN_FORCE_SQL}"
     if licence_type:
-        sql += " AND licence_type = %s"
-        params.append(licence_type.upper())
+        sql += " AND r.licence_type = %(licence_type)s"
+        params["licence_type"] = licence_type.upper()
     if channel is not None:
-        sql += " AND (channel_id IS NULL OR channel_id = %s)"
-        params.append(_pk(channel))
+        sql += " AND (r.channel_id IS NULL OR r.channel_id = %(channel)s)"
+        params["channel"] = _pk(channel)
     return sql, params
 
 
@@ -100,16 +95,20 @@ def rights_available_drama_ids(
     language: str | None = None,
     channel: Channel | int | None = None,
 ) -> set[int]:
-    """The dramas `licensee` may show in `territory` at instant `at` (default now), optionally
-    for one licence type, one language (audio or subtitles) and one of its channels (windows
-    for another channel do not count then; without a channel, every window of the licensee does)."""
+    """The dramas `licensee` may show in `territory` at instant `at` (default now), optionally for one
+    licence type, one language (audio or subtitles) and one of its channels.
+
+    Plain SQL on the hot path (no language): building the ORM query costs more than the index lookup
+    (bench/rights_availability.py)."""
     if language:
-        rows = _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel)
+        rows = rights_rows_in_force(
+            licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel
+        )
         return set(rows.filter(_language_allowed(language)).values_list("drama_id", flat=True).distinct())
-    at = at or timezone.now()
-    sql, params = _territory_rows_filter(
-        _AVAILABLE_SQL, [_pk(licensee), territory.upper(), at, at], licence_type=licence_type, channel=channel
-    )
+    sql, params = _in_force_sql(
+        "SELECT DISTINCT r.drama_id", licensee=licensee, territory=territory, at=at, licence_type=licence_type,
+        channel=channel,
+    )  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
@@ -126,19 +125,78 @@ def rights_may_show(
     channel: Channel | int | None = None,
 ) -> bool:
     """May `licensee` show `drama` (or one of its episodes, or on one of its channels) in `territory` at `at`?"""
-    at = at or timezone.now()
-    sql, params = _territory_rows_filter(
-        _MAY_SHOW_SQL,
-        [_pk(licensee), territory.upper(), _pk(drama), at, at],
-        licence_type=licence_type,
-        channel=channel,
+    sql, params = _in_force_sql(
+        "SELECT 1", licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel
     )
+    sql += " AND r.drama_id = %(drama)s"
+    params["drama"] = _pk(drama)
     if episode_number is not None:
-        sql += " AND (episode_start IS NULL OR episode_start <= %s) AND (episode_end IS NULL OR episode_end >= %s)"
-        params += [episode_number, episode_number]
+        sql += (
+            " AND (r.episode_start IS NULL OR r.episode_start <= %(episode)s)"
+            " AND (r.episode_end IS NULL OR r.episode_end >= %(episode)s)"
+        )
+        params["episode"] = episode_number
     with connection.cursor() as cursor:
         cursor.execute(sql + " LIMIT 1", params)
         return cursor.fetchone() is not None
+
+
+def rights_playback_refusal(
+    *,
+    licensee: Organization | int,
+    drama: Drama | int,
+    episode_number: int,
+    territory: str,
+    at: dt.datetime | None = None,
+) -> RightsErrorCode | None:
+    """Why `licensee` may not play episode `episode_number` of `drama` in `territory` at `at`, or None if it
+    may: TERRITORY_NOT_LICENSED when it holds no window there at any time, OUTSIDE_WINDOW when its windows
+    there are not open at `at` or do not cover the episode. One query when playback is allowed."""
+    if rights_may_show(licensee=licensee, drama=drama, territory=territory, at=at, episode_number=episode_number):
+        return None
+    held_there = (
+        RightsWindowTerritory.objects.out_in_force_statuses()
+        .filter(licensee_id=_pk(licensee), territory=territory.upper(), drama_id=_pk(drama))
+        .exists()
+    )
+    return RightsErrorCode.OUTSIDE_WINDOW if held_there else RightsErrorCode.TERRITORY_NOT_LICENSED
+
+
+def rights_territories_in_force(
+    *, licensee: Organization | int, drama_ids: Iterable[int], at: dt.datetime | None = None
+) -> dict[int, list[str]]:
+    """drama id -> the sorted territories where `licensee` may show it at `at` (default now)."""
+    at = at or timezone.now()
+    rows = (
+        RightsWindowTerritory.objects.in_force(licensee_id=_pk(licensee), at=at)
+        .filter(drama_id__in=list(drama_ids))
+        .values_list("drama_id", "territory")
+        .distinct()
+    )
+    result: dict[int, set[str]] = defaultdict(set)
+    for drama_id, territory in rows:
+        result[drama_id].add(territory)
+    return {drama_id: sorted(territories) for drama_id, territories in result.items()}
+
+
+def rights_dramas_held(*, licensee: Organization | int, ever: bool = False) -> QuerySet[RightsWindow]:
+    """The dramas (`drama_id` values, for a subquery) `licensee` holds a window out for, anywhere and at any
+    time: windows approved or since ended or, with `ever`, every window it was ever granted (revoked and
+    pending too: the titles its changes feed and its events may name)."""
+    windows = RightsWindow.objects.filter(licensee_id=_pk(licensee), direction=RightsDirection.OUT)
+    if not ever:
+        windows = windows.filter(status__in=list(IN_FORCE_STATUSES))
+    return windows.values("drama_id")
+
+
+def rights_licensees_of_dramas(*, drama_ids: Iterable[int]) -> dict[int, set[int]]:
+    """drama id -> the organizations holding a window out for it (approved or since ended)."""
+    licensees: dict[int, set[int]] = defaultdict(set)
+    for drama_id, licensee_id in RightsWindow.objects.filter(
+        drama_id__in=list(drama_ids), direction=RightsDirection.OUT, status__in=list(IN_FORCE_STATUSES)
+    ).values_list("drama_id", "licensee_id"):
+        licensees[drama_id].add(licensee_id)
+    return dict(licensees)
 
 
 def rights_window_for(
@@ -156,7 +214,7 @@ def rights_window_for(
     non-exclusive, then the most recent start."""
     ordering = [F("channel_id").asc(nulls_last=True)] if channel is not None else []
     row = (
-        _rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel)
+        rights_rows_in_force(licensee=licensee, territory=territory, at=at, licence_type=licence_type, channel=channel)
         .filter(drama_id=_pk(drama))
         .select_related("window")
         .order_by(
@@ -170,6 +228,20 @@ def rights_window_for(
         .first()
     )
     return row.window if row else None
+
+
+def rights_languages_allowed(
+    *, window: RightsWindow, audio_available: Iterable[str], subtitles_available: Iterable[str]
+) -> dict[str, list[str]]:
+    """The audio and subtitle languages `window` lets its licensee use: its lists, or (a list left empty
+    means any) what is available, less its holdbacks."""
+    held_back = set(window.holdback_languages)
+    audio = window.audio_languages or list(audio_available)
+    subtitles = window.subtitle_languages or list(subtitles_available)
+    return {
+        "audio_languages": [tag for tag in audio if tag not in held_back],
+        "subtitle_languages": [tag for tag in subtitles if tag not in held_back],
+    }
 
 
 def rights_windows_of(*, organization: Organization) -> QuerySet[RightsWindow]:

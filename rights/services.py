@@ -19,7 +19,8 @@ from django.utils import timezone
 from catalog.models import Drama
 from localization.languages import normalize_tag
 from partners.geography import territories_expand
-from partners.models import Channel, Organization, OrganizationKind
+from partners.models import Channel, Organization, OrganizationKind, WebhookEventType
+from partners.webhooks import webhook_event_id, webhook_event_publish, webhook_feed_position_lock
 from rights.errors import (
     NoRightsInError,
     RightsInInUseError,
@@ -606,3 +607,50 @@ def rights_windows_advance(*, now: dt.datetime | None = None, batch_size: int = 
             _event_record(window=window, kind=RightsEventKind.ENDED, occurred_at=window.end)
             counts["ended"] += 1
     return counts
+
+
+# --- Webhooks ---------------------------------------------------------------------------------
+
+RIGHTS_EVENT_WEBHOOKS = {
+    RightsEventKind.STARTED: WebhookEventType.TITLE_AVAILABLE,
+    RightsEventKind.UPDATED: WebhookEventType.TITLE_UPDATED,
+    RightsEventKind.ENDED: WebhookEventType.TITLE_WITHDRAWN,
+    RightsEventKind.REVOKED: WebhookEventType.TITLE_WITHDRAWN,
+}
+
+
+@transaction.atomic
+def rights_events_webhooks_publish(*, batch_size: int = 500) -> int:
+    """Turn new rights events out into title.available / title.updated / title.withdrawn deliveries for the
+    licensee's webhooks. A grant whose window has already started counts as available; a grant that starts
+    later is announced by its `started` event. Event ids derive from the rights event, so a re-run never
+    delivers twice."""
+    position = webhook_feed_position_lock(source="rights_events")
+    events = list(
+        RightsEvent.objects.filter(direction=RightsDirection.OUT, id__gt=position.last_id)
+        .select_related("window", "licensee")
+        .order_by("id")[:batch_size]
+    )
+    now = timezone.now()
+    published = 0
+    for event in events:
+        event_type = RIGHTS_EVENT_WEBHOOKS.get(RightsEventKind(event.kind))
+        if event.kind == RightsEventKind.GRANTED and event.window.start <= now:
+            event_type = WebhookEventType.TITLE_AVAILABLE
+        if event_type is not None:
+            webhook_event_publish(
+                organization=event.licensee,
+                event_type=event_type,
+                event_id=webhook_event_id(source="rights-event", key=event.pk),
+                data={
+                    "title_id": event.drama_id,
+                    "window_id": event.window_id,
+                    "territories": list(event.territories),
+                    "licence_type": event.licence_type,
+                    "occurred_at": event.occurred_at.isoformat(),
+                },
+            )
+            published += 1
+        position.last_id = event.pk
+    position.save(update_fields=["last_id", "updated_at"])
+    return published

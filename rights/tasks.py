@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from rights.services import rights_windows_advance
+from rights.services import rights_events_webhooks_publish, rights_windows_advance
 
 logger = logging.getLogger(__name__)
 
@@ -18,3 +18,9 @@ def rights_windows_advance_task() -> dict[str, int]:
     if counts["started"] or counts["ended"]:
         logger.info("rights windows advanced: %(started)d started, %(ended)d ended", counts)
     return counts
+
+
+@shared_task(name="rights.webhooks_publish", ignore_result=True)
+def rights_webhooks_publish_task() -> None:
+    """Beat job: new rights events out become title.available / updated / withdrawn webhook deliveries."""
+    rights_events_webhooks_publish()

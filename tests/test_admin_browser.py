@@ -49,8 +49,8 @@ def screenshot(page, tmp_path: Path, name: str) -> None:
 
 
 def test_a_content_manager_bulk_creates_episodes_in_the_browser(live_server, transactional_db, page, tmp_path):
-    from catalog.tests.admin_helpers import staff_user
     from catalog.tests.factories import DramaFactory, DramaLocalizationFactory, GenreFactory, TropeFactory
+    from tests.admin_helpers import staff_user
 
     # given a content manager and a drama without episodes
     staff_user("content", password=PASSWORD)

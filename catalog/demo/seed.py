@@ -52,7 +52,7 @@ from catalog.models import (
 from catalog.services import drama_create, drama_transition, episode_bulk_create
 from localization.models import DramaLocalization, TranslationStatus
 from localization.services import drama_localization_upsert
-from migu_platform.api.errors import DomainError
+from migu_platform.errors import DomainError
 from partners.models import ApiKey, Channel, Membership, Organization
 from partners.selectors import api_key_by_raw_key
 from partners.services import api_key_create, api_key_revoke, channel_create, membership_set, organization_create

@@ -3,7 +3,6 @@ from django.urls import reverse
 
 from catalog.models import Drama, DramaStatus, Episode
 from catalog.services import drama_transition
-from catalog.tests.admin_helpers import changeform_data, messages_of, staff_user
 from catalog.tests.factories import (
     ArtworkFactory,
     CreditFactory,
@@ -14,6 +13,7 @@ from catalog.tests.factories import (
     drama_with_episodes,
 )
 from partners.tests.factories import LicensorFactory
+from tests.admin_helpers import changeform_data, messages_of, staff_user
 
 pytestmark = pytest.mark.django_db
 

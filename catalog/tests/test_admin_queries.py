@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.tests.admin_helpers import OBJECT_MAKERS, staff_user
+from tests.admin_helpers import OBJECT_MAKERS, staff_user
 
 pytestmark = pytest.mark.django_db
 

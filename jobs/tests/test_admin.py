@@ -3,11 +3,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.tests.admin_helpers import messages_of, staff_user
 from catalog.tests.factories import EpisodeFactory
 from jobs import runners
 from jobs.models import Job, JobKind, JobStatus
 from jobs.services import job_begin_attempt, job_create, job_fail, job_log_append, job_progress
+from tests.admin_helpers import messages_of, staff_user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from catalog.tests.admin_helpers import changeform_data, staff_user
 from catalog.tests.factories import DramaFactory, DramaLocalizationFactory
 from localization.models import DramaLocalization
+from tests.admin_helpers import changeform_data, staff_user
 
 pytestmark = pytest.mark.django_db
 

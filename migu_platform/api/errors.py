@@ -1,12 +1,12 @@
-"""One error shape for the whole API: {"code": ..., "detail": ..., ["fields": ...]}.
+"""The API's one error shape, {"code": ..., "detail": ..., ["fields": ...]}, and the one handler that
+maps errors to it.
 
-Domain code raises DomainError subclasses (each app keeps its codes in an enum); DRF's own
-exceptions are mapped to the same shape here, once.
+Domain errors (migu_platform.errors) carry no HTTP: the status comes from their kind here, once.
+DRF's own exceptions map to the same shape and the shared codes.
 """
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,48 +15,23 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from migu_platform.errors import (
+    ConflictError,
+    DomainError,
+    ErrorCode,
+    NotFoundError,
+    RefusedError,
+    TooLargeError,
+)
 
-class ErrorCode(enum.StrEnum):
-    """Codes shared by every endpoint; apps add their own enums for domain errors."""
-
-    INVALID = "invalid"
-    NOT_FOUND = "not_found"
-    NOT_AUTHENTICATED = "not_authenticated"
-    AUTHENTICATION_FAILED = "authentication_failed"
-    PERMISSION_DENIED = "permission_denied"
-    METHOD_NOT_ALLOWED = "method_not_allowed"
-    NOT_ACCEPTABLE = "not_acceptable"
-    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
-    THROTTLED = "throttled"
-    PARSE_ERROR = "parse_error"
-    SERVER_ERROR = "server_error"
-
-
-class DomainError(Exception):
-    """A refusal of the domain, carrying its API code and HTTP status."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    code: str = ErrorCode.INVALID.value
-
-    def __init__(self, detail: str, *, code: str | enum.Enum | None = None, **extra: Any):
-        super().__init__(detail)
-        self.detail = detail
-        if code is not None:
-            self.code = code.value if isinstance(code, enum.Enum) else code
-        self.extra = extra
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "detail": self.detail, **self.extra}
-
-
-class ConflictError(DomainError):
-    status_code = status.HTTP_409_CONFLICT
-
-
-class NotFoundError(DomainError):
-    status_code = status.HTTP_404_NOT_FOUND
-    code = ErrorCode.NOT_FOUND.value
-
+# The status of each kind of domain error; a subclass takes its nearest listed ancestor's.
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    NotFoundError: status.HTTP_404_NOT_FOUND,
+    ConflictError: status.HTTP_409_CONFLICT,
+    RefusedError: status.HTTP_403_FORBIDDEN,
+    TooLargeError: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    DomainError: status.HTTP_400_BAD_REQUEST,
+}
 
 _DRF_CODES: dict[type[exceptions.APIException], ErrorCode] = {
     exceptions.ValidationError: ErrorCode.INVALID,
@@ -71,7 +46,15 @@ _DRF_CODES: dict[type[exceptions.APIException], ErrorCode] = {
     exceptions.Throttled: ErrorCode.THROTTLED,
 }
 
-NOT_FOUND_BODY = {"code": ErrorCode.NOT_FOUND.value, "detail": "Not found."}
+NOT_FOUND_BODY = NotFoundError().as_dict()
+SERVER_ERROR_BODY = {"code": ErrorCode.SERVER_ERROR.value, "detail": "Something went wrong on our side."}
+
+
+def status_for(error: DomainError) -> int:
+    for klass in type(error).__mro__:
+        if klass in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[klass]
+    return status.HTTP_400_BAD_REQUEST
 
 
 def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
@@ -88,9 +71,9 @@ def _api_exception_code(exc: exceptions.APIException) -> str:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response(exc.as_dict(), status=exc.status_code)
+        return Response(exc.as_dict(), status=status_for(exc))
     if isinstance(exc, Http404):
-        # "Missing" and "not yours" must be indistinguishable: one fixed body.
+        # Django's own 404 (a router or a shortcut): the same fixed body as NotFoundError.
         set_rollback()
         return Response(dict(NOT_FOUND_BODY), status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, DjangoPermissionDenied):

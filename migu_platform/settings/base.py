@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "media",
     "recommendations",
     "avails",
+    "distribution",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +126,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     # Housekeeping must not wait behind hours of transcoding.
     "media.superseded_ladders_purge": {"queue": "default"},
+    "media.webhooks_publish": {"queue": "default"},
     "media.*": {"queue": "transcode"},
     "recommendations.*": {"queue": "matching"},
 }
@@ -143,7 +145,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Rights windows: record starts and ends as change events, expire ended windows.
     "rights-windows-advance": {"task": "rights.windows_advance", "schedule": 60.0},
     # Webhooks: title.available / updated / withdrawn from rights events, episode.ready from ladders.
-    "webhooks-publish": {"task": "partners.webhooks_publish", "schedule": 30.0},
+    "rights-webhooks-publish": {"task": "rights.webhooks_publish", "schedule": 30.0},
+    "media-webhooks-publish": {"task": "media.webhooks_publish", "schedule": 30.0},
     # Media: files of ladders superseded by a newer build, once no player can still be using them.
     "media-superseded-ladders-purge": {"task": "media.superseded_ladders_purge", "schedule": 3600.0},
 }
@@ -197,10 +200,10 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["partners.permissions.IsTenant"],
-    "DEFAULT_SCHEMA_CLASS": "partners.api.schema.PartnerAutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["partners.api.limits.ApiKeyRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "migu_platform.api.schema.PartnerAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["migu_platform.api.limits.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": [
-        "partners.api.limits.LimitedJSONParser",
+        "migu_platform.api.limits.LimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -213,11 +216,18 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
 }
 
-# Partner API limits (partners.api.limits, partners.api.common): requests per key and period, largest JSON
+# Partner API limits (migu_platform.api.limits, migu_platform.api.conditional): requests per key and period, largest JSON
 # body, largest page.
 MIGU_API_KEY_RATE = os.environ.get("MIGU_API_KEY_RATE", "1200/min")
 MIGU_API_MAX_BODY_BYTES = int(os.environ.get("MIGU_API_MAX_BODY_BYTES", 2 * 1024 * 1024))
 MIGU_API_MAX_PAGE_SIZE = int(os.environ.get("MIGU_API_MAX_PAGE_SIZE", 200))
+# How long a rendered titles page is kept in the shared cache (0: never cached).
+MIGU_API_LIST_CACHE_SECONDS = int(os.environ.get("MIGU_API_LIST_CACHE_SECONDS", 120))
+# Catalogue changes younger than this are served on the next poll of the changes feed: a transaction that
+# started earlier but commits later must not be skipped by a cursor that already moved past its timestamp.
+MIGU_CHANGES_SETTLE_SECONDS = float(os.environ.get("MIGU_CHANGES_SETTLE_SECONDS", 5))
+# The languages the catalogue is localised into (the admin's gaps table; partners' languages are added).
+MIGU_TARGET_LANGUAGES = env_list("MIGU_TARGET_LANGUAGES", "en,ko,th,ar,zh-Hant-HK,yue")
 # Webhook endpoints must be HTTPS; http://127.0.0.1 / localhost only in DEBUG or with this set (tests).
 WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK")
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", 30))
@@ -243,6 +253,13 @@ FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "")
 FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "")
 # How long a superseded ladder's files stay for players that started on it (longer than a presigned URL).
 MEDIA_SUPERSEDED_KEEP_SECONDS = int(os.environ.get("MEDIA_SUPERSEDED_KEEP_SECONDS", 6 * 3600))
+# Scratch space of transcodes (empty: a folder in the system's temporary directory).
+MEDIA_WORK_DIR = os.environ.get("MEDIA_WORK_DIR", "")
+# The quality job compares every n-th frame (VMAF/SSIM): 1 is exact, 5 is five times cheaper.
+MEDIA_QUALITY_SUBSAMPLE = int(os.environ.get("MEDIA_QUALITY_SUBSAMPLE", 5))
+# Time limits of one media job (seconds); the broker's visibility timeout must exceed the hard one.
+MEDIA_TRANSCODE_SOFT_TIME_LIMIT = int(os.environ.get("MEDIA_TRANSCODE_SOFT_TIME_LIMIT", 2 * 3600))
+MEDIA_TRANSCODE_TIME_LIMIT = int(os.environ.get("MEDIA_TRANSCODE_TIME_LIMIT", MEDIA_TRANSCODE_SOFT_TIME_LIMIT + 600))
 
 LOGGING = {
     "version": 1,

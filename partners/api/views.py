@@ -1,14 +1,14 @@
 """Account endpoints: the caller, its channels, its API keys (self-service) and its webhooks."""
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from migu_platform.api.errors import DomainError
-from partners.api.common import PartnerCursorPagination
-from partners.api.schema import error_example, error_response
+from migu_platform.api.conditional import PartnerCursorPagination
+from migu_platform.api.params import object_id
+from migu_platform.api.schema import error_example, error_response
+from migu_platform.errors import DomainError
 from partners.api.serializers import (
     ApiKeyCreateSerializer,
     ApiKeyIssuedSerializer,
@@ -21,7 +21,7 @@ from partners.api.serializers import (
     WebhookSerializer,
 )
 from partners.errors import PartnersErrorCode
-from partners.models import ApiKeyScope, WebhookEventType, default_scopes
+from partners.models import ApiKeyScope, default_scopes
 from partners.permissions import HasScope
 from partners.selectors import (
     api_key_of,
@@ -33,7 +33,7 @@ from partners.selectors import (
     webhooks_of,
 )
 from partners.services import api_key_create, api_key_revoke
-from partners.webhooks import webhook_create, webhook_delete, webhook_event_publish
+from partners.webhooks import webhook_create, webhook_delete, webhook_ping
 
 
 class MeView(APIView):
@@ -76,7 +76,7 @@ class ChannelDetailView(generics.RetrieveAPIView):
     serializer_class = ChannelSerializer
 
     def get_object(self):
-        return channel_of(organization=self.request.tenant, channel_id=self.kwargs["pk"])
+        return channel_of(organization=self.request.tenant, channel_id=object_id(self.kwargs["pk"]))
 
 
 # --- API keys: self-service for the organization's admins, through a key with keys:manage ------
@@ -228,7 +228,7 @@ class WebhookDetailView(generics.RetrieveDestroyAPIView):
     serializer_class = WebhookSerializer
 
     def get_object(self):
-        return webhook_of(organization=self.request.tenant, webhook_id=self.kwargs["pk"])
+        return webhook_of(organization=self.request.tenant, webhook_id=object_id(self.kwargs["pk"]))
 
     def perform_destroy(self, instance):
         webhook_delete(webhook=instance)
@@ -247,7 +247,7 @@ class WebhookDeliveryListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return WebhookDeliverySerializer.Meta.model.objects.none()
-        return webhook_deliveries_of(organization=self.request.tenant, webhook_id=self.kwargs["pk"])
+        return webhook_deliveries_of(organization=self.request.tenant, webhook_id=object_id(self.kwargs["pk"]))
 
 
 class WebhookPingView(APIView):
@@ -260,13 +260,6 @@ class WebhookPingView(APIView):
         tags=["webhooks"], operation_id="webhooks_ping", request=None, responses={202: WebhookDeliverySerializer}
     )
     def post(self, request, pk):
-        webhook = webhook_of(organization=request.tenant, webhook_id=pk)
-        deliveries = webhook_event_publish(
-            organization=request.tenant,
-            event_type=WebhookEventType.PING,
-            data={"webhook_id": webhook.pk},
-        )
-        delivery = next((d for d in deliveries if d.webhook_id == webhook.pk), None)
-        if delivery is None:  # an inactive webhook receives nothing
-            raise Http404
+        webhook = webhook_of(organization=request.tenant, webhook_id=object_id(pk))
+        delivery = webhook_ping(webhook=webhook)
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

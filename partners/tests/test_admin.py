@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from catalog.tests.admin_helpers import changeform_data, messages_of, staff_user
 from partners.models import ApiKey, Channel, Organization
 from partners.services import api_key_create, api_key_hash
 from partners.tests.factories import ChannelFactory, MembershipFactory, OrganizationFactory
+from tests.admin_helpers import changeform_data, messages_of, staff_user
 
 pytestmark = pytest.mark.django_db
 

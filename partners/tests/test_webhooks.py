@@ -102,7 +102,7 @@ def internal_name() -> str:
 
 @pytest.mark.django_db
 def test_a_name_that_resolves_to_an_internal_address_is_refused_at_registration(partner, settings):
-    from migu_platform.api.errors import DomainError
+    from migu_platform.errors import DomainError
     from partners.webhooks import webhook_create
 
     settings.DEBUG = False

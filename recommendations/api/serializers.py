@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from partners.api.schema import ErrorSerializer
+from migu_platform.api.schema import ErrorSerializer
 from partners.geography import validate_territories
 from recommendations.models import PlaybackEventKind
 from recommendations.services import MAX_EVENTS_PER_BATCH

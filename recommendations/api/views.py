@@ -3,8 +3,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from migu_platform.api.errors import DomainError, ErrorCode
-from partners.api.schema import error_example, error_response
+from migu_platform.api.schema import error_example, error_response
+from migu_platform.errors import DomainError, ErrorCode
 from partners.models import ApiKeyScope
 from partners.permissions import HasScope
 from recommendations.api.serializers import (

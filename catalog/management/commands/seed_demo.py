@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -31,7 +30,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        settings_module = settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE", "")
+        settings_module = settings.SETTINGS_MODULE
         if settings_module.endswith(".production") and not options["allow_production"]:
             raise CommandError(
                 "Refusing to load demo users with public passwords under the production settings; "

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog.api import views
+from distribution.api import views
 
 urlpatterns = [
     path("titles/", views.TitleListView.as_view(), name="title-list"),

@@ -370,7 +370,7 @@ def test_a_new_window_shows_up_at_once_despite_the_cache(client_for, partner, se
 
 @pytest.mark.parametrize("language", ["th", "en", "zh-Hant-HK", "ko"])
 def test_the_hand_written_page_query_answers_what_the_orm_one_does(partner, other_partner, language):
-    from catalog.api import queries
+    from distribution import selectors as queries
 
     genres = [GenreFactory(slug=s) for s in ("urban", "romance")]
     tropes = [TropeFactory(slug=s) for s in ("rebirth", "revenge", "ceo")]

@@ -1,47 +1,47 @@
-"""Reads behind the partner title endpoints: plain rows (values()) in a fixed number of queries.
+"""Reads behind the partner read API: titles, a title, its episodes, the changes feed, playback.
 
-Every function takes the tenant explicitly. A title is *available* to a licensee in a territory
-when one of its rights windows out is in force there now and the drama is published.
+Plain rows (values()) in a fixed number of queries. Every function takes the tenant explicitly. A title
+is *available* to a licensee in a territory when the drama is published and the rights app says one of
+the licensee's windows is in force there (rights.selectors); nothing here restates that rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import CharField, Count, Exists, F, Func, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, JSONObject
 from django.utils import timezone
 
 from catalog.models import Artwork, Credit, Drama, DramaStatus, Episode
-from localization.languages import language_fallback_chain
 from localization.models import DramaLocalization, EpisodeLocalization
+from localization.selectors import (
+    localization_chain_param,
+    localization_order_sql,
+    localization_ordered,
+    localization_pick,
+)
 from migu_platform.db import execute_prepared
+from migu_platform.errors import found
 from partners.models import Organization
-from rights.models import IN_FORCE_STATUSES, RightsDirection, RightsWindow, RightsWindowTerritory
-from rights.selectors import rights_window_for
+from rights.models import IN_FORCE_SQL, RightsWindow
+from rights.selectors import (
+    rights_available_drama_ids,
+    rights_dramas_held,
+    rights_languages_allowed,
+    rights_rows_in_force,
+    rights_territories_in_force,
+    rights_window_for,
+)
 
 LIST_FIELDS = (
     "id", "original_title", "original_language", "format", "production_year", "free_episode_count",
     "unlock_price_tier", "updated_at",
 )  # fmt: skip
-
-
-def rights_rows_in_force(*, licensee: Organization, territory: str, at: dt.datetime | None = None) -> QuerySet:
-    """Territory rows of the licensee's windows out in force in `territory` at `at` (the rights
-    selectors' predicate, so the `rights_out_availability` index answers it)."""
-    at = at or timezone.now()
-    return RightsWindowTerritory.objects.filter(
-        direction=RightsDirection.OUT,
-        status__in=list(IN_FORCE_STATUSES),
-        licensee=licensee,
-        territory=territory.upper(),
-        start__lte=at,
-    ).filter(Q(end__isnull=True) | Q(end__gt=at))
 
 
 def titles_available(*, licensee: Organization, territory: str, at: dt.datetime | None = None) -> QuerySet[Drama]:
@@ -52,6 +52,13 @@ def titles_available(*, licensee: Organization, territory: str, at: dt.datetime 
     """
     rows = rights_rows_in_force(licensee=licensee, territory=territory, at=at).filter(drama_id=OuterRef("pk"))
     return Drama.objects.filter(Exists(rows), status=DramaStatus.PUBLISHED)
+
+
+def titles_available_in(*, licensee: Organization, territory: str, at: dt.datetime | None = None) -> QuerySet[Drama]:
+    """titles_available() through the list of dramas available there (one index scan, then primary keys):
+    for readers that walk the whole territory at once, such as the MRSS feed."""
+    drama_ids = rights_available_drama_ids(licensee=licensee, territory=territory, at=at)
+    return Drama.objects.filter(pk__in=drama_ids, status=DramaStatus.PUBLISHED)
 
 
 def titles_filter(
@@ -81,30 +88,15 @@ def titles_filter(
     return queryset
 
 
-def _pick(by_language: dict[str, dict], chain: Sequence[str], original_language: str) -> dict | None:
-    for tag in chain:
-        if tag in by_language:
-            return by_language[tag]
-    if original_language in by_language:
-        return by_language[original_language]
-    return next(iter(by_language.values()), None)
-
-
-def localizations_for(*, drama_ids: Iterable[int], language: str, originals: dict[int, str]) -> dict[int, dict]:
-    """One query: each drama's best localisation along the reader's fallback chain."""
-    grouped: dict[int, dict[str, dict]] = defaultdict(dict)
-    rows = DramaLocalization.objects.filter(drama_id__in=list(drama_ids)).values(
-        "drama_id", "language", "title", "title_medium", "title_short", "synopsis_short", "synopsis_medium",
-        "synopsis_long",
-    )  # fmt: skip
-    for row in rows:
-        grouped[row["drama_id"]][row["language"]] = row
-    chain = language_fallback_chain(language)
-    return {
-        drama_id: picked
-        for drama_id, by_language in grouped.items()
-        if (picked := _pick(by_language, chain, originals.get(drama_id, ""))) is not None
+def localization_full(*, drama_id: int, language: str, original_language: str) -> dict[str, Any]:
+    """A drama's localisation for the reader (the fallback chain's pick), with the long synopses."""
+    by_language = {
+        row["language"]: row
+        for row in DramaLocalization.objects.filter(drama_id=drama_id).values(
+            "language", "synopsis_medium", "synopsis_long"
+        )
     }
+    return localization_pick(by_language, language=language, original_language=original_language) or {}
 
 
 def titles_page(
@@ -112,13 +104,12 @@ def titles_page(
 ) -> tuple[list[dict[str, Any]], bool]:
     """A keyset page by id, as fast deep as first, in one query: the best localisation along the reader's
     fallback chain, genres, tropes, the episode count and artwork come from correlated subqueries."""
-    chain = [*language_fallback_chain(language)]
-    rank = Func(Value(chain, output_field=ArrayField(CharField())), F("language"), function="array_position")
     best = (
-        DramaLocalization.objects.filter(drama_id=OuterRef("pk"))
-        .annotate(rank=rank, is_original=Q(language=OuterRef("original_language")))
-        .order_by(F("rank").asc(nulls_last=True), F("is_original").desc(), "language")
-        .values(
+        localization_ordered(
+            DramaLocalization.objects.filter(drama_id=OuterRef("pk")),
+            language=language,
+            original_language=OuterRef("original_language"),
+        ).values(
             json=JSONObject(
                 language="language", title="title", title_medium="title_medium", title_short="title_short",
                 synopsis_short="synopsis_short",
@@ -167,18 +158,16 @@ def titles_page(
     return rows, has_more
 
 
-def title_detail(*, licensee: Organization, drama_id: int, territory: str, language: str) -> dict[str, Any] | None:
-    """A title with its episodes, credits, artwork and the caller's window terms; None if not available."""
-    drama = Drama.objects.filter(pk=drama_id, status=DramaStatus.PUBLISHED).values(*LIST_FIELDS).first()
-    if drama is None:
-        return None
-    window = rights_window_for(licensee=licensee, drama=drama_id, territory=territory)
-    if window is None:
-        return None
+def title_detail(*, licensee: Organization, drama_id: int, territory: str, language: str) -> dict[str, Any]:
+    """A title with its episodes, credits, artwork and the caller's window terms (and `last_modified`).
+
+    NotFoundError when it is missing, not published, or not licensed to the caller here and now: one answer.
+    """
+    drama = found(Drama.objects.filter(pk=drama_id, status=DramaStatus.PUBLISHED).values(*LIST_FIELDS).first())
+    window = found(rights_window_for(licensee=licensee, drama=drama_id, territory=territory))
     rows, _ = titles_page(Drama.objects.filter(pk=drama_id), after_id=0, limit=1, language=language)
     title = rows[0]
-    loc = localizations_for(drama_ids=[drama_id], language=language, originals={drama_id: drama["original_language"]})
-    full = loc.get(drama_id) or {}
+    full = localization_full(drama_id=drama_id, language=language, original_language=drama["original_language"])
     title["synopsis_medium"] = full.get("synopsis_medium", "")
     title["synopsis_long"] = full.get("synopsis_long", "")
     title["credits"] = list(
@@ -208,33 +197,22 @@ def monetisation_for(*, window: RightsWindow, drama: dict) -> dict[str, Any]:
 
 
 def languages_for(*, window: RightsWindow, drama_id: int, original_language: str) -> dict[str, list[str]]:
-    """Only the languages the window allows: its lists, or (when a list is empty, meaning any) what exists."""
-    held_back = set(window.holdback_languages)
+    """Only the languages the window allows of what exists (the original audio, the localised texts)."""
     localized = sorted(set(DramaLocalization.objects.filter(drama_id=drama_id).values_list("language", flat=True)))
-    audio = window.audio_languages or [original_language]
-    subtitles = window.subtitle_languages or localized
-    return {
-        "audio_languages": [tag for tag in audio if tag not in held_back],
-        "subtitle_languages": [tag for tag in subtitles if tag not in held_back],
-    }
+    return rights_languages_allowed(window=window, audio_available=[original_language], subtitles_available=localized)
 
 
 def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[dict[str, Any]]:
     """The episodes the window covers, with localised titles (two queries)."""
-    episodes = Episode.objects.filter(drama_id=drama_id)
-    if window.episode_start is not None:
-        episodes = episodes.filter(number__gte=window.episode_start)
-    if window.episode_end is not None:
-        episodes = episodes.filter(number__lte=window.episode_end)
+    episodes = Episode.objects.filter(window.episode_numbers(), drama_id=drama_id)
     rows = list(episodes.order_by("number").values("id", "number", "original_title", "duration_seconds"))
     by_episode: dict[int, dict[str, dict]] = defaultdict(dict)
     for loc in EpisodeLocalization.objects.filter(episode_id__in=[r["id"] for r in rows]).values(
         "episode_id", "language", "title", "synopsis"
     ):
         by_episode[loc["episode_id"]][loc["language"]] = loc
-    chain = language_fallback_chain(language)
     for row in rows:
-        loc = _pick(by_episode.get(row["id"], {}), chain, "") or {}
+        loc = localization_pick(by_episode.get(row["id"], {}), language=language) or {}
         row["title"] = loc.get("title") or row.pop("original_title")
         row.pop("original_title", None)
         row["synopsis"] = loc.get("synopsis", "")
@@ -246,29 +224,10 @@ def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[
 
 def availability_now(*, licensee: Organization, drama_ids: Iterable[int], at: dt.datetime | None = None) -> dict:
     """drama id -> sorted territories where `licensee` may show it now (published dramas only)."""
-    at = at or timezone.now()
-    rows = (
-        RightsWindowTerritory.objects.filter(
-            direction=RightsDirection.OUT,
-            status__in=list(IN_FORCE_STATUSES),
-            licensee=licensee,
-            drama_id__in=list(drama_ids),
-            drama__status=DramaStatus.PUBLISHED,
-            start__lte=at,
-        )
-        .filter(Q(end__isnull=True) | Q(end__gt=at))
-        .values_list("drama_id", "territory")
-        .distinct()
-    )
-    result: dict[int, set[str]] = defaultdict(set)
-    for drama_id, territory in rows:
-        result[drama_id].add(territory)
-    return {drama_id: sorted(territories) for drama_id, territories in result.items()}
-
-
-def dramas_ever_licensed(*, licensee: Organization) -> QuerySet:
-    """The dramas the licensee holds or held a window out for (the only ones its feed may mention)."""
-    return RightsWindow.objects.filter(licensee=licensee, direction=RightsDirection.OUT).values("drama_id")
+    drama_ids = list(drama_ids)
+    published = set(Drama.objects.filter(pk__in=drama_ids, status=DramaStatus.PUBLISHED).values_list("pk", flat=True))
+    territories = rights_territories_in_force(licensee=licensee, drama_ids=published, at=at)
+    return {drama_id: found for drama_id, found in territories.items() if found}
 
 
 def _latest(model, field: str, key: str = "drama"):
@@ -282,7 +241,7 @@ def catalogue_changes_since(
 ) -> list[tuple[dt.datetime, int]]:
     """(changed_at, drama id) of the licensee's dramas whose metadata, episodes, artwork or localisations
     changed after (since, after_drama_id) and up to `until`, in that order (one query)."""
-    changed = Drama.objects.filter(pk__in=dramas_ever_licensed(licensee=licensee)).annotate(
+    changed = Drama.objects.filter(pk__in=rights_dramas_held(licensee=licensee, ever=True)).annotate(
         changed_at=Greatest(
             "updated_at",
             _latest(Episode, "updated_at"),
@@ -299,48 +258,13 @@ def catalogue_changes_since(
 # --- playback ---------------------------------------------------------------------------------
 
 
-def episode_for_playback(*, licensee: Organization, episode_id: int) -> Episode | None:
+def episode_for_playback(*, licensee: Organization, episode_id: int) -> Episode:
     """The episode, if its drama is published and the licensee holds a window out for it (any territory,
-    any time); None otherwise, so that unrelated titles look missing."""
-    return (
+    any time); NotFoundError otherwise, so that unrelated titles look missing."""
+    return found(
         Episode.objects.select_related("drama")
-        .filter(
-            pk=episode_id,
-            drama__status=DramaStatus.PUBLISHED,
-            drama__in=RightsWindow.objects.filter(
-                licensee=licensee, direction=RightsDirection.OUT, status__in=list(IN_FORCE_STATUSES)
-            ).values("drama_id"),
-        )
+        .filter(pk=episode_id, drama__status=DramaStatus.PUBLISHED, drama__in=rights_dramas_held(licensee=licensee))
         .first()
-    )
-
-
-def playback_refusal(
-    *, licensee: Organization, episode: Episode, territory: str, at: dt.datetime | None = None
-) -> tuple[str, str] | None:
-    """Why the licensee may not play `episode` in `territory` now: (code, detail), or None if it may."""
-    at = at or timezone.now()
-    rows = list(
-        RightsWindowTerritory.objects.filter(
-            direction=RightsDirection.OUT,
-            status__in=list(IN_FORCE_STATUSES),
-            licensee=licensee,
-            drama_id=episode.drama_id,
-            territory=territory,
-        ).values("start", "end", "episode_start", "episode_end")
-    )
-    if not rows:
-        return "territory_not_licensed", f"You are not licensed to show this title in {territory}."
-    for row in rows:
-        open_now = row["start"] <= at and (row["end"] is None or row["end"] > at)
-        covers = (row["episode_start"] or 1) <= episode.number and (
-            row["episode_end"] is None or episode.number <= row["episode_end"]
-        )
-        if open_now and covers:
-            return None
-    return (
-        "outside_window",
-        f"Your window for this title in {territory} is not open now or does not cover this episode.",
     )
 
 
@@ -437,18 +361,17 @@ SELECT d.id, d.original_title, d.original_language, d.format, d.production_year,
        SELECT l.language, l.title, l.title_medium, l.title_short, l.synopsis_short
          FROM localization_dramalocalization l
         WHERE l.drama_id = d.id
-        ORDER BY array_position(%(chain)s::varchar[], l.language::varchar) ASC NULLS LAST,
-                 (l.language = d.original_language) DESC, l.language ASC
+        ORDER BY {localization_order}
         LIMIT 1) loc ON true
  WHERE d.status = 'published'
    AND d.id > %(after)s
-   AND EXISTS (SELECT 1 FROM rights_rightswindowterritory r
-                WHERE r.drama_id = d.id AND r.direction = 'out' AND r.status IN ('approved', 'expired')
-                  AND r.licensee_id = %(licensee)s AND r.territory = %(territory)s
-                  AND r.start <= %(at)s AND (r."end" IS NULL OR r."end" > %(at)s))
+   AND EXISTS (SELECT 1 FROM rights_rightswindowterritory r WHERE r.drama_id = d.id AND {in_force})
  ORDER BY d.id
  LIMIT %(limit)s
-"""
+""".format(  # noqa: S608 (module constants only, no input)
+    localization_order=localization_order_sql(alias="l", original_language_sql="d.original_language"),
+    in_force=IN_FORCE_SQL,
+)
 TITLES_PAGE_COLUMNS = (
     *LIST_FIELDS, "language", "title", "title_medium", "title_short", "synopsis_short", "genres", "tropes",
     "episode_count", "artworks",
@@ -462,9 +385,8 @@ def titles_page_unfiltered(
     import orjson
     from django.db import connection
 
-    assert tuple(IN_FORCE_STATUSES) == ("approved", "expired")
     params = {
-        "chain": language_fallback_chain(language),
+        "chain": localization_chain_param(language),
         "after": after_id,
         "licensee": licensee.pk,
         "territory": territory.upper(),

@@ -1,7 +1,5 @@
-"""What partner endpoints share: page sizes and conditional GET (ETag / Last-Modified / 304).
-
-Settings: MIGU_API_MAX_PAGE_SIZE (200).
-"""
+"""What every endpoint shares: page sizes, cursor pagination of small lists, and conditional GET
+(ETag / Last-Modified / 304 through Django's get_conditional_response)."""
 
 from __future__ import annotations
 
@@ -9,18 +7,21 @@ import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
+
+from migu_platform.errors import DomainError, ErrorCode
 
 DEFAULT_PAGE_SIZE = 50
 LAST_MODIFIED_SETTLED = timedelta(seconds=1)
-DEFAULT_MAX_PAGE_SIZE = 200
 
 
 def max_page_size() -> int:
-    return int(getattr(settings, "MIGU_API_MAX_PAGE_SIZE", DEFAULT_MAX_PAGE_SIZE))
+    return settings.MIGU_API_MAX_PAGE_SIZE
 
 
 # --- Pagination ---------------------------------------------------------------------------------
@@ -38,47 +39,35 @@ class PartnerCursorPagination(CursorPagination):
         return max_page_size()
 
     def decode_cursor(self, request):
-        from rest_framework.exceptions import NotFound
-
-        from migu_platform.api.errors import DomainError
-
         try:
             return super().decode_cursor(request)
         except NotFound as exc:  # DRF answers 404 for a bad cursor; it is bad input
-            raise DomainError("This cursor is not valid.", code="invalid_cursor") from exc
+            raise DomainError("This cursor is not valid.", code=ErrorCode.INVALID_CURSOR) from exc
 
 
 # --- Conditional GET --------------------------------------------------------------------------
 
 
-def etag_for(*parts: object) -> str:
-    """A strong validator from the parts that determine a representation."""
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-    return f'"{digest}"'
-
-
 def etag_for_body(body: bytes) -> str:
+    """A strong validator of a serialised body."""
     return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
 
 
-def not_modified(request, *, etag: str | None, last_modified: datetime | None = None) -> HttpResponse | None:
-    """A 304 if the client's validators match (If-None-Match wins over If-Modified-Since), else None."""
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
-    if if_none_match and etag:
-        tags = parse_etags(if_none_match)
-        weak_stripped = {tag.removeprefix("W/") for tag in tags}
-        if "*" in tags or etag in weak_stripped:
-            return validators_apply(HttpResponseNotModified(), etag=etag, last_modified=last_modified)
+def not_modified(
+    request: HttpRequest, *, etag: str | None, last_modified: datetime | None = None
+) -> HttpResponse | None:
+    """A 304 (or 412) if the client's validators say its copy is current, else None. If-None-Match wins
+    over If-Modified-Since (RFC 9110 §13.2.2), compared weakly as GET requires."""
+    timestamp = int(last_modified.timestamp()) if last_modified is not None else None
+    response = get_conditional_response(request, etag=etag, last_modified=timestamp)
+    if response is None:
         return None
-    if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
-    if if_modified_since and last_modified is not None:
-        since = parse_http_date_safe(if_modified_since)
-        if since is not None and int(last_modified.timestamp()) <= since:
-            return validators_apply(HttpResponseNotModified(), etag=etag, last_modified=last_modified)
-    return None
+    return validators_apply(response, etag=etag, last_modified=last_modified)
 
 
-def validators_apply(response, *, etag: str | None, last_modified: datetime | None = None):
+def validators_apply(
+    response: HttpResponse, *, etag: str | None, last_modified: datetime | None = None
+) -> HttpResponse:
     """Set ETag / Last-Modified and the cache policy of tenant-specific responses."""
     if etag:
         response["ETag"] = etag

@@ -1,7 +1,7 @@
 """The partner catalogue: titles, a title, its episodes, the changes feed and the MRSS feed.
 
 Lists are built from values() rows and serialised with orjson (DRF serializers cost ~50 µs a row);
-the serializers in catalog/api/serializers.py describe the same shapes for the OpenAPI schema.
+the serializers in distribution/api/serializers.py describe the same shapes for the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.encoding import filepath_to_uri
@@ -28,37 +28,37 @@ from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
-from catalog.api import queries
-from catalog.api.serializers import (
+from distribution import selectors as queries
+from distribution.api.filters import TitleFilterSet
+from distribution.api.serializers import (
     ChangePageSerializer,
     EpisodeListSerializer,
     TitleDetailSerializer,
     TitlePageSerializer,
 )
-from catalog.models import DramaFormat
 from localization.languages import is_valid_tag, normalize_tag
-from migu_platform.api.errors import DomainError
-from partners.api.common import DEFAULT_PAGE_SIZE, etag_for_body, max_page_size, not_modified, validators_apply
-from partners.api.schema import error_example, error_response
+from migu_platform.api.conditional import (
+    DEFAULT_PAGE_SIZE,
+    etag_for_body,
+    max_page_size,
+    not_modified,
+    validators_apply,
+)
+from migu_platform.api.params import object_id
+from migu_platform.api.schema import error_example, error_response
+from migu_platform.errors import DomainError, ErrorCode, RefusedError, invalid
 from partners.geography import validate_territories
 from partners.models import ApiKeyScope
 from partners.permissions import HasScope
-from partners.selectors import object_id_valid
-from rights.models import RightsDirection, RightsEvent, RightsEventKind
+from rights.errors import PLAYBACK_REFUSALS
+from rights.models import RightsEventKind
+from rights.selectors import rights_events_since, rights_playback_refusal
 
 JSON = "application/json"
-# Setting MIGU_API_LIST_CACHE_SECONDS: how long a rendered titles page is kept (0: never cached).
-LIST_CACHE_SECONDS = 120
-# Catalogue changes younger than this are served on the next poll: a transaction that started
-# earlier but commits later must not be skipped by a cursor that already moved past its timestamp.
-# Setting: MIGU_CHANGES_SETTLE_SECONDS (default 5).
-CHANGES_SETTLE_SECONDS = 5.0
 
 
 def changes_settle() -> dt.timedelta:
-    from django.conf import settings
-
-    return dt.timedelta(seconds=float(getattr(settings, "MIGU_CHANGES_SETTLE_SECONDS", CHANGES_SETTLE_SECONDS)))
+    return dt.timedelta(seconds=settings.MIGU_CHANGES_SETTLE_SECONDS)
 
 
 TERRITORY_PARAM = OpenApiParameter(
@@ -74,6 +74,15 @@ LANG_PARAM = OpenApiParameter(
     description="BCP 47 language for texts (falls back along the chain, e.g. zh-Hant-HK → zh-Hant → "
     "zh-Hans → en). Default: the Accept-Language header, then the organization's first language.",
 )
+FILTER_PARAMS = [
+    OpenApiParameter(
+        name,
+        OpenApiTypes.DATETIME if name == "updated_since" else str,
+        enum=[value for value, _ in declared.extra.get("choices", [])] or None,
+        description=str(declared.extra.get("help_text", "")),
+    )
+    for name, declared in TitleFilterSet.base_filters.items()
+]
 CURSOR_PARAM = OpenApiParameter("cursor", str, description="The `next_cursor` of the previous page.")
 PAGE_SIZE_PARAM = OpenApiParameter(
     "page_size",
@@ -108,10 +117,6 @@ BAD_QUERY = error_response(
 
 def json_response(body: Any, *, status: int = 200) -> HttpResponse:
     return HttpResponse(orjson.dumps(body), content_type=JSON, status=status)
-
-
-def invalid(field: str, message: str) -> DomainError:
-    return DomainError("The request is invalid; see fields.", fields={field: [message]})
 
 
 def territory_param(request) -> str:
@@ -173,7 +178,7 @@ def decode_cursor(raw: str | None) -> dict:
             raise ValueError
         return payload
     except (ValueError, binascii.Error, orjson.JSONDecodeError) as exc:
-        raise DomainError("This cursor is not valid.", code="invalid_cursor") from exc
+        raise DomainError("This cursor is not valid.", code=ErrorCode.INVALID_CURSOR) from exc
 
 
 def media_url(request, name: str) -> str:
@@ -221,12 +226,7 @@ class TitleListView(CatalogView):
         parameters=[
             TERRITORY_PARAM,
             LANG_PARAM,
-            OpenApiParameter("genre", str, description="A genre slug."),
-            OpenApiParameter("trope", str, description="A trope slug (rebirth, revenge, ...)."),
-            OpenApiParameter("format", str, enum=DramaFormat.values),
-            OpenApiParameter("original_language", str, description="BCP 47, e.g. zh-Hans."),
-            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only titles changed since."),
-            OpenApiParameter("q", str, description="Search the original and localised titles."),
+            *FILTER_PARAMS,
             CURSOR_PARAM,
             PAGE_SIZE_PARAM,
             IF_NONE_MATCH,
@@ -238,39 +238,20 @@ class TitleListView(CatalogView):
         territory = territory_param(request)
         language = language_param(request)
         limit = page_size_param(request)
-        params = request.query_params
-        fmt = params.get("format") or None
-        if fmt is not None and fmt not in DramaFormat.values:
-            raise invalid("format", f"One of {', '.join(DramaFormat.values)}.")
-        updated_since = None
-        if params.get("updated_since"):
-            try:
-                updated_since = parse_datetime(params["updated_since"])
-            except ValueError:
-                updated_since = None
-            if updated_since is None:
-                raise invalid("updated_since", "An ISO 8601 date-time.")
-            if timezone.is_naive(updated_since):
-                updated_since = timezone.make_aware(updated_since, dt.UTC)
-        cursor = decode_cursor(params.get("cursor"))
+        cursor = decode_cursor(request.query_params.get("cursor"))
         after_id = cursor.get("after", 0)
         if not isinstance(after_id, int) or not 0 <= after_id <= 2**63 - 1:
-            raise DomainError("This cursor is not valid.", code="invalid_cursor")
-        filters = {
-            "genre": params.get("genre") or None,
-            "trope": params.get("trope") or None,
-            "format": fmt,
-            "original_language": params.get("original_language") or None,
-            "updated_since": updated_since,
-            "search": (params.get("q") or "").replace("\x00", "") or None,
-        }
+            raise DomainError("This cursor is not valid.", code=ErrorCode.INVALID_CURSOR)
+        filterset = TitleFilterSet(
+            request.query_params, queryset=queries.titles_available(licensee=request.tenant, territory=territory)
+        )
+        if not filterset.is_valid():
+            raise DomainError("The request is invalid; see fields.", fields=dict(filterset.errors))
+        filters = filterset.active()
 
         def render() -> bytes:
-            if any(value is not None for value in filters.values()):
-                queryset = queries.titles_filter(
-                    queries.titles_available(licensee=request.tenant, territory=territory), **filters
-                )
-                rows, has_more = queries.titles_page(queryset, after_id=after_id, limit=limit, language=language)
+            if filters:
+                rows, has_more = queries.titles_page(filterset.qs, after_id=after_id, limit=limit, language=language)
             else:
                 rows, has_more = queries.titles_page_unfiltered(
                     licensee=request.tenant, territory=territory, after_id=after_id, limit=limit, language=language
@@ -314,7 +295,7 @@ def cached_page_response(request, identity: tuple, render) -> HttpResponse:
     and at most one small Redis read (the page's ETag, kept apart from the page): no page is loaded
     for a 304.
     """
-    ttl = int(getattr(settings, "MIGU_API_LIST_CACHE_SECONDS", LIST_CACHE_SECONDS))
+    ttl = settings.MIGU_API_LIST_CACHE_SECONDS
     version = queries.catalogue_version(licensee=request.tenant)
     last_modified = version.last_modified
     if ttl <= 0:
@@ -342,16 +323,15 @@ def cached_page_response(request, identity: tuple, render) -> HttpResponse:
     return validators_apply(HttpResponse(payload, content_type=JSON), etag=etag, last_modified=last_modified)
 
 
-def title_or_404(request, pk) -> dict:
-    """The title as queries.title_detail gives it (with `last_modified`), or 404."""
-    if not object_id_valid(pk):
-        raise Http404
-    title = queries.title_detail(
-        licensee=request.tenant, drama_id=int(pk), territory=territory_param(request), language=language_param(request)
+def title_for(request, pk) -> dict:
+    """The title as queries.title_detail gives it (with `last_modified`); NotFoundError if it is missing,
+    unpublished or not licensed to the caller here and now."""
+    return queries.title_detail(
+        licensee=request.tenant,
+        drama_id=object_id(pk),
+        territory=territory_param(request),
+        language=language_param(request),
     )
-    if title is None:
-        raise Http404  # missing, not published, or not licensed to the caller here and now: one answer
-    return title
 
 
 def present_title(request, title: dict) -> dict:
@@ -383,7 +363,7 @@ class TitleDetailView(CatalogView):
         responses={200: TitleDetailSerializer, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: TITLE_NOT_FOUND},
     )
     def get(self, request, pk):
-        title = present_title(request, title_or_404(request, pk))
+        title = present_title(request, title_for(request, pk))
         last_modified = title.pop("last_modified")
         return conditional_json(request, title, last_modified=last_modified)
 
@@ -398,7 +378,7 @@ class TitleEpisodeListView(CatalogView):
         responses={200: EpisodeListSerializer, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: TITLE_NOT_FOUND},
     )
     def get(self, request, pk):
-        title = present_title(request, title_or_404(request, pk))
+        title = present_title(request, title_for(request, pk))
         return conditional_json(
             request, {"title_id": title["id"], "results": title["episodes"]}, last_modified=title["last_modified"]
         )
@@ -440,25 +420,24 @@ class ChangeFeedView(CatalogView):
             or not isinstance(after_drama, int)
             or not (since is None or isinstance(since, str))
         ):
-            raise DomainError("This cursor is not valid.", code="invalid_cursor")
-        since_at = parse_datetime(since) if since else None
+            raise DomainError("This cursor is not valid.", code=ErrorCode.INVALID_CURSOR)
+        try:
+            since_at = parse_datetime(since) if since else None
+        except ValueError:  # well-formed but impossible (a 31 February)
+            since_at = None
         if since and since_at is None:
-            raise DomainError("This cursor is not valid.", code="invalid_cursor")
+            raise DomainError("This cursor is not valid.", code=ErrorCode.INVALID_CURSOR)
         event_after = max(0, min(event_after, 2**63 - 1))
         after_drama = max(0, min(after_drama, 2**63 - 1))
 
         # 1. Rights changes (window granted, started, ended, revoked, updated), in commit order.
-        events = list(
-            RightsEvent.objects.filter(licensee=request.tenant, direction=RightsDirection.OUT, id__gt=event_after)
-            .order_by("id")
-            .values("id", "drama_id", "kind", "occurred_at")[: limit + 1]
-        )
+        events = rights_events_since(licensee=request.tenant, cursor=event_after, limit=limit + 1)
         has_more = len(events) > limit
         events = events[:limit]
         changes: list[tuple[int, str | None, dt.datetime, dict]] = []
         for event in events:
-            event_after = event["id"]
-            changes.append((event["drama_id"], event["kind"], event["occurred_at"], {"e": event_after}))
+            event_after = event.pk
+            changes.append((event.drama_id, event.kind, event.occurred_at, {"e": event_after}))
         # 2. Catalogue changes (metadata, episodes, artwork, localisations) once rights changes are drained.
         if not has_more:
             room = limit - len(changes)
@@ -519,11 +498,11 @@ class MrssFeedView(CatalogView):
         },
     )
     def get(self, request):
-        from catalog.api.mrss import mrss_feed
+        from distribution.api.mrss import mrss_feed
 
         territory = territory_param(request)
         language = language_param(request)
-        queryset = queries.titles_available(licensee=request.tenant, territory=territory)
+        queryset = queries.titles_available_in(licensee=request.tenant, territory=territory)
         items: list[dict] = []
         after = 0
         while True:
@@ -584,16 +563,13 @@ class EpisodePlaybackView(CatalogView):
     def get(self, request, pk):
         from media.services import playback_session_create
 
-        episode = queries.episode_for_playback(licensee=request.tenant, episode_id=pk) if object_id_valid(pk) else None
-        if episode is None:
-            raise Http404
+        episode = queries.episode_for_playback(licensee=request.tenant, episode_id=object_id(pk))
         territory = territory_param(request)
-        refusal = queries.playback_refusal(licensee=request.tenant, episode=episode, territory=territory)
+        refusal = rights_playback_refusal(
+            licensee=request.tenant, drama=episode.drama_id, episode_number=episode.number, territory=territory
+        )
         if refusal is not None:
-            code, detail = refusal
-            error = DomainError(detail, code=code)
-            error.status_code = 403
-            raise error
+            raise RefusedError(PLAYBACK_REFUSALS[refusal].format(territory=territory), code=refusal)
         session = playback_session_create(
             organization=request.tenant, episode=episode, territory=territory, ttl_seconds=PLAYBACK_TTL_SECONDS
         )

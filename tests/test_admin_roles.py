@@ -15,8 +15,8 @@ from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from django.urls import reverse
 
-from catalog.tests.admin_helpers import OBJECT_MAKERS, STAFF_ROLES, staff_user
 from partners.roles import STAFF_ROLES as GRANTS
+from tests.admin_helpers import OBJECT_MAKERS, STAFF_ROLES, staff_user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,12 @@
 import pytest
 
-from catalog.models import Drama
-from catalog.tests.factories import EpisodeFactory
-from media.models import Ladder
-from partners.models import Webhook, WebhookDelivery
-from partners.webhooks import webhooks_publish_ready_episodes, webhooks_publish_rights_events
-from rights.services import rights_window_revoke, rights_window_update, rights_windows_advance
+from partners.models import Webhook
+from rights.services import (
+    rights_events_webhooks_publish,
+    rights_window_revoke,
+    rights_window_update,
+    rights_windows_advance,
+)
 from rights.tests.factories import at, drama_with_rights_in, grant_out
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +36,8 @@ def test_rights_changes_become_title_events_for_the_licensee_only(
         grant_out(later, partner, start=at(3650))  # not yet: nothing until it starts
         rights_window_update(window=window, territories=["TH", "SG"])
         rights_window_revoke(window=window)
-        webhooks_publish_rights_events()
-        webhooks_publish_rights_events()  # a second run finds nothing new
+        rights_events_webhooks_publish()
+        rights_events_webhooks_publish()  # a second run finds nothing new
 
     assert delivered(hook) == [
         ("title.available", drama.pk),
@@ -54,33 +55,9 @@ def test_a_window_that_starts_later_is_announced_when_it_starts(partner, hook, d
 
     with django_capture_on_commit_callbacks(execute=False):
         grant_out(drama, partner, start=timezone.now() + timedelta(hours=1))
-        webhooks_publish_rights_events()
+        rights_events_webhooks_publish()
         assert delivered(hook) == []
         rights_windows_advance(now=timezone.now() + timedelta(hours=2))
-        webhooks_publish_rights_events()
+        rights_events_webhooks_publish()
 
     assert delivered(hook) == [("title.available", drama.pk)]
-
-
-def test_a_published_ladder_becomes_episode_ready_for_licensees(
-    partner, other_partner, hook, django_capture_on_commit_callbacks
-):
-    drama = drama_with_rights_in()
-    Drama.objects.filter(pk=drama.pk).update(status="published")
-    grant_out(drama, partner)
-    unlicensed = EpisodeFactory(number=1)
-    episode = EpisodeFactory(drama=drama, number=1)
-
-    with django_capture_on_commit_callbacks(execute=False):
-        Ladder.objects.create(
-            episode=unlicensed, profile="vertical", source_checksum="a", status="ready", storage_prefix="a"
-        )
-        Ladder.objects.create(
-            episode=episode, profile="vertical", source_checksum="b", status="ready", storage_prefix="b"
-        )
-        webhooks_publish_ready_episodes()
-        webhooks_publish_ready_episodes()
-
-    deliveries = list(hook.deliveries.filter(event_type="episode.ready"))
-    assert [(d.payload["data"]["episode_id"], d.payload["data"]["number"]) for d in deliveries] == [(episode.pk, 1)]
-    assert WebhookDelivery.objects.filter(event_type="episode.ready").count() == 1

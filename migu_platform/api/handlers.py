@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
-from migu_platform.api.errors import NOT_FOUND_BODY
+from migu_platform.api.errors import NOT_FOUND_BODY, SERVER_ERROR_BODY
 
 
 def not_found(request, exception=None):
@@ -13,4 +13,4 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    return JsonResponse({"code": "server_error", "detail": "Something went wrong on our side."}, status=500)
+    return JsonResponse(dict(SERVER_ERROR_BODY), status=500)
