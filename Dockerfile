@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=migu_platform.settings.production
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg libpq5 \
+ && apt-get install -y --no-install-recommends libpq5 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 1000 migu
 

@@ -8,13 +8,30 @@ from migu_platform.errors import ConflictError
 
 
 class AvailsErrorCode(enum.StrEnum):
+    # The file as a whole
+    UNKNOWN_FORMAT = "unknown_format"
+    MALFORMED_XML = "malformed_xml"
+    MALFORMED_XLSX = "malformed_xlsx"
+    NOT_AVAILS = "not_avails"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    DUPLICATE_TRANSACTION = "duplicate_transaction"
+    # A field of a row
     INVALID = "invalid"
     REQUIRED = "required"
+    INVALID_LANGUAGE = "invalid_language"
+    UNKNOWN_TERRITORY = "unknown_territory"
+    END_BEFORE_START = "end_before_start"
+    # A row the platform cannot apply
     NO_LICENSEE = "no_licensee"
     UNSUPPORTED_LICENSE_TYPE = "unsupported_license_type"
     UNRESOLVED_DATE = "unresolved_date"
     WRONG_ORGANIZATION_KIND = "wrong_organization_kind"
     TRANSACTION_ELSEWHERE = "transaction_elsewhere"
+    ROW_REFUSED_BY_DATABASE = "conflict"
+    # Warnings: the row is imported without the value
+    END_CONDITION_KEPT_OPEN = "open_end"
+    PRICE_WITHOUT_CURRENCY = "price_without_currency"
+    # The upload
     IMPORT_STATE = "avails_import_state"
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from avails.errors import AvailsErrorCode
+
 
 @dataclass(frozen=True)
 class AvailProblem:
@@ -20,7 +22,7 @@ class AvailProblem:
     location: str  # "row 7" for spreadsheets, "/AvailList/Avail[2]/Transaction[1]/Territory (line 52)" for XML
     field: str
     reason: str
-    code: str = "invalid"
+    code: str = AvailsErrorCode.INVALID
     severity: str = "error"  # "error" blocks the import; "warning" is reported and imported anyway
 
     def __str__(self) -> str:

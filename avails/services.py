@@ -379,7 +379,7 @@ class _Importer:
                     location=record.location,
                     field="End",
                     reason=f"EndCondition {record.end_condition} is kept as an open end.",
-                    code="open_end",
+                    code=AvailsErrorCode.END_CONDITION_KEPT_OPEN,
                     severity="warning",
                 )
             )
@@ -406,7 +406,7 @@ class _Importer:
                         location=record.location,
                         field="PriceCurrency",
                         reason="An SRP without a currency is not kept as the unlock price.",
-                        code="price_without_currency",
+                        code=AvailsErrorCode.PRICE_WITHOUT_CURRENCY,
                         severity="warning",
                     )
                 )
@@ -478,10 +478,10 @@ def _row_problems(error: Exception) -> list[tuple[str, str, str]]:
     if isinstance(error, DomainError):
         return [("Transaction", error.detail, error.code)]
     if isinstance(error, ValidationError):
-        return [("Asset", message, AvailsErrorCode.INVALID.value) for message in error.messages]
+        return [("Asset", message, AvailsErrorCode.INVALID) for message in error.messages]
     # A constraint another writer tripped between our read and our write (e.g. the same TransactionID
     # imported concurrently): the row is refused, the file is not half-imported.
-    return [("Transaction", f"The database refused this row: {error}", "conflict")]
+    return [("Transaction", f"The database refused this row: {error}", AvailsErrorCode.ROW_REFUSED_BY_DATABASE)]
 
 
 def _valid_alid(value: str) -> str:

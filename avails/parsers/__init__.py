@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from avails.errors import AvailsErrorCode
 from avails.records import AvailProblem, AvailsParseResult
 
 from .xlsx import avails_parse_xlsx
@@ -27,7 +28,7 @@ def avails_parse(data: bytes, *, source: str) -> AvailsParseResult:
             location="file",
             field="format",
             reason="Not an EMA Avails file: expected an XML document or an .xlsx workbook.",
-            code="unknown_format",
+            code=AvailsErrorCode.UNKNOWN_FORMAT,
         )
     )
     return result
@@ -87,7 +88,7 @@ def avails_check_duplicates(result: AvailsParseResult) -> AvailsParseResult:
                     f"TransactionID {record.transaction_id} repeats {first.location}"
                     + (" with the same terms; the repeat is ignored." if same else " with different terms.")
                 ),
-                code="duplicate_transaction",
+                code=AvailsErrorCode.DUPLICATE_TRANSACTION,
                 severity="warning" if same else "error",
             )
         )

@@ -11,6 +11,7 @@ from datetime import datetime
 import openpyxl
 
 from avails import fields, vocabulary
+from avails.errors import AvailsErrorCode
 from avails.fields import FieldError
 from avails.records import AvailProblem, AvailRecord, AvailsParseResult
 
@@ -45,7 +46,9 @@ class _Sheet:
                 return self.columns[name]
         return None
 
-    def problem(self, row: int, field: str, reason: str, code: str = "invalid", severity: str = "error") -> None:
+    def problem(
+        self, row: int, field: str, reason: str, code: str = AvailsErrorCode.INVALID, severity: str = "error"
+    ) -> None:
         self.result.problems.append(
             AvailProblem(
                 file=self.source,
@@ -89,7 +92,7 @@ class _Sheet:
         def required(*names: str) -> str:
             value = get(*names)
             if not value:
-                self.problem(row, names[0], f"{names[0]} is required.", code="required")
+                self.problem(row, names[0], f"{names[0]} is required.", code=AvailsErrorCode.REQUIRED)
             return value
 
         def checked(name: str, convert, value, severity: str = "error"):
@@ -136,7 +139,10 @@ class _Sheet:
             record.episode_count = checked("EpisodeCount", fields.positive_int, get("EpisodeCount"))
             if record.work_type in {"Season", "Episode"} and record.season_number is None:
                 self.problem(
-                    row, "SeasonNumber", f"SeasonNumber is required for a {record.work_type} row.", code="required"
+                    row,
+                    "SeasonNumber",
+                    f"SeasonNumber is required for a {record.work_type} row.",
+                    code=AvailsErrorCode.REQUIRED,
                 )
             if record.work_type == "Episode":
                 record.episode_number = checked("EpisodeNumber", fields.positive_int, required("EpisodeNumber"))
@@ -184,7 +190,12 @@ class _Sheet:
         for name in ("Start", "End"):
             value = raw(name)
             if value is None:
-                self.problem(row, name, f"{name} is required (a date, or a condition such as Open).", code="required")
+                self.problem(
+                    row,
+                    name,
+                    f"{name} is required (a date, or a condition such as Open).",
+                    code=AvailsErrorCode.REQUIRED,
+                )
                 continue
             parsed = checked(
                 name, fields.date_or_condition, value if isinstance(value, datetime) else fields.text(value)
@@ -201,7 +212,7 @@ class _Sheet:
                 row,
                 "End",
                 f"End {record.end:%Y-%m-%d} is not after Start {record.start:%Y-%m-%d}.",
-                code="end_before_start",
+                code=AvailsErrorCode.END_BEFORE_START,
             )
         asset_language = get("AssetLanguage")
         if asset_language:
@@ -215,7 +226,7 @@ class _Sheet:
             if attr == "allowed_languages":
                 record.audio_languages, record.subtitle_languages = list(good), list(good)
             for reason in bad:
-                self.problem(row, ALIASES[field_name][0], reason, code="invalid_language")
+                self.problem(row, ALIASES[field_name][0], reason, code=AvailsErrorCode.INVALID_LANGUAGE)
         exclusive = raw("Exclusive")
         if exclusive is not None:
             record.exclusive = bool(checked("Exclusive", fields.boolean, exclusive))
@@ -253,7 +264,7 @@ class _Sheet:
             elif name.strip() in (vocabulary.AUDIO_LANGUAGES_TERM, vocabulary.SUBTITLE_LANGUAGES_TERM):
                 good, bad = fields.languages(value.split())
                 for reason in bad:
-                    self.problem(row, "OtherTerms", reason, code="invalid_language")
+                    self.problem(row, "OtherTerms", reason, code=AvailsErrorCode.INVALID_LANGUAGE)
                 if name.strip() == vocabulary.AUDIO_LANGUAGES_TERM:
                     record.audio_languages = good
                 else:
@@ -288,7 +299,7 @@ def avails_parse_xlsx(data: bytes, *, source: str) -> AvailsParseResult:
                 location="file",
                 field="workbook",
                 reason=f"Not a readable .xlsx workbook: {error}",
-                code="malformed_xlsx",
+                code=AvailsErrorCode.MALFORMED_XLSX,
             )
         )
         return result
@@ -307,7 +318,7 @@ def avails_parse_xlsx(data: bytes, *, source: str) -> AvailsParseResult:
                 3,
                 "template",
                 f"Template v{version} is not supported; this importer reads v1.7 to v1.9.",
-                code="unsupported_version",
+                code=AvailsErrorCode.UNSUPPORTED_VERSION,
             )
             continue
         sheet.read()
@@ -318,7 +329,7 @@ def avails_parse_xlsx(data: bytes, *, source: str) -> AvailsParseResult:
                 location="file",
                 field="template",
                 reason="No sheet with EMA Avails field names in row 2 (ALID, LicenseType, ...).",
-                code="not_avails",
+                code=AvailsErrorCode.NOT_AVAILS,
             )
         )
     return result

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from avails import fields, vocabulary
+from avails.errors import AvailsErrorCode
 from avails.fields import FieldError
 from avails.records import AvailProblem, AvailRecord, AvailsParseResult
 
@@ -50,7 +51,9 @@ class _Reader:
         path = self.tree.getpath(element) if self.tree is not None else ""
         return f"{path} (line {element.sourceline})"
 
-    def problem(self, element, field: str, reason: str, code: str = "invalid", severity: str = "error") -> None:
+    def problem(
+        self, element, field: str, reason: str, code: str = AvailsErrorCode.INVALID, severity: str = "error"
+    ) -> None:
         self.result.problems.append(
             AvailProblem(
                 file=self.source,
@@ -70,7 +73,11 @@ class _Reader:
             line = error.lineno or 0
             self.result.problems.append(
                 AvailProblem(
-                    file=self.source, location=f"line {line}", field="document", reason=str(error), code="malformed_xml"
+                    file=self.source,
+                    location=f"line {line}",
+                    field="document",
+                    reason=str(error),
+                    code=AvailsErrorCode.MALFORMED_XML,
                 )
             )
             return self.result
@@ -82,7 +89,7 @@ class _Reader:
                 "AvailList",
                 "Not an EMA Avails document: the root must be avails:AvailList in the "
                 "http://www.movielabs.com/schema/avails/v2.x/avails namespace.",
-                code="not_avails",
+                code=AvailsErrorCode.NOT_AVAILS,
             )
             return self.result
         version = match["version"]
@@ -92,12 +99,12 @@ class _Reader:
                 root,
                 "AvailList",
                 f"Avails v{version} is not supported; this importer reads v2.2 to v2.6.",
-                code="unsupported_version",
+                code=AvailsErrorCode.UNSUPPORTED_VERSION,
             )
             return self.result
         avails = _children(root, "Avail")
         if not avails:
-            self.problem(root, "Avail", "The document holds no Avail.", code="required")
+            self.problem(root, "Avail", "The document holds no Avail.", code=AvailsErrorCode.REQUIRED)
         for avail in avails:
             self.result.records.extend(self.read_avail(avail))
         return self.result
@@ -107,7 +114,7 @@ class _Reader:
     def required(self, element, name: str) -> str:
         value = _text(element, name)
         if not value:
-            self.problem(element, name, f"{name} is required.", code="required")
+            self.problem(element, name, f"{name} is required.", code=AvailsErrorCode.REQUIRED)
         return value
 
     def read_avail(self, avail) -> Iterator[AvailRecord]:
@@ -117,7 +124,7 @@ class _Reader:
             self.problem(_child(avail, "Disposition", "EntryType"), "EntryType", f"'{entry_type}' is not an EntryType.")
         licensor = _text(avail, "Licensor", "DisplayName")
         if not licensor:
-            self.problem(avail, "Licensor", "Licensor/DisplayName is required.", code="required")
+            self.problem(avail, "Licensor", "Licensor/DisplayName is required.", code=AvailsErrorCode.REQUIRED)
         licensee = _text(avail, "ServiceProvider", "DisplayName")
         avail_type = self.required(avail, "AvailType")
         if avail_type and avail_type not in vocabulary.AVAIL_TYPES:
@@ -135,12 +142,14 @@ class _Reader:
             "entry_type": entry_type,
         }
         if asset is None:
-            self.problem(avail, "Asset", "Asset is required.", code="required")
+            self.problem(avail, "Asset", "Asset is required.", code=AvailsErrorCode.REQUIRED)
         else:
             base.update(self.read_asset(asset))
         transactions = _children(avail, "Transaction")
         if not transactions:
-            self.problem(avail, "Transaction", "An Avail needs at least one Transaction.", code="required")
+            self.problem(
+                avail, "Transaction", "An Avail needs at least one Transaction.", code=AvailsErrorCode.REQUIRED
+            )
         for transaction in transactions:
             record = AvailRecord(source=self.source, location=self.where(transaction), transaction_id="", **base)
             self.read_transaction(transaction, record)
@@ -151,7 +160,7 @@ class _Reader:
         work_type = _text(asset, "WorkType")
         values["work_type"] = work_type
         if not work_type:
-            self.problem(asset, "WorkType", "WorkType is required.", code="required")
+            self.problem(asset, "WorkType", "WorkType is required.", code=AvailsErrorCode.REQUIRED)
         elif work_type not in vocabulary.WORK_TYPES:
             self.problem(_child(asset, "WorkType"), "WorkType", f"'{work_type}' is not a WorkType.")
         metadata = _child(asset, "Metadata")
@@ -170,7 +179,12 @@ class _Reader:
             values["edit_eidr"] = self.eidr(episode, "EditEIDR-URN")
             values["episode_number"] = self.number(episode, "EpisodeNumber")
             if values["episode_number"] is None:
-                self.problem(episode, "EpisodeNumber", "An episode avail needs EpisodeNumber/Number.", code="required")
+                self.problem(
+                    episode,
+                    "EpisodeNumber",
+                    "An episode avail needs EpisodeNumber/Number.",
+                    code=AvailsErrorCode.REQUIRED,
+                )
             self.check_ratings(episode)
             season = _child(episode, "SeasonMetadata")
             # An episode names its season, or (for series without seasons) its series directly.
@@ -189,7 +203,10 @@ class _Reader:
             values.get("series_content_id") or values.get("title")
         ):
             self.problem(
-                asset, "SeriesMetadata", "A TV avail needs SeriesContentID or a series title.", code="required"
+                asset,
+                "SeriesMetadata",
+                "A TV avail needs SeriesContentID or a series title.",
+                code=AvailsErrorCode.REQUIRED,
             )
         return values
 
@@ -268,7 +285,7 @@ class _Reader:
         record.licensee = _text(transaction, "Licensee", "DisplayName") or record.licensee
         license_type = _text(transaction, "LicenseType")
         if not license_type:
-            self.problem(transaction, "LicenseType", "LicenseType is required.", code="required")
+            self.problem(transaction, "LicenseType", "LicenseType is required.", code=AvailsErrorCode.REQUIRED)
         elif license_type not in vocabulary.LICENSE_TYPES:
             self.problem(
                 _child(transaction, "LicenseType"),
@@ -317,16 +334,16 @@ class _Reader:
             for territory in _children(transaction, name):
                 codes = [c for c in territory if _local(c) in {"country", "countryRegion"}]
                 if not codes:
-                    self.problem(territory, name, f"{name} names no country.", code="required")
+                    self.problem(territory, name, f"{name} names no country.", code=AvailsErrorCode.REQUIRED)
                 for code in codes:
                     try:
                         for country in fields.territory(_text(code)):
                             if country not in target:
                                 target.append(country)
                     except FieldError as error:
-                        self.problem(code, f"{name}/{_local(code)}", str(error), code="unknown_territory")
+                        self.problem(code, f"{name}/{_local(code)}", str(error), code=AvailsErrorCode.UNKNOWN_TERRITORY)
         if not _children(transaction, "Territory"):
-            self.problem(transaction, "Territory", "Territory is required.", code="required")
+            self.problem(transaction, "Territory", "Territory is required.", code=AvailsErrorCode.REQUIRED)
 
     def read_dates(self, transaction, record: AvailRecord) -> None:
         start, end = _child(transaction, "Start"), _child(transaction, "End")
@@ -341,7 +358,7 @@ class _Reader:
             record.start_condition = start_condition
             self.check_condition(transaction, "StartCondition", start_condition)
         else:
-            self.problem(transaction, "Start", "Start or StartCondition is required.", code="required")
+            self.problem(transaction, "Start", "Start or StartCondition is required.", code=AvailsErrorCode.REQUIRED)
         if end is not None:
             try:
                 record.end = fields.instant(_text(end))
@@ -351,9 +368,14 @@ class _Reader:
             record.end_condition = end_condition
             self.check_condition(transaction, "EndCondition", end_condition)
         else:
-            self.problem(transaction, "End", "End or EndCondition is required.", code="required")
+            self.problem(transaction, "End", "End or EndCondition is required.", code=AvailsErrorCode.REQUIRED)
         if record.start and record.end and record.end <= record.start:
-            self.problem(end, "End", f"End {record.end:%Y-%m-%d %H:%M:%S} is not after Start.", code="end_before_start")
+            self.problem(
+                end,
+                "End",
+                f"End {record.end:%Y-%m-%d %H:%M:%S} is not after Start.",
+                code=AvailsErrorCode.END_BEFORE_START,
+            )
 
     def check_condition(self, transaction, name: str, value: str) -> None:
         if value not in vocabulary.DATE_CONDITIONS:
@@ -365,7 +387,7 @@ class _Reader:
             try:
                 tag = fields.language(_text(element))
             except FieldError as error:
-                self.problem(element, name, str(error), code="invalid_language")
+                self.problem(element, name, str(error), code=AvailsErrorCode.INVALID_LANGUAGE)
             else:
                 if tag not in tags:
                     tags.append(tag)

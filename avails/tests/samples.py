@@ -1,17 +1,10 @@
-"""Where the MovieLabs sample Avails live: ../shared/data/ema-avails beside the checkout.
-
-A checkout elsewhere points MIGU_SHARED_DATA at the shared data folder.
-"""
+"""The MovieLabs sample Avails, copied verbatim into the project (see data/movielabs/README.md)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from django.conf import settings
-
-SHARED_DATA_DIR = Path(os.environ.get("MIGU_SHARED_DATA") or Path(settings.BASE_DIR).parent / "shared" / "data")
-SAMPLES_DIR = SHARED_DATA_DIR / "ema-avails"
+SAMPLES_DIR = Path(__file__).resolve().parent / "data" / "movielabs"
 VALID_SAMPLES = (
     "Avails_noErrors_v2.4.xml",
     "Avails_Structure_Tests_v2.3.xml",
@@ -22,11 +15,6 @@ SAMPLE_WITH_ERRORS = "Avails_withErrors.xml"
 
 
 def sample_path(name: str) -> Path:
-    if not SAMPLES_DIR.is_dir():
-        raise FileNotFoundError(
-            f"The MovieLabs Avails samples are missing: expected {SAMPLES_DIR} (the shared data folder beside "
-            "the checkout, or MIGU_SHARED_DATA)."
-        )
     path = SAMPLES_DIR / name
     if not path.is_file():
         raise FileNotFoundError(f"Avails sample {path} is missing.")

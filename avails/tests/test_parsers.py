@@ -3,14 +3,14 @@ from datetime import UTC, datetime
 import pytest
 
 from avails.parsers import avails_parse
-from avails.tests.samples import SAMPLE_WITH_ERRORS, VALID_SAMPLES, sample_bytes, sample_path
+from avails.tests.samples import SAMPLE_WITH_ERRORS, SAMPLES_DIR, VALID_SAMPLES, sample_bytes
 from avails.tests.workbooks import GOOD_MOVIE_ROW
 from avails.tests.workbooks import avails_workbook as _workbook
 
 
-def test_every_shared_sample_is_covered_by_these_tests():
-    # given the shared folder
-    names = {p.name for p in sample_path("README.md").parent.iterdir() if p.suffix in {".xml", ".xlsx"}}
+def test_every_movielabs_sample_is_covered_by_these_tests():
+    # given the folder of MovieLabs samples
+    names = {p.name for p in SAMPLES_DIR.iterdir() if p.suffix in {".xml", ".xlsx"}}
     # then each file is either a valid sample or the one with errors
     assert names == {*VALID_SAMPLES, SAMPLE_WITH_ERRORS}
 

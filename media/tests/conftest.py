@@ -4,7 +4,18 @@ from pathlib import Path
 
 import pytest
 
+from media import ffmpeg
 from media.tests.sources import bad_inputs, video_make
+
+# The pinned ffmpeg with libvmaf taken away: not listed by -filters, and refused if a command uses it
+# anyway, so a quality job that ignored the capability would fail rather than quietly measure VMAF.
+FFMPEG_WITHOUT_LIBVMAF = """#!/bin/sh
+for arg in "$@"; do
+  case "$arg" in *]libvmaf*|*libvmaf=*) echo "No such filter: 'libvmaf'" >&2; exit 1;; esac
+done
+case " $* " in *" -filters "*) "{pinned}" "$@" | grep -v ' libvmaf '; exit 0;; esac
+exec "{pinned}" "$@"
+"""
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +52,15 @@ def transcode_worker(celery_worker_process, settings):
         )
 
     return start
+
+
+@pytest.fixture
+def ffmpeg_without_libvmaf(tmp_path) -> str:
+    """An ffmpeg built without libvmaf: Debian's when installed, else the pinned build with libvmaf taken away."""
+    system = "/usr/bin/ffmpeg"
+    if Path(system).is_file() and not ffmpeg.binary_has_filter(system, "libvmaf"):
+        return system
+    wrapper = tmp_path / "ffmpeg-without-libvmaf"
+    wrapper.write_text(FFMPEG_WITHOUT_LIBVMAF.format(pinned=ffmpeg.ffmpeg_binary()))
+    wrapper.chmod(0o755)
+    return str(wrapper)

@@ -36,6 +36,28 @@ def stored_files(prefix: str = "hls") -> list[str]:
     return sorted(storage_walk(storages["default"], prefix))
 
 
+def test_an_ffmpeg_without_libvmaf_measures_quality_with_ssim(media_sources, settings, ffmpeg_without_libvmaf):
+    # given a ladder published with the pinned build, then FFMPEG_BINARY naming a build without libvmaf
+    episode = episode_make()
+    _master, job = master_upload(episode, media_sources["vertical"])
+    run_job(job)
+    ladder = Ladder.objects.get(episode=episode)
+    settings.FFMPEG_BINARY = ffmpeg_without_libvmaf
+    assert ffmpeg.ffmpeg_binary() == ffmpeg_without_libvmaf and not ffmpeg.has_libvmaf()
+
+    # when the quality job runs
+    quality = Job.objects.get(kind=JobKind.QUALITY, params__ladder_id=ladder.pk)
+    measure_ladder_quality.apply(args=[quality.pk])
+
+    # then it succeeded with SSIM alone, and says so
+    quality.refresh_from_db()
+    assert quality.status == JobStatus.SUCCEEDED, quality.error
+    rendition = ladder.renditions.get()
+    assert rendition.vmaf is None and rendition.psnr is None and 0.5 < rendition.ssim <= 1
+    ladder.refresh_from_db()
+    assert ladder.quality_metric == "ssim" and "quality (ssim" in quality.log_tail
+
+
 def test_ingest_stores_the_master_under_a_generated_key_and_queues_a_pending_job(media_sources):
     # given an episode
     episode = episode_make()
@@ -83,10 +105,14 @@ def test_transcode_publishes_an_encrypted_fmp4_ladder_with_thumbnails_and_qualit
     quality.refresh_from_db()
     assert quality.status == JobStatus.SUCCEEDED, quality.error
     rendition.refresh_from_db()
-    assert rendition.vmaf is not None and 20 < rendition.vmaf <= 100 and rendition.ssim > 0.5
-    assert quality.result["scores"]["360x640"]["vmaf"] == rendition.vmaf
     ladder.refresh_from_db()
-    assert ladder.quality_metric == "vmaf"
+    if ffmpeg.has_libvmaf():
+        assert rendition.vmaf is not None and 20 < rendition.vmaf <= 100 and rendition.ssim > 0.5
+        assert ladder.quality_metric == "vmaf"
+    else:
+        # an FFMPEG_BINARY built without libvmaf measures SSIM only
+        assert rendition.vmaf is None and 0.5 < rendition.ssim <= 1 and ladder.quality_metric == "ssim"
+    assert quality.result["scores"]["360x640"]["vmaf"] == rendition.vmaf
     storage = storages["default"]
     master_text = storage.open(ladder.key("master.m3u8")).read().decode()
     assert re.search(

