@@ -40,6 +40,7 @@ if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
         re_path(rf"^{settings.MEDIA_URL.lstrip('/')}artwork/(?P<path>.+)$", artwork_file, name="artwork-file")
     )
 
-# Unmatched URLs and crashes answer in the API's error shape (JSON), not as HTML pages.
-handler404 = "partners.api.handlers.not_found"
-handler500 = "partners.api.handlers.server_error"
+# Unmatched URLs and crashes: the API's error shape (JSON) under /api/, the platform's HTML pages elsewhere.
+# Under DEBUG Django sends its technical pages instead; migu_platform.middleware keeps /api/ in JSON then too.
+handler404 = "migu_platform.views.page_not_found"
+handler500 = "migu_platform.views.server_error"
