@@ -7,6 +7,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from migu_platform.health import healthz
+from migu_platform.views import home
 
 admin.site.site_header = "Migu Platform"
 admin.site.site_title = "Migu Platform"
@@ -21,6 +22,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("media-delivery/", include("media.urls")),

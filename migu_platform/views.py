@@ -1,11 +1,40 @@
-"""The pages outside the API and the admin."""
+"""The pages outside the API and the admin: the landing page and the error pages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.views import defaults
+from django.views.decorators.http import require_GET
 
 from migu_platform.middleware import api_error_response, is_api_request
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where one kind of user goes from the landing page."""
+
+    audience: str
+    title: str
+    url_name: str
+    summary: str
+
+
+# One line per kind of user; the landing page lists them in this order. Only places that exist are
+# listed: the operators' regional dashboards get their line here when they are built.
+DESTINATIONS = [
+    Destination("Content, rights and localization managers", "Admin", "admin:index", "Curate series and episodes, upload masters and follow their transcodes, add translations, subtitles and dubs, grant rights windows and exchange EMA Avails."),
+    Destination("Partner platforms", "API documentation", "api-docs", "Pull the titles you are licensed for, localised, with signed playback URLs; sync through the changes feed and signed webhooks; report playback events."),
+]  # fmt: skip
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    destinations = [{"destination": item, "url": reverse(item.url_name)} for item in DESTINATIONS]
+    return render(request, "home.html", {"destinations": destinations})
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

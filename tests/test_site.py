@@ -1,4 +1,4 @@
-"""Error answers that are never Django's technical pages."""
+"""The landing page, and error answers that are never Django's technical pages."""
 
 import pytest
 from django.test import Client
@@ -26,6 +26,27 @@ def crashing_urls(settings):
     settings.ROOT_URLCONF = __name__
     # A crash reaches the handlers as it does in a server, instead of being raised into the test.
     return Client(raise_request_exception=False)
+
+
+@pytest.mark.django_db
+def test_landing_page_leads_each_user_to_their_place(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en">' in html and "<main" in html and "<h1>" in html
+    for href in ('href="/admin/"', 'href="/api/docs/"', 'href="/api/schema/"', 'href="/api/redoc/"', 'href="/healthz"'):
+        assert href in html
+    assert 'href="/static/site/migu-site.css"' in html
+    assert "http://" not in html and "https://" not in html  # nothing loaded from another host
+
+
+@pytest.mark.django_db
+def test_the_landing_pages_admin_link_leads_to_the_admin_sign_in(client):
+    response = client.get("/admin/", follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")
 
 
 @pytest.mark.django_db
