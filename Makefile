@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test bench manage lint format check-migrations ci venv system-deps clean
+.PHONY: run dev test bench manage lint format check-migrations ci venv system-deps clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required"; exit 1; }
@@ -23,8 +23,13 @@ system-deps:
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# gunicorn with DEBUG off, as deployed, plus a Celery worker and beat on the embedded servers.
 run: venv
 	$(PY) -m migu_platform.devstack run
+
+# The same stack with Django's reloading development server and DEBUG on, for working on the code.
+dev: venv
+	$(PY) -m migu_platform.devstack dev
 
 test: venv system-deps
 	$(PY) -m migu_platform.devstack test $(PYTEST_ARGS)

@@ -1,7 +1,8 @@
 """The one-machine stack: embedded PostgreSQL and Redis, then the platform's processes.
 
-`python -m migu_platform.devstack run` is what `make run` calls; `... test [pytest args]` is what
-`make test` calls. When DATABASE_URL / REDIS_URL are set, those servers are used and nothing is
+`python -m migu_platform.devstack run` is what `make run` calls (gunicorn with DEBUG off, as deployed);
+`... dev` is what `make dev` calls (Django's reloading development server with DEBUG on);
+`... test [pytest args]` is what `make test` calls. When DATABASE_URL / REDIS_URL are set, those servers are used and nothing is
 started. Embedded servers keep their data under var/, so a second start reuses it.
 """
 
@@ -203,6 +204,7 @@ def _print_welcome(host: str, port: int) -> None:
     lines = [
         "",
         "Migu Platform is running:",
+        f"  home           http://{host}:{port}/",
         f"  admin          http://{host}:{port}/admin/",
         f"  API docs       http://{host}:{port}/api/docs/",
         f"  OpenAPI schema http://{host}:{port}/api/schema/",
@@ -219,14 +221,35 @@ def _print_welcome(host: str, port: int) -> None:
     print("\n".join(lines), flush=True)
 
 
-def run(host: str = "127.0.0.1", port: int = 8000) -> int:
+def _web_command(host: str, port: int, *, reload: bool) -> list[str]:
+    if reload:
+        return [sys.executable, "manage.py", "runserver", f"{host}:{port}"]
+    # The Dockerfile's production command (threaded workers keep partner connections alive), with
+    # fewer workers for one machine and a graceful timeout shorter than _stop_children's patience.
+    return [
+        sys.executable, "-m", "gunicorn", "migu_platform.wsgi:application",
+        "--bind", f"{host}:{port}",
+        "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+        "--worker-class", "gthread", "--threads", "4", "--keep-alive", "5",
+        "--graceful-timeout", "10", "--access-logfile", "-",
+    ]  # fmt: skip
+
+
+def run(host: str = "127.0.0.1", port: int = 8000, *, reload: bool = False) -> int:
+    """Serve the platform with a Celery worker and beat; `reload` is the development server's mode.
+
+    Without it (`make run`) the web server is gunicorn with DEBUG off, so what you see is what a
+    deployment serves: error pages, static files through WhiteNoise. With it (`make dev`) Django's
+    runserver restarts on code changes and DEBUG is on. The settings read DEBUG from the environment.
+    """
+    os.environ["DEBUG"] = "1" if reload else "0"
     with Services():
         _manage("migrate", "--noinput")
         _manage("seed_demo")
         env = dict(os.environ)
         python = sys.executable
         commands = {
-            "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+            "web": _web_command(host, port, reload=reload),
             "worker": [
                 python, "-m", "celery", "-A", "migu_platform", "worker",
                 "-Q", "default,transcode,matching", "--concurrency", "2",
@@ -237,18 +260,27 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> int:
                 "--schedule", str(VAR_DIR / "celerybeat-schedule"),
             ],
         }  # fmt: skip
-        children = [subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True) for cmd in commands.values()]
         stopping = False
 
         def _on_signal(signum, frame):
             nonlocal stopping
             stopping = True
 
+        # Installed before the children start, so a Ctrl-C or SIGTERM during start-up still stops them.
         signal.signal(signal.SIGINT, _on_signal)
         signal.signal(signal.SIGTERM, _on_signal)
-        time.sleep(2)
-        _print_welcome(host, port)
+        children = [subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True) for cmd in commands.values()]
         try:
+            # The welcome lines once the web server accepts connections (gunicorn imports Django first).
+            deadline = time.monotonic() + 30
+            while not stopping and children[0].poll() is None and time.monotonic() < deadline:
+                try:
+                    socket.create_connection((host, port), timeout=0.5).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            if not stopping:
+                _print_welcome(host, port)
             while not stopping:
                 for name, child in zip(commands, children, strict=True):
                     if child.poll() is not None:
@@ -277,11 +309,11 @@ def exec_with_services(command: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test", "exec"}:
-        print("usage: python -m migu_platform.devstack run | test [pytest args] | exec CMD...")
+    if not argv or argv[0] not in {"run", "dev", "test", "exec"}:
+        print("usage: python -m migu_platform.devstack run | dev | test [pytest args] | exec CMD...")
         return 2
-    if argv[0] == "run":
-        return run(port=int(os.environ.get("PORT", "8000")))
+    if argv[0] in {"run", "dev"}:
+        return run(port=int(os.environ.get("PORT", "8000")), reload=argv[0] == "dev")
     if argv[0] == "test":
         return test(argv[1:])
     return exec_with_services(argv[1:])

@@ -7,6 +7,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from migu_platform.health import healthz
+from migu_platform.views import home
 
 admin.site.site_header = "Migu Platform"
 admin.site.site_title = "Migu Platform"
@@ -21,6 +22,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("media-delivery/", include("media.urls")),
@@ -40,6 +42,7 @@ if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
         re_path(rf"^{settings.MEDIA_URL.lstrip('/')}artwork/(?P<path>.+)$", artwork_file, name="artwork-file")
     )
 
-# Unmatched URLs and crashes answer in the API's error shape (JSON), not as HTML pages.
-handler404 = "migu_platform.api.handlers.not_found"
-handler500 = "migu_platform.api.handlers.server_error"
+# Unmatched URLs and crashes: the API's error shape (JSON) under /api/, the platform's HTML pages elsewhere.
+# Under DEBUG Django sends its technical pages instead; migu_platform.middleware keeps /api/ in JSON then too.
+handler404 = "migu_platform.views.page_not_found"
+handler500 = "migu_platform.views.server_error"

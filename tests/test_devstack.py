@@ -1,7 +1,8 @@
-"""`make run` as a newcomer uses it: embedded servers, migrate, demo data, web + worker + beat, Ctrl-C."""
+"""`make run` as a newcomer uses it: embedded servers, migrate, demo data, gunicorn + worker + beat, Ctrl-C."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import urllib.request
 
+import psutil
 import pytest
 
 from conftest import BASE_DIR
@@ -20,14 +22,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(url: str) -> tuple[int, bytes]:
+def _fetch(url: str) -> tuple[int, dict[str, str], bytes]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
-            return response.status, response.read()
+            return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.read()
+        return error.code, dict(error.headers), error.read()
     except OSError:
-        return 0, b""
+        return 0, {}, b""
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    status, _, body = _fetch(url)
+    return status, body
 
 
 def _start(var_dir, port):
@@ -67,8 +74,7 @@ def test_make_run_starts_everything_on_embedded_servers_and_stops_cleanly_on_ctr
     try:
         health = _wait_healthy(process, port, log_path)
         assert health["checks"]["workers"]["count"] >= 1
-        assert _get(f"http://127.0.0.1:{port}/admin/login/")[0] == 200
-        assert _get(f"http://127.0.0.1:{port}/api/schema/")[0] == 200
+        _assert_served_as_deployed(f"http://127.0.0.1:{port}")
         credentials = json.loads((var_dir / "demo_credentials.json").read_text())
         assert credentials["staff"] and credentials["organizations"]
         log = log_path.read_text()
@@ -79,11 +85,47 @@ def test_make_run_starts_everything_on_embedded_servers_and_stops_cleanly_on_ctr
     time.sleep(1)
     assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 0  # nothing listens any more
 
-    # A second start reuses the data: same credentials, same catalogue.
+    # A second start reuses the data: same credentials, same catalogue. SIGTERM (a process manager, `kill`)
+    # stops it as Ctrl-C does: nothing it started is left running.
     port2 = _free_port()
     second = _start(var_dir, port2)
     try:
         _wait_healthy(second, port2, tmp_path / f"run-{port2}.log")
         assert json.loads((var_dir / "demo_credentials.json").read_text()) == credentials
+        started = psutil.Process(second.pid).children(recursive=True)
+        postmaster = psutil.Process(int((var_dir / "pgdata" / "postmaster.pid").read_text().split()[0]))
+        commands = " ".join(" ".join(process.cmdline()) for process in started)
+        assert "gunicorn" in commands and "celery" in commands and "redis-server" in commands
     finally:
-        assert _interrupt(second) == 0
+        second.send_signal(signal.SIGTERM)
+        returncode = second.wait(60)
+    assert returncode == 0
+    _, left = psutil.wait_procs([*started, postmaster], timeout=10)
+    assert left == []
+    assert not (var_dir / "pgdata" / "postmaster.pid").exists()
+
+
+def _assert_served_as_deployed(base: str) -> None:
+    """gunicorn with DEBUG off: the landing page, friendly and JSON errors, static files through WhiteNoise."""
+    status, headers, body = _fetch(f"{base}/")
+    assert status == 200 and headers["Server"].startswith("gunicorn")
+    assert b'href="/admin/"' in body and b'href="/api/docs/"' in body
+
+    status, _, body = _fetch(f"{base}/nowhere")
+    assert status == 404 and b"Page not found" in body
+    assert b"URLconf" not in body  # not Django's technical 404
+
+    status, headers, body = _fetch(f"{base}/api/v1/titles/not-a-number/")
+    assert status == 404 and headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"code": "not_found", "detail": "Not found."}
+
+    assert _get(f"{base}/admin/login/")[0] == 200
+    assert _get(f"{base}/api/schema/")[0] == 200
+    status, headers, _ = _fetch(f"{base}/static/admin/css/base.css")
+    assert status == 200 and headers["Content-Type"].startswith("text/css")
+    status, _, body = _fetch(f"{base}/api/docs/")
+    assert status == 200
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', body.decode())
+    assert len(assets) >= 3
+    for asset in assets:
+        assert _get(f"{base}{asset}")[0] == 200, asset

@@ -1,0 +1,70 @@
+"""Every answer under /api/ is in the API's one error shape, whatever Django would have sent instead."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from migu_platform.api.errors import error_body
+from migu_platform.api.handlers import not_found, server_error
+from migu_platform.errors import ErrorCode
+
+API_PREFIX = "/api/"
+
+_CODES = {
+    400: ErrorCode.INVALID,
+    401: ErrorCode.NOT_AUTHENTICATED,
+    403: ErrorCode.PERMISSION_DENIED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    406: ErrorCode.NOT_ACCEPTABLE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    429: ErrorCode.THROTTLED,
+}
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def api_error_response(request: HttpRequest, status: int) -> JsonResponse:
+    """The API's JSON answer for an HTTP error that no API view shaped itself."""
+    if status == 404:
+        return not_found(request)
+    if status >= 500:
+        response = server_error(request)
+        response.status_code = status
+        return response
+    code = _CODES.get(status, ErrorCode.INVALID)
+    return JsonResponse(error_body(code.value, f"{HTTPStatus(status).phrase}."), status=status)
+
+
+class ApiErrorShapeMiddleware:
+    """Turns an HTML error page answered for an /api/ URL into the API's JSON error shape.
+
+    API views shape their own errors (DRF's exception handler), and handler404/handler500 answer JSON
+    for /api/ URLs when DEBUG is off. What is left are pages Django makes before or around a view: the
+    technical 404 of a URL that matches no route and the technical 500 of a crash, both sent under DEBUG
+    whatever the handlers say, and the HTML 405 of a plain Django view or of the docs' template renderer.
+    Rewriting the finished response (rather than adding a catch-all route) keeps CommonMiddleware's
+    slash-appending redirects and covers errors raised in other middleware. It sits first in MIDDLEWARE
+    so it sees every response last.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and is_api_request(request)
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            allow = response.get("Allow")
+            response = api_error_response(request, response.status_code)
+            if allow:
+                response["Allow"] = allow
+        return response
