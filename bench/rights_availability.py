@@ -3,9 +3,13 @@
 Creates a throwaway database on the server DATABASE_URL points at, migrates it, fills it with SQL
 (generate_series, never the ORM), and measures on a warm cache:
 
-- point check (rights.selectors.rights_may_show) ÷ a primary-key lookup        goal ≤ 2.5×
+- point check ÷ a primary-key lookup                                           goal ≤ 2.5×
+  (rights.selectors.rights_may_show, which rights_playback_refusal runs for every playback request and
+  for the delivery's re-checks of the master playlist and the key; rights_playback_refusal itself is
+  reported too, refusals included)
 - the GiST-exclusion-index catalogue query ÷ the btree catalogue query         goal ≥ 50×
-- catalogue query (rights.selectors.rights_available_drama_ids) median          goal ≤ 10 ms
+- catalogue query median                                                      goal ≤ 10 ms
+  (rights.selectors.rights_available_drama_ids, which the MRSS feed and the territory-wide readers call)
 
 The database is dropped at the end, whatever happens. `python -m bench rights_availability`.
 """
@@ -218,7 +222,13 @@ def _measure(result_path: str) -> None:
     from django.utils import timezone
 
     from catalog.models import Drama
-    from rights.selectors import _rows_in_force, rights_available_drama_ids, rights_may_show
+    from rights.selectors import (
+        _in_force_sql,
+        rights_available_drama_ids,
+        rights_may_show,
+        rights_playback_refusal,
+        rights_rows_in_force,
+    )
 
     started = time.monotonic()
     call_command("migrate", verbosity=0)
@@ -261,6 +271,9 @@ def _measure(result_path: str) -> None:
     results["point_check_ms"] = _timed(
         lambda s: rights_may_show(licensee=s[0], drama=s[2], territory=s[1], at=now), points
     )
+    results["playback_refusal_ms"] = _timed(
+        lambda s: rights_playback_refusal(licensee=s[0], drama=s[2], episode_number=1, territory=s[1], at=now), points
+    )
     results["catalogue_ms"] = _timed(
         lambda s: rights_available_drama_ids(licensee=s[0], territory=s[1], at=now), catalogue
     )
@@ -272,20 +285,26 @@ def _measure(result_path: str) -> None:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-        catalogue_sql = str(_rows_in_force(licensee=0, territory="ZZ", at=now).values_list("drama_id").distinct().query)
-        btree_sql = (
-            "SELECT DISTINCT drama_id FROM rights_rightswindowterritory WHERE direction = 'out' AND status IN "
-            "('approved', 'expired') AND licensee_id = %s AND territory = %s AND start <= %s "
-            'AND ("end" IS NULL OR "end" > %s)'
+        catalogue_sql = str(
+            rights_rows_in_force(licensee=0, territory="ZZ", at=now).values_list("drama_id").distinct().query
         )
+
+        def in_force(select: str, licensee: int, territory: str) -> tuple[str, dict]:
+            return _in_force_sql(
+                select, licensee=licensee, territory=territory, at=now, licence_type=None, channel=None
+            )
+
+        def point_raw(s):
+            sql, params = in_force("SELECT 1", s[0], s[1])
+            return raw(sql + " AND r.drama_id = %(drama)s LIMIT 1", {**params, "drama": s[2]})
+
         results["pk_lookup_raw_ms"] = _timed(lambda s: raw("SELECT 1 FROM catalog_drama WHERE id = %s", [s[2]]), points)
-        results["point_check_raw_ms"] = _timed(
-            lambda s: raw(btree_sql.replace("DISTINCT drama_id", "1") + " AND drama_id = %s LIMIT 1",
-                          [s[0], s[1], now, now, s[2]]),
-            points,
-        )  # fmt: skip
-        results["catalogue_raw_ms"] = _timed(lambda s: raw(btree_sql, [s[0], s[1], now, now]), catalogue)
-        cursor.execute("EXPLAIN " + btree_sql, [catalogue[0][0], catalogue[0][1], now, now])
+        results["point_check_raw_ms"] = _timed(point_raw, points)
+        results["catalogue_raw_ms"] = _timed(
+            lambda s: raw(*in_force("SELECT DISTINCT r.drama_id", s[0], s[1])), catalogue
+        )
+        btree_sql, btree_params = in_force("SELECT DISTINCT r.drama_id", catalogue[0][0], catalogue[0][1])
+        cursor.execute("EXPLAIN " + btree_sql, btree_params)
         results["catalogue_plan"] = " / ".join(row[0].strip() for row in cursor.fetchall()[:3])
         results["orm_catalogue_sql"] = catalogue_sql[:300]
 
@@ -333,7 +352,8 @@ def _measure(result_path: str) -> None:
           f"{LICENSEES} licensees; catalogue answers ~{results['catalogue_median_titles']} titles")  # fmt: skip
     print(f"load {results['load_s']} s; " + ", ".join(f"{k} {v}" for k, v in results.items() if k.startswith("build_")))
     print(
-        f"medians: pk {results['pk_lookup_ms']} ms, point {results['point_check_ms']} ms, catalogue "
+        f"medians: pk {results['pk_lookup_ms']} ms, point {results['point_check_ms']} ms, playback refusal "
+        f"{results['playback_refusal_ms']} ms, catalogue "
         f"{results['catalogue_ms']} ms (raw: pk {results['pk_lookup_raw_ms']}, point {results['point_check_raw_ms']}, "
         f"catalogue {results['catalogue_raw_ms']}), GiST catalogue {results['catalogue_gist_ms']} ms"
     )

@@ -9,6 +9,10 @@ class CatalogErrorCode(enum.StrEnum):
     INVALID_TRANSITION = "invalid_transition"
     NOT_READY = "not_ready"
     INVALID_EPISODE_NUMBERS = "invalid_episode_numbers"
+    # Identifier checks (field validation).
+    INVALID_EIDR = "invalid_eidr"
+    INVALID_EIDR_CHECK = "invalid_eidr_check"
+    INVALID_ALID = "invalid_alid"
 
 
 class DramaTransitionError(ConflictError):

@@ -6,6 +6,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from catalog.errors import CatalogErrorCode
+
 _EIDR_RE = re.compile(
     r"^10\.5240/(?P<body>[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})-(?P<check>[0-9A-Z])$"
 )
@@ -38,14 +40,14 @@ def validate_eidr(value: str) -> None:
     if not match:
         raise ValidationError(
             "%(value)s is not an EIDR content ID (10.5240/XXXX-XXXX-XXXX-XXXX-XXXX-C).",
-            code="invalid_eidr",
+            code=CatalogErrorCode.INVALID_EIDR,
             params={"value": value},
         )
     expected = eidr_check_character(match["body"])
     if expected != match["check"]:
         raise ValidationError(
             "EIDR %(value)s has check character %(got)s; expected %(expected)s.",
-            code="invalid_eidr_check",
+            code=CatalogErrorCode.INVALID_EIDR_CHECK,
             params={"value": value, "got": match["check"], "expected": expected},
         )
 
@@ -63,5 +65,7 @@ def validate_alid(value: str) -> None:
     # EMA ALIDs are MovieLabs Digital Content IDs: md:alid:<scheme>:<ssid>
     if not _ALID_RE.match(value):
         raise ValidationError(
-            "%(value)s is not an ALID (md:alid:<scheme>:<id>).", code="invalid_alid", params={"value": value}
+            "%(value)s is not an ALID (md:alid:<scheme>:<id>).",
+            code=CatalogErrorCode.INVALID_ALID,
+            params={"value": value},
         )

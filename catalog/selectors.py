@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from catalog.models import Drama
 
@@ -21,8 +21,3 @@ def dramas_search(*, query: str, queryset: QuerySet[Drama] | None = None) -> Que
     return queryset.filter(
         Q(original_title__icontains=query) | Q(Exists(localized)) | Q(eidr__iexact=query) | Q(alid__iexact=query)
     )
-
-
-def dramas_with_counts(*, queryset: QuerySet[Drama] | None = None) -> QuerySet[Drama]:
-    queryset = queryset if queryset is not None else Drama.objects.all()
-    return queryset.annotate(episode_total=Count("episodes", distinct=True))

@@ -61,33 +61,6 @@ def titles_available_in(*, licensee: Organization, territory: str, at: dt.dateti
     return Drama.objects.filter(pk__in=drama_ids, status=DramaStatus.PUBLISHED)
 
 
-def titles_filter(
-    queryset: QuerySet[Drama],
-    *,
-    genre: str | None = None,
-    trope: str | None = None,
-    format: str | None = None,
-    original_language: str | None = None,
-    updated_since: dt.datetime | None = None,
-    search: str | None = None,
-) -> QuerySet[Drama]:
-    if genre:
-        queryset = queryset.filter(genres__slug=genre)
-    if trope:
-        queryset = queryset.filter(tropes__slug=trope)
-    if format:
-        queryset = queryset.filter(format=format)
-    if original_language:
-        queryset = queryset.filter(original_language=original_language)
-    if updated_since:
-        queryset = queryset.filter(updated_at__gte=updated_since)
-    if search:
-        from catalog.selectors import dramas_search
-
-        queryset = dramas_search(query=search, queryset=queryset)
-    return queryset
-
-
 def localization_full(*, drama_id: int, language: str, original_language: str) -> dict[str, Any]:
     """A drama's localisation for the reader (the fallback chain's pick), with the long synopses."""
     by_language = {

@@ -6,13 +6,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import QuerySet
 
-from jobs.models import ACTIVE_STATUSES, Job
+from jobs.models import Job
 
 
 def jobs_for(*, target: models.Model, kind: str | None = None) -> QuerySet[Job]:
     qs = Job.objects.filter(target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk))
     return qs.filter(kind=kind) if kind else qs
-
-
-def job_active_for(*, target: models.Model, kind: str) -> Job | None:
-    return jobs_for(target=target, kind=kind).filter(status__in=ACTIVE_STATUSES).first()

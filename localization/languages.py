@@ -7,6 +7,8 @@ import re
 import pycountry
 from django.core.exceptions import ValidationError
 
+from localization.errors import LocalizationErrorCode
+
 # language[-Script][-REGION]; enough for the catalogue's tags (zh-Hans, zh-Hant-HK, yue, en-US, ...)
 _TAG_RE = re.compile(r"^(?P<lang>[a-z]{2,3})(?:-(?P<script>[A-Z][a-z]{3}))?(?:-(?P<region>[A-Z]{2}|\d{3}))?$")
 
@@ -71,7 +73,7 @@ def validate_language_tag(value: str) -> None:
         raise ValidationError(
             "%(value)s is not a BCP 47 language tag of the form language[-Script][-REGION] "
             "(e.g. en, zh-Hans, zh-Hant-HK, yue).",
-            code="invalid_language",
+            code=LocalizationErrorCode.INVALID_LANGUAGE,
             params={"value": value},
         )
 

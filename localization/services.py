@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from localization.languages import normalize_tag
-from localization.models import DramaLocalization, EpisodeLocalization
+from localization.models import DramaLocalization
 
 
 @transaction.atomic
@@ -20,12 +20,4 @@ def drama_localization_upsert(*, drama, language: str, title: str, **fields) -> 
         setattr(localization, name, value)
     localization.full_clean(validate_unique=False)
     localization.save()
-    return localization
-
-
-@transaction.atomic
-def episode_localization_upsert(*, episode, language: str, **fields) -> EpisodeLocalization:
-    localization, _ = EpisodeLocalization.objects.update_or_create(
-        episode=episode, language=normalize_tag(language), defaults=fields
-    )
     return localization

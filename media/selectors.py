@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
-
-from media.models import Ladder, LadderStatus, Master, Rendition
+from media.models import Ladder, LadderStatus
 
 
 def episode_ids_ready(*, episode_ids: Iterable[int]) -> set[int]:
@@ -22,13 +20,3 @@ def episode_ids_ready(*, episode_ids: Iterable[int]) -> set[int]:
 def ladder_ready_for(*, episode_id: int) -> Ladder | None:
     """The episode's live ladder, if any."""
     return Ladder.objects.filter(episode_id=episode_id, status=LadderStatus.READY).first()
-
-
-def ladders_for_episode(*, episode_id: int) -> QuerySet[Ladder]:
-    return Ladder.objects.filter(episode_id=episode_id).prefetch_related(
-        Prefetch("renditions", queryset=Rendition.objects.order_by("index"))
-    )
-
-
-def masters_for_episode(*, episode_id: int) -> QuerySet[Master]:
-    return Master.objects.filter(episode_id=episode_id).order_by("-created_at")

@@ -7,6 +7,7 @@ and on S3 the segments become short-lived presigned URLs.
 
 from __future__ import annotations
 
+import enum
 import re
 import time
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from media import protection
+from media.errors import MediaErrorCode
 from media.models import EpisodeKey
 from media.selectors import ladder_ready_for
 from media.storage import media_storage, storage_presigns
@@ -36,7 +38,7 @@ CONTENT_TYPES = {
 PRESIGN_MAX_SECONDS = 6 * 3600
 
 
-def _refuse(code: str, detail: str) -> JsonResponse:
+def _refuse(code: enum.StrEnum, detail: str) -> JsonResponse:
     response = JsonResponse({"code": code, "detail": detail}, status=403)
     response["Cache-Control"] = "no-store"
     return response
@@ -59,10 +61,10 @@ def hls(request, episode_id: str, token: str, path: str):
     except protection.TokenRefused as exc:
         return _refuse(exc.code, str(exc))
     if claims.episode_id != int(episode_id):
-        return _refuse("token_invalid", "The playback token was issued for another episode.")
+        return _refuse(MediaErrorCode.TOKEN_INVALID, "The playback token was issued for another episode.")
     organization = Organization.objects.filter(pk=claims.organization_id, is_active=True).first()
     if organization is None:
-        return _refuse("token_invalid", "The playback token's organization is not active.")
+        return _refuse(MediaErrorCode.TOKEN_INVALID, "The playback token's organization is not active.")
     ladder = ladder_ready_for(episode_id=episode_id)
     if ladder is None:
         return _not_found()

@@ -10,3 +10,4 @@ class PartnersErrorCode(enum.StrEnum):
     WEBHOOK_LIMIT_REACHED = "webhook_limit_reached"
     WEBHOOK_DUPLICATE_URL = "webhook_duplicate_url"
     SCOPE_NOT_GRANTABLE = "scope_not_grantable"
+    UNKNOWN_TERRITORY = "unknown_territory"

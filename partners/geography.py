@@ -5,6 +5,8 @@ from __future__ import annotations
 import pycountry
 from django.core.exceptions import ValidationError
 
+from partners.errors import PartnersErrorCode
+
 COUNTRY_CODES: frozenset[str] = frozenset(country.alpha_2 for country in pycountry.countries)
 
 # Region groups as licences name them; each expands to its member countries.
@@ -53,7 +55,7 @@ def territories_expand(codes: list[str] | tuple[str, ...]) -> list[str]:
     if unknown:
         raise ValidationError(
             "Unknown territory code(s): %(codes)s. Use ISO 3166-1 alpha-2 codes or a region group (%(groups)s).",
-            code="unknown_territory",
+            code=PartnersErrorCode.UNKNOWN_TERRITORY,
             params={"codes": ", ".join(unknown), "groups": ", ".join(sorted(REGION_GROUPS))},
         )
     return result
@@ -64,6 +66,6 @@ def validate_territories(value: list[str]) -> None:
     if bad:
         raise ValidationError(
             "Not ISO 3166-1 alpha-2 country codes: %(codes)s.",
-            code="unknown_territory",
+            code=PartnersErrorCode.UNKNOWN_TERRITORY,
             params={"codes": ", ".join(bad)},
         )

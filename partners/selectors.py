@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -45,10 +44,6 @@ def api_key_by_raw_key(*, raw_key: str) -> ApiKey | None:
     api_key = ApiKey.from_db(connection.alias, key_fields, row[: len(key_fields)])
     api_key.organization = Organization.from_db(connection.alias, org_fields, row[len(key_fields) :])
     return api_key
-
-
-def organizations_of_user(*, user: AbstractBaseUser) -> QuerySet[Organization]:
-    return Organization.objects.filter(memberships__user=user, is_active=True).distinct()
 
 
 def channels_of(*, organization: Organization) -> QuerySet[Channel]:

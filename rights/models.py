@@ -20,6 +20,7 @@ from django.db.models import Case, F, Func, Q, Value, When
 
 from localization.languages import validate_language_tags
 from partners.geography import validate_territories
+from rights.errors import RightsErrorCode
 
 
 class RightsDirection(models.TextChoices):
@@ -279,7 +280,7 @@ class RightsWindowTerritory(models.Model):
                     ),
                 ],
                 condition=Q(blocking=True),
-                violation_error_code="rights_overlap",
+                violation_error_code=RightsErrorCode.RIGHTS_OVERLAP,
             ),
         ]
         indexes = [

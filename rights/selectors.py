@@ -252,11 +252,6 @@ def rights_windows_of(*, organization: Organization) -> QuerySet[RightsWindow]:
     return RightsWindow.objects.filter(condition).select_related("drama", "licensee", "channel").order_by("-id")
 
 
-def rights_window_of(*, organization: Organization, window_id: int) -> RightsWindow | None:
-    """One of the tenant's windows, or None for missing and foreign ids alike."""
-    return rights_windows_of(organization=organization).filter(pk=window_id).first()
-
-
 def rights_events_since(*, licensee: Organization | int, cursor: int = 0, limit: int = 500) -> list[RightsEvent]:
     """Change events on a licensee's windows out after `cursor` (an event id), oldest first."""
     return list(
