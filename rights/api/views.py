@@ -8,9 +8,7 @@ only the windows it holds; a licensor those on its dramas; staff everything.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.dateparse import parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import CursorPagination
@@ -20,6 +18,7 @@ from rest_framework.response import Response
 from catalog.models import Drama
 from partners.authentication import ApiClient, ApiKeyAuthentication
 from partners.models import ApiKeyScope, OrganizationKind
+from rights.api.filters import RightsWindowFilterSet
 from rights.api.serializers import RightsWindowCreateSerializer, RightsWindowSerializer, RightsWindowUpdateSerializer
 from rights.models import RightsDirection, RightsStatus, RightsWindow
 from rights.selectors import rights_windows_of
@@ -84,17 +83,6 @@ class _RightsWindowViewMixin:
         return self.request.user
 
 
-FILTER_PARAMETERS = [
-    OpenApiParameter("drama", OpenApiTypes.INT),
-    OpenApiParameter("licensee", OpenApiTypes.STR, description="Organization slug."),
-    OpenApiParameter("territory", OpenApiTypes.STR, description="ISO 3166-1 alpha-2; exclusions honoured."),
-    OpenApiParameter("licence_type", OpenApiTypes.STR),
-    OpenApiParameter("status", OpenApiTypes.STR),
-    OpenApiParameter("direction", OpenApiTypes.STR),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME),
-]
-
-
 @extend_schema(tags=["rights"])
 class RightsWindowListView(_RightsWindowViewMixin, generics.ListCreateAPIView):
     """List the caller's rights windows, or grant one."""
@@ -102,31 +90,12 @@ class RightsWindowListView(_RightsWindowViewMixin, generics.ListCreateAPIView):
     serializer_class = RightsWindowSerializer
     pagination_class = RightsWindowPagination
 
-    def get_queryset(self):
-        queryset = self.windows()
-        params = self.request.query_params
-        if params.get("drama"):
-            if not params["drama"].isdigit():
-                raise exceptions.ValidationError({"drama": ["A drama id."]})
-            queryset = queryset.filter(drama_id=int(params["drama"]))
-        if params.get("licensee"):
-            queryset = queryset.filter(licensee__slug=params["licensee"])
-        if params.get("territory"):
-            territory = params["territory"].upper()
-            queryset = queryset.filter(territories__contains=[territory]).exclude(
-                territory_exclusions__contains=[territory]
-            )
-        for field in ("licence_type", "status", "direction"):
-            if params.get(field):
-                queryset = queryset.filter(**{field: params[field]})
-        if params.get("updated_since"):
-            since = parse_datetime(params["updated_since"])
-            if since is None:
-                raise exceptions.ValidationError({"updated_since": ["An ISO 8601 instant."]})
-            queryset = queryset.filter(updated_at__gte=since)
-        return queryset
+    filterset_class = RightsWindowFilterSet
 
-    @extend_schema(parameters=FILTER_PARAMETERS, operation_id="rights_windows_list")
+    def get_queryset(self):
+        return self.windows()
+
+    @extend_schema(operation_id="rights_windows_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
