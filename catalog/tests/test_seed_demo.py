@@ -287,7 +287,7 @@ def test_partners_and_operators_span_regions_with_channels(var_dir):
 
 def test_refuses_to_seed_under_the_production_profile(settings, var_dir):
     # given the production settings profile
-    settings.SETTINGS_MODULE = "migu_platform.settings.production"
+    settings.MIGU_SETTINGS_PROFILE = "production"
     # when seeding without the explicit flag, then it refuses and writes nothing
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")

@@ -17,6 +17,7 @@ from media.models import Ladder
 from media.services import playback_session_create
 from media.tasks import transcode_master
 from media.tests.factories import episode_make, licensed_to, master_upload
+from migu_platform.api.errors import status_for
 from partners.tests.factories import OrganizationFactory
 
 
@@ -61,10 +62,10 @@ def test_no_session_without_a_finished_ladder(partner):
     # given an episode whose master is not transcoded
     episode = episode_make()
 
-    # when a playback session is asked for, then it is refused as not ready (409)
+    # when a playback session is asked for, then it is refused as not ready (a conflict: 409 in the API)
     with pytest.raises(LadderNotReadyError) as caught:
         playback_session_create(organization=partner, episode=episode, territory="TH")
-    assert caught.value.code == "not_ready" and caught.value.status_code == 409
+    assert caught.value.code == "not_ready" and status_for(caught.value) == 409
 
 
 @pytest.mark.django_db

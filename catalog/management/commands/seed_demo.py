@@ -30,8 +30,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        settings_module = settings.SETTINGS_MODULE
-        if settings_module.endswith(".production") and not options["allow_production"]:
+        if settings.MIGU_SETTINGS_PROFILE == "production" and not options["allow_production"]:
             raise CommandError(
                 "Refusing to load demo users with public passwords under the production settings; "
                 "pass --allow-production if this really is a demo deployment."
