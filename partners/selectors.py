@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -18,8 +18,10 @@ from partners.services import api_key_hash
 def _api_key_sql() -> tuple[str, list[str], list[str]]:
     key_fields = [f.attname for f in ApiKey._meta.concrete_fields]
     org_fields = [f.attname for f in Organization._meta.concrete_fields]
-    columns = [f"k.{connection.ops.quote_name(f.column)}" for f in ApiKey._meta.concrete_fields] + [
-        f"o.{connection.ops.quote_name(f.column)}" for f in Organization._meta.concrete_fields
+    # Concrete fields always have a column; the stubs type Field.column as optional.
+    columns = [f"k.{connection.ops.quote_name(f.column)}" for f in ApiKey._meta.concrete_fields] + [  # type: ignore[arg-type]
+        f"o.{connection.ops.quote_name(f.column)}"  # type: ignore[arg-type]
+        for f in Organization._meta.concrete_fields
     ]
     sql = (
         f"SELECT {', '.join(columns)} FROM {ApiKey._meta.db_table} k "  # noqa: S608 (model metadata only)
@@ -47,7 +49,7 @@ def api_key_by_raw_key(*, raw_key: str) -> ApiKey | None:
     return api_key
 
 
-def organizations_of_user(*, user: AbstractBaseUser) -> QuerySet[Organization]:
+def organizations_of_user(*, user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user, is_active=True).distinct()
 
 
