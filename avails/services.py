@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -40,6 +41,9 @@ from .exporters import DRAMA_CONTENT_ID_PREFIX, WINDOW_TRANSACTION_PREFIX, drama
 from .models import AvailsImport, AvailsImportStatus
 from .parsers import avails_parse
 from .records import AvailProblem, AvailRecord, ProblemsMixin
+
+if TYPE_CHECKING:
+    from partners.authentication import Actor
 
 # How the rights services' field names read in an Avails file.
 AVAILS_FIELD_NAMES = {
@@ -135,7 +139,7 @@ class AvailsImportReport(ProblemsMixin):
 
 
 class _Importer:
-    def __init__(self, report: AvailsImportReport, *, default_licensee: Organization | None, actor: Any):
+    def __init__(self, report: AvailsImportReport, *, default_licensee: Organization | None, actor: Actor):
         self.report = report
         self.direction = report.direction
         self.default_licensee = default_licensee
@@ -499,7 +503,7 @@ def avails_import(
     direction: str = RightsDirection.OUT,
     default_licensee: Organization | None = None,
     dry_run: bool = False,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> AvailsImportReport:
     """Import an EMA Avails file (XML or .xlsx) onto rights windows, all or nothing.
 
@@ -536,7 +540,7 @@ def avails_sha256(data: bytes) -> str:
 
 
 def avails_import_preview(
-    *, upload_name: str, data: bytes, direction: str, default_licensee: Organization | None, user: Any
+    *, upload_name: str, data: bytes, direction: str, default_licensee: Organization | None, user: User | AnonymousUser
 ) -> AvailsImport:
     """Store an uploaded Avails file with the report of its dry run (nothing else is written)."""
     report = avails_import(
@@ -547,7 +551,7 @@ def avails_import_preview(
         sha256=avails_sha256(data),
         direction=direction,
         default_licensee=default_licensee,
-        uploaded_by=user if getattr(user, "pk", None) else None,
+        uploaded_by=user if isinstance(user, User) and user.pk else None,
     )
     _import_record_fill(
         record, report, status=AvailsImportStatus.PREVIEWED if not report.errors else AvailsImportStatus.REFUSED
@@ -558,7 +562,7 @@ def avails_import_preview(
     return record
 
 
-def avails_import_confirm(*, avails_import_record: AvailsImport, user: Any) -> AvailsImport:
+def avails_import_confirm(*, avails_import_record: AvailsImport, user: User | AnonymousUser) -> AvailsImport:
     """Apply a previewed upload from its stored bytes; refuses anything but a clean preview."""
     with transaction.atomic():
         record = AvailsImport.objects.select_for_update().get(pk=avails_import_record.pk)

@@ -7,6 +7,7 @@ Business rules live in catalog.services; this module only calls them and reports
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 from urllib.parse import urlencode
 
 from django import forms
@@ -81,7 +82,7 @@ def list_target_languages() -> list[str]:
 class VocabularyAdmin(admin.ModelAdmin):
     """Genres and tropes: controlled lists, each term with the number of dramas using it."""
 
-    search_fields = ("name", "slug")
+    search_fields: ClassVar[tuple[str, ...]] = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
     def get_queryset(self, request):
@@ -166,7 +167,7 @@ def episode_pages(request: HttpRequest, drama: Drama) -> list[EpisodePage]:
         EpisodePage(index=index, first=chunk[0], last=chunk[-1], current=index == wanted)
         for index, chunk in enumerate(chunks, start=1)
     ]
-    request.episode_pages = (drama.pk, pages)
+    request.episode_pages = (drama.pk, pages)  # type: ignore[attr-defined]  # a per-request cache
     return pages
 
 
@@ -316,7 +317,8 @@ class DramaAdminForm(forms.ModelForm):
 def describe_numbers(numbers: list[int]) -> str:
     """1, 2, 3, 5, 7, 8 -> "1–3, 5, 7–8" (for messages)."""
     runs: list[str] = []
-    start = previous = None
+    start: int | None = None
+    previous = 0  # read only once start is set
     for number in sorted(numbers):
         if start is None:
             start = previous = number
@@ -449,7 +451,7 @@ class DramaAdmin(admin.ModelAdmin):
 
     @admin.display(description="English title")
     def english_title(self, obj: Drama) -> str:
-        for loc in obj.listed_localizations:
+        for loc in obj.listed_localizations:  # type: ignore[attr-defined]  # prefetched by get_queryset()
             if loc.language == "en":
                 return loc.title
         return "—"
@@ -464,11 +466,11 @@ class DramaAdmin(admin.ModelAdmin):
 
     @admin.display(description="Episodes", ordering="episode_total")
     def episode_count(self, obj: Drama) -> int:
-        return obj.episode_total
+        return obj.episode_total  # type: ignore[attr-defined]  # annotated by get_queryset()
 
     @admin.display(description="Languages")
     def languages_column(self, obj: Drama) -> str:
-        present = {loc.language for loc in obj.listed_localizations}
+        present = {loc.language for loc in obj.listed_localizations}  # type: ignore[attr-defined]  # as above
         targets = list_target_languages()
         chips = [(("lang-chip present" if tag in present else "lang-chip missing"), tag) for tag in targets]
         chips += [("lang-chip extra", tag) for tag in sorted(present - set(targets))]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.errors import CatalogErrorCode, DramaTransitionError, EpisodeNumbersError
 from catalog.models import Drama, DramaStatus, Episode, Genre, Trope
+from partners.models import Organization
 
 # Allowed moves of the workflow: draft → ready → published → retired, and back to draft to rework.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -25,13 +27,13 @@ MAX_EPISODES_PER_DRAMA = 2000
 @transaction.atomic
 def drama_create(
     *,
-    owner,
+    owner: Organization,
     original_title: str,
     original_language: str = "zh-Hans",
     format: str = "vertical",
     genres: Iterable[Genre] = (),
     tropes: Iterable[Trope] = (),
-    **fields,
+    **fields: Any,
 ) -> Drama:
     """Create a drama in DRAFT."""
     drama = Drama(
@@ -54,7 +56,7 @@ def drama_update(
     drama: Drama,
     genres: Iterable[Genre] | None = None,
     tropes: Iterable[Trope] | None = None,
-    **fields,
+    **fields: Any,
 ) -> Drama:
     """Edit a drama's descriptive fields; its status moves only through drama_transition."""
     forbidden = WORKFLOW_FIELDS & fields.keys()
@@ -116,6 +118,7 @@ def episode_bulk_create(
         start = max(existing, default=0) + 1
         wanted = list(range(start, start + count))
     else:
+        assert numbers is not None  # exactly one of count and numbers is given (checked above)
         wanted = sorted(set(numbers))
         if not wanted or wanted[0] < 1:
             raise EpisodeNumbersError("Episode numbers start at 1.")

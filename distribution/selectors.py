@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple, cast
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, JSONObject
 from django.utils import timezone
 
@@ -61,7 +61,7 @@ def titles_available_in(*, licensee: Organization, territory: str, at: dt.dateti
     return Drama.objects.filter(pk__in=drama_ids, status=DramaStatus.PUBLISHED)
 
 
-def localization_full(*, drama_id: int, language: str, original_language: str) -> dict[str, Any]:
+def localization_full(*, drama_id: int, language: str, original_language: str) -> Mapping[str, Any]:
     """A drama's localisation for the reader (the fallback chain's pick), with the long synopses."""
     by_language = {
         row["language"]: row
@@ -156,7 +156,7 @@ def title_detail(*, licensee: Organization, drama_id: int, territory: str, langu
     return title
 
 
-def monetisation_for(*, window: RightsWindow, drama: dict) -> dict[str, Any]:
+def monetisation_for(*, window: RightsWindow, drama: Mapping[str, Any]) -> dict[str, Any]:
     free = window.free_episode_count if window.free_episode_count is not None else drama["free_episode_count"]
     return {
         "licence_type": window.licence_type,
@@ -178,12 +178,16 @@ def languages_for(*, window: RightsWindow, drama_id: int, original_language: str
 def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[dict[str, Any]]:
     """The episodes the window covers, with localised titles (two queries)."""
     episodes = Episode.objects.filter(window.episode_numbers(), drama_id=drama_id)
-    rows = list(episodes.order_by("number").values("id", "number", "original_title", "duration_seconds"))
-    by_episode: dict[int, dict[str, dict]] = defaultdict(dict)
-    for loc in EpisodeLocalization.objects.filter(episode_id__in=[r["id"] for r in rows]).values(
+    # Plain dicts that gain the localised keys below (values() rows, typed by the stubs as closed TypedDicts).
+    rows = cast(
+        list[dict[str, Any]],
+        list(episodes.order_by("number").values("id", "number", "original_title", "duration_seconds")),
+    )
+    by_episode: dict[int, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+    for text in EpisodeLocalization.objects.filter(episode_id__in=[r["id"] for r in rows]).values(
         "episode_id", "language", "title", "synopsis"
     ):
-        by_episode[loc["episode_id"]][loc["language"]] = loc
+        by_episode[text["episode_id"]][text["language"]] = text
     for row in rows:
         loc = localization_pick(by_episode.get(row["id"], {}), language=language) or {}
         row["title"] = loc.get("title") or row.pop("original_title")
@@ -195,7 +199,9 @@ def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[
 # --- changes feed -----------------------------------------------------------------------------
 
 
-def availability_now(*, licensee: Organization, drama_ids: Iterable[int], at: dt.datetime | None = None) -> dict:
+def availability_now(
+    *, licensee: Organization, drama_ids: Iterable[int], at: dt.datetime | None = None
+) -> dict[int, list[str]]:
     """drama id -> sorted territories where `licensee` may show it now (published dramas only)."""
     drama_ids = list(drama_ids)
     published = set(Drama.objects.filter(pk__in=drama_ids, status=DramaStatus.PUBLISHED).values_list("pk", flat=True))
@@ -203,9 +209,13 @@ def availability_now(*, licensee: Organization, drama_ids: Iterable[int], at: dt
     return {drama_id: found for drama_id, found in territories.items() if found}
 
 
-def _latest(model, field: str, key: str = "drama"):
+def _latest(model: type[Model], field: str, key: str = "drama") -> Subquery:
     return Subquery(
-        model.objects.filter(**{key: OuterRef("pk")}).order_by().values(key).annotate(m=Max(field)).values("m")[:1]
+        model._default_manager.filter(**{key: OuterRef("pk")})
+        .order_by()
+        .values(key)
+        .annotate(m=Max(field))
+        .values("m")[:1]
     )
 
 

@@ -145,7 +145,7 @@ class JobAdmin(admin.ModelAdmin):
             return "—"
         target = obj.target
         if target is None:
-            return f"{obj.target_type.name} #{obj.target_id} (deleted)"
+            return f"{obj.target_type.name} #{obj.target_id} (deleted)"  # type: ignore[union-attr]  # target_type_id is set
         return admin_link(target)
 
     @admin.display(description="Error")

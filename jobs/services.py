@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from jobs.models import LOG_TAIL_MAX, Job, JobStatus
+from partners.models import Organization
 
 
 class JobAttemptsExhausted(Exception):
@@ -20,10 +22,10 @@ def job_create(
     *,
     kind: str,
     target: models.Model | None = None,
-    organization=None,
+    organization: Organization | None = None,
     params: dict[str, Any] | None = None,
     max_attempts: int = 3,
-    created_by=None,
+    created_by: User | None = None,
 ) -> Job:
     """A PENDING job row for `target`; enqueue its task with transaction.on_commit."""
     job = Job(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import BooleanField, CharField, Expression, ExpressionWrapper, F, Func, Model, Q, QuerySet, Value
 
 from localization.languages import language_fallback_chain
+
+if TYPE_CHECKING:
+    from catalog.models import Drama
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -34,7 +37,8 @@ def localization_ordered(
     """A localisation queryset (field `language`) ordered so that localization_pick's choice comes first."""
     chain = language_fallback_chain(language)
     rank = Func(Value(chain, output_field=ArrayField(CharField())), F("language"), function="array_position")
-    return queryset.annotate(
+    # The plugin loses a generic queryset's model through annotate(); the model does not change.
+    return queryset.annotate(  # type: ignore[return-value]
         _pick_rank=rank,
         _pick_is_original=ExpressionWrapper(Q(language=original_language), output_field=BooleanField()),
     ).order_by(F("_pick_rank").asc(nulls_last=True), F("_pick_is_original").desc(), "language")
@@ -68,7 +72,7 @@ def localization_target_languages() -> list[str]:
     return languages + extra
 
 
-def localization_gaps(*, drama, languages: Iterable[str]) -> dict[str, list[str]]:
+def localization_gaps(*, drama: Drama, languages: Iterable[str]) -> dict[str, list[str]]:
     """What is missing per language: no localisation at all, or empty length-bounded forms."""
     present = {loc.language: loc for loc in drama.localizations.all()}
     gaps: dict[str, list[str]] = {}

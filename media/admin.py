@@ -38,10 +38,14 @@ def transcode_status_html(master: Master) -> str:
     if status is None:
         return "—"
     progress = getattr(master, "job_progress", 0) or 0
-    job_link = format_html('<a href="/admin/jobs/job/{}/change/">job #{}</a>', master.job_id, master.job_id)
+    # job_id, job_error_code and job_error are annotated by _with_transcode_status(), as job_status is.
+    job_link = format_html('<a href="/admin/jobs/job/{}/change/">job #{}</a>', master.job_id, master.job_id)  # type: ignore[attr-defined]
     if status == "failed":
         return format_html(
-            '<span style="color:#ba2121">failed: {}</span> — {} ({})', master.job_error_code, master.job_error, job_link
+            '<span style="color:#ba2121">failed: {}</span> — {} ({})',
+            master.job_error_code,  # type: ignore[attr-defined]
+            master.job_error,  # type: ignore[attr-defined]
+            job_link,
         )
     return format_html(
         '<progress value="{}" max="100" style="width:8em"></progress> {}% {} ({})',
@@ -132,7 +136,7 @@ class RenditionInline(admin.TabularInline):
     can_delete = False
     fields = ["index", "width", "height", "video_bitrate", "bandwidth", "codecs", "segment_count", "size_bytes",
               "vmaf", "ssim", "psnr"]  # fmt: skip
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names, no groups
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -181,7 +185,7 @@ class EpisodeMediaInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["original_filename", "status", "flags", "transcode", "created_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names, no groups
     show_change_link = True
     verbose_name_plural = "masters and transcodes"
 
@@ -193,7 +197,7 @@ class EpisodeMediaInline(admin.TabularInline):
 
     @admin.display(description="flags")
     def flags(self, obj: Master) -> str:
-        return MasterAdmin.flags(None, obj)
+        return MasterAdmin.flags(None, obj)  # type: ignore[arg-type]  # flags() does not use self
 
     @admin.display(description="transcode")
     def transcode(self, obj: Master) -> str:

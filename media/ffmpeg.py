@@ -301,7 +301,7 @@ def ladder_command(plan: LadderPlan) -> list[str]:
     streams = []
     for i, rung in enumerate(plan.rungs):
         streams += [_fit(split.stream(i), rung.width, rung.height, size), audio]
-    per_rung = {}
+    per_rung: dict[str, int] = {}
     for i, rung in enumerate(plan.rungs):
         per_rung |= {
             f"b:v:{i}": rung.video_bitrate,

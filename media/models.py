@@ -48,7 +48,7 @@ class Master(models.Model):
         ]
 
     def __str__(self) -> str:
-        name = self.original_filename or os.path.basename(self.file.name)
+        name = self.original_filename or os.path.basename(self.file.name)  # type: ignore[type-var]  # the file is required
         return f"{self.episode} — {name}"
 
 

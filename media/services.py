@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files import File
-from django.db import transaction
+from django.core.files.storage import Storage
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,6 +37,7 @@ from media.storage import (
     storage_put,
     storage_walk,
 )
+from partners.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ def master_ingest(
     episode: Episode,
     file: IO[bytes],
     original_filename: str = "",
-    uploaded_by=None,
+    uploaded_by: User | None = None,
 ) -> tuple[Master, Job]:
     """Store an episode's master under a generated key and queue its transcode.
 
@@ -78,7 +81,9 @@ def master_ingest(
     return master, job
 
 
-def _episode_job_create(*, kind: str, target, episode: Episode, params: dict, created_by=None) -> Job:
+def _episode_job_create(
+    *, kind: str, target: models.Model, episode: Episode, params: dict[str, Any], created_by: User | None = None
+) -> Job:
     """A job row about one of an episode's objects, owned by the drama's licensor; its task sent after commit."""
     job = job_create(
         kind=kind,
@@ -91,7 +96,7 @@ def _episode_job_create(*, kind: str, target, episode: Episode, params: dict, cr
     return job
 
 
-def transcode_job_create(*, master: Master, created_by=None) -> Job:
+def transcode_job_create(*, master: Master, created_by: User | None = None) -> Job:
     """A transcode job row for the master, its task sent after commit."""
     return _episode_job_create(
         kind=JobKind.TRANSCODE, target=master, episode=master.episode, params={"master_id": master.pk},
@@ -149,7 +154,8 @@ def master_transcode(*, job: Job, master: Master, measure_quality: bool = True) 
     build_prefix = ""
     ladder: Ladder | None = None
     try:
-        with storage_local_copy(storage, master.file.name, work_dir) as source:
+        # A master's file is required, so it always has a name (the stubs type FieldFile.name as optional).
+        with storage_local_copy(storage, master.file.name, work_dir) as source:  # type: ignore[arg-type]
             probe = _master_probe(job=job, master=master, episode=episode, source=source)
             profile = ladder_profile_for(episode)
             ladder, _ = Ladder.objects.get_or_create(
@@ -190,7 +196,7 @@ def master_transcode(*, job: Job, master: Master, measure_quality: bool = True) 
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
-def _orphans_delete(*, storage, ladder_root: str, job: Job, keep: str) -> None:
+def _orphans_delete(*, storage: Storage, ladder_root: str, job: Job, keep: str) -> None:
     """Files an earlier attempt of this job uploaded before its worker died (never published)."""
     try:
         builds, _files = storage.listdir(ladder_root)
@@ -207,7 +213,7 @@ def _master_probe(*, job: Job, master: Master, episode: Episode, source: Path) -
         probe = ffmpeg.probe(source)
     except ffmpeg.ProbeError as exc:
         master_reject(master=master, code=exc.code, reason=str(exc))
-        raise MasterRejectedError(str(exc), code=exc.code) from exc
+        raise MasterRejectedError(str(exc), code=MediaErrorCode(exc.code)) from exc
     warnings = []
     vertical = episode.drama.format != DramaFormat.HORIZONTAL
     if vertical and probe.is_landscape:
@@ -284,7 +290,7 @@ def _ladder_package(*, plan: ffmpeg.LadderPlan, key: bytes) -> list[dict[str, An
     return renditions
 
 
-def _ladder_upload(*, storage, out_dir: Path, prefix: str) -> None:
+def _ladder_upload(*, storage: Storage, out_dir: Path, prefix: str) -> None:
     storage_delete_prefix(storage, prefix)
     try:
         for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
@@ -294,7 +300,7 @@ def _ladder_upload(*, storage, out_dir: Path, prefix: str) -> None:
 
 
 def ladder_publish(
-    *, ladder: Ladder, master: Master, job: Job, prefix: str, plan: ffmpeg.LadderPlan, renditions: list[dict]
+    *, ladder: Ladder, master: Master, job: Job, prefix: str, plan: ffmpeg.LadderPlan, renditions: list[dict[str, Any]]
 ) -> Ladder:
     """Make the build under `prefix` the episode's live ladder, in one transaction.
 
@@ -356,7 +362,7 @@ def superseded_ladders_purge(*, now: dt.datetime | None = None) -> list[int]:
     return purged
 
 
-def quality_job_create(*, ladder: Ladder, created_by=None) -> Job:
+def quality_job_create(*, ladder: Ladder, created_by: User | None = None) -> Job:
     """A job measuring the ladder's quality (VMAF or SSIM per rung), its task sent after commit."""
     return _episode_job_create(
         kind=JobKind.QUALITY, target=ladder, episode=ladder.episode, params={"ladder_id": ladder.pk},
@@ -384,7 +390,7 @@ def ladder_quality_measure_stored(*, job: Job, ladder: Ladder) -> list[Rendition
             variant = rendition.playlist.rsplit("/", 1)[0]
             for name in storage_walk(storage, ladder.key(variant)):
                 storage_download(storage, name, out_dir / name[len(ladder.storage_prefix) + 1 :])
-        with storage_local_copy(storage, ladder.master.file.name, work_dir) as source:
+        with storage_local_copy(storage, ladder.master.file.name, work_dir) as source:  # type: ignore[arg-type]
             probe = ffmpeg.probe(source)
             plan = ffmpeg.ladder_plan(source=source, out_dir=out_dir, probe=probe, profile=ladder.profile)
             return ladder_measure_quality(ladder=ladder, plan=plan, job=job)
@@ -446,7 +452,7 @@ class PlaybackSession:
 
 
 def playback_session_create(
-    *, organization, episode: Episode, territory: str, ttl_seconds: int = 3600
+    *, organization: Organization, episode: Episode, territory: str, ttl_seconds: int = 3600
 ) -> PlaybackSession:
     """A signed, expiring URL of the episode's master playlist for `organization` in `territory`.
 

@@ -65,7 +65,7 @@ def hls(request, episode_id: str, token: str, path: str):
     organization = Organization.objects.filter(pk=claims.organization_id, is_active=True).first()
     if organization is None:
         return _refuse(MediaErrorCode.TOKEN_INVALID, "The playback token's organization is not active.")
-    ladder = ladder_ready_for(episode_id=episode_id)
+    ladder = ladder_ready_for(episode_id=int(episode_id))
     if ladder is None:
         return _not_found()
     if path in ("master.m3u8", "key"):
@@ -109,7 +109,8 @@ def hls(request, episode_id: str, token: str, path: str):
             return _private(HttpResponse(handle.read(), content_type=CONTENT_TYPES[suffix]))
     if storage_presigns(storage):
         expire = max(60, min(300, claims.expires_at - int(time.time())))
-        return _private(HttpResponseRedirect(storage.url(name, expire=expire)))
+        # Presigning storages (S3) take an expiry; Storage.url's stub does not.
+        return _private(HttpResponseRedirect(storage.url(name, expire=expire)))  # type: ignore[call-arg]
     response = FileResponse(storage.open(name, "rb"), content_type=CONTENT_TYPES[suffix])
     response["Cache-Control"] = "private, max-age=3600"
     return response

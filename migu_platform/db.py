@@ -35,7 +35,7 @@ def _prepared_names() -> set[str]:
     state = getattr(connection, "_migu_prepared", None)
     if state is None or state[0] is not raw:
         state = (raw, set())
-        connection._migu_prepared = state
+        connection._migu_prepared = state  # type: ignore[attr-defined]  # kept on the connection wrapper
     return state[1]
 
 

@@ -50,7 +50,7 @@ def _postgres_ensure_database(socket_dir: str) -> None:
     _database_ensure(host=socket_dir, user="postgres", password=None, port=None, name=DATABASE_NAME)
 
 
-def _database_ensure(*, host: str, user: str, password: str | None, port: int | None, name: str) -> None:
+def _database_ensure(*, host: str | None, user: str, password: str | None, port: int | None, name: str) -> None:
     """Create database `name` on the server if it is missing (connecting to the maintenance db)."""
     import psycopg2
     from psycopg2 import sql

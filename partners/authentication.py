@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from rest_framework import authentication, exceptions
 
 from partners.models import ApiKey, Organization
 from partners.selectors import api_key_by_raw_key
 from partners.services import api_key_touch
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 KEYWORD = "Api-Key"
 
@@ -61,3 +65,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return KEYWORD
+
+
+# Who made a change, as the rights audit records it: a person signed in to the admin or the API (the
+# admin's request.user may in principle be anonymous), an organization through one of its API keys, a
+# label naming a process ("import_avails file.xml", "seed_demo"), or None for the system itself.
+Actor: TypeAlias = "User | AnonymousUser | ApiClient | str | None"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework.permissions import BasePermission
 
 from partners.authentication import ApiClient
@@ -24,7 +26,7 @@ class HasScope(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not isinstance(request.user, ApiClient):
             return False
-        required = getattr(view, "required_scopes", ())
+        required: Any = getattr(view, "required_scopes", ())  # scopes, or scopes per method
         if isinstance(required, dict):
             required = required.get(request.method, required.get("*", ()))
         missing = set(required) - request.user.scopes

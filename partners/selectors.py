@@ -17,8 +17,10 @@ from partners.services import api_key_hash
 def _api_key_sql() -> tuple[str, list[str], list[str]]:
     key_fields = [f.attname for f in ApiKey._meta.concrete_fields]
     org_fields = [f.attname for f in Organization._meta.concrete_fields]
-    columns = [f"k.{connection.ops.quote_name(f.column)}" for f in ApiKey._meta.concrete_fields] + [
-        f"o.{connection.ops.quote_name(f.column)}" for f in Organization._meta.concrete_fields
+    # Concrete fields always have a column; the stubs type Field.column as optional.
+    columns = [f"k.{connection.ops.quote_name(f.column)}" for f in ApiKey._meta.concrete_fields] + [  # type: ignore[arg-type]
+        f"o.{connection.ops.quote_name(f.column)}"  # type: ignore[arg-type]
+        for f in Organization._meta.concrete_fields
     ]
     sql = (
         f"SELECT {', '.join(columns)} FROM {ApiKey._meta.db_table} k "  # noqa: S608 (model metadata only)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,7 +34,7 @@ class IssuedApiKey:
 
 @transaction.atomic
 def organization_create(
-    *, name: str, slug: str, kind: str, territories: list[str] = (), languages: list[str] = ()
+    *, name: str, slug: str, kind: str, territories: Iterable[str] = (), languages: Iterable[str] = ()
 ) -> Organization:
     """Create a tenant; region groups in `territories` expand to countries."""
     organization = Organization(
@@ -44,7 +46,7 @@ def organization_create(
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, **fields) -> Organization:
+def organization_update(*, organization: Organization, **fields: Any) -> Organization:
     """Edit a tenant's name, kind, territories (region groups expand), languages or active flag."""
     if "territories" in fields:
         fields["territories"] = territories_expand(list(fields["territories"]))
@@ -56,7 +58,7 @@ def organization_update(*, organization: Organization, **fields) -> Organization
 
 
 @transaction.atomic
-def channel_update(*, channel: Channel, **fields) -> Channel:
+def channel_update(*, channel: Channel, **fields: Any) -> Channel:
     """Edit an outlet; it stays with its organization."""
     fields.pop("organization", None)
     if "territories" in fields:
@@ -69,7 +71,7 @@ def channel_update(*, channel: Channel, **fields) -> Channel:
 
 
 @transaction.atomic
-def membership_set(*, user: AbstractBaseUser, organization: Organization, role: str) -> Membership:
+def membership_set(*, user: User, organization: Organization, role: str) -> Membership:
     """Give a user a role in an organization (idempotent: updates the role if already a member)."""
     membership, _ = Membership.objects.update_or_create(user=user, organization=organization, defaults={"role": role})
     return membership
@@ -78,7 +80,7 @@ def membership_set(*, user: AbstractBaseUser, organization: Organization, role: 
 @transaction.atomic
 def channel_create(
     *, organization: Organization, name: str, slug: str, kind: str = "app",
-    territories: list[str] = (), languages: list[str] = (),
+    territories: Iterable[str] = (), languages: Iterable[str] = (),
 ) -> Channel:  # fmt: skip
     """Add an outlet to a partner or operator."""
     channel = Channel(
@@ -101,7 +103,7 @@ def api_key_create(
     name: str,
     scopes: list[str] | None = None,
     expires_at: datetime | None = None,
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> IssuedApiKey:
     """Issue a key. The raw key is returned once; only its hash and public prefix are stored."""
     prefix = secrets.token_hex(KEY_PREFIX_LENGTH // 2)

@@ -95,7 +95,7 @@ def webhook_host_internal_addresses(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return []
-    addresses = {info[4][0] for info in infos}
+    addresses = {str(info[4][0]) for info in infos}
     return sorted(a for a in addresses if not ipaddress.ip_address(a.split("%", 1)[0]).is_global)
 
 
@@ -259,7 +259,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
     duration_ms = int((time.monotonic() - started) * 1000)
 
     now = timezone.now()
-    fields = {"response_status": response_status, "duration_ms": duration_ms, "error": error}
+    fields: dict[str, Any] = {"response_status": response_status, "duration_ms": duration_ms, "error": error}
     retry_in: float | None = None
     if not error:
         fields.update(status=WebhookDeliveryStatus.SUCCEEDED, delivered_at=now, next_attempt_at=None)

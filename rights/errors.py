@@ -46,6 +46,7 @@ class RightsValidationError(DomainError):
     """Bad input for a window, with messages per field (the project's `fields` shape)."""
 
     code = RightsErrorCode.INVALID
+    fields: dict[str, list[str]]  # always given
 
     def __init__(self, fields: dict[str, list[str]], message: str = "The rights window is invalid; see fields."):
         super().__init__(message, fields=fields)

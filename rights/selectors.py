@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
@@ -76,9 +77,13 @@ def _in_force_sql(
     at: dt.datetime | None,
     licence_type: str | None,
     channel: Channel | int | None,
-) -> tuple[str, dict[str, object]]:
+) -> tuple[str, dict[str, str | int | dt.datetime]]:
     """A query over the rows in force (IN_FORCE_SQL), narrowed like rights_rows_in_force."""
-    params: dict[str, object] = {"licensee": _pk(licensee), "territory": territory.upper(), "at": at or timezone.now()}
+    params: dict[str, str | int | dt.datetime] = {
+        "licensee": _pk(licensee),
+        "territory": territory.upper(),
+        "at": at or timezone.now(),
+    }
     sql = f"{select} FROM rights_rightswindowterritory r WHERE {IN_FORCE_SQL}"
     if licence_type:
         sql += " AND r.licence_type = %(licence_type)s"
@@ -89,7 +94,7 @@ def _in_force_sql(
     return sql, params
 
 
-def _execute_prepared(cursor: CursorWrapper, sql: str, params: dict[str, object]) -> None:
+def _execute_prepared(cursor: CursorWrapper, sql: str, params: Mapping[str, object]) -> None:
     # Every playback request and delivery re-check runs the point check: planning it would cost as much as
     # running it, so each form of the query is prepared once per database session.
     name = "migu_rights_" + hashlib.blake2b(sql.encode(), digest_size=6).hexdigest()
@@ -189,7 +194,9 @@ def rights_territories_in_force(
     return {drama_id: sorted(territories) for drama_id, territories in result.items()}
 
 
-def rights_dramas_held(*, licensee: Organization | int, ever: bool = False) -> QuerySet[RightsWindow]:
+def rights_dramas_held(
+    *, licensee: Organization | int, ever: bool = False
+) -> QuerySet[RightsWindow, Mapping[str, object]]:
     """The dramas (`drama_id` values, for a subquery) `licensee` holds a window out for, anywhere and at any
     time: windows approved or since ended or, with `ever`, every window it was ever granted (revoked and
     pending too: the titles its changes feed and its events may name)."""
@@ -286,7 +293,7 @@ def rights_avails_grid(
     start: dt.datetime | None = None,
     months: int = 24,
     licence_type: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The avails grid of a drama: territories × months, each cell the windows out covering any
     part of that month, and whether rights in cover it. One query whatever the size."""
     months = max(1, min(months, 60))
@@ -304,14 +311,16 @@ def rights_avails_grid(
     outs = [w for w in windows if w.direction == RightsDirection.OUT]
     ins = [w for w in windows if w.direction == RightsDirection.IN]
     territories = sorted({t for w in outs for t in w.effective_territories})
-    licensees: dict[int, dict] = {}
+    licensees: dict[int, dict[str, Any]] = {}
     for window in outs:
         licensees.setdefault(
             window.licensee_id,
             {"name": window.licensee.name, "hue": (window.licensee_id * 137) % 360},
         )
 
-    def covering(pool, territory, month_start, month_end):
+    def covering(
+        pool: list[RightsWindow], territory: str, month_start: dt.datetime, month_end: dt.datetime
+    ) -> list[RightsWindow]:
         return [
             w
             for w in pool

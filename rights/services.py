@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -38,6 +39,9 @@ from rights.models import (
     RightsWindow,
     RightsWindowTerritory,
 )
+
+if TYPE_CHECKING:
+    from partners.authentication import Actor
 
 # Fields a caller may set on grant or change on update (everything else is derived or system-owned).
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -151,7 +155,7 @@ def _window_validate(window: RightsWindow, errors: dict[str, list[str]]) -> None
     if window.channel_id is not None:
         if window.direction == RightsDirection.IN:
             errors.setdefault("channel", []).append("Rights in are not per channel.")
-        elif window.channel.organization_id != licensee.pk:
+        elif window.channel is not None and window.channel.organization_id != licensee.pk:
             errors.setdefault("channel", []).append("The channel must belong to the licensee.")
     if errors:
         raise RightsValidationError({field: list(dict.fromkeys(messages)) for field, messages in errors.items()})
@@ -181,7 +185,7 @@ def rights_window_snapshot(window: RightsWindow) -> dict[str, Any]:
     return data
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
+def _actor_fields(actor: Actor) -> dict[str, Any]:
     if actor is None:
         return {"actor_label": "system"}
     if isinstance(actor, str):
@@ -193,13 +197,13 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
             "actor_organization": organization,
             "actor_label": f"{organization.slug} (API key {api_key.prefix})",
         }
-    if getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) is not None:
+    if isinstance(actor, AbstractBaseUser) and actor.is_authenticated and actor.pk is not None:
         return {"actor_user": actor, "actor_label": actor.get_username()}
     return {"actor_label": str(actor)[:200]}
 
 
 def _audit_record(
-    *, window: RightsWindow, action: str, actor: Any, before: dict | None, after: dict | None
+    *, window: RightsWindow, action: str, actor: Actor, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> RightsAudit:
     return RightsAudit.objects.create(window=window, action=action, before=before, after=after, **_actor_fields(actor))
 
@@ -247,7 +251,9 @@ def _languages_within(out_window: RightsWindow, in_window: RightsWindow) -> bool
     ) and _language_list_within(out_window.subtitle_languages, out_hold, in_window.subtitle_languages, in_hold)
 
 
-def _period_covered(intervals: list[tuple[dt.datetime, dt.datetime | None]], start, end) -> bool:
+def _period_covered(
+    intervals: list[tuple[dt.datetime, dt.datetime | None]], start: dt.datetime, end: dt.datetime | None
+) -> bool:
     reached = start
     for in_start, in_end in sorted(intervals, key=lambda pair: pair[0]):
         if in_start > reached:
@@ -429,7 +435,7 @@ def rights_window_grant(
     contract_id: str = "",
     alid: str = "",
     transaction_id: str = "",
-    actor: Any = None,
+    actor: Actor = None,
 ) -> RightsWindow:
     """Create a window (rights in or out) and its territory rows.
 
@@ -489,7 +495,7 @@ def rights_window_grant(
     return window
 
 
-def rights_window_update(*, window: RightsWindow, actor: Any = None, **changes: Any) -> RightsWindow:
+def rights_window_update(*, window: RightsWindow, actor: Actor = None, **changes: Any) -> RightsWindow:
     """Change a window's terms (any of EDITABLE_FIELDS), with the same checks as a grant.
 
     Changing rights in re-checks every window out they cover (RightsInInUseError). A revoked
@@ -532,7 +538,7 @@ def rights_window_update(*, window: RightsWindow, actor: Any = None, **changes: 
     return window
 
 
-def rights_window_revoke(*, window: RightsWindow, actor: Any = None) -> RightsWindow:
+def rights_window_revoke(*, window: RightsWindow, actor: Actor = None) -> RightsWindow:
     """Withdraw a window; its territory rows stop counting for overlaps and availability.
 
     Idempotent: revoking a revoked window changes nothing. Rights in that windows out still need

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from avails.errors import AvailsErrorCode
-from avails.records import AvailProblem, AvailsParseResult
+from avails.records import AvailProblem, AvailRecord, AvailsParseResult
 
 from .xlsx import avails_parse_xlsx
 from .xml import avails_parse_xml
@@ -69,7 +69,7 @@ def avails_check_duplicates(result: AvailsParseResult) -> AvailsParseResult:
     for record in result.records:
         if not record.transaction_id:
             record.transaction_id = offer_key(record)[:200]
-    seen: dict[str, object] = {}
+    seen: dict[str, AvailRecord] = {}
     kept = []
     for record in result.records:
         first = seen.get(record.transaction_id) if record.transaction_id else None

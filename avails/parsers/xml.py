@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from lxml import etree
 
@@ -134,7 +135,7 @@ class _Reader:
                 f"'{avail_type}' is not an AvailType; expected one of {', '.join(sorted(vocabulary.AVAIL_TYPES))}.",
             )
         asset = _child(avail, "Asset")
-        base = {
+        base: dict[str, Any] = {
             "alid": alid,
             "licensor": licensor,
             "licensee": licensee,

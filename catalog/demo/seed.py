@@ -335,7 +335,7 @@ def api_keys_ensure(*, organizations: dict[str, Organization], previous: dict[st
     for slug, organization in organizations.items():
         raw = previous.get(slug)
         api_key = api_key_by_raw_key(raw_key=raw) if raw else None
-        if api_key is not None and api_key.organization_id == organization.pk and api_key.is_usable:
+        if raw and api_key is not None and api_key.organization_id == organization.pk and api_key.is_usable:
             keys[slug] = raw
             continue
         stale = ApiKey.objects.filter(organization=organization, name=data.DEMO_API_KEY_NAME, revoked_at__isnull=True)
@@ -579,7 +579,7 @@ def external_ids_ensure(
     *, dramas: dict[str, Drama], organizations: dict[str, Organization], report: SeedReport
 ) -> None:
     """EIDR and ALID as external ids of every drama, and a few partners' own content ids."""
-    wanted = []
+    wanted: list[tuple[Drama, ExternalIdScheme, str, Organization | None]] = []
     for drama in dramas.values():
         wanted.append((drama, ExternalIdScheme.EIDR, drama.eidr, None))
         wanted.append((drama, ExternalIdScheme.ALID, drama.alid, None))
@@ -681,7 +681,7 @@ def licences_ensure(*, dramas: dict[str, Drama], organizations: dict[str, Organi
         {territory for org in organizations.values() if org.kind != "licensor" for territory in org.territories}
     )
     channels = {(c.organization_id, c.slug): c for c in Channel.objects.filter(organization__in=organizations.values())}
-    languages = {}
+    languages: dict[int, set[str]] = {}
     for drama_id, language in DramaLocalization.objects.filter(drama__in=dramas.values()).values_list(
         "drama_id", "language"
     ):

@@ -35,7 +35,7 @@ class PartnerCursorPagination(CursorPagination):
     ordering = ("-created_at", "-id")
 
     @property
-    def max_page_size(self) -> int:  # read per request so settings overrides apply
+    def max_page_size(self) -> int:  # type: ignore[override]  # read per request so settings overrides apply
         return max_page_size()
 
     def decode_cursor(self, request):

@@ -83,9 +83,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
     headers = {}
     if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]  # set by DRF on 401s
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]  # set by DRF on 429s
 
     code = _api_exception_code(exc)
     if isinstance(exc, exceptions.NotFound):

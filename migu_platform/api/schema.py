@@ -15,7 +15,8 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     detail = serializers.CharField()
-    fields = serializers.DictField(required=False, help_text="Per-field messages (code `invalid`).")
+    # The error shape's key is `fields`, a name Serializer also uses (this serializer only documents).
+    fields = serializers.DictField(required=False, help_text="Per-field messages (code `invalid`).")  # type: ignore[assignment]
 
 
 def error_example(code: str, detail: str, **extra) -> OpenApiExample:

@@ -37,7 +37,7 @@ class PlaybackEventBatchSerializer(serializers.Serializer):
 
     events = PlaybackEventInSerializer(
         many=True,
-        max_length=MAX_EVENTS_PER_BATCH,
+        max_length=MAX_EVENTS_PER_BATCH,  # type: ignore[call-arg]  # many=True passes it to ListSerializer
         help_text=f"Up to {MAX_EVENTS_PER_BATCH} events; each is validated on its own.",
     )
 

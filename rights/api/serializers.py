@@ -12,7 +12,9 @@ from rights.models import LicenceType, RightsDirection, RightsStatus, RightsWind
 class RightsWindowSerializer(serializers.ModelSerializer):
     """A window as the API returns it (drama, licensee and channel must be select_related)."""
 
-    licensee = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    licensee: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     licensee_name = serializers.CharField(source="licensee.name", read_only=True)
     drama_title = serializers.CharField(source="drama.original_title", read_only=True)
     effective_territories = serializers.ListField(child=serializers.CharField(), read_only=True)

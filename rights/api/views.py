@@ -7,12 +7,14 @@ only the windows it holds; a licensor those on its dramas; staff everything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, OperandHolder, SingleOperandHolder
 from rest_framework.response import Response
 
 from catalog.models import Drama
@@ -66,8 +68,8 @@ class RightsWindowPagination(CursorPagination):
 
 
 class _RightsWindowViewMixin:
-    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
-    permission_classes = [RightsWindowAccess]
+    authentication_classes: Sequence[type[BaseAuthentication]] = [ApiKeyAuthentication, SessionAuthentication]
+    permission_classes: Sequence[type[BasePermission] | OperandHolder | SingleOperandHolder] = [RightsWindowAccess]
 
     def windows(self):
         user = self.request.user
