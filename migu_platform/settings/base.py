@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so it sees every response last: /api/ answers its JSON error shape even under DEBUG.
     "migu_platform.middleware.ApiErrorShapeMiddleware",
+    "migu_platform.middleware.ApiInputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,6 +162,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# The admin sign-in (partners/login.py): attempts allowed per account and per address in each window.
+MIGU_LOGIN_ATTEMPTS_PER_ACCOUNT = int(os.environ.get("MIGU_LOGIN_ATTEMPTS_PER_ACCOUNT", 5))
+MIGU_LOGIN_ATTEMPTS_PER_ADDRESS = int(os.environ.get("MIGU_LOGIN_ATTEMPTS_PER_ADDRESS", 30))
+MIGU_LOGIN_WINDOW_SECONDS = int(os.environ.get("MIGU_LOGIN_WINDOW_SECONDS", 900))
 
 # --- I18N: every instant is UTC --------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -206,8 +211,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["migu_platform.api.limits.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": [
         "migu_platform.api.limits.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "migu_platform.api.limits.LimitedFormParser",
+        "migu_platform.api.limits.LimitedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "migu_platform.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -222,6 +227,8 @@ REST_FRAMEWORK = {
 # body, largest page.
 MIGU_API_KEY_RATE = os.environ.get("MIGU_API_KEY_RATE", "1200/min")
 MIGU_API_MAX_BODY_BYTES = int(os.environ.get("MIGU_API_MAX_BODY_BYTES", 2 * 1024 * 1024))
+# How deeply a JSON body may nest (arrays and objects); deeper is a 400 `too_deep`.
+MIGU_API_MAX_JSON_DEPTH = int(os.environ.get("MIGU_API_MAX_JSON_DEPTH", 32))
 MIGU_API_MAX_PAGE_SIZE = int(os.environ.get("MIGU_API_MAX_PAGE_SIZE", 200))
 # How long a rendered titles page is kept in the shared cache (0: never cached).
 MIGU_API_LIST_CACHE_SECONDS = int(os.environ.get("MIGU_API_LIST_CACHE_SECONDS", 120))
