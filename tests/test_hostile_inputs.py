@@ -190,3 +190,24 @@ def test_a_channel_path_id_of_superscripts_is_not_found(client, partner):
     response = client.get("/api/v1/channels/%C2%B9/")
 
     assert_error_shape(response, 404)
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1:8000@evil.example", "bad host", "[::1"])
+def test_a_foreign_or_malformed_host_answers_400_in_the_error_shape(client, title, host):
+    response = client.get("/api/v1/titles/", {"territory": "TH"}, HTTP_HOST=host)
+
+    assert_error_shape(response, 400)
+
+
+def test_playback_and_artwork_urls_are_on_the_public_base_url_whatever_the_host(client, title, settings):
+    # given a configured public base URL and a request through another allowed name of the server
+    settings.MIGU_PUBLIC_BASE_URL = "https://media.migu.example"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "internal.lan"]
+
+    response = client.get("/api/v1/feeds/mrss/", {"territory": "TH"}, HTTP_HOST="internal.lan")
+
+    # then every link of the feed is on the public base URL
+    body = response.content.decode()
+    assert response.status_code == 200, body[:300]
+    assert "internal.lan" not in body
+    assert "https://media.migu.example/api/v1/titles/" in body

@@ -51,6 +51,7 @@ from migu_platform.api.params import (
 )
 from migu_platform.api.schema import error_example, error_response
 from migu_platform.errors import DomainError, RefusedError, invalid
+from migu_platform.public import public_url
 from partners.geography import validate_territories
 from partners.models import ApiKeyScope
 from partners.permissions import HasScope
@@ -182,13 +183,14 @@ def page_size_param(request) -> int:
 
 
 def media_url(request, name: str) -> str:
-    return request.build_absolute_uri(default_storage.url(name)) if name else ""
+    return public_url(default_storage.url(name)) if name else ""
 
 
 def media_url_maker(request):
-    """name -> absolute URL; for local storage the base is resolved once (object stores sign each URL)."""
+    """name -> absolute URL on the public base URL; for local storage the base is resolved once (object
+    stores sign each URL)."""
     if isinstance(default_storage, FileSystemStorage):
-        base = request.build_absolute_uri(default_storage.base_url)
+        base = public_url(default_storage.base_url)
         return lambda name: base + filepath_to_uri(name) if name else ""
     return lambda name: media_url(request, name)
 
@@ -266,7 +268,6 @@ class TitleListView(CatalogView):
             limit,
             after_id,
             sorted(filters.items()),
-            request.get_host(),
         )
         return cached_page_response(request, identity, render)
 
@@ -494,14 +495,14 @@ class MrssFeedView(CatalogView):
             rows, more = queries.titles_page(queryset, after_id=after, limit=500, language=language)
             for row in rows:
                 row["artworks"] = present_artworks(request, row["artworks"])
-                row["link"] = request.build_absolute_uri(f"/api/v1/titles/{row['id']}/?territory={territory}")
+                row["link"] = public_url(f"/api/v1/titles/{row['id']}/?territory={territory}")
             items.extend(rows)
             if not more:
                 break
             after = rows[-1]["id"]
         body = mrss_feed(
             title=f"Migu — {request.tenant.name} — {territory}",
-            link=request.build_absolute_uri(),
+            link=public_url(request.get_full_path()),
             language=language,
             items=items,
         )
@@ -558,7 +559,7 @@ class EpisodePlaybackView(CatalogView):
         session = playback_session_create(
             organization=request.tenant, episode=episode, territory=territory, ttl_seconds=PLAYBACK_TTL_SECONDS
         )
-        body = {"url": request.build_absolute_uri(session.url), "expires_at": session.expires_at}
+        body = {"url": public_url(session.url), "expires_at": session.expires_at}
         response = json_response(body)
         response["Cache-Control"] = "private, no-store"
         return response

@@ -23,7 +23,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = False
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Every profile (make run and make dev included) answers only the hosts configured here; a request naming
+# another host is a 400 before any view runs.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+# The base of every absolute URL the platform hands out (playback, artwork, feeds): never the request's Host.
+MIGU_PUBLIC_BASE_URL = os.environ.get("MIGU_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
