@@ -154,9 +154,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Webhooks: title.available / updated / withdrawn from rights events, episode.ready from ladders.
     "rights-webhooks-publish": {"task": "rights.webhooks_publish", "schedule": 30.0},
     "media-webhooks-publish": {"task": "media.webhooks_publish", "schedule": 30.0},
+    # Jobs: a running job whose heartbeat stopped (its worker is gone) ends FAILED.
+    "jobs-stalled-fail": {"task": "jobs.stalled_fail", "schedule": 60.0},
     # Media: files of ladders superseded by a newer build, once no player can still be using them.
     "media-superseded-ladders-purge": {"task": "media.superseded_ladders_purge", "schedule": 3600.0},
 }
+
+# A RUNNING job without a heartbeat for this long is failed by the jobs-stalled-fail beat job. Longer
+# than any gap between two progress reports of the slowest job.
+MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS", 30 * 60))
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
