@@ -50,7 +50,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(gunicorn_ser
             str(Path(sys.executable).with_name("st")), "run", f"{gunicorn_server}/api/schema/",
             "-H", f"Authorization: Api-Key {raw_key}",
             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-            "--phases", "examples,coverage,fuzzing", "-n", "10", "-w", "1", "--seed", "1",
+            "--phases", "examples,coverage,fuzzing", "--mode", "all", "--generation-allow-x00", "true", "-n", "10", "-w", "1", "--seed", "1",
             "--generation-database", "none", "--no-color",
         ],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
