@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> dict:
         throttled += statuses.get(429, 0)
         all_times += times
         figures[name] = {"requests": len(rows), "p50_ms": round(percentile(times, 0.5), 2),
-                         "p95_ms": round(percentile(times, 0.95), 2), "statuses": statuses}  # fmt: skip
+                         "p95_ms": round(percentile(times, 0.95), 2), "statuses": {str(k): v for k, v in statuses.items()}}  # fmt: skip
     figures["requests_per_second"] = round(total / args.seconds, 1)
     figures["error_rate"] = round(errors / total, 5) if total else 0.0
     figures["throttled"] = throttled
