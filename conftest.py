@@ -156,3 +156,54 @@ def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2, message: 
             return value
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout}s waiting for {message}")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _responds(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def gunicorn_process(transactional_db, tmp_path):
+    """start(workers=2, **env) -> the base URL of the platform served by gunicorn (as in production, DEBUG
+    off) on loopback and the test database; every server started is stopped after the test."""
+    processes: list[subprocess.Popen] = []
+
+    def start(workers: int = 2, threads: int = 1, **extra_env: str) -> str:
+        port = _free_port()
+        log = open(tmp_path / f"gunicorn-{len(processes)}.log", "wb")
+        env = subprocess_env(**{"DEBUG": "0", **extra_env})
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "migu_platform.wsgi:application",
+             "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", str(threads), "--log-level", "warning"],
+            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        processes.append(process)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _responds(f"{base_url}/api/schema/"), timeout=60, message="gunicorn to serve")
+        return base_url
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -131,6 +132,59 @@ def job_fail(*, job: Job, code: str, error: str, log_tail: str | None = None) ->
     Job.objects.filter(pk=job.pk).update(**updates)
     job.refresh_from_db()
     return job
+
+
+def job_error_code(exc: BaseException) -> str:
+    """A named code for an exception the task did not expect: storage conditions by their errno,
+    time limits, else `unexpected_error`."""
+    import errno
+
+    from celery.exceptions import TimeLimitExceeded
+
+    if isinstance(exc, TimeLimitExceeded):
+        return "time_limit"
+    if isinstance(exc, OSError):
+        return {
+            errno.ENOSPC: "storage_full",
+            errno.EDQUOT: "storage_full",
+            errno.EROFS: "storage_read_only",
+            errno.EACCES: "storage_not_writable",
+            errno.EPERM: "storage_not_writable",
+            errno.ENOENT: "file_missing",
+        }.get(exc.errno or 0, "storage_error")
+    return "unexpected_error"
+
+
+def job_fail_unexpected(*, job_id: int, exc: BaseException, traceback: str = "") -> Job | None:
+    """End a still-active job FAILED after an exception its task did not handle (JobTask.on_failure)."""
+    job = Job.objects.filter(pk=job_id, status__in=[JobStatus.PENDING, JobStatus.RUNNING]).first()
+    if job is None:
+        return None
+    reason = f"{type(exc).__name__}: {exc}"[:2000]
+    tail = "\n".join(line for line in (job.log_tail, traceback.strip()[-4000:]) if line)
+    return job_fail(job=job, code=job_error_code(exc), error=reason, log_tail=tail)
+
+
+def jobs_stalled_fail(*, older_than: timedelta | None = None) -> list[int]:
+    """End FAILED (`worker_lost`) the RUNNING jobs whose last heartbeat is older than
+    MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS: the worker died without a redelivery that would end them."""
+    from django.conf import settings
+
+    older_than = older_than or timedelta(seconds=settings.MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS)
+    now = timezone.now()
+    stalled = Job.objects.filter(status=JobStatus.RUNNING).filter(
+        models.Q(heartbeat_at__lt=now - older_than)
+        | models.Q(heartbeat_at__isnull=True, started_at__lt=now - older_than)
+    )
+    ids = list(stalled.values_list("pk", flat=True))
+    if ids:
+        Job.objects.filter(pk__in=ids, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED,
+            error_code="worker_lost",
+            error=f"No heartbeat for over {int(older_than.total_seconds())} s: the worker running it is gone.",
+            finished_at=now,
+        )
+    return ids
 
 
 def job_retry(*, job: Job) -> Job:

@@ -9,6 +9,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_log_append, job_succeed
+from jobs.tasks import JobTask
 from media.errors import MasterRejectedError, MediaErrorCode, TranscodeError
 from media.models import Ladder, LadderStatus, Master
 
@@ -21,6 +22,7 @@ HARD_TIME_LIMIT = settings.MEDIA_TRANSCODE_TIME_LIMIT
 # Every media job: acknowledged once done, re-queued when its worker is lost (the job row counts the
 # attempts), and bounded in time.
 JOB_TASK_OPTIONS = {
+    "base": JobTask,  # whatever the task raises, its Job row ends (after retries of transient errors)
     "bind": True,
     "acks_late": True,
     "reject_on_worker_lost": True,

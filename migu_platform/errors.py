@@ -29,6 +29,7 @@ class ErrorCode(enum.StrEnum):
     PARSE_ERROR = "parse_error"
     INVALID_CURSOR = "invalid_cursor"
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    TOO_DEEP = "too_deep"
     SERVER_ERROR = "server_error"
 
 

@@ -37,6 +37,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"destinations": destinations})
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400 (a Host not in ALLOWED_HOSTS, a malformed one): the API's JSON 400 under /api/."""
+    if is_api_request(request):
+        return api_error_response(request, 400)
+    return defaults.bad_request(request, exception)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: the API's JSON 404 under /api/, the platform's HTML page elsewhere."""
     if is_api_request(request):

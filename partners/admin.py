@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from localization.languages import normalize_tag
 from partners.geography import REGION_GROUPS, territories_expand
+from partners.login import ThrottledAdminAuthenticationForm
 from partners.models import ApiKey, ApiKeyScope, Channel, Membership, Organization, default_scopes
 from partners.services import (
     api_key_create,
@@ -366,3 +367,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             )
         if already:
             self.message_user(request, f"{already} selected key(s) were already revoked.", messages.WARNING)
+
+
+# The admin's sign-in counts attempts per account and per address (partners/login.py).
+admin.site.login_form = ThrottledAdminAuthenticationForm

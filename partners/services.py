@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from migu_platform.errors import invalid
 from partners.geography import territories_expand
 from partners.models import ApiKey, Channel, Membership, Organization, default_scopes
 
@@ -105,7 +106,10 @@ def api_key_create(
     expires_at: datetime | None = None,
     created_by: User | None = None,
 ) -> IssuedApiKey:
-    """Issue a key. The raw key is returned once; only its hash and public prefix are stored."""
+    """Issue a key. The raw key is returned once; only its hash and public prefix are stored. A key is
+    never issued already expired."""
+    if expires_at is not None and expires_at <= timezone.now():
+        raise invalid("expires_at", "The expiry must be in the future.")
     prefix = secrets.token_hex(KEY_PREFIX_LENGTH // 2)
     raw_key = f"migu_{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey(

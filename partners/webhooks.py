@@ -78,7 +78,7 @@ def webhook_url_validate(url: str) -> None:
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
-    if host in LOOPBACK_HOSTS or (address is not None and not address.is_global):
+    if host in LOOPBACK_HOSTS or (address is not None and webhook_address_refused(str(address))):
         # Deliveries are sent from inside the platform: internal addresses are not reachable targets.
         raise DomainError("Webhook endpoints must be public hosts.", code=PartnersErrorCode.WEBHOOK_URL_NOT_ALLOWED)
     if address is None and webhook_host_internal_addresses(host, parts.port or 443):
@@ -96,7 +96,24 @@ def webhook_host_internal_addresses(host: str, port: int) -> list[str]:
     except (OSError, UnicodeError):
         return []
     addresses = {str(info[4][0]) for info in infos}
-    return sorted(a for a in addresses if not ipaddress.ip_address(a.split("%", 1)[0]).is_global)
+    return sorted(a for a in addresses if webhook_address_refused(a))
+
+
+def webhook_address_refused(address: str) -> bool:
+    """True for any address a webhook must not reach: private, loopback, link-local, and also multicast,
+    reserved and unspecified (Python counts 224.0.0.1 as "global")."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        not ip.is_global
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_private
+    )
 
 
 def webhook_destination_refusal(url: str) -> str:

@@ -1,10 +1,8 @@
 """The API contract: the served OpenAPI schema, fuzzed by schemathesis as a demo partner, and the docs page."""
 
 import re
-import socket
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,6 @@ from django.urls import reverse
 
 from catalog.models import Drama
 from catalog.tests.factories import EpisodeFactory
-from conftest import BASE_DIR, subprocess_env, wait_for
 from localization.models import DramaLocalization
 from partners.services import api_key_create
 from partners.tests.factories import ChannelFactory, OrganizationFactory
@@ -36,33 +33,10 @@ def demo_partner() -> str:
 
 
 @pytest.fixture
-def gunicorn_server(transactional_db, tmp_path):
+def gunicorn_server(gunicorn_process):
     """The API served by gunicorn (as in production) on the test database; yields its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = open(tmp_path / "gunicorn.log", "wb")
     # The fuzzer is one key sending hundreds of requests: lift the per-key rate limit for it.
-    env = subprocess_env(MIGU_API_KEY_RATE="100000/min", DEBUG="0")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "migu_platform.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", "2", "--log-level", "warning"],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _responds(f"{base_url}/api/schema/"), timeout=60, message="gunicorn to serve the schema")
-    yield base_url
-    process.terminate()
-    process.wait(30)
-    log.close()
-
-
-def _responds(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
-            return True
-    except OSError:
-        return False
+    return gunicorn_process(MIGU_API_KEY_RATE="100000/min")
 
 
 @pytest.mark.slow
@@ -76,7 +50,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(gunicorn_ser
             str(Path(sys.executable).with_name("st")), "run", f"{gunicorn_server}/api/schema/",
             "-H", f"Authorization: Api-Key {raw_key}",
             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-            "--phases", "examples,coverage,fuzzing", "-n", "10", "-w", "1", "--seed", "1",
+            "--phases", "examples,coverage,fuzzing", "--mode", "all", "--generation-allow-x00", "true", "-n", "10", "-w", "1", "--seed", "1",
             "--generation-database", "none", "--no-color",
         ],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,

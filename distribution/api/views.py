@@ -6,8 +6,6 @@ the serializers in distribution/api/serializers.py describe the same shapes for 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import time
@@ -20,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.encoding import filepath_to_uri
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -44,9 +41,17 @@ from migu_platform.api.conditional import (
     not_modified,
     validators_apply,
 )
-from migu_platform.api.params import object_id
+from migu_platform.api.params import (
+    MAX_BIGINT,
+    StrictIntegerField,
+    cursor_decode,
+    cursor_encode,
+    object_id,
+    query_params,
+)
 from migu_platform.api.schema import error_example, error_response
-from migu_platform.errors import DomainError, ErrorCode, RefusedError, invalid
+from migu_platform.errors import DomainError, RefusedError, invalid
+from migu_platform.public import public_url
 from partners.geography import validate_territories
 from partners.models import ApiKeyScope
 from partners.permissions import HasScope
@@ -156,39 +161,36 @@ def language_param(request) -> str:
     return (request.tenant.languages or ["en"])[0]
 
 
+class PageQuery(serializers.Serializer):
+    page_size = StrictIntegerField(min_value=1, max_value=MAX_BIGINT, required=False)
+
+
+class TitlesCursor(serializers.Serializer):
+    after = StrictIntegerField(text=False, min_value=0, max_value=MAX_BIGINT, default=0)
+
+
+class ChangesCursor(serializers.Serializer):
+    """Where the feed stands: the last rights event (e), and the last catalogue change (t, d)."""
+
+    e = StrictIntegerField(text=False, min_value=0, max_value=MAX_BIGINT, default=0)
+    t = serializers.DateTimeField(allow_null=True, default=None)
+    d = StrictIntegerField(text=False, min_value=0, max_value=MAX_BIGINT, default=0)
+
+
 def page_size_param(request) -> int:
-    raw = request.query_params.get("page_size")
-    if raw is None:
-        return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or int(raw) < 1:
-        raise invalid("page_size", "A positive whole number.")
-    return min(int(raw), max_page_size())
-
-
-def encode_cursor(payload: dict) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
-
-
-def decode_cursor(raw: str | None) -> dict:
-    if not raw:
-        return {}
-    try:
-        payload = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        if not isinstance(payload, dict):
-            raise ValueError
-        return payload
-    except (ValueError, binascii.Error, orjson.JSONDecodeError) as exc:
-        raise DomainError("This cursor is not valid.", code=ErrorCode.INVALID_CURSOR) from exc
+    size = query_params(PageQuery, request).get("page_size", DEFAULT_PAGE_SIZE)
+    return min(size, max_page_size())
 
 
 def media_url(request, name: str) -> str:
-    return request.build_absolute_uri(default_storage.url(name)) if name else ""
+    return public_url(default_storage.url(name)) if name else ""
 
 
 def media_url_maker(request):
-    """name -> absolute URL; for local storage the base is resolved once (object stores sign each URL)."""
+    """name -> absolute URL on the public base URL; for local storage the base is resolved once (object
+    stores sign each URL)."""
     if isinstance(default_storage, FileSystemStorage):
-        base = request.build_absolute_uri(default_storage.base_url)
+        base = public_url(default_storage.base_url)
         return lambda name: base + filepath_to_uri(name) if name else ""
     return lambda name: media_url(request, name)
 
@@ -238,10 +240,7 @@ class TitleListView(CatalogView):
         territory = territory_param(request)
         language = language_param(request)
         limit = page_size_param(request)
-        cursor = decode_cursor(request.query_params.get("cursor"))
-        after_id = cursor.get("after", 0)
-        if not isinstance(after_id, int) or not 0 <= after_id <= 2**63 - 1:
-            raise DomainError("This cursor is not valid.", code=ErrorCode.INVALID_CURSOR)
+        after_id = cursor_decode(request.query_params.get("cursor"), TitlesCursor)["after"]
         filterset = TitleFilterSet(
             request.query_params, queryset=queries.titles_available(licensee=request.tenant, territory=territory)
         )
@@ -259,7 +258,7 @@ class TitleListView(CatalogView):
             url_for = media_url_maker(request)
             for row in rows:
                 row["artworks"] = present_artworks(request, row["artworks"], url_for)
-            next_cursor = encode_cursor({"after": rows[-1]["id"]}) if has_more else None
+            next_cursor = cursor_encode({"after": rows[-1]["id"]}) if has_more else None
             return orjson.dumps({"results": rows, "next_cursor": next_cursor})
 
         identity = (
@@ -269,7 +268,6 @@ class TitleListView(CatalogView):
             limit,
             after_id,
             sorted(filters.items()),
-            request.get_host(),
         )
         return cached_page_response(request, identity, render)
 
@@ -413,22 +411,10 @@ class ChangeFeedView(CatalogView):
     )  # fmt: skip
     def get(self, request):
         limit = page_size_param(request)
-        cursor = decode_cursor(request.query_params.get("cursor"))
-        event_after, since, after_drama = cursor.get("e", 0), cursor.get("t"), cursor.get("d", 0)
-        if (
-            not isinstance(event_after, int)
-            or not isinstance(after_drama, int)
-            or not (since is None or isinstance(since, str))
-        ):
-            raise DomainError("This cursor is not valid.", code=ErrorCode.INVALID_CURSOR)
-        try:
-            since_at = parse_datetime(since) if since else None
-        except ValueError:  # well-formed but impossible (a 31 February)
-            since_at = None
-        if since and since_at is None:
-            raise DomainError("This cursor is not valid.", code=ErrorCode.INVALID_CURSOR)
-        event_after = max(0, min(event_after, 2**63 - 1))
-        after_drama = max(0, min(after_drama, 2**63 - 1))
+        raw_cursor = request.query_params.get("cursor")
+        cursor = cursor_decode(raw_cursor, ChangesCursor)
+        event_after, since_at, after_drama = cursor["e"], cursor["t"], cursor["d"]
+        since = since_at.isoformat() if since_at is not None else None
 
         # 1. Rights changes (window granted, started, ended, revoked, updated), in commit order.
         events = rights_events_since(licensee=request.tenant, cursor=event_after, limit=limit + 1)
@@ -454,7 +440,7 @@ class ChangeFeedView(CatalogView):
                 changes.append((drama_id, None, changed_at, {"t": since, "d": after_drama}))
 
         availability = queries.availability_now(licensee=request.tenant, drama_ids={c[0] for c in changes})
-        position = {"e": cursor.get("e", 0), "t": cursor.get("t"), "d": cursor.get("d", 0)}
+        position = {"e": cursor["e"], "t": since, "d": cursor["d"]}
         results = []
         for drama_id, kind, changed_at, moved in changes:
             position = {**position, **moved}
@@ -467,9 +453,9 @@ class ChangeFeedView(CatalogView):
                 change = "updated"
             results.append(
                 {"title_id": drama_id, "change": change, "territories": territories, "changed_at": changed_at,
-                 "cursor": encode_cursor(position)}
+                 "cursor": cursor_encode(position)}
             )  # fmt: skip
-        return json_response({"results": results, "next_cursor": encode_cursor(position), "has_more": has_more})
+        return json_response({"results": results, "next_cursor": cursor_encode(position), "has_more": has_more})
 
 
 class RssRenderer(BaseRenderer):
@@ -509,14 +495,14 @@ class MrssFeedView(CatalogView):
             rows, more = queries.titles_page(queryset, after_id=after, limit=500, language=language)
             for row in rows:
                 row["artworks"] = present_artworks(request, row["artworks"])
-                row["link"] = request.build_absolute_uri(f"/api/v1/titles/{row['id']}/?territory={territory}")
+                row["link"] = public_url(f"/api/v1/titles/{row['id']}/?territory={territory}")
             items.extend(rows)
             if not more:
                 break
             after = rows[-1]["id"]
         body = mrss_feed(
             title=f"Migu — {request.tenant.name} — {territory}",
-            link=request.build_absolute_uri(),
+            link=public_url(request.get_full_path()),
             language=language,
             items=items,
         )
@@ -573,7 +559,7 @@ class EpisodePlaybackView(CatalogView):
         session = playback_session_create(
             organization=request.tenant, episode=episode, territory=territory, ttl_seconds=PLAYBACK_TTL_SECONDS
         )
-        body = {"url": request.build_absolute_uri(session.url), "expires_at": session.expires_at}
+        body = {"url": public_url(session.url), "expires_at": session.expires_at}
         response = json_response(body)
         response["Cache-Control"] = "private, no-store"
         return response

@@ -25,7 +25,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 MIGU_SETTINGS_PROFILE = "base"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = False
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Every profile (make run and make dev included) answers only the hosts configured here; a request naming
+# another host is a 400 before any view runs.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+# The base of every absolute URL the platform hands out (playback, artwork, feeds): never the request's Host.
+MIGU_PUBLIC_BASE_URL = os.environ.get("MIGU_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -54,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so it sees every response last: /api/ answers its JSON error shape even under DEBUG.
     "migu_platform.middleware.ApiErrorShapeMiddleware",
+    "migu_platform.middleware.ApiInputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -151,9 +156,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Webhooks: title.available / updated / withdrawn from rights events, episode.ready from ladders.
     "rights-webhooks-publish": {"task": "rights.webhooks_publish", "schedule": 30.0},
     "media-webhooks-publish": {"task": "media.webhooks_publish", "schedule": 30.0},
+    # Jobs: a running job whose heartbeat stopped (its worker is gone) ends FAILED.
+    "jobs-stalled-fail": {"task": "jobs.stalled_fail", "schedule": 60.0},
     # Media: files of ladders superseded by a newer build, once no player can still be using them.
     "media-superseded-ladders-purge": {"task": "media.superseded_ladders_purge", "schedule": 3600.0},
 }
+
+# A RUNNING job without a heartbeat for this long is failed by the jobs-stalled-fail beat job. Longer
+# than any gap between two progress reports of the slowest job.
+MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS", 30 * 60))
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -163,6 +174,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# The admin sign-in (partners/login.py): attempts allowed per account and per address in each window.
+MIGU_LOGIN_ATTEMPTS_PER_ACCOUNT = int(os.environ.get("MIGU_LOGIN_ATTEMPTS_PER_ACCOUNT", 5))
+MIGU_LOGIN_ATTEMPTS_PER_ADDRESS = int(os.environ.get("MIGU_LOGIN_ATTEMPTS_PER_ADDRESS", 30))
+MIGU_LOGIN_WINDOW_SECONDS = int(os.environ.get("MIGU_LOGIN_WINDOW_SECONDS", 900))
 
 # --- I18N: every instant is UTC --------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -208,8 +223,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["migu_platform.api.limits.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": [
         "migu_platform.api.limits.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "migu_platform.api.limits.LimitedFormParser",
+        "migu_platform.api.limits.LimitedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "migu_platform.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -224,6 +239,8 @@ REST_FRAMEWORK = {
 # body, largest page.
 MIGU_API_KEY_RATE = os.environ.get("MIGU_API_KEY_RATE", "1200/min")
 MIGU_API_MAX_BODY_BYTES = int(os.environ.get("MIGU_API_MAX_BODY_BYTES", 2 * 1024 * 1024))
+# How deeply a JSON body may nest (arrays and objects); deeper is a 400 `too_deep`.
+MIGU_API_MAX_JSON_DEPTH = int(os.environ.get("MIGU_API_MAX_JSON_DEPTH", 32))
 MIGU_API_MAX_PAGE_SIZE = int(os.environ.get("MIGU_API_MAX_PAGE_SIZE", 200))
 # How long a rendered titles page is kept in the shared cache (0: never cached).
 MIGU_API_LIST_CACHE_SECONDS = int(os.environ.get("MIGU_API_LIST_CACHE_SECONDS", 120))

@@ -7,10 +7,8 @@ MIGU_SETTINGS_PROFILE = "dev"
 DEBUG = env_bool("DEBUG", True)
 # Development only: a fixed key so sessions survive restarts. Production refuses to start without one.
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-3b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c"
-if DEBUG:
-    ALLOWED_HOSTS = ["*"]
-# With DEBUG off (`make run`) the hosts are base's: ALLOWED_HOSTS from the environment, else 127.0.0.1 and
-# localhost, as a deployment checks them.
+# The hosts are base's in every mode (ALLOWED_HOSTS from the environment, else loopback names), DEBUG or not,
+# as a deployment checks them.
 
 # Static files are served by WhiteNoise straight from the finders (the apps' static/ folders, the Swagger UI
 # sidecar, the project's static/), with DEBUG on or off: no collectstatic step that a fresh checkout must run

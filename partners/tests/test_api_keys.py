@@ -59,7 +59,8 @@ def test_revoked_key_is_refused_on_the_next_request(api_client, partner):
 
 
 def test_expired_key_is_refused(api_client, partner):
-    issued = api_key_create(organization=partner, name="old", expires_at=timezone.now() - timedelta(seconds=1))
+    issued = api_key_create(organization=partner, name="old", expires_at=timezone.now() + timedelta(seconds=60))
+    ApiKey.objects.filter(pk=issued.api_key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {issued.raw_key}")
 
     response = api_client.get("/api/v1/me/")

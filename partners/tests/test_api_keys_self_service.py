@@ -79,3 +79,16 @@ def test_foreign_key_prefix_answers_the_same_404_as_a_missing_one(client_for, pa
     assert foreign.revoked_at is None
     listed = client.get("/api/v1/api-keys/").json()["results"]
     assert foreign.prefix not in [k["prefix"] for k in listed]
+
+
+def test_a_key_cannot_be_issued_already_expired(client_for, partner):
+    client = client_for(partner, scopes=["keys:manage", "catalog:read"])
+
+    response = client.post(
+        "/api/v1/api-keys/",
+        {"name": "late", "scopes": ["catalog:read"], "expires_at": "2001-01-01T00:00:00Z"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"expires_at": ["The expiry must be in the future."]}

@@ -41,7 +41,7 @@ def test_throttle_state_lives_in_the_shared_redis_cache(client_for, partner, set
 
     client.get("/api/v1/me/")
 
-    assert len(cache.get(f"throttle_api_key_key:{issued.api_key.prefix}")) == 1
+    assert cache.get(f"throttle:api:key:{issued.api_key.prefix}") == 1
 
 
 def test_a_body_over_the_limit_answers_413_in_the_error_shape(client_for, partner, settings):

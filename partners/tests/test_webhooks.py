@@ -281,3 +281,18 @@ def test_delivery_log_queries_do_not_grow_with_page_size(client_for, partner):
         return len(ctx.captured_queries)
 
     assert count(1) == count(6)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://224.0.0.1/hook", "https://[ff02::1]/hook", "https://0.0.0.0/hook", "https://240.0.0.1/hook",
+     "https://[::ffff:10.0.0.1]/hook", "https://[::]/hook"],
+)  # fmt: skip
+def test_multicast_reserved_and_unspecified_addresses_are_refused(url):
+    from migu_platform.errors import DomainError
+    from partners.webhooks import webhook_url_validate
+
+    with pytest.raises(DomainError) as raised:
+        webhook_url_validate(url)
+
+    assert raised.value.code == "webhook_url_not_allowed"

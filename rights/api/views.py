@@ -13,11 +13,11 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, OperandHolder, SingleOperandHolder
 from rest_framework.response import Response
 
 from catalog.models import Drama
+from migu_platform.api.conditional import PartnerCursorPagination
 from partners.authentication import ApiClient, ApiKeyAuthentication
 from partners.models import ApiKeyScope, OrganizationKind
 from rights.api.filters import RightsWindowFilterSet
@@ -60,10 +60,9 @@ class RightsWindowAccess(BasePermission):
         return False
 
 
-class RightsWindowPagination(CursorPagination):
-    ordering = "-id"
+class RightsWindowPagination(PartnerCursorPagination):
+    ordering = ("-id",)
     page_size = 100
-    page_size_query_param = "page_size"
     max_page_size = 500
 
 

@@ -1,0 +1,152 @@
+"""A bounded load run of the partner API through gunicorn on loopback: titles list, a title, playback and
+event batches from N concurrent keep-alive clients for S seconds (default 50 × 60 s), against the p50 of
+one client alone. Reports p50/p95 per endpoint and the error rate (429s counted apart: they are the rate
+limit doing its job). `make bench BENCH_ARGS="api_load --clients 50 --seconds 60"`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import os
+import statistics
+import sys
+import threading
+import time
+
+import orjson
+
+from bench.partner_api import PORT, SCALES, api_key_issue, bench_database_url, database_ensure, seed, server_start
+
+
+def _request(conn, method: str, path: str, headers: dict, body: bytes | None = None) -> tuple[int, float]:
+    started = time.perf_counter()
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status, time.perf_counter() - started
+
+
+def _plan(headers: dict) -> list[tuple[str, str, str, bytes | None]]:
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    conn.request("GET", "/api/v1/titles/?territory=TH&lang=th&page_size=20", headers=headers)
+    titles = orjson.loads(conn.getresponse().read())["results"]
+    title_id = titles[0]["id"]
+    conn.request("GET", f"/api/v1/titles/{title_id}/?territory=TH&lang=th", headers=headers)
+    episodes = orjson.loads(conn.getresponse().read())["episodes"]
+    counter = itertools.count()
+
+    def events() -> bytes:
+        n = next(counter)
+        batch = [{"id": f"load-{os.getpid()}-{n}-{i}", "kind": "play", "occurred_at": "2026-01-01T00:00:00Z",
+                  "user_id": f"u{i}", "country": "TH", "title_id": title_id} for i in range(10)]  # fmt: skip
+        return orjson.dumps({"events": batch})
+
+    return [
+        ("titles", "GET", "/api/v1/titles/?territory=TH&lang=th&page_size=50", None),
+        ("title", "GET", f"/api/v1/titles/{title_id}/?territory=TH&lang=th", None),
+        ("playback", "GET", f"/api/v1/episodes/{episodes[0]['id']}/playback/?territory=TH", None),
+        ("events", "POST", "/api/v1/events/", events),
+    ]
+
+
+def run(headers: dict, plan, clients: int, seconds: float) -> dict[str, list[tuple[int, float]]]:
+    results: dict[str, list[tuple[int, float]]] = {name: [] for name, *_ in plan}
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        local: list[tuple[str, int, float]] = []
+        for step in itertools.count(index):
+            if time.monotonic() >= deadline:
+                break
+            name, method, path, body = plan[step % len(plan)]
+            payload = body() if callable(body) else body
+            extra = {"Content-Type": "application/json"} if payload else {}
+            try:
+                status, elapsed = _request(conn, method, path, {**headers, **extra}, payload)
+            except (OSError, http.client.HTTPException):
+                status, elapsed = 0, 0.0
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            local.append((name, status, elapsed))
+        with lock:
+            for name, status, elapsed in local:
+                results[name].append((status, elapsed))
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 60)
+    return results
+
+
+def percentile(values: list[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else 0.0
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench api_load")
+    parser.add_argument("--scale", choices=SCALES, default="demo")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rate", default="", help="MIGU_API_KEY_RATE of the server (default: no limit)")
+    args, _ = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
+
+    url = bench_database_url(args.scale)
+    must_seed = database_ensure(url, reseed=False)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.partner_api_server"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if must_seed:
+        seed(SCALES[args.scale])
+    from partners.models import ApiKey, ApiKeyScope
+
+    raw_key = api_key_issue()
+    ApiKey.objects.filter(prefix=raw_key.split("_")[1]).update(scopes=[s.value for s in ApiKeyScope])
+    from django.db import connections
+
+    connections.close_all()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.partner_api_server", "BENCH_API_KEY_RATE": args.rate}
+    headers = {"Authorization": f"Api-Key {raw_key}"}
+    server = server_start(env, args.workers)
+    try:
+        plan = _plan(headers)
+        single = run(headers, plan, 1, min(10.0, args.seconds))
+        loaded = run(headers, plan, args.clients, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(30)
+
+    single_p50 = statistics.median([e for rows in single.values() for s, e in rows if s and s < 500]) * 1000
+    figures: dict = {"clients": args.clients, "seconds": args.seconds, "single_client_p50_ms": round(single_p50, 2)}
+    total = errors = throttled = 0
+    all_times: list[float] = []
+    for name, rows in loaded.items():
+        times = [e * 1000 for s, e in rows if s]
+        statuses: dict[int, int] = {}
+        for status, _ in rows:
+            statuses[status] = statuses.get(status, 0) + 1
+        bad = sum(n for status, n in statuses.items() if status == 0 or status >= 500)
+        total += len(rows)
+        errors += bad
+        throttled += statuses.get(429, 0)
+        all_times += times
+        figures[name] = {"requests": len(rows), "p50_ms": round(percentile(times, 0.5), 2),
+                         "p95_ms": round(percentile(times, 0.95), 2), "statuses": {str(k): v for k, v in statuses.items()}}  # fmt: skip
+    figures["requests_per_second"] = round(total / args.seconds, 1)
+    figures["error_rate"] = round(errors / total, 5) if total else 0.0
+    figures["throttled"] = throttled
+    figures["p95_ms"] = round(percentile(all_times, 0.95), 2)
+    figures["p95_over_single_p50"] = round(figures["p95_ms"] / single_p50, 2) if single_p50 else None
+    print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
+    return figures
