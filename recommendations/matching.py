@@ -71,7 +71,8 @@ def matching_artifact_store(*, version: MatchingModelVersion, model: MatchingMod
 
 def diversity_apply(order: list[int], primary_trope: dict[int, str]) -> list[int]:
     """At most DIVERSITY_MAX_PER_TROPE titles of one primary trope in the top DIVERSITY_TOP: a title over the
-    limit moves down to just after the top, keeping its order among the rest."""
+    limit moves down to just after the top, keeping its order among the rest. A channel licensed for too few
+    other tropes to fill the top keeps fewer than DIVERSITY_TOP titles ahead of the moved ones."""
     top: list[int] = []
     deferred: list[int] = []
     counts: dict[str, int] = defaultdict(int)
