@@ -11,3 +11,26 @@ class EventsErrorCode(enum.StrEnum):
     UNKNOWN_EPISODE = "unknown_episode"
     UNKNOWN_CHANNEL = "unknown_channel"
     IN_THE_FUTURE = "in_the_future"
+
+
+class MatchingErrorCode(enum.StrEnum):
+    """Why a matching run failed, or why a line-up is empty."""
+
+    NO_EVENTS = "no_events"
+    ARTIFACT_INVALID = "artifact_invalid"
+    TIME_LIMIT = "time_limit"
+    RUN_FAILED = "run_failed"
+    NO_PREVIOUS_VERSION = "no_previous_version"
+    NO_MODEL = "no_model"
+    NO_LICENSED_TITLE = "no_licensed_title"
+    NO_TITLE_LICENSED_NOW = "no_title_licensed_now"
+    NOT_A_CHANNEL_TERRITORY = "not_a_channel_territory"
+
+
+class MatchingError(Exception):
+    """A matching run cannot complete: `code` says why (the job ends FAILED with it)."""
+
+    def __init__(self, code: MatchingErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

@@ -129,6 +129,30 @@ def rights_available_drama_ids(
         return {row[0] for row in cursor.fetchall()}
 
 
+def rights_available_throughout(
+    *,
+    licensee: Organization | int,
+    territory: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    language: str | None = None,
+    channel: Channel | int | None = None,
+) -> set[int]:
+    """The dramas `licensee` may show in `territory` during the whole of [start, end): one window in force
+    at `start` whose end (exclusive) is not before `end`. A line-up scheduled for a period lists only these.
+
+    The in-force rule itself is in_force() at `start`; what this adds is that the same window still holds
+    at the period's last instant (a window ending inside the period does not count)."""
+    if end <= start:
+        raise ValueError("The period must end after it starts.")
+    rows = rights_rows_in_force(licensee=licensee, territory=territory, at=start, channel=channel)
+    last_instant = end - dt.timedelta(microseconds=1)
+    rows = rows.filter(pk__in=RightsWindowTerritory.objects.in_force(licensee_id=_pk(licensee), at=last_instant))
+    if language:
+        rows = rows.filter(_language_allowed(language))
+    return set(rows.values_list("drama_id", flat=True).distinct())
+
+
 def rights_may_show(
     *,
     licensee: Organization | int,

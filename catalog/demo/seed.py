@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from catalog.demo import data
 from catalog.demo.artwork import ARTWORK_SIZES, artwork_render
+from catalog.demo.events import demo_events_ensure
 from catalog.identifiers import eidr_with_check
 from catalog.models import (
     Artwork,
@@ -111,6 +112,7 @@ def seed_demo(*, credentials_path: Path) -> SeedReport:
             organizations = organizations_ensure(report=report)
             dramas = dramas_ensure(organizations=organizations, report=report, work=work)
             licences_ensure(dramas=dramas, organizations=organizations, report=report)
+            report.created["playback events"] += demo_events_ensure()
             keys = api_keys_ensure(organizations=organizations, previous=previous, report=report)
             staff = staff_users_ensure(report=report, work=work)
             members = organization_users_ensure(organizations=organizations, report=report, work=work)

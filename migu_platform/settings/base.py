@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("MIGU_VAR_DIR", BASE_DIR / "var"))
@@ -160,6 +161,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "jobs-stalled-fail": {"task": "jobs.stalled_fail", "schedule": 60.0},
     # Media: files of ladders superseded by a newer build, once no player can still be using them.
     "media-superseded-ladders-purge": {"task": "media.superseded_ladders_purge", "schedule": 3600.0},
+    # Matching: retrain, rescore every channel and the active users, switch the live model; nightly.
+    "recommendations-matching-ensure-live": {"task": "recommendations.matching_ensure_live", "schedule": 300.0},
+    "recommendations-matching-nightly": {
+        "task": "recommendations.matching_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # A RUNNING job without a heartbeat for this long is failed by the jobs-stalled-fail beat job. Longer

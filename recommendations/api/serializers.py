@@ -51,3 +51,89 @@ class PlaybackEventBatchResultSerializer(serializers.Serializer):
     accepted = serializers.IntegerField(help_text="Events stored by this request.")
     duplicates = serializers.IntegerField(help_text="Events already stored before (same id); not stored again.")
     rejected = RejectedEventSerializer(many=True)
+
+
+# --- Recommendations: these describe the JSON the views build (orjson) for the OpenAPI schema. --------
+
+
+class NearestTitleSerializer(serializers.Serializer):
+    title_id = serializers.IntegerField()
+    similarity = serializers.FloatField()
+
+
+class TropeLiftSerializer(serializers.Serializer):
+    trope = serializers.CharField()
+    lift = serializers.FloatField(help_text="The audience's share of watching on this trope ÷ the catalogue's.")
+
+
+class TerritoryPopularitySerializer(serializers.Serializer):
+    territory = serializers.CharField()
+    language = serializers.CharField()
+    rank = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Share of that territory × language's viewers who watched it.")
+
+
+class ReasonsSerializer(serializers.Serializer):
+    nearest_watched = NearestTitleSerializer(
+        many=True, help_text="Titles the channel's audience watched nearest to it."
+    )
+    tropes = TropeLiftSerializer(many=True, help_text="Its tropes the audience over-watches.")
+    languages = serializers.ListField(child=serializers.CharField(), help_text="Its languages the channel serves.")
+    popularity = TerritoryPopularitySerializer(many=True)
+    cold_title = serializers.BooleanField(help_text="Nobody watched it yet: its content features carried it.")
+    part_ranks = serializers.DictField(child=serializers.IntegerField(), help_text="Its rank in each model part.")
+
+
+class LineupTitleSerializer(serializers.Serializer):
+    title_id = serializers.IntegerField()
+    title = serializers.CharField()
+    rank = serializers.IntegerField()
+    demand_index = serializers.FloatField(help_text="Expected demand on this channel; 100 = the channel's average.")
+    primary_trope = serializers.CharField()
+    reasons = ReasonsSerializer()
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+
+
+class ChannelRecommendationsSerializer(serializers.Serializer):
+    channel_id = serializers.IntegerField()
+    model_version = serializers.IntegerField(allow_null=True)
+    generated_at = serializers.DateTimeField(allow_null=True)
+    period = PeriodSerializer(help_text="The period the line-up was scheduled for.")
+    results = LineupTitleSerializer(many=True)
+    empty_reason = serializers.ChoiceField(
+        choices=["no_model", "no_licensed_title", "no_title_licensed_now"], allow_null=True,
+        help_text="Why `results` is empty; null otherwise.",
+    )  # fmt: skip
+
+
+class ContinueWatchingSerializer(serializers.Serializer):
+    title_id = serializers.IntegerField()
+    title = serializers.CharField()
+    next_episode = serializers.IntegerField()
+    episodes = serializers.IntegerField()
+    last_watched_at = serializers.DateTimeField()
+
+
+class UserTitleSerializer(serializers.Serializer):
+    title_id = serializers.IntegerField()
+    title = serializers.CharField()
+    rank = serializers.IntegerField()
+    score = serializers.FloatField()
+
+
+class UserRecommendationsSerializer(serializers.Serializer):
+    user_id = serializers.CharField()
+    channel_id = serializers.IntegerField()
+    model_version = serializers.IntegerField(allow_null=True)
+    source = serializers.ChoiceField(
+        choices=["model", "folded_in", "popularity", "lineup"],
+        help_text="model: ranked by the last training; folded_in: a newer user placed in the model now; "
+        "popularity: a cold user (fewer than 3 events); lineup: the model's artifact is unavailable.",
+    )
+    continue_watching = ContinueWatchingSerializer(many=True)
+    results = UserTitleSerializer(many=True)
+    empty_reason = serializers.CharField(allow_null=True)

@@ -1,19 +1,30 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema
+import orjson
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from localization.languages import is_valid_tag, normalize_tag
+from migu_platform.api.conditional import etag_for_body, not_modified, validators_apply
+from migu_platform.api.params import object_id
 from migu_platform.api.schema import error_example, error_response
-from migu_platform.errors import DomainError, ErrorCode
+from migu_platform.errors import DomainError, ErrorCode, NotFoundError, invalid
 from partners.models import ApiKeyScope
 from partners.permissions import HasScope
+from partners.selectors import channel_of
 from recommendations.api.serializers import (
+    ChannelRecommendationsSerializer,
     PlaybackEventBatchResultSerializer,
     PlaybackEventBatchSerializer,
     PlaybackEventInSerializer,
+    UserRecommendationsSerializer,
 )
 from recommendations.errors import EventsErrorCode
+from recommendations.selectors import channel_lineup, user_recommendations
 from recommendations.services import MAX_EVENTS_PER_BATCH, PlaybackEventIn, playback_events_record
+
+MAX_LIMIT = 50
 
 EVENT_EXAMPLE = {
     "id": "evt-01J9Z3K8Q4",
@@ -111,3 +122,117 @@ class PlaybackEventBatchView(APIView):
             row.setdefault("detail", "The event is invalid; see fields.")
         body = {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected}
         return Response(body, status=status.HTTP_200_OK)
+
+
+# --- Recommendations -------------------------------------------------------------------------------
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    location=OpenApiParameter.HEADER,
+    description="An ETag from a previous answer: 304 if unchanged.",
+)
+TERRITORY = OpenApiParameter(
+    "territory", str, description="Only titles you may show in this territory now (one of the channel's). "
+    "Default: any of the channel's territories.", pattern="^[A-Za-z]{2}$",
+)  # fmt: skip
+LANG = OpenApiParameter("lang", str, description="BCP 47 language of titles. Default: the channel's first.")
+LIMIT = OpenApiParameter("limit", int, description=f"How many titles (default 20, at most {MAX_LIMIT}).")
+NOT_FOUND = error_response(
+    "Missing, or not yours: the same body in both cases.", error_example("not_found", "Not found.")
+)
+BAD_QUERY = error_response(
+    "A query parameter is invalid.",
+    error_example("invalid", "The request is invalid; see fields.", fields={"territory": ["Not one of the channel's territories."]}),
+)  # fmt: skip
+
+
+def _limit(request) -> int:
+    raw = request.query_params.get("limit")
+    if raw is None:
+        return 20
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise invalid("limit", f"A whole number from 1 to {MAX_LIMIT}.")
+    return int(raw)
+
+
+def _territory(request, channel) -> str | None:
+    raw = request.query_params.get("territory")
+    if raw is None:
+        return None
+    if raw.upper() not in channel.territories:
+        raise invalid("territory", "Not one of the channel's territories.")
+    return raw.upper()
+
+
+def _language(request) -> str | None:
+    raw = request.query_params.get("lang")
+    if raw is None:
+        return None
+    if not is_valid_tag(raw):
+        raise invalid("lang", "Not a BCP 47 language tag.")
+    return normalize_tag(raw)
+
+
+def _conditional(request, body: dict) -> HttpResponse:
+    """Serialise once; 304 when the client's ETag is current."""
+    payload = orjson.dumps(body)
+    etag = etag_for_body(payload)
+    unchanged = not_modified(request, etag=etag)
+    if unchanged is not None:
+        return unchanged
+    return validators_apply(HttpResponse(payload, content_type="application/json"), etag=etag)
+
+
+class RecommendationsView(APIView):
+    permission_classes = [HasScope]
+    required_scopes = [ApiKeyScope.CATALOG_READ]
+
+
+class ChannelRecommendationsView(RecommendationsView):
+    """The matching model's line-up for one of your channels: ranked titles with a demand index and why."""
+
+    @extend_schema(
+        operation_id="channels_recommendations",
+        tags=["recommendations"],
+        parameters=[TERRITORY, LANG, LIMIT, IF_NONE_MATCH],
+        responses={200: ChannelRecommendationsSerializer, 304: OpenApiResponse(description="Not modified."),
+                   400: BAD_QUERY, 404: NOT_FOUND},
+    )  # fmt: skip
+    def get(self, request, pk):
+        """Titles you may show on this channel now, best first; every one re-checked against your rights as
+        it is served. An empty list says why in `empty_reason`."""
+        channel = channel_of(organization=request.tenant, channel_id=object_id(pk))
+        read = channel_lineup(
+            channel=channel, territory=_territory(request, channel), language=_language(request), limit=_limit(request)
+        )
+        return _conditional(request, read.as_dict())
+
+
+class UserRecommendationsView(RecommendationsView):
+    """Top titles for one of your users (your pseudonymous id) on one of your channels."""
+
+    @extend_schema(
+        operation_id="users_recommendations",
+        tags=["recommendations"],
+        parameters=[
+            OpenApiParameter("channel", int, required=True, description="One of your channels."),
+            TERRITORY, LANG, LIMIT, IF_NONE_MATCH,
+        ],
+        responses={200: UserRecommendationsSerializer, 304: OpenApiResponse(description="Not modified."),
+                   400: BAD_QUERY, 404: NOT_FOUND},
+    )  # fmt: skip
+    def get(self, request, user_ref):
+        """ "Continue watching" (titles started and not finished) and the user's top titles; a user with fewer
+        than 3 events gets what their territory and language watch."""
+        if not user_ref or len(user_ref) > 128:
+            raise NotFoundError()
+        raw_channel = request.query_params.get("channel")
+        if raw_channel is None:
+            raise invalid("channel", "Required: one of your channel ids.")
+        channel = channel_of(organization=request.tenant, channel_id=object_id(raw_channel))
+        read = user_recommendations(
+            organization=request.tenant, user_ref=user_ref, channel=channel, territory=_territory(request, channel),
+            language=_language(request), limit=_limit(request),
+        )  # fmt: skip
+        return _conditional(request, read.as_dict())

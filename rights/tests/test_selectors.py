@@ -11,6 +11,7 @@ from rights.errors import RightsOverlapError
 from rights.models import IN_FORCE_STATUSES, RightsWindow
 from rights.selectors import (
     rights_available_drama_ids,
+    rights_available_throughout,
     rights_may_show,
     rights_playback_refusal,
     rights_rows_in_force,
@@ -302,3 +303,23 @@ def test_windows_starting_or_ending_for_dashboards():
     grant_out(drama, OrganizationFactory(), territories=["ID"], start=at(20))
     result = rights_windows_starting_or_ending(organization=partner, since=at(10), until=at(40))
     assert result == {"starting": [coming], "ending": [expiring]}
+
+
+def test_available_throughout_a_period_needs_one_window_covering_all_of_it():
+    # given windows of one licensee: open-ended, ending inside the period, starting inside it, revoked
+    licensee = OrganizationFactory()
+    whole, ends, starts, revoked = (drama_with_rights_in() for _ in range(4))
+    grant_out(whole, licensee, start=at(0))
+    grant_out(ends, licensee, start=at(0), end=at(15))
+    grant_out(starts, licensee, start=at(12))
+    rights_window_revoke(window=grant_out(revoked, licensee, start=at(0)))
+
+    # when the titles available throughout [10, 20) are asked for
+    available = rights_available_throughout(licensee=licensee, territory="TH", start=at(10), end=at(20))
+
+    # then only the window covering the whole period counts; the period's end is exclusive
+    assert available == {whole.pk}
+    assert rights_available_throughout(licensee=licensee, territory="TH", start=at(10), end=at(15)) == {
+        whole.pk,
+        ends.pk,
+    }

@@ -1,0 +1,348 @@
+"""The matching model's parts and how they are blended.
+
+- ALS: implicit-feedback matrix factorisation (the `implicit` package) on the confidence matrix.
+- Content: a user's (or a channel audience's) profile in the content feature space, against every title.
+- Popularity by territory × language, shrunk towards the territory's and the global popularity.
+- Item-kNN (cosine on co-occurrence): a baseline, and the "nearest titles its audience watched" of reasons.
+- Random: the floor of the evaluation.
+
+They are blended by rank (weighted reciprocal rank over each part's top candidates), with weights chosen by
+offline evaluation (recommendations.evaluation.blend_choose), never by hand. Titles nobody has watched yet
+have no ALS score; they reach rankings through their content features.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "factors": 32,
+    "regularization": 0.05,
+    "alpha": 2.0,
+    "iterations": 12,
+    "knn_neighbours": 50,
+    "popularity_shrinkage": 50.0,
+    "seed": 7,
+}
+PARTS = ("als", "content", "popularity", "knn")
+BLEND_CANDIDATES = 200
+RRF_K = 20.0
+NEG = np.float32(-np.inf)
+
+
+def matrix_build(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """The users × items confidence matrix; pairs given twice are summed."""
+    matrix = sp.csr_matrix((values.astype(np.float32), (rows, cols)), shape=shape, dtype=np.float32)
+    matrix.sum_duplicates()
+    return matrix
+
+
+def als_fit(matrix: sp.csr_matrix, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """User and item factors of implicit's ALS on `matrix` (users × items confidences)."""
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    # implicit parallelises over users itself; OpenBLAS threads inside each solve only contend with it.
+    with threadpool_limits(1, "blas"):
+        model = AlternatingLeastSquares(
+            factors=params["factors"],
+            regularization=params["regularization"],
+            alpha=params["alpha"],
+            iterations=params["iterations"],
+            random_state=params["seed"],
+        )
+        model.fit(matrix, show_progress=False)
+    return np.asarray(model.user_factors), np.asarray(model.item_factors)
+
+
+def als_fold_in(item_factors: np.ndarray, user_rows: sp.csr_matrix, params: dict[str, Any]) -> np.ndarray:
+    """Factors of users the model has not seen, from their interactions, without retraining (one
+    least-squares solve per user against the trained item factors)."""
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    with threadpool_limits(1, "blas"):
+        model = AlternatingLeastSquares(
+            factors=item_factors.shape[1], regularization=params["regularization"], alpha=params["alpha"]
+        )
+        model.item_factors = item_factors.astype(np.float32)
+        model.user_factors = np.zeros((0, item_factors.shape[1]), dtype=np.float32)
+        return np.asarray(model.recalculate_user(np.arange(user_rows.shape[0]), sp.csr_matrix(user_rows)))
+
+
+def knn_build(matrix: sp.csr_matrix, neighbours: int) -> sp.csr_matrix:
+    """Item × item cosine similarity on who watched what, keeping each item's `neighbours` nearest."""
+    binary = matrix.copy().astype(np.float32)
+    binary.data[:] = 1.0
+    norms = np.sqrt(np.asarray(binary.sum(axis=0)).ravel())
+    norms[norms == 0] = 1.0
+    scaled = binary @ sp.diags(1.0 / norms)
+    similarity = sp.csr_matrix(scaled.T @ scaled, dtype=np.float32)
+    similarity.setdiag(0)
+    similarity.eliminate_zeros()
+    rows, cols, vals = [], [], []
+    for item in range(similarity.shape[0]):
+        start, end = similarity.indptr[item], similarity.indptr[item + 1]
+        if start == end:
+            continue
+        data, indices = similarity.data[start:end], similarity.indices[start:end]
+        keep = np.argsort(-data)[:neighbours]
+        rows.extend([item] * len(keep))
+        cols.extend(indices[keep])
+        vals.extend(data[keep])
+    return sp.csr_matrix((vals, (rows, cols)), shape=similarity.shape, dtype=np.float32)
+
+
+@dataclass
+class MatchingModel:
+    """Everything serving needs, aligned on `item_ids` (the titles the model knows, by drama id)."""
+
+    item_ids: np.ndarray
+    user_factors: np.ndarray
+    item_factors: np.ndarray
+    features: sp.csr_matrix
+    interacted: np.ndarray  # items with at least one training interaction
+    popularity_global: np.ndarray
+    popularity_keys: list[str]
+    popularity_table: np.ndarray  # keys × items, shrunk
+    knn: sp.csr_matrix
+    params: dict[str, Any] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.position = {int(item): index for index, item in enumerate(self.item_ids)}
+        self.key_position = {key: index for index, key in enumerate(self.popularity_keys)}
+
+    # -- parts ------------------------------------------------------------------------------------------
+    def scores_als(self, query: np.ndarray) -> np.ndarray:
+        """queries × items; titles without interactions have no ALS score (-inf)."""
+        scores = np.atleast_2d(query).astype(np.float32) @ self.item_factors.T
+        scores[:, ~self.interacted] = NEG
+        return scores
+
+    def scores_content(self, profiles: sp.csr_matrix) -> np.ndarray:
+        return np.asarray((profiles @ self.features.T).todense(), dtype=np.float32)
+
+    def profiles_of(self, user_items: sp.csr_matrix) -> sp.csr_matrix:
+        """Content profiles: the confidence-weighted sum of the feature vectors of what each user watched."""
+        return sp.csr_matrix(user_items @ self.features)
+
+    def scores_popularity(self, keys: list[list[str]]) -> np.ndarray:
+        """For each query, the mean popularity over its territory|language keys (falling back to the
+        territory's, then the global popularity when a key is unknown)."""
+        out = np.zeros((len(keys), len(self.item_ids)), dtype=np.float32)
+        for row, query_keys in enumerate(keys):
+            found = [self.key_position[k] for k in query_keys if k in self.key_position]
+            if not found:
+                found = [
+                    self.key_position[k.split("|")[0] + "|"]
+                    for k in query_keys
+                    if k.split("|")[0] + "|" in self.key_position
+                ]
+            out[row] = self.popularity_table[found].mean(axis=0) if found else self.popularity_global
+        return out
+
+    def scores_knn(self, user_items: sp.csr_matrix) -> np.ndarray:
+        return np.asarray((user_items @ self.knn).todense(), dtype=np.float32)
+
+    # -- artifact ---------------------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            item_ids=self.item_ids,
+            user_factors=self.user_factors,
+            item_factors=self.item_factors,
+            interacted=self.interacted,
+            popularity_global=self.popularity_global,
+            popularity_keys=np.array(self.popularity_keys, dtype=str),
+            popularity_table=self.popularity_table,
+            features_data=self.features.data,
+            features_indices=self.features.indices,
+            features_indptr=self.features.indptr,
+            features_shape=np.array(self.features.shape),
+            knn_data=self.knn.data,
+            knn_indices=self.knn.indices,
+            knn_indptr=self.knn.indptr,
+            knn_shape=np.array(self.knn.shape),
+            params_keys=np.array(list(self.params), dtype=str),
+            params_values=np.array([float(v) for v in self.params.values()]),
+            weights_keys=np.array(list(self.weights), dtype=str),
+            weights_values=np.array(list(self.weights.values()), dtype=float),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> MatchingModel:
+        """Raises ValueError (or OSError, KeyError) on a corrupt artifact."""
+        with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+            features = sp.csr_matrix(
+                (data["features_data"], data["features_indices"], data["features_indptr"]),
+                shape=tuple(data["features_shape"]),
+            )
+            knn = sp.csr_matrix(
+                (data["knn_data"], data["knn_indices"], data["knn_indptr"]), shape=tuple(data["knn_shape"])
+            )
+            params: dict[str, Any] = {}
+            for key, value in zip(data["params_keys"], data["params_values"], strict=True):
+                params[str(key)] = int(value) if float(value).is_integer() else float(value)
+            return cls(
+                item_ids=data["item_ids"],
+                user_factors=data["user_factors"],
+                item_factors=data["item_factors"],
+                features=features,
+                interacted=data["interacted"],
+                popularity_global=data["popularity_global"],
+                popularity_keys=[str(k) for k in data["popularity_keys"]],
+                popularity_table=data["popularity_table"],
+                knn=knn,
+                params=params,
+                weights={str(k): float(v) for k, v in zip(data["weights_keys"], data["weights_values"], strict=True)},
+            )
+
+
+def popularity_build(
+    matrix: sp.csr_matrix, user_keys: list[str], shrinkage: float
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Global popularity (share of users who watched each item) and, per territory|language and per
+    territory| key, the same share shrunk towards the broader one by `shrinkage` pseudo-users."""
+    binary = matrix.copy()
+    binary.data[:] = 1.0
+    n_users = max(matrix.shape[0], 1)
+    global_share = np.asarray(binary.sum(axis=0)).ravel().astype(np.float32) / n_users
+    territories = [key.split("|")[0] + "|" for key in user_keys]
+    keys = sorted(set(user_keys) | set(territories))
+    table = np.zeros((len(keys), matrix.shape[1]), dtype=np.float32)
+    key_users: dict[str, list[int]] = {}
+    for user, (key, territory) in enumerate(zip(user_keys, territories, strict=True)):
+        key_users.setdefault(key, []).append(user)
+        if territory != key:
+            key_users.setdefault(territory, []).append(user)
+    position = {key: index for index, key in enumerate(keys)}
+    for key in sorted(keys, key=lambda k: k.endswith("|"), reverse=True):  # territories first
+        users = key_users.get(key, [])
+        counts = np.asarray(binary[users].sum(axis=0)).ravel() if users else np.zeros(matrix.shape[1])
+        prior = global_share if key.endswith("|") else table[position[key.split("|")[0] + "|"]]
+        table[position[key]] = (counts + shrinkage * prior) / (len(users) + shrinkage)
+    return global_share, keys, table
+
+
+def matching_model_fit(
+    *,
+    matrix: sp.csr_matrix,
+    item_ids: np.ndarray,
+    user_keys: list[str],
+    features: sp.csr_matrix,
+    params: dict[str, Any] | None = None,
+    weights: dict[str, float] | None = None,
+) -> MatchingModel:
+    """Train every part on `matrix` (users × items confidences, items aligned with `item_ids` and the rows
+    of `features`); `user_keys` are each user's territory|language."""
+    params = {**DEFAULT_PARAMS, **(params or {})}
+    if matrix.nnz:
+        user_factors, item_factors = als_fit(matrix, params)
+    else:
+        user_factors = np.zeros((matrix.shape[0], params["factors"]), dtype=np.float32)
+        item_factors = np.zeros((matrix.shape[1], params["factors"]), dtype=np.float32)
+    popularity_global, keys, table = popularity_build(matrix, user_keys, params["popularity_shrinkage"])
+    return MatchingModel(
+        item_ids=item_ids,
+        user_factors=user_factors.astype(np.float32),
+        item_factors=item_factors.astype(np.float32),
+        features=features,
+        interacted=np.asarray((matrix != 0).sum(axis=0)).ravel() > 0,
+        popularity_global=popularity_global,
+        popularity_keys=keys,
+        popularity_table=table,
+        knn=knn_build(matrix, params["knn_neighbours"]),
+        params=params,
+        weights=dict(weights or {"als": 1.0, "content": 1.0, "popularity": 1.0, "knn": 0.0}),
+    )
+
+
+def part_scores(
+    model: MatchingModel,
+    *,
+    user_items: sp.csr_matrix,
+    popularity_keys: list[list[str]],
+    als_query: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Every part's scores (queries × items) for queries described by what they watched (`user_items`,
+    queries × items), their territory|language keys and, when known, their ALS factors (else folded in)."""
+    if als_query is None:
+        als_query = (
+            als_fold_in(model.item_factors, user_items, model.params)
+            if user_items.nnz
+            else np.zeros((user_items.shape[0], model.item_factors.shape[1]), dtype=np.float32)
+        )
+    scores = {
+        "als": model.scores_als(als_query),
+        "content": model.scores_content(model.profiles_of(user_items)),
+        "popularity": model.scores_popularity(popularity_keys),
+        "knn": model.scores_knn(user_items),
+    }
+    # A query with no history has no ALS, content or kNN signal: popularity alone ranks for it.
+    empty = np.asarray(user_items.getnnz(axis=1)).ravel() == 0
+    for name in ("als", "content", "knn"):
+        scores[name][empty] = NEG
+    return scores
+
+
+def reciprocal_ranks(scores: np.ndarray, allowed: np.ndarray, candidates: int = BLEND_CANDIDATES) -> sp.csr_matrix:
+    """queries × items: 1 / (RRF_K + rank) for each query's top `candidates` allowed items (scores of -inf
+    are never candidates)."""
+    masked = np.where(allowed, scores, NEG)
+    n_queries, n_items = masked.shape
+    take = min(candidates, n_items)
+    if take == 0:
+        return sp.csr_matrix((n_queries, n_items), dtype=np.float32)
+    top = np.argpartition(-masked, take - 1, axis=1)[:, :take]
+    top_scores = np.take_along_axis(masked, top, axis=1)
+    order = np.argsort(-top_scores, axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
+    top_scores = np.take_along_axis(top_scores, order, axis=1)
+    ranks = np.broadcast_to(np.arange(1, take + 1, dtype=np.float32), top.shape)
+    values = np.where(np.isfinite(top_scores), 1.0 / (RRF_K + ranks), 0.0).astype(np.float32)
+    rows = np.repeat(np.arange(n_queries), take)
+    matrix = sp.csr_matrix((values.ravel(), (rows, top.ravel())), shape=(n_queries, n_items), dtype=np.float32)
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def blend(
+    scores: dict[str, np.ndarray], weights: dict[str, float], allowed: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top `n` allowed items per query by weighted reciprocal rank; ties (and queries the parts cannot rank)
+    fall back on popularity. Returns (indices, fused scores), queries × n, -1 where fewer items are allowed."""
+    allowed = np.broadcast_to(allowed, next(iter(scores.values())).shape)
+    fused = np.zeros(allowed.shape, dtype=np.float32)
+    for name, weight in weights.items():
+        if weight > 0 and name in scores:
+            fused += weight * reciprocal_ranks(scores[name], allowed).toarray()
+    # A popularity tie-breaker far below one rank step.
+    tiebreak = scores.get("popularity", np.zeros_like(fused))
+    span = np.nanmax(np.where(np.isfinite(tiebreak), np.abs(tiebreak), 0)) or 1.0
+    ranked = np.where(allowed, fused + 1e-6 * np.nan_to_num(tiebreak, neginf=0) / span, NEG)
+    return top_n(ranked, n)
+
+
+def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and scores of each row's n best finite scores, best first (-1 / -inf padding)."""
+    n_queries, n_items = scores.shape
+    take = min(n, n_items)
+    if take == 0:
+        return np.full((n_queries, n), -1), np.full((n_queries, n), NEG)
+    top = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+    top_scores = np.take_along_axis(scores, top, axis=1)
+    order = np.argsort(-top_scores, axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
+    top_scores = np.take_along_axis(top_scores, order, axis=1)
+    top = np.where(np.isfinite(top_scores), top, -1)
+    if take < n:
+        top = np.pad(top, ((0, 0), (0, n - take)), constant_values=-1)
+        top_scores = np.pad(top_scores, ((0, 0), (0, n - take)), constant_values=NEG)
+    return top, top_scores
