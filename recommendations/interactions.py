@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.db import connection
@@ -163,7 +165,7 @@ def interactions_load(
 ) -> Interactions:
     """Every positive (user, title) pair of the events in [since, until), with each user's main country and
     language and each channel's audience. Two aggregate queries; no event is loaded one by one."""
-    params: dict[str, object] = {"since": since, "until": until}
+    params: dict[str, Any] = {"since": since, "until": until}
     organization_filter = ""
     if organization is not None:
         organization_filter = "AND organization_id = %(organization)s"
@@ -174,7 +176,7 @@ def interactions_load(
         cursor.execute(WHERE_SQL.format(organization_filter=organization_filter), params)
         where_rows = cursor.fetchall()
     free_episodes = dict(Drama.objects.values_list("pk", "free_episode_count"))
-    columns = list(zip(*fact_rows, strict=True)) if fact_rows else [[] for _ in range(11)]
+    columns: list[Sequence[Any]] = list(zip(*fact_rows, strict=True)) if fact_rows else [[] for _ in range(11)]
     facts = InteractionFacts(
         plays=np.array(columns[3], dtype=float),
         episodes_played=np.array(columns[4], dtype=float),

@@ -145,7 +145,7 @@ def _reasons(
             {"territory": key.split("|")[0], "language": key.split("|")[1],
              "rank": int((row > row[item]).sum()) + 1, "share": round(float(row[item]), 4)}
         )  # fmt: skip
-    popularity.sort(key=lambda p: p["rank"])
+    popularity.sort(key=lambda p: int(str(p["rank"])))
     return {
         "nearest_watched": nearest,
         "tropes": sorted(tropes, key=lambda t: -t["lift"]),
@@ -172,7 +172,7 @@ def channel_eligible(
     """Titles the channel may show in one of its territories, in one of its languages, throughout the
     period (rights.selectors decides)."""
     allowed = np.zeros(n_items, dtype=bool)
-    languages = list(channel.languages) or [None]
+    languages: list[str | None] = list(channel.languages) or [None]
     for territory in channel.territories:
         for language in languages:
             for drama_id in rights_available_throughout(
@@ -373,7 +373,7 @@ def matching_version_rollback() -> MatchingModelVersion:
     live = MatchingModelVersion.objects.filter(is_live=True).first()
     previous = (
         MatchingModelVersion.objects.filter(status=MatchingModelStatus.RETIRED)
-        .exclude(pk=live.pk if live else None)
+        .exclude(pk=live.pk if live else 0)
         .order_by("-activated_at", "-id")
         .first()
     )

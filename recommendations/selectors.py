@@ -216,7 +216,7 @@ def continue_watching(
 def _user_facts_row(*, organization: Organization, user_ref: str, model: MatchingModel) -> tuple[sp.csr_matrix, int]:
     """The user's interaction row against the model's titles (from their events up to now) and their count of
     engaged events, by the same aggregation and weighting table as training."""
-    params = {"since": dt.datetime(2000, 1, 1, tzinfo=dt.UTC), "until": timezone.now() + dt.timedelta(minutes=10),
+    params: dict[str, Any] = {"since": dt.datetime(2000, 1, 1, tzinfo=dt.UTC), "until": timezone.now() + dt.timedelta(minutes=10),
               "organization": organization.pk, "user_ref": user_ref}  # fmt: skip
     sql = FACTS_SQL.format(organization_filter="AND organization_id = %(organization)s AND user_ref = %(user_ref)s")
     with connection.cursor() as cursor:

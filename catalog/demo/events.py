@@ -92,7 +92,9 @@ def demo_events_ensure(*, now: dt.datetime | None = None) -> int:
             user = users[journey.user]
             user_ref = f"demo-{channel.slug}-{journey.user:04d}"
             at = start + dt.timedelta(days=journey.day)
-            rows = [("impression", at - dt.timedelta(seconds=30), None, None, None)]
+            rows: list[tuple[str, dt.datetime, int | None, float | None, int | None]] = [
+                ("impression", at - dt.timedelta(seconds=30), None, None, None)
+            ]
             for number in range(1, journey.reached + 1):
                 episode_id, duration = episodes[title.drama_id].get(number, (None, 90))
                 if number > 1 and number % 25 == 1:  # a binge session ends; the next starts a day or so later

@@ -129,7 +129,7 @@ class UserRecommendationsSerializer(serializers.Serializer):
     user_id = serializers.CharField()
     channel_id = serializers.IntegerField()
     model_version = serializers.IntegerField(allow_null=True)
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
         choices=["model", "folded_in", "popularity", "lineup"],
         help_text="model: ranked by the last training; folded_in: a newer user placed in the model now; "
         "popularity: a cold user (fewer than 3 events); lineup: the model's artifact is unavailable.",
