@@ -7,6 +7,10 @@ DAY = dt.date(2026, 3, 10)
 
 @pytest.fixture
 def two_operators(db, settings):
+    return build_two_operators(settings)
+
+
+def build_two_operators(settings):
     """Operators A and B of Thailand, each with a channel, a member and a title watched on its channel;
     title "A only" is licensed to A alone. Rollups are built."""
     from catalog.tests.factories import DramaLocalizationFactory, EpisodeFactory, TropeFactory

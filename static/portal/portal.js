@@ -21,7 +21,7 @@
       animation: false,
       aria: {enabled: true, decal: {show: true}, label: {description: description ? description.textContent : ""}},
       tooltip: {trigger: "axis", confine: true},
-      legend: {top: 0, left: rtl ? "right" : "left"},
+      legend: {top: 0, left: rtl ? "right" : "left", align: rtl ? "right" : "left"},
       grid: {left: 56, right: 56, top: 40, bottom: 40, containLabel: true},
     };
   }
@@ -41,7 +41,7 @@
       var days = d.trend.map(function (r) { return r.day; });
       var series = ["starts", "viewers", "unlocks"].map(function (name) {
         return {name: name === "viewers" ? labels.viewers_series : (labels[name] || name), type: "line",
-                connectNulls: false, showSymbol: false, data: d.trend.map(function (r) { return r[name]; })};
+                connectNulls: false, showSymbol: d.trend.length <= 31, data: d.trend.map(function (r) { return r[name]; })};
       });
       return {xAxis: categoryAxis(days), yAxis: valueAxis(), series: series};
     },
