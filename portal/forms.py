@@ -23,8 +23,10 @@ class PortalFilterForm(forms.Form):
         self.today = today
         # Every integer is a valid choice here: an id that is not one of the caller's channels answers
         # the same 404 as a missing one (portal_scope_check), not a form error that would tell them apart.
-        self.fields["channel"].choices = [(c.pk, c.name) for c in channels]
-        self.fields["channel"].valid_value = lambda value: str(value).isdigit() and len(str(value)) < 19
+        field = self.fields["channel"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(c.pk, c.name) for c in channels]
+        field.valid_value = lambda value: str(value).isdigit() and len(str(value)) < 19  # type: ignore[method-assign]
 
     def clean_territory(self) -> str:
         return (self.cleaned_data.get("territory") or "").strip().upper()

@@ -63,6 +63,9 @@ class DailyChannelRollup(_DailyCounters):
         ]
         # Every page asks "this tenant, these days": the unique index leads with both.
 
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day} {self.channel_id} {self.country} {self.language}"
+
 
 class DailyTitleRollup(_DailyCounters):
     """A day of one title's events on one channel in one territory: top titles, trope performance."""
@@ -84,6 +87,9 @@ class DailyTitleRollup(_DailyCounters):
                 nulls_distinct=False,
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day} {self.channel_id} {self.country} title {self.drama_id}"
 
 
 class DailyEpisodeRollup(models.Model):
@@ -110,6 +116,9 @@ class DailyEpisodeRollup(models.Model):
         ]
         indexes = [models.Index(fields=["organization", "drama", "day"], name="portal_episode_rollup_title")]
 
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day} title {self.drama_id} E{self.episode_number}"
+
 
 class DailyRevenueRollup(models.Model):
     """A day of unlock revenue on one channel in one territory, per currency (amounts in minor units)."""
@@ -133,3 +142,6 @@ class DailyRevenueRollup(models.Model):
                 nulls_distinct=False,
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day} {self.channel_id} {self.country} {self.currency}"

@@ -93,9 +93,7 @@ def portal_channel_of(*, organization: Organization, channel_id: int) -> Channel
 
 def portal_title_of(*, organization: Organization, drama_id: int) -> Drama:
     """A title the organization holds or held a window for; NotFoundError for any other id."""
-    return found(
-        Drama.objects.filter(pk=drama_id, pk__in=rights_dramas_held(licensee=organization, ever=True)).first()
-    )
+    return found(Drama.objects.filter(pk=drama_id, pk__in=rights_dramas_held(licensee=organization, ever=True)).first())
 
 
 def portal_data_as_of() -> dt.datetime | None:
@@ -193,8 +191,7 @@ def portal_overview(*, scope: PortalScope) -> dict[str, Any]:
     if scope.language:
         # Revenue rows carry no language: a language filter keeps the channels that speak it.
         revenue_rows = revenue_rows.filter(
-            Q(channel__languages__0=scope.language)
-            | Q(channel__isnull=True, organization__languages__0=scope.language)
+            Q(channel__languages__0=scope.language) | Q(channel__isnull=True, organization__languages__0=scope.language)
         )
     revenue = [
         {"currency": row["currency"], "amount_minor": _shown(row["amount"], row["floor"], scope.k),
@@ -277,9 +274,7 @@ def portal_top_titles_daily(*, scope: PortalScope, language: str, limit: int = 5
             "day": row["day"].isoformat(),
             "drama_id": row["drama_id"],
             "title": titles[row["drama_id"]],
-            **{
-                n: _shown(row[n], row["floor"], scope.k) for n in ("impressions", "starts", "starters", "unlocks")
-            },
+            **{n: _shown(row[n], row["floor"], scope.k) for n in ("impressions", "starts", "starters", "unlocks")},
         }
 
 
@@ -321,9 +316,7 @@ def portal_tropes(*, scope: PortalScope) -> list[dict[str, Any]]:
             "titles": entry["titles"],
             "starts": _shown(entry["starts"], entry["floor"], scope.k),
             "completion": _shown(_ratio(entry["completes"], entry["starts"]), entry["floor"], scope.k),
-            "unlock_conversion": _shown(
-                _ratio(entry["unlockers"], entry["paywall_reached"]), entry["floor"], scope.k
-            ),
+            "unlock_conversion": _shown(_ratio(entry["unlockers"], entry["paywall_reached"]), entry["floor"], scope.k),
         }
         for trope_id, entry in by_trope.items()
     ]
@@ -353,8 +346,7 @@ def portal_title(*, scope: PortalScope, drama: Drama) -> dict[str, Any]:
     )
     if scope.language:
         episodes = episodes.filter(
-            Q(channel__languages__0=scope.language)
-            | Q(channel__isnull=True, organization__languages__0=scope.language)
+            Q(channel__languages__0=scope.language) | Q(channel__isnull=True, organization__languages__0=scope.language)
         )
     curves: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     for row in episodes:

@@ -91,11 +91,11 @@ _INSERT_SQL = [
     f"""INSERT INTO portal_dailychannelrollup
         (organization_id, day, channel_id, country, language, {_COUNTER_COLUMNS})
         SELECT organization_id, day, channel_id, country, language, {_COUNTERS.format(pair="(user_ref, drama_id)")}
-        FROM portal_stage GROUP BY organization_id, day, channel_id, country, language""",
+        FROM portal_stage GROUP BY organization_id, day, channel_id, country, language""",  # noqa: S608 (constants)
     f"""INSERT INTO portal_dailytitlerollup
         (organization_id, day, channel_id, country, language, drama_id, {_COUNTER_COLUMNS})
         SELECT organization_id, day, channel_id, country, language, drama_id, {_COUNTERS.format(pair="user_ref")}
-        FROM portal_stage GROUP BY organization_id, day, channel_id, country, language, drama_id""",
+        FROM portal_stage GROUP BY organization_id, day, channel_id, country, language, drama_id""",  # noqa: S608
     """INSERT INTO portal_dailyepisoderollup
         (organization_id, day, channel_id, country, drama_id, episode_number, viewers, completes)
         SELECT organization_id, day, channel_id, country, drama_id, episode_number,
@@ -220,5 +220,3 @@ def rollups_rebuild_all() -> RollupRefreshResult:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (constant)
         RollupCursor.objects.filter(name=CURSOR_NAME).delete()
     return rollups_refresh()
-
-

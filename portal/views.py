@@ -8,7 +8,6 @@ Each page has a JSON twin (`.json`) that answers the very payload its charts dra
 from __future__ import annotations
 
 import csv
-
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -86,12 +86,12 @@ def _language_for(request: HttpRequest, organization: Organization) -> str:
     return settings.LANGUAGE_CODE
 
 
-def operator_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def operator_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Sign-in required; a member of an operator organization only; in the member's language. Domain
     NotFoundError (a missing or foreign id) answers the portal's one 404 page."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('portal:login')}?next={request.path}")
         membership = _operator_membership(request.user)
@@ -165,7 +165,7 @@ def _chart_labels() -> dict[str, str]:
 
 def _invalid(request: HttpRequest, organization: Organization, page: str, form: PortalFilterForm, as_json: bool):
     if as_json:
-        return JsonResponse({"code": "invalid", "detail": " ".join(form.non_field_errors()) or _("Invalid filters."),
+        return JsonResponse({"code": "invalid", "detail": " ".join(str(e) for e in form.non_field_errors()) or _("Invalid filters."),
                              "fields": form.errors.get_json_data()}, status=400)  # fmt: skip
     return render(request, "portal/invalid.html", _context(request, organization, page, form=form), status=400)
 
@@ -216,7 +216,7 @@ class _Echo:
 
 @require_GET
 @operator_view
-def titles_csv(request: HttpRequest, organization: Organization) -> HttpResponse:
+def titles_csv(request: HttpRequest, organization: Organization) -> HttpResponse | StreamingHttpResponse:
     """The top titles as CSV, for the period or (grain=day) per day: at most 100 titles × 366 days rows."""
     scope, form = _scope(request, organization)
     if scope is None:
@@ -243,7 +243,9 @@ def titles_csv(request: HttpRequest, organization: Organization) -> HttpResponse
             yield writer.writerow(columns)
             for row in portal_top_titles(scope=scope, language=language):
                 values = [row[c] for c in columns[2:-1]]
-                yield writer.writerow([row["drama_id"], row["title"], *map(cell, values), hidden if row["hidden"] else ""])
+                yield writer.writerow(
+                    [row["drama_id"], row["title"], *map(cell, values), hidden if row["hidden"] else ""]
+                )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = f"top-titles-{scope.start.isoformat()}-{scope.end.isoformat()}{'-daily' if daily else ''}.csv"
@@ -311,8 +313,8 @@ def language(request: HttpRequest) -> HttpResponse:
     if code in LANGUAGE_CODES:
         request.session["portal_language"] = code
     target = request.POST.get("next") or reverse("portal:overview")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("portal:overview")
     return HttpResponseRedirect(target)
-
-

@@ -385,7 +385,8 @@ def rights_free_episode_counts(*, licensee: Organization | int, drama_ids: Itera
         .values_list("drama_id", "free_episode_count")
     )
     for drama_id, free in overrides:
-        counts[drama_id] = free
+        if free is not None:
+            counts[drama_id] = free
     return counts
 
 

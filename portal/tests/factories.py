@@ -32,8 +32,19 @@ def local(day: dt.date, hour: int = 12) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=BANGKOK)
 
 
-def event(organization, kind: str, user: str, drama, *, at: dt.datetime, channel=None, episode=None,
-          country: str = "TH", amount_minor: int | None = None, currency: str = "") -> PlaybackEvent:
+def event(
+    organization,
+    kind: str,
+    user: str,
+    drama,
+    *,
+    at: dt.datetime,
+    channel=None,
+    episode=None,
+    country: str = "TH",
+    amount_minor: int | None = None,
+    currency: str = "",
+) -> PlaybackEvent:
     return PlaybackEvent(
         organization=organization, event_id=f"e{next(_ids)}", kind=kind, occurred_at=at, user_ref=user,
         channel=channel, country=country, drama=drama, episode=episode, amount_minor=amount_minor,
@@ -45,9 +56,20 @@ def events_create(events: list[PlaybackEvent]) -> list[PlaybackEvent]:
     return PlaybackEvent.objects.bulk_create(events)
 
 
-def watching(organization, drama, episodes, *, users: list[str], upto: list[int], day: dt.date, channel,
-             unlock_after: int | None = None, amount_minor: int = 500, currency: str = "THB",
-             impressions: list[str] = ()) -> list[PlaybackEvent]:
+def watching(
+    organization,
+    drama,
+    episodes,
+    *,
+    users: list[str],
+    upto: list[int],
+    day: dt.date,
+    channel,
+    unlock_after: int | None = None,
+    amount_minor: int = 500,
+    currency: str = "THB",
+    impressions: list[str] = (),
+) -> list[PlaybackEvent]:
     """Each user starts episodes 1..upto[i] in order (and completes episode 1); users past `unlock_after`
     unlock once; everyone in `impressions` (default: the users) saw the title."""
     at = local(day)
@@ -58,6 +80,17 @@ def watching(organization, drama, episodes, *, users: list[str], upto: list[int]
             if number == 1:
                 rows.append(event(organization, "complete", user, drama, at=at, channel=channel, episode=episodes[0]))
             if unlock_after is not None and number == unlock_after + 1:
-                rows.append(event(organization, "unlock", user, drama, at=at, channel=channel,
-                                  episode=episodes[number - 1], amount_minor=amount_minor, currency=currency))
+                rows.append(
+                    event(
+                        organization,
+                        "unlock",
+                        user,
+                        drama,
+                        at=at,
+                        channel=channel,
+                        episode=episodes[number - 1],
+                        amount_minor=amount_minor,
+                        currency=currency,
+                    )
+                )
     return events_create(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 
 import pytest
 
@@ -84,7 +85,7 @@ def test_the_title_drop_off_is_monotone_with_the_paywall_where_the_rights_say(tw
     assert body["paywall_episode"] == 3
     viewers = [point["viewers"] for point in body["curve"]]
     assert viewers == [4, 3, 2, 1, 1]
-    assert all(later <= earlier for earlier, later in zip(viewers, viewers[1:], strict=False))
+    assert all(later <= earlier for earlier, later in itertools.pairwise(viewers))
     assert [p["share"] for p in body["curve"]] == [1.0, 0.75, 0.5, 0.25, 0.25]
     assert [step["value"] for step in body["funnel"]] == [5, 4, 3, 2, 1]
     # A's catalogue is this one title: its median is its own curve
@@ -104,8 +105,13 @@ def test_small_cells_are_hidden_in_html_json_and_csv_alike(two_operators, settin
     audience = client.get("/portal/audience.json", PERIOD).json()
     export = list(csv.reader(io.StringIO(b"".join(client.get("/portal/titles.csv", PERIOD).streaming_content)
                                          .decode())))  # fmt: skip
-    daily = list(csv.reader(io.StringIO(
-        b"".join(client.get("/portal/titles.csv", {**PERIOD, "grain": "day"}).streaming_content).decode())))
+    daily = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(client.get("/portal/titles.csv", {**PERIOD, "grain": "day"}).streaming_content).decode()
+            )
+        )
+    )
     html = client.get("/portal/titles/", PERIOD).content.decode()
 
     assert set(overview["kpis"].values()) == {None}
