@@ -24,9 +24,10 @@ class Destination:
 
 
 # One line per kind of user; the landing page lists them in this order. Only places that exist are
-# listed: the operators' regional dashboards get their line here when they are built.
+# listed.
 DESTINATIONS = [
     Destination("Content, rights and localization managers", "Admin", "admin:index", "Curate series and episodes, upload masters and follow their transcodes, add translations, grant rights windows and exchange EMA Avails."),
+    Destination("Regional operators", "Operator portal", "portal:overview", "Your region's live titles, what starts and expires soon, plays, completion, unlocks and revenue over time, by channel and language, in your language."),
     Destination("Partner platforms", "API documentation", "api-docs", "Pull the titles you are licensed for, localised, with signed playback URLs; sync through the changes feed and signed webhooks; report playback events."),
 ]  # fmt: skip
 

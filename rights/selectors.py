@@ -28,6 +28,7 @@ from rights.models import (
     IN_FORCE_STATUSES,
     RightsDirection,
     RightsEvent,
+    RightsEventKind,
     RightsStatus,
     RightsWindow,
     RightsWindowTerritory,
@@ -387,3 +388,46 @@ def rights_windows_starting_or_ending(
         "starting": list(windows.filter(start__gte=since, start__lt=until).order_by("start", "id")),
         "ending": list(windows.filter(end__gte=since, end__lt=until).order_by("end", "id")),
     }
+
+
+def rights_free_episode_counts(*, licensee: Organization | int, drama_ids: Iterable[int]) -> dict[int, int]:
+    """drama id -> how many episodes `licensee`'s viewers watch before the paywall, as its windows out say:
+    the free-episode count of its most recently started window that sets one (approved or since ended),
+    else the drama's own default. Dramas it holds no window for get the drama's default. Two queries."""
+    ids = list(drama_ids)
+    counts = dict(Drama.objects.filter(pk__in=ids).values_list("pk", "free_episode_count"))
+    overrides = (
+        RightsWindow.objects.filter(
+            licensee_id=_pk(licensee),
+            direction=RightsDirection.OUT,
+            status__in=list(IN_FORCE_STATUSES),
+            drama_id__in=ids,
+            free_episode_count__isnull=False,
+        )
+        .order_by("drama_id", "-start", "-id")
+        .distinct("drama_id")
+        .values_list("drama_id", "free_episode_count")
+    )
+    for drama_id, free in overrides:
+        if free is not None:
+            counts[drama_id] = free
+    return counts
+
+
+def rights_windows_withdrawn(
+    *, organization: Organization, since: dt.datetime, until: dt.datetime
+) -> list[tuple[RightsEvent, RightsWindow]]:
+    """A tenant's windows out that ended or were revoked in [since, until), as (event, window), latest first:
+    "withdrawn" for dashboards. One query."""
+    events = (
+        RightsEvent.objects.filter(
+            licensee=organization,
+            direction=RightsDirection.OUT,
+            kind__in=[RightsEventKind.ENDED, RightsEventKind.REVOKED],
+            occurred_at__gte=since,
+            occurred_at__lt=until,
+        )
+        .select_related("window", "window__drama", "window__channel")
+        .order_by("-occurred_at", "-id")
+    )
+    return [(event, event.window) for event in events]

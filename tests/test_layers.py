@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-APPS = ["partners", "catalog", "localization", "jobs", "rights", "media", "recommendations", "avails", "distribution"]
+APPS = ["partners", "catalog", "localization", "jobs", "rights", "media", "recommendations", "avails", "distribution",
+        "portal"]  # fmt: skip
 
 
 def _modules(folder: str, *, include_tests: bool = True) -> list[Path]:

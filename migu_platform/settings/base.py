@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "recommendations",
     "avails",
     "distribution",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "recommendations.matching_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Operator portal: fold newly received playback events into the daily rollups its pages read.
+    "portal-rollups-refresh": {"task": "portal.rollups_refresh", "schedule": 120.0},
 }
 
 # A RUNNING job without a heartbeat for this long is failed by the jobs-stalled-fail beat job. Longer
@@ -188,6 +191,18 @@ MIGU_LOGIN_WINDOW_SECONDS = int(os.environ.get("MIGU_LOGIN_WINDOW_SECONDS", 900)
 
 # --- I18N: every instant is UTC --------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The operator portal's languages (the admin and the API stay in English).
+LANGUAGES = [
+    ("en", "English"),
+    ("ar", "العربية"),
+    ("zh-hans", "简体中文"),
+    ("zh-hant", "繁體中文"),
+    ("th", "ไทย"),
+    ("ko", "한국어"),
+    ("ms", "Bahasa Melayu"),
+    ("id", "Bahasa Indonesia"),
+]
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -301,3 +316,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Operator portal ------------------------------------------------------------------------
+# A figure counting fewer distinct viewers than this is hidden in the portal's pages, JSON and CSV.
+PORTAL_K_ANONYMITY = int(os.environ.get("PORTAL_K_ANONYMITY", 10))
+# Events younger than this wait for the next rollup run: a batch whose transaction started earlier but
+# commits later must not be skipped by a cursor that already moved past it.
+PORTAL_ROLLUP_SETTLE_SECONDS = float(os.environ.get("PORTAL_ROLLUP_SETTLE_SECONDS", 60))
+# Events read per rollup transaction (the days they touch are rebuilt whole).
+PORTAL_ROLLUP_BATCH_EVENTS = int(os.environ.get("PORTAL_ROLLUP_BATCH_EVENTS", 500_000))
+# The longest period a page or an export may ask for, in days.
+PORTAL_MAX_PERIOD_DAYS = int(os.environ.get("PORTAL_MAX_PERIOD_DAYS", 366))

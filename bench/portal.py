@@ -1,0 +1,218 @@
+"""The operator portal at scale: an operator with 50 channels over 90 days.
+
+Creates a throwaway database on the server DATABASE_URL points at, fills it with SQL (generate_series),
+and measures on a warm cache:
+
+- overview page p95 (the whole view: 90 days, every channel) ÷ p95 of a bare SQL read of the same
+  rollup rows                                                                   goal ≤ 2×
+- overview p95 with 10M raw events ÷ with 1M                                     goal ≤ 1.2× (flat)
+- the rollup job's events/s (portal.services.rollup_days_rebuild of one day) against a bare
+  INSERT … SELECT … GROUP BY of the same day's events into a scratch table
+
+`make bench BENCH_ARGS="portal"`; `--small N --large N` change the raw event counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.rights_availability import _admin_connection, _database_url, _server_params
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CHANNELS, DAYS, DRAMAS, EPISODES, USERS = 50, 90, 200, 60, 200_000
+SAMPLES = 40
+
+
+def _option(name: str, default: int) -> int:
+    if name in sys.argv:
+        return int(sys.argv[sys.argv.index(name) + 1])
+    return default
+
+
+def main() -> dict:
+    params = _server_params()
+    name = f"migu_bench_portal_{os.getpid()}"
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    admin = _admin_connection(params)
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        env = dict(os.environ)
+        env["DATABASE_URL"] = _database_url(params, name)
+        env.setdefault("DJANGO_SETTINGS_MODULE", "migu_platform.settings.dev")
+        result_path = Path(f"/tmp/{name}.json")
+        subprocess.run(
+            [sys.executable, "-m", "bench.portal", "--measure", str(result_path),
+             "--small", str(_option("--small", 1_000_000)), "--large", str(_option("--large", 10_000_000))],
+            cwd=BASE_DIR, env=env, check=True,
+        )  # fmt: skip
+        results = json.loads(result_path.read_text())
+        result_path.unlink()
+        return results
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+# --- the child: runs on the throwaway database ----------------------------------------------
+
+
+def _p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[18] * 1000
+
+
+def _events_add(
+    cursor, org_id: int, first_channel: int, first_drama: int, first_episode: int, count: int, offset: int
+) -> None:
+    """`count` events spread over 90 days, 50 channels, 200 titles and 200k viewers (SQL only)."""
+    cursor.execute(
+        """
+        INSERT INTO recommendations_playbackevent
+            (organization_id, event_id, kind, occurred_at, received_at, user_ref, channel_id, country, drama_id,
+             episode_id, amount_minor, currency)
+        SELECT %(org)s, 'b' || (i + %(offset)s), k.kind,
+               timestamptz '2026-01-01 00:00+07' + ((i * 7919) %% (90 * 86400)) * interval '1 second',
+               now() - interval '1 hour', 'u' || ((i * 104729) %% %(users)s),
+               %(ch)s + (i %% %(channels)s), CASE WHEN i %% 10 = 0 THEN 'LA' ELSE 'TH' END,
+               %(dr)s + d.n, %(ep)s + d.n * %(episodes)s + e.n,
+               CASE WHEN k.kind = 'unlock' THEN 500 END, CASE WHEN k.kind = 'unlock' THEN 'THB' ELSE '' END
+        FROM generate_series(1::bigint, %(count)s::bigint) AS i
+        CROSS JOIN LATERAL (SELECT (i * 31) %% %(dramas)s AS n) d
+        CROSS JOIN LATERAL (SELECT LEAST((i * 13) %% %(episodes)s, (i * 17) %% %(episodes)s) AS n) e
+        CROSS JOIN LATERAL (SELECT (ARRAY['impression','impression','play','play','play','play','complete',
+                                          'progress','play','unlock'])[1 + i %% 10] AS kind) k
+        """,
+        {"org": org_id, "offset": offset, "users": USERS, "ch": first_channel, "channels": CHANNELS,
+         "dr": first_drama, "dramas": DRAMAS, "ep": first_episode, "episodes": EPISODES, "count": count},
+    )  # fmt: skip
+
+
+def _measure(result_path: Path, small: int, large: int) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from catalog.models import Drama, Episode
+    from partners.models import Channel, Membership, Organization
+    from portal.services import rollup_days_rebuild, rollups_refresh
+
+    call_command("migrate", verbosity=0)
+    settings.PORTAL_ROLLUP_SETTLE_SECONDS = 0
+    licensor = Organization.objects.create(name="Licensor", slug="licensor", kind="licensor")
+    operator = Organization.objects.create(name="Operator", slug="operator", kind="operator",
+                                           territories=["TH", "LA"], languages=["th"])  # fmt: skip
+    channels = Channel.objects.bulk_create(
+        Channel(organization=operator, name=f"Channel {n}", slug=f"ch-{n}", territories=["TH", "LA"],
+                languages=["th" if n % 2 else "en"])
+        for n in range(CHANNELS)
+    )  # fmt: skip
+    dramas = Drama.objects.bulk_create(
+        Drama(owner=licensor, original_title=f"剧 {n}", original_language="zh-Hans", status="published")
+        for n in range(DRAMAS)
+    )
+    Episode.objects.bulk_create(
+        Episode(drama=drama, number=n, duration_seconds=90) for drama in dramas for n in range(1, EPISODES + 1)
+    )
+    first_episode = Episode.objects.order_by("id").values_list("id", flat=True).first()
+    user = get_user_model().objects.create_user("operator-viewer", password="bench-portal-password")
+    Membership.objects.create(user=user, organization=operator)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    query = {"start": "2026-01-01", "end": "2026-03-31"}
+    results: dict = {}
+
+    def overview_and_bare(label: str) -> None:
+        sql = "SELECT * FROM portal_dailychannelrollup WHERE organization_id = %s AND day >= %s AND day <= %s"
+        page, bare = [], []
+        for _ in range(5):
+            assert client.get("/portal/", query).status_code == 200
+        for _ in range(SAMPLES):
+            started = time.perf_counter()
+            client.get("/portal/", query)
+            page.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [operator.pk, query["start"], query["end"]])
+                rows = cursor.fetchall()
+            bare.append(time.perf_counter() - started)
+        results[f"{label}_overview_p95_ms"] = round(_p95(page), 2)
+        results[f"{label}_bare_sql_p95_ms"] = round(_p95(bare), 2)
+        results[f"{label}_rollup_rows"] = len(rows)
+        results[f"{label}_overview_vs_bare"] = round(_p95(page) / _p95(bare), 2)
+        print(f"[{label}] overview p95 {_p95(page):.1f} ms; bare SQL read of the {len(rows)} rollup rows p95 "
+              f"{_p95(bare):.2f} ms; ratio {_p95(page) / _p95(bare):.1f}×", flush=True)  # fmt: skip
+
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        _events_add(cursor, operator.pk, channels[0].pk, dramas[0].pk, first_episode, small, 0)
+        cursor.execute("ANALYZE recommendations_playbackevent")
+        print(f"{small:,} events generated in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    refreshed = rollups_refresh()
+    seconds = time.perf_counter() - started
+    results["rollup_full_events_per_s"] = round(refreshed.events / seconds)
+    print(f"rollup of {refreshed.events:,} events ({refreshed.days} days): {seconds:.1f} s, "
+          f"{refreshed.events / seconds:,.0f} events/s", flush=True)  # fmt: skip
+
+    # One day: the rollup's rebuild against a bare INSERT … SELECT … GROUP BY of the same events.
+    import datetime as dt
+
+    day = dt.date(2026, 2, 1)
+    rebuild, bare_insert, day_events = [], [], 0
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_bare (organization_id bigint, day date, channel_id bigint, country text, "
+                       "drama_id bigint, events bigint, viewers bigint)")  # fmt: skip
+    for _ in range(5):
+        with transaction.atomic():
+            started = time.perf_counter()
+            day_events = rollup_days_rebuild(organization=operator, days=[day])
+            rebuild.append(time.perf_counter() - started)
+        with transaction.atomic(), connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute("DELETE FROM bench_bare")
+            cursor.execute(
+                "INSERT INTO bench_bare SELECT organization_id, (occurred_at AT TIME ZONE 'Asia/Bangkok')::date, "
+                "channel_id, country, drama_id, count(*), count(DISTINCT user_ref) FROM recommendations_playbackevent "
+                "WHERE organization_id = %s AND occurred_at >= %s AND occurred_at < %s GROUP BY 1, 2, 3, 4, 5",
+                [operator.pk, "2026-02-01 00:00+07", "2026-02-02 00:00+07"],
+            )
+            bare_insert.append(time.perf_counter() - started)
+    r, b = statistics.median(rebuild), statistics.median(bare_insert)
+    results.update(rollup_day_events=day_events, rollup_day_events_per_s=round(day_events / r),
+                   bare_group_by_events_per_s=round(day_events / b), rollup_vs_bare_time=round(r / b, 2))  # fmt: skip
+    print(f"one day ({day_events:,} events): rollup rebuild {r * 1000:.0f} ms ({day_events / r:,.0f} events/s, "
+          f"4 tables) vs bare INSERT…SELECT…GROUP BY {b * 1000:.0f} ms ({day_events / b:,.0f} events/s): "
+          f"{r / b:.1f}× the time", flush=True)  # fmt: skip
+
+    overview_and_bare("small")
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        _events_add(cursor, operator.pk, channels[0].pk, dramas[0].pk, first_episode, large - small, small)
+        cursor.execute("ANALYZE recommendations_playbackevent")
+        print(f"{large - small:,} more events generated in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    refreshed = rollups_refresh()
+    print(f"incremental rollup of {refreshed.events:,} events: {time.perf_counter() - started:.1f} s", flush=True)
+    overview_and_bare("large")
+    results["overview_large_vs_small"] = round(results["large_overview_p95_ms"] / results["small_overview_p95_ms"], 2)
+    print(f"overview p95 at {large:,} events ÷ at {small:,}: {results['overview_large_vs_small']}× (goal ≤ 1.2×)")
+    result_path.write_text(json.dumps(results))
+
+
+if __name__ == "__main__" and "--measure" in sys.argv:
+    _measure(Path(sys.argv[sys.argv.index("--measure") + 1]), _option("--small", 1_000_000),
+             _option("--large", 10_000_000))  # fmt: skip

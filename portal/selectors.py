@@ -1,0 +1,409 @@
+"""Reads of the operator portal: every figure comes from the daily rollups, always for one organization.
+
+Privacy: a figure is shown only when at least `k` distinct viewers stand behind it. A rollup row counts
+the distinct viewers of one day in one cell; a figure over several rows has at least as many viewers as
+its largest row, so that maximum (the figure's "viewer floor") is what is compared with k. It never
+shows a figure with fewer than k viewers; it may hide one with more (spread thin over many days).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalog.models import Drama, Trope
+from localization.models import DramaLocalization
+from localization.selectors import localization_pick
+from migu_platform.errors import NotFoundError, found
+from partners.models import Channel, Organization
+from partners.selectors import channels_of
+from portal.models import DailyChannelRollup, DailyEpisodeRollup, DailyRevenueRollup, DailyTitleRollup, RollupCursor
+from portal.services import CURSOR_NAME
+from portal.timezones import organization_time_zone
+from rights.selectors import (
+    rights_available_drama_ids,
+    rights_dramas_held,
+    rights_free_episode_counts,
+    rights_window_for,
+    rights_windows_starting_or_ending,
+    rights_windows_withdrawn,
+)
+
+COUNTERS = ("impressions", "starts", "completes", "unlocks", "viewers", "players", "starters", "paywall_reached",
+            "unlockers", "finishers")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PortalScope:
+    """What a page shows: one organization's rollups over [start, end] (local days, both included),
+    optionally narrowed to some of its channels, one territory and one language."""
+
+    organization: Organization
+    start: dt.date
+    end: dt.date
+    k: int
+    channel_ids: tuple[int, ...] = ()
+    territory: str = ""
+    language: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def narrow(self, rows: QuerySet[Any], *, with_language: bool = True) -> QuerySet[Any]:
+        rows = rows.filter(organization=self.organization, day__gte=self.start, day__lte=self.end)
+        if self.channel_ids:
+            rows = rows.filter(channel_id__in=self.channel_ids)
+        if self.territory:
+            rows = rows.filter(country=self.territory)
+        if self.language and with_language:
+            rows = rows.filter(language=self.language)
+        return rows
+
+
+def _shown(value: float | int | None, floor: int | None, k: int) -> float | int | None:
+    """The figure, or None when fewer than k viewers stand behind it."""
+    if value is None or floor is None or floor < k:
+        return None
+    return value
+
+
+def _ratio(numerator: int | None, denominator: int | None) -> float | None:
+    if not numerator or not denominator:
+        return 0.0 if denominator else None
+    return numerator / denominator
+
+
+def portal_channels(*, organization: Organization) -> list[Channel]:
+    return list(channels_of(organization=organization).order_by("name", "id"))
+
+
+def portal_channel_of(*, organization: Organization, channel_id: int) -> Channel:
+    """One of the organization's channels; NotFoundError for missing and foreign ids alike."""
+    return found(channels_of(organization=organization).filter(pk=channel_id).first())
+
+
+def portal_title_of(*, organization: Organization, drama_id: int) -> Drama:
+    """A title the organization holds or held a window for; NotFoundError for any other id."""
+    return found(Drama.objects.filter(pk=drama_id, pk__in=rights_dramas_held(licensee=organization, ever=True)).first())
+
+
+def portal_data_as_of() -> dt.datetime | None:
+    """Every event received before this instant is in the rollups."""
+    return RollupCursor.objects.filter(name=CURSOR_NAME).values_list("received_until", flat=True).first()
+
+
+def portal_today(*, organization: Organization) -> dt.date:
+    return timezone.now().astimezone(organization_time_zone(organization)).date()
+
+
+def portal_titles(drama_ids: Iterable[int], *, language: str) -> dict[int, str]:
+    """drama id -> its title for a reader of `language` (the localization fallback chain). Two queries."""
+    ids = list(drama_ids)
+    by_drama: dict[int, dict[str, str]] = defaultdict(dict)
+    for drama_id, tag, title in DramaLocalization.objects.filter(drama_id__in=ids).values_list(
+        "drama_id", "language", "title"
+    ):
+        by_drama[drama_id][tag] = title
+    originals = dict(Drama.objects.filter(pk__in=ids).values_list("pk", "original_title"))
+    languages = dict(Drama.objects.filter(pk__in=ids).values_list("pk", "original_language"))
+    return {
+        drama_id: localization_pick(by_drama[drama_id], language=language, original_language=languages[drama_id])
+        or originals[drama_id]
+        for drama_id in ids
+        if drama_id in originals
+    }
+
+
+def _sums(rows: QuerySet[Any], *fields: str) -> dict[str, Any]:
+    aggregates: dict[str, Any] = {f"total_{name}": Coalesce(Sum(name), 0) for name in fields}
+    aggregates["floor"] = Max("viewers")
+    totals = rows.aggregate(**aggregates)
+    return {"floor": totals["floor"], **{name: totals[f"total_{name}"] for name in fields}}
+
+
+def _kpis(totals: dict[str, Any], *, days: int, k: int) -> dict[str, float | int | None]:
+    floor = totals.get("floor")
+    figures: dict[str, float | int | None] = {
+        "impressions": totals["impressions"],
+        "starts": totals["starts"],
+        "play_rate": _ratio(totals["starters"], totals["impressions"]),
+        "viewers": totals["viewers"] / days if days else None,
+        "starters": totals["starters"],
+        "episodes_per_viewer": _ratio(totals["starts"], totals["players"]),
+        "completion": _ratio(totals["completes"], totals["starts"]),
+        "paywall_reach": _ratio(totals["paywall_reached"], totals["starters"]),
+        "unlock_conversion": _ratio(totals["unlockers"], totals["paywall_reached"]),
+    }
+    return {name: _shown(value, floor, k) for name, value in figures.items()}
+
+
+def portal_overview(*, scope: PortalScope) -> dict[str, Any]:
+    """The KPIs over the period, their daily trend, and the same KPIs by channel and by language.
+
+    `viewers` is the average per day of the daily distinct viewers (a viewer on two channels counts on
+    each); `episodes_per_viewer` is episode starts per daily viewer who started one."""
+    rows = scope.narrow(DailyChannelRollup.objects.all())
+    totals = _sums(rows, *COUNTERS)
+    trend = []
+    by_day = {
+        row["day"]: row for row in rows.values("day").annotate(floor=Max("viewers"), **{n: Sum(n) for n in COUNTERS})
+    }
+    day = scope.start
+    while day <= scope.end:
+        row = by_day.get(day)
+        floor = row["floor"] if row else 0
+        trend.append(
+            {
+                "day": day.isoformat(),
+                **{n: _shown(row[n] if row else 0, floor, scope.k) for n in ("impressions", "starts", "viewers")},
+                "completes": _shown(row["completes"] if row else 0, floor, scope.k),
+                "unlocks": _shown(row["unlocks"] if row else 0, floor, scope.k),
+            }
+        )
+        day += dt.timedelta(days=1)
+    channel_names = {c.pk: c.name for c in portal_channels(organization=scope.organization)}
+    by_channel = [
+        {"channel_id": row["channel_id"], "channel": channel_names.get(row["channel_id"], ""),
+         **_kpis(row, days=scope.days, k=scope.k)}
+        for row in rows.values("channel_id").annotate(floor=Max("viewers"), **{n: Sum(n) for n in COUNTERS})
+        .order_by("channel_id")
+    ]  # fmt: skip
+    by_language = [
+        {"language": row["language"], **_kpis(row, days=scope.days, k=scope.k)}
+        for row in rows.values("language").annotate(floor=Max("viewers"), **{n: Sum(n) for n in COUNTERS})
+        .order_by("language")
+    ]  # fmt: skip
+    revenue_rows = DailyRevenueRollup.objects.filter(organization=scope.organization, day__gte=scope.start,
+                                                     day__lte=scope.end)  # fmt: skip
+    if scope.channel_ids:
+        revenue_rows = revenue_rows.filter(channel_id__in=scope.channel_ids)
+    if scope.territory:
+        revenue_rows = revenue_rows.filter(country=scope.territory)
+    if scope.language:
+        # Revenue rows carry no language: a language filter keeps the channels that speak it.
+        revenue_rows = revenue_rows.filter(
+            Q(channel__languages__0=scope.language) | Q(channel__isnull=True, organization__languages__0=scope.language)
+        )
+    revenue = [
+        {"currency": row["currency"], "amount_minor": _shown(row["amount"], row["floor"], scope.k),
+         "unlocks": _shown(row["unlocks"], row["floor"], scope.k)}
+        for row in revenue_rows.values("currency")
+        .annotate(amount=Sum("revenue_minor"), unlocks=Sum("unlocks"), floor=Max("payers"))
+        .order_by("currency")
+    ]  # fmt: skip
+    return {
+        "kpis": _kpis(totals, days=scope.days, k=scope.k),
+        "trend": trend,
+        "by_channel": by_channel,
+        "by_language": by_language,
+        "revenue": revenue,
+    }
+
+
+def portal_live_titles(*, organization: Organization, at: dt.datetime | None = None) -> dict[str, Any]:
+    """Titles live now per channel (in any of its territories) and in all, and windows starting and
+    ending in the next 30 days: the rights app's availability, asked per channel and territory."""
+    at = at or timezone.now()
+    channels = portal_channels(organization=organization)
+    all_live: set[int] = set()
+    per_channel = []
+    for channel in channels:
+        live: set[int] = set()
+        for territory in channel.territories:
+            live |= rights_available_drama_ids(licensee=organization, territory=territory, at=at, channel=channel)
+        all_live |= live
+        per_channel.append({"channel": channel, "live": len(live)})
+    if not channels:
+        for territory in organization.territories:
+            all_live |= rights_available_drama_ids(licensee=organization, territory=territory, at=at)
+    soon = rights_windows_starting_or_ending(organization=organization, since=at, until=at + dt.timedelta(days=30))
+    return {
+        "live": len(all_live),
+        "per_channel": per_channel,
+        "starting": len({w.drama_id for w in soon["starting"]}),
+        "ending": len({w.drama_id for w in soon["ending"]}),
+    }
+
+
+def _title_sums(scope: PortalScope) -> QuerySet[Any]:
+    return (
+        scope.narrow(DailyTitleRollup.objects.all())
+        .values("drama_id")
+        .annotate(floor=Max("viewers"), **{n: Sum(n) for n in COUNTERS})
+    )
+
+
+def portal_top_titles(*, scope: PortalScope, language: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The titles with the most episode starts in the period, with their KPIs (hidden below k)."""
+    rows = list(_title_sums(scope).order_by("-starts", "drama_id")[: max(1, min(limit, 100))])
+    titles = portal_titles([row["drama_id"] for row in rows], language=language)
+    return [
+        {
+            "drama_id": row["drama_id"],
+            "title": titles.get(row["drama_id"], ""),
+            "hidden": (row["floor"] or 0) < scope.k,
+            **{n: _shown(row[n], row["floor"], scope.k) for n in ("impressions", "starts", "starters", "unlocks")},
+            "completion": _shown(_ratio(row["completes"], row["starts"]), row["floor"], scope.k),
+            "unlock_conversion": _shown(_ratio(row["unlockers"], row["paywall_reached"]), row["floor"], scope.k),
+        }
+        for row in rows
+    ]
+
+
+def portal_top_titles_daily(*, scope: PortalScope, language: str, limit: int = 50) -> Iterator[dict[str, Any]]:
+    """The top titles' figures per day: at most `limit` (≤ 100) titles × the period's days rows."""
+    top = portal_top_titles(scope=scope, language=language, limit=limit)
+    titles = {row["drama_id"]: row["title"] for row in top}
+    rows = (
+        scope.narrow(DailyTitleRollup.objects.filter(drama_id__in=list(titles)))
+        .values("day", "drama_id")
+        .annotate(floor=Max("viewers"), **{n: Sum(n) for n in ("impressions", "starts", "starters", "unlocks")})
+        .order_by("day", "drama_id")
+    )
+    for row in rows.iterator(chunk_size=2000):
+        yield {
+            "day": row["day"].isoformat(),
+            "drama_id": row["drama_id"],
+            "title": titles[row["drama_id"]],
+            **{n: _shown(row[n], row["floor"], scope.k) for n in ("impressions", "starts", "starters", "unlocks")},
+        }
+
+
+def portal_heatmap(*, scope: PortalScope) -> dict[str, Any]:
+    """Episode starts by territory × language (cells below k hidden)."""
+    rows = list(
+        scope.narrow(DailyChannelRollup.objects.all())
+        .values("country", "language")
+        .annotate(starts=Sum("starts"), floor=Max("viewers"))
+        .order_by("country", "language")
+    )
+    territories = sorted({row["country"] for row in rows})
+    languages = sorted({row["language"] for row in rows})
+    cells = [
+        {"territory": row["country"], "language": row["language"],
+         "starts": _shown(row["starts"], row["floor"], scope.k)}
+        for row in rows
+    ]  # fmt: skip
+    return {"territories": territories, "languages": languages, "cells": cells}
+
+
+def portal_tropes(*, scope: PortalScope) -> list[dict[str, Any]]:
+    """Per trope: the titles' episode starts, completion and unlock conversion in the period."""
+    sums = {row["drama_id"]: row for row in _title_sums(scope)}
+    by_trope: dict[int, dict[str, Any]] = {}
+    for trope_id, drama_id in Trope.dramas.through.objects.filter(drama_id__in=list(sums)).values_list(
+        "trope_id", "drama_id"
+    ):
+        row = sums[drama_id]
+        entry = by_trope.setdefault(trope_id, {"titles": 0, "floor": 0, **{n: 0 for n in COUNTERS}})
+        entry["titles"] += 1
+        entry["floor"] = max(entry["floor"], row["floor"] or 0)
+        for name in COUNTERS:
+            entry[name] += row[name] or 0
+    names = dict(Trope.objects.filter(pk__in=list(by_trope)).values_list("pk", "name"))
+    result = [
+        {
+            "trope": names[trope_id],
+            "titles": entry["titles"],
+            "starts": _shown(entry["starts"], entry["floor"], scope.k),
+            "completion": _shown(_ratio(entry["completes"], entry["starts"]), entry["floor"], scope.k),
+            "unlock_conversion": _shown(_ratio(entry["unlockers"], entry["paywall_reached"]), entry["floor"], scope.k),
+        }
+        for trope_id, entry in by_trope.items()
+    ]
+    return sorted(result, key=lambda row: (-(row["starts"] or 0), row["trope"]))
+
+
+def portal_paywall_episode(*, scope: PortalScope, drama: Drama) -> int:
+    """The first locked episode of `drama` for this organization, as its rights say: the window in force in
+    the scope's territory (else its first home territory) on the scope's one channel, else its latest."""
+    territory = scope.territory or next(iter(scope.organization.territories), "")
+    channel = scope.channel_ids[0] if len(scope.channel_ids) == 1 else None
+    window = rights_window_for(licensee=scope.organization, drama=drama, territory=territory, channel=channel)
+    if window is not None and window.free_episode_count is not None:
+        free = window.free_episode_count
+    else:
+        free = rights_free_episode_counts(licensee=scope.organization, drama_ids=[drama.pk])[drama.pk]
+    return free + 1
+
+
+def portal_title(*, scope: PortalScope, drama: Drama) -> dict[str, Any]:
+    """A title's drop-off (viewers starting each episode, as a share of episode 1, with the catalogue's
+    median beside it), its paywall and its funnel impression → episode 1 → last free → unlock → final."""
+    episodes = (
+        scope.narrow(DailyEpisodeRollup.objects.all(), with_language=False)
+        .values("drama_id", "episode_number")
+        .annotate(floor=Max("viewers"), viewers=Sum("viewers"))
+    )
+    if scope.language:
+        episodes = episodes.filter(
+            Q(channel__languages__0=scope.language) | Q(channel__isnull=True, organization__languages__0=scope.language)
+        )
+    curves: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for row in episodes:
+        curves[row["drama_id"]][row["episode_number"]] = (row["viewers"], row["floor"] or 0)
+    own = curves.get(drama.pk, {})
+    first = own.get(1, (0, 0))
+    curve = []
+    for number in sorted(own):
+        viewers, floor = own[number]
+        curve.append(
+            {
+                "episode": number,
+                "viewers": _shown(viewers, floor, scope.k),
+                "share": _shown(_ratio(viewers, first[0]), floor, scope.k) if first[0] else None,
+            }
+        )
+    # The catalogue's median share per episode, over the titles whose episode 1 clears k (so the median
+    # never stands for one small title).
+    shares: dict[int, list[float]] = defaultdict(list)
+    for curve_of in curves.values():
+        base, base_floor = curve_of.get(1, (0, 0))
+        if not base or base_floor < scope.k:
+            continue
+        for number, (viewers, _floor) in curve_of.items():
+            shares[number].append(viewers / base)
+    median = [{"episode": n, "share": statistics.median(values)} for n, values in sorted(shares.items())]
+    totals = _sums(scope.narrow(DailyTitleRollup.objects.filter(drama=drama)), *COUNTERS)
+    floor = totals["floor"]
+    funnel = [
+        {"step": step, "value": _shown(totals[name], floor, scope.k)}
+        for step, name in (("impression", "impressions"), ("episode_1", "starters"), ("last_free", "paywall_reached"),
+                           ("unlock", "unlockers"), ("final", "finishers"))
+    ]  # fmt: skip
+    return {
+        "paywall_episode": portal_paywall_episode(scope=scope, drama=drama),
+        "curve": curve,
+        "median": median,
+        "funnel": funnel,
+        "kpis": _kpis(totals, days=scope.days, k=scope.k),
+    }
+
+
+def portal_rights(*, organization: Organization, at: dt.datetime | None = None, days: int = 30) -> dict[str, Any]:
+    """Per channel (or "all channels"): windows expiring and starting in the next `days`, and withdrawn in
+    the last `days`."""
+    at = at or timezone.now()
+    horizon = dt.timedelta(days=days)
+    soon = rights_windows_starting_or_ending(organization=organization, since=at, until=at + horizon)
+    withdrawn = rights_windows_withdrawn(organization=organization, since=at - horizon, until=at)
+    return {"expiring": soon["ending"], "upcoming": soon["starting"], "withdrawn": withdrawn}
+
+
+def portal_scope_check(*, organization: Organization, channel_ids: Iterable[int]) -> tuple[int, ...]:
+    """The ids, each checked to be one of the organization's channels (NotFoundError otherwise, the same
+    for a missing and a foreign id)."""
+    ids = tuple(sorted(set(channel_ids)))
+    own = set(channels_of(organization=organization).filter(pk__in=ids).values_list("pk", flat=True))
+    if own != set(ids):
+        raise NotFoundError("No such channel.")
+    return ids

@@ -1,0 +1,302 @@
+"""The operator portal: rollups, KPIs computed by hand, k-anonymity, tenant scoping and bad input."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+
+import pytest
+
+from portal.models import DailyChannelRollup, DailyEpisodeRollup, DailyRevenueRollup, DailyTitleRollup
+from portal.services import rollups_refresh
+from portal.tests.conftest import DAY
+from portal.tests.factories import PASSWORD, event, events_create, local
+
+PERIOD = {"start": DAY.isoformat(), "end": DAY.isoformat()}
+ROLLUPS = [DailyChannelRollup, DailyTitleRollup, DailyEpisodeRollup, DailyRevenueRollup]
+
+
+def rows_of(organization):
+    return {
+        model.__name__: sorted(
+            tuple(v for k, v in row.items() if k != "id")
+            for row in model.objects.filter(organization=organization).values()
+        )
+        for model in ROLLUPS
+    }
+
+
+@pytest.fixture
+def signed_in(client):
+    def sign_in(user, language="en"):
+        assert client.login(username=user.username, password=PASSWORD)
+        client.post("/portal/language/", {"language": language})
+        return client
+
+    return sign_in
+
+
+def test_the_overview_kpis_are_the_ones_computed_by_hand(two_operators, settings, signed_in):
+    # given operator A's day (k = 3): 5 people saw the title, 4 started episode 1, 3 reached episode 2 (the
+    # last free one, as A's window says), 2 unlocked episode 3 at 5.00 THB, 1 started the final episode 5;
+    # k = 2, so that even the revenue of the 2 payers shows
+    settings.PORTAL_K_ANONYMITY = 2
+    client = signed_in(two_operators["a_user"])
+
+    # when A reads the overview's JSON
+    body = client.get("/portal/overview.json", PERIOD).json()
+
+    # then every KPI is the hand-computed figure
+    assert body["kpis"] == {
+        "impressions": 5,
+        "starts": 11,  # 5 + 3 + 2 + 1 episode starts
+        "play_rate": 4 / 5,  # series starters per impression
+        "viewers": 5.0,  # distinct viewers that one day
+        "starters": 4,
+        "episodes_per_viewer": 11 / 4,
+        "completion": 4 / 11,  # 4 completions of 11 starts
+        "paywall_reach": 3 / 4,
+        "unlock_conversion": 2 / 3,
+    }
+    assert body["revenue"] == [{"currency": "THB", "amount_minor": 1000, "unlocks": 2}]
+    assert body["trend"] == [{"day": "2026-03-10", "impressions": 5, "starts": 11, "viewers": 5, "completes": 4,
+                              "unlocks": 2}]  # fmt: skip
+    # and the HTML shows them, with the live titles and "data as of"
+    page = client.get("/portal/", PERIOD).content.decode()
+    assert "36.4%" in page and "66.7%" in page and "75.0%" in page and "10.00" in page
+    assert "Data as of" in page
+
+    # with k = 3 the revenue of 2 payers is hidden, the rest (5 viewers) still shows
+    settings.PORTAL_K_ANONYMITY = 3
+    body = client.get("/portal/overview.json", PERIOD).json()
+    assert body["revenue"] == [{"currency": "THB", "amount_minor": None, "unlocks": None}]
+    assert body["kpis"]["starts"] == 11
+
+
+def test_the_title_drop_off_is_monotone_with_the_paywall_where_the_rights_say(two_operators, settings, signed_in):
+    settings.PORTAL_K_ANONYMITY = 1
+    client = signed_in(two_operators["a_user"])
+
+    body = client.get(f"/portal/titles/{two_operators['drama_a'].pk}.json", PERIOD).json()
+
+    # the drama says 10 free episodes, A's window says 2: the paywall stands before episode 3
+    assert body["paywall_episode"] == 3
+    viewers = [point["viewers"] for point in body["curve"]]
+    assert viewers == [4, 3, 2, 1, 1]
+    assert all(later <= earlier for earlier, later in itertools.pairwise(viewers))
+    assert [p["share"] for p in body["curve"]] == [1.0, 0.75, 0.5, 0.25, 0.25]
+    assert [step["value"] for step in body["funnel"]] == [5, 4, 3, 2, 1]
+    # A's catalogue is this one title: its median is its own curve
+    assert [m["share"] for m in body["median"]] == [1.0, 0.75, 0.5, 0.25, 0.25]
+    page = client.get(f"/portal/titles/{two_operators['drama_a'].pk}/", PERIOD).content.decode()
+    assert "The paywall stands before episode 3" in page
+
+
+def test_small_cells_are_hidden_in_html_json_and_csv_alike(two_operators, settings, signed_in):
+    # given the default k of 10: A's title has 5 viewers, B's 12
+    assert settings.PORTAL_K_ANONYMITY == 10
+    client = signed_in(two_operators["a_user"])
+
+    overview = client.get("/portal/overview.json", PERIOD).json()
+    title = client.get(f"/portal/titles/{two_operators['drama_a'].pk}.json", PERIOD).json()
+    titles = client.get("/portal/titles.json", PERIOD).json()
+    audience = client.get("/portal/audience.json", PERIOD).json()
+    export = list(csv.reader(io.StringIO(b"".join(client.get("/portal/titles.csv", PERIOD).streaming_content)
+                                         .decode())))  # fmt: skip
+    daily = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(client.get("/portal/titles.csv", {**PERIOD, "grain": "day"}).streaming_content).decode()
+            )
+        )
+    )
+    html = client.get("/portal/titles/", PERIOD).content.decode()
+
+    assert set(overview["kpis"].values()) == {None}
+    assert overview["revenue"] == [{"currency": "THB", "amount_minor": None, "unlocks": None}]
+    assert {p["viewers"] for p in title["curve"]} == {None} and {s["value"] for s in title["funnel"]} == {None}
+    assert titles["titles"][0]["starts"] is None and titles["titles"][0]["hidden"] is True
+    assert audience["heatmap"]["cells"][0]["starts"] is None and audience["tropes"][0]["starts"] is None
+    assert export[1][2:8] == ["", "", "", "", "", ""] and export[1][8] == "fewer than 10 viewers"
+    assert daily[1][3:7] == ["", "", "", ""]
+    assert ">11<" not in html and "hidden: too few viewers" in html
+
+    # while B's 12 viewers clear k
+    b_client = signed_in(two_operators["b_user"])
+    assert b_client.get("/portal/overview.json", PERIOD).json()["kpis"]["starters"] == 12
+
+
+PAGES = ["/portal/", "/portal/overview.json", "/portal/titles/", "/portal/titles.json", "/portal/titles.csv",
+         "/portal/audience/", "/portal/audience.json", "/portal/rights/"]  # fmt: skip
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_operator_a_never_sees_b(two_operators, settings, signed_in, url):
+    settings.PORTAL_K_ANONYMITY = 1
+    client = signed_in(two_operators["a_user"])
+
+    response = client.get(url, PERIOD)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode()
+
+    assert response.status_code == 200
+    for foreign in ("Title only for B", "op-b channel", "Operator op-b", "777", "b-user"):
+        assert foreign not in text
+    if "titles" in url:
+        assert "Title only for A" in text
+
+
+@pytest.mark.parametrize("suffix", ["/", ".json"])
+def test_a_foreign_title_answers_the_same_404_as_a_missing_one(two_operators, signed_in, suffix):
+    client = signed_in(two_operators["a_user"])
+    foreign = client.get(f"/portal/titles/{two_operators['drama_b'].pk}{suffix}", PERIOD)
+    missing = client.get(f"/portal/titles/987654321{suffix}", PERIOD)
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.content == missing.content
+    assert b"Title only for B" not in foreign.content
+
+
+@pytest.mark.parametrize("url", ["/portal/", "/portal/overview.json", "/portal/titles.csv", "/portal/audience/"])
+def test_a_foreign_channel_in_a_filter_answers_the_same_404_as_a_missing_one(two_operators, signed_in, url):
+    client = signed_in(two_operators["a_user"])
+    foreign = client.get(url, {**PERIOD, "channel": two_operators["b_channel"].pk})
+    missing = client.get(url, {**PERIOD, "channel": 987654321})
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.content == missing.content
+
+
+def test_a_filter_on_one_own_channel_narrows_the_figures(two_operators, settings, signed_in):
+    settings.PORTAL_K_ANONYMITY = 1
+    client = signed_in(two_operators["a_user"])
+    body = client.get("/portal/overview.json", {**PERIOD, "channel": two_operators["a_channel"].pk}).json()
+    assert body["kpis"]["starts"] == 11
+    assert [row["channel"] for row in body["by_channel"]] == ["op-a channel 1"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2026-03-10", "end": "2026-03-01"}, "ends before it starts"),
+        ({"start": "0001-01-01", "end": "2026-03-01"}, "between 2000 and next year"),
+        ({"start": "2024-01-01", "end": "2026-03-01"}, "at most 366 days"),
+        ({"start": "yesterday"}, "Enter a valid date"),
+        ({"channel": "abc"}, "valid choice"),
+        ({"end": "9999-12-31"}, "between 2000 and next year"),
+    ],
+)
+def test_bad_filters_get_a_clear_message_never_a_500(two_operators, signed_in, params, message):
+    client = signed_in(two_operators["a_user"])
+    for url in ("/portal/", "/portal/titles/", "/portal/audience/", "/portal/titles.csv"):
+        response = client.get(url, params)
+        assert response.status_code == 400
+        assert message in response.content.decode()
+    body = client.get("/portal/overview.json", params).json()
+    assert body["code"] == "invalid"
+
+
+def test_a_year_of_daily_csv_is_a_bounded_answer(two_operators, signed_in):
+    client = signed_in(two_operators["a_user"])
+    response = client.get("/portal/titles.csv", {"start": "2025-03-11", "end": "2026-03-10", "grain": "day"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert response.status_code == 200
+    assert len(rows) - 1 <= 100 * 366
+    assert rows[0][:3] == ["day", "title_id", "title"]
+
+
+def test_sign_in_is_for_operators_and_their_pages_need_it(two_operators, client, partner):
+    from partners.tests.factories import MembershipFactory, UserFactory
+
+    # anonymous: to the portal's sign-in
+    response = client.get("/portal/")
+    assert response.status_code == 302 and response["Location"].startswith("/portal/login/")
+    # an operator's member signs in on the portal's own page and lands on the overview
+    response = client.post("/portal/login/", {"username": "op-a-viewer", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    assert client.get("/portal/").status_code == 200
+    # a partner's member is refused with a reason
+    partner_user = UserFactory(username="partner-member")
+    MembershipFactory(user=partner_user, organization=partner)
+    client.force_login(partner_user)
+    response = client.get("/portal/")
+    assert response.status_code == 403 and b"not a member of an operator organization" in response.content
+
+
+def test_the_member_chooses_the_language_and_arabic_is_right_to_left(two_operators, signed_in):
+    client = signed_in(two_operators["a_user"], language="")
+    # A's language is Thai: the portal starts in Thai
+    assert 'lang="th"' in client.get("/portal/", PERIOD).content.decode()
+    client.post("/portal/language/", {"language": "ar", "next": "/portal/"})
+    page = client.get("/portal/", PERIOD).content.decode()
+    assert 'lang="ar" dir="rtl"' in page and "langAR.js" in page
+    assert "نظرة عامة" in page  # "Overview"
+    # a next address elsewhere is not followed
+    response = client.post("/portal/language/", {"language": "en", "next": "https://evil.example/"})
+    assert response["Location"] == "/portal/"
+
+
+def test_the_rights_page_lists_expiring_upcoming_and_withdrawn_windows_per_channel(two_operators, signed_in):
+    from django.utils import timezone
+
+    from rights.services import rights_window_revoke
+    from rights.tests.factories import grant_out
+
+    now = timezone.now()
+    a, channel, drama = two_operators["a"], two_operators["a_channel"], two_operators["drama_a"]
+    grant_out(drama, a, territories=["TH"], channel=channel, licence_type="SVOD", start=now + dt.timedelta(days=5),
+              end=now + dt.timedelta(days=60))  # fmt: skip
+    grant_out(drama, a, territories=["TH"], licence_type="TVOD", start=now - dt.timedelta(days=5),
+              end=now + dt.timedelta(days=9))  # fmt: skip
+    revoked = grant_out(drama, a, territories=["TH"], licence_type="EST", start=now - dt.timedelta(days=5))
+    rights_window_revoke(window=revoked)
+    client = signed_in(two_operators["a_user"])
+
+    page = client.get("/portal/rights/").content.decode()
+
+    channel_part = page.split("op-a channel 1")[1]
+    general_part = page.split("op-a channel 1")[0]
+    assert "SVOD" in channel_part.split("Withdrawn")[0]
+    assert "TVOD" in general_part and "EST" in general_part.split("Withdrawn")[1]
+    assert "Title only for B" not in page
+
+
+def test_rollups_are_idempotent_and_fold_late_events_into_their_day(two_operators, settings):
+    a, drama, channel = two_operators["a"], two_operators["drama_a"], two_operators["a_channel"]
+    before = rows_of(a)
+
+    # a re-run with nothing new, and a rebuild from scratch, give the same rows
+    rollups_refresh()
+    assert rows_of(a) == before
+    from portal.services import rollups_rebuild_all
+
+    rollups_rebuild_all()
+    assert rows_of(a) == before
+
+    # a late event of DAY (received now), at 23:30 Bangkok time (16:30 UTC): folded into DAY, not the next
+    events_create([event(a, "impression", "a-user-9", drama, at=local(DAY, 23).replace(minute=30), channel=channel)])
+    rollups_refresh()
+    row = DailyChannelRollup.objects.get(organization=a, day=DAY)
+    assert row.impressions == 6 and row.viewers == 6
+    assert not DailyChannelRollup.objects.filter(organization=a, day=DAY + dt.timedelta(days=1)).exists()
+    after_late = rows_of(a)
+    rollups_refresh()
+    assert rows_of(a) == after_late
+
+
+def test_the_rollup_job_runs_on_a_real_worker(two_operators, celery_worker_process):
+    from conftest import wait_for
+    from portal.tasks import rollups_refresh_task
+
+    a, drama, channel = two_operators["a"], two_operators["drama_a"], two_operators["a_channel"]
+    events_create([event(a, "impression", "a-user-7", drama, at=local(DAY + dt.timedelta(days=1)), channel=channel)])
+    celery_worker_process("default", PORTAL_ROLLUP_SETTLE_SECONDS="0")
+
+    rollups_refresh_task.delay()
+
+    wait_for(lambda: DailyChannelRollup.objects.filter(organization=a, day=DAY + dt.timedelta(days=1)).exists(),
+             timeout=60, message="the worker's rollup")  # fmt: skip
+
+
+def test_the_landing_page_links_to_the_portal(client):
+    assert 'href="/portal/"' in client.get("/").content.decode()
