@@ -164,7 +164,7 @@ def rollup_days_rebuild(*, organization: Organization, days: list[dt.date]) -> i
 def rollups_refresh(*, max_batches: int | None = None) -> RollupRefreshResult:
     """Fold the events received since the last run into the daily rollups; the beat job.
 
-    Reads forward by event id from the cursor, in batches of PORTAL_ROLLUP_BATCH_EVENTS ids, only events
+    Reads forward by event id from the cursor, PORTAL_ROLLUP_BATCH_EVENTS events at a time, only events
     received at least PORTAL_ROLLUP_SETTLE_SECONDS ago. Each batch is one transaction that holds the
     cursor row locked, so two runs never interleave, and a crash leaves the cursor where the rows are."""
     result = RollupRefreshResult()
@@ -177,12 +177,13 @@ def rollups_refresh(*, max_batches: int | None = None) -> RollupRefreshResult:
         with transaction.atomic():
             cursor_row = RollupCursor.objects.select_for_update().get(name=CURSOR_NAME)
             low = cursor_row.last_event_id
-            high_bound = low + settings.PORTAL_ROLLUP_BATCH_EVENTS
             with connection.cursor() as cursor:
+                # The next batch by count, not by id range: ids have gaps (rolled-back inserts, sequences
+                # cached per session), and a gap wider than a batch must not look like the end.
                 cursor.execute(
-                    f"SELECT max(id) FROM {EVENTS_TABLE} "  # noqa: S608 (constant)
-                    "WHERE id > %s AND id <= %s AND received_at <= %s",
-                    [low, high_bound, cutoff],
+                    f"SELECT max(id) FROM (SELECT id FROM {EVENTS_TABLE} "  # noqa: S608 (constant)
+                    "WHERE id > %s AND received_at <= %s ORDER BY id LIMIT %s) batch",
+                    [low, cutoff, settings.PORTAL_ROLLUP_BATCH_EVENTS],
                 )
                 high = cursor.fetchone()[0]
                 if high is None:

@@ -284,6 +284,26 @@ def test_rollups_are_idempotent_and_fold_late_events_into_their_day(two_operator
     assert rows_of(a) == after_late
 
 
+def test_a_gap_in_event_ids_wider_than_a_batch_is_not_taken_for_the_end(two_operators, settings):
+    # given events whose ids jump by more than a batch (rolled-back inserts leave such gaps)
+    from django.db import connection
+
+    a, drama, channel = two_operators["a"], two_operators["drama_a"], two_operators["a_channel"]
+    settings.PORTAL_ROLLUP_BATCH_EVENTS = 5
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('recommendations_playbackevent', 'id'), "
+            "(SELECT coalesce(max(id), 0) + 1000 FROM recommendations_playbackevent))"
+        )
+    events_create([event(a, "impression", "a-user-gap", drama, at=local(DAY, 9), channel=channel)])
+
+    # when the rollups are refreshed
+    rollups_refresh()
+
+    # then the event past the gap is counted
+    assert DailyChannelRollup.objects.get(organization=a, day=DAY).impressions == 6
+
+
 def test_the_rollup_job_runs_on_a_real_worker(two_operators, celery_worker_process):
     from conftest import wait_for
     from portal.tasks import rollups_refresh_task
