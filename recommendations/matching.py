@@ -208,7 +208,7 @@ def channel_lineup_compute(
         else np.zeros((1, model.item_factors.shape[1]), dtype=np.float32)
     )
     parts = part_scores(model, user_items=audience_row, popularity_keys=[popularity_keys], als_query=als_query)
-    indices, fused = blend(parts, model.weights, allowed[np.newaxis, :], int(allowed.sum()))
+    indices, fused = blend(parts, model.weights, allowed[np.newaxis, :], int(allowed.sum()), cold=~model.interacted)
     ranked = [int(i) for i in indices[0] if i >= 0]
     fused_by_item = {int(i): float(s) for i, s in zip(indices[0], fused[0], strict=True) if i >= 0}
     mean = float(np.mean(list(fused_by_item.values()))) or 1.0
@@ -328,7 +328,9 @@ def _matching_run(*, version: MatchingModelVersion, params: dict[str, Any], prog
             model, user_items=user_items, popularity_keys=[[user_keys[u]] for u in batch],
             als_query=model.user_factors[batch],
         )  # fmt: skip
-        indices, scores = blend(parts, model.weights, user_items.toarray() == 0, USER_ITEMS_STORED)
+        indices, scores = blend(
+            parts, model.weights, user_items.toarray() == 0, USER_ITEMS_STORED, cold=~model.interacted
+        )
         UserRecommendation.objects.bulk_create(
             [
                 UserRecommendation(

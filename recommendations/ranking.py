@@ -8,7 +8,9 @@
 
 They are blended by rank (weighted reciprocal rank over each part's top candidates), with weights chosen by
 offline evaluation (recommendations.evaluation.blend_choose), never by hand. Titles nobody has watched yet
-have no ALS score; they reach rankings through their content features.
+have no ALS, kNN or popularity rank, so plain rank fusion never lifts them into a top 20; the blend gives
+them one more term instead, their content rank among the cold titles alone (weight "cold", chosen by the
+same evaluation under the constraint that cold titles reach rankings).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "seed": 7,
 }
 PARTS = ("als", "content", "popularity", "knn")
+DEFAULT_WEIGHTS = {"als": 1.0, "content": 1.0, "popularity": 1.0, "knn": 0.0, "cold": 1.0}
 BLEND_CANDIDATES = 200
 RRF_K = 20.0
 NEG = np.float32(-np.inf)
@@ -260,7 +263,7 @@ def matching_model_fit(
         popularity_table=table,
         knn=knn_build(matrix, params["knn_neighbours"]),
         params=params,
-        weights=dict(weights or {"als": 1.0, "content": 1.0, "popularity": 1.0, "knn": 0.0}),
+        weights=dict(weights or DEFAULT_WEIGHTS),
     )
 
 
@@ -313,16 +316,31 @@ def reciprocal_ranks(scores: np.ndarray, allowed: np.ndarray, candidates: int = 
     return matrix
 
 
+def cold_reciprocal_ranks(scores: dict[str, np.ndarray], allowed: np.ndarray, cold: np.ndarray) -> sp.csr_matrix:
+    """The cold titles' term of the blend: 1 / (RRF_K + rank) of each cold title by content score among the
+    allowed cold titles only (a query without history has no content score, hence no term)."""
+    allowed = np.broadcast_to(allowed, scores["content"].shape)
+    return reciprocal_ranks(scores["content"], allowed & cold[np.newaxis, :])
+
+
 def blend(
-    scores: dict[str, np.ndarray], weights: dict[str, float], allowed: np.ndarray, n: int
+    scores: dict[str, np.ndarray],
+    weights: dict[str, float],
+    allowed: np.ndarray,
+    n: int,
+    cold: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top `n` allowed items per query by weighted reciprocal rank; ties (and queries the parts cannot rank)
-    fall back on popularity. Returns (indices, fused scores), queries × n, -1 where fewer items are allowed."""
+    fall back on popularity. `cold` marks titles without training interactions: they get the "cold" weight
+    times their content rank among cold titles. Returns (indices, fused scores), queries × n, -1 where fewer
+    items are allowed."""
     allowed = np.broadcast_to(allowed, next(iter(scores.values())).shape)
     fused = np.zeros(allowed.shape, dtype=np.float32)
     for name, weight in weights.items():
         if weight > 0 and name in scores:
             fused += weight * reciprocal_ranks(scores[name], allowed).toarray()
+    if cold is not None and weights.get("cold", 0) > 0 and cold.any():
+        fused += weights["cold"] * cold_reciprocal_ranks(scores, allowed, cold).toarray()
     # A popularity tie-breaker far below one rank step.
     tiebreak = scores.get("popularity", np.zeros_like(fused))
     span = np.nanmax(np.where(np.isfinite(tiebreak), np.abs(tiebreak), 0)) or 1.0
