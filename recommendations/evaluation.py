@@ -98,6 +98,8 @@ def coverage_at(top: np.ndarray, n_items: int, k: int = 10) -> float:
 
 
 def _hits(top: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
+    if top.size == 0:  # no queries (a data set without cold titles in its test period, for one)
+        return np.zeros(top.shape)
     rows = np.repeat(np.arange(top.shape[0]), top.shape[1])
     cols = np.where(top >= 0, top, 0).ravel()
     found = np.asarray(relevant[rows, cols]).reshape(top.shape)
@@ -193,7 +195,11 @@ def blend_choose(
     cold_relevant = sp.csr_matrix(relevant.multiply(split.cold_items[np.newaxis, :].astype(np.float32)))
     cold_relevant.eliminate_zeros()
     cold_users = np.flatnonzero(cold_relevant.getnnz(axis=1) > 0)
-    cold_floor = COLD_REACH * float(random_recall_expected(allowed[cold_users], cold_relevant[cold_users]).mean())
+    cold_floor = (
+        COLD_REACH * float(random_recall_expected(allowed[cold_users], cold_relevant[cold_users]).mean())
+        if len(cold_users)
+        else 0.0
+    )
     results = []
     for combination in itertools.product(WEIGHT_GRID, repeat=len(PARTS)):
         if not any(combination):
