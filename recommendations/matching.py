@@ -246,6 +246,15 @@ def channel_lineup_compute(
     return entries, "", audience_size
 
 
+def matching_versions_abandon(*, job_id: int, reason: str) -> int:
+    """Mark FAILED the versions an earlier attempt of the job left half-made (its worker was killed before
+    the switch); they never served. Returns how many."""
+    return MatchingModelVersion.objects.filter(job_id=job_id, status=MatchingModelStatus.TRAINING).update(
+        status=MatchingModelStatus.FAILED,
+        error=f"The worker running this attempt was lost before the switch; {reason}.",
+    )
+
+
 def matching_run(
     *, job: Job | None = None, now: dt.datetime | None = None, params: dict[str, Any] | None = None
 ) -> MatchingModelVersion:
@@ -254,6 +263,8 @@ def matching_run(
     marked FAILED, the live one untouched)."""
     now = now or timezone.now()
     params = {**DEFAULT_PARAMS, **(params or {})}
+    if job is not None:
+        matching_versions_abandon(job_id=job.pk, reason="the job's next attempt replaced it")
     version = MatchingModelVersion.objects.create(
         job=job, data_since=now - dt.timedelta(days=DATA_DAYS), data_until=now, period_start=now,
         period_end=now + dt.timedelta(days=PERIOD_DAYS), params=params,
