@@ -8,8 +8,8 @@ Measures, medians of several rounds, against the bare baselines on the same matr
   may show: items pre-filtered, implicit's fused top-k) ÷ the bare user × item matrix multiply   goal ≤ 2×
 - peak memory (resident set, the process's maximum)
 
-`python -m bench matching [--scale small]`. Serving a stored line-up against the titles list is not
-measured here (it needs the catalogue at scale in a throwaway database): see the closing note of the issue.
+`python -m bench matching [--scale small]`. Serving a stored line-up against the titles list is measured by
+bench/matching_serving.py (through gunicorn, on the partner API bench's catalogue).
 """
 
 from __future__ import annotations
