@@ -195,8 +195,10 @@ def blend_choose(
     cold_relevant = sp.csr_matrix(relevant.multiply(split.cold_items[np.newaxis, :].astype(np.float32)))
     cold_relevant.eliminate_zeros()
     cold_users = np.flatnonzero(cold_relevant.getnnz(axis=1) > 0)
+    # In a catalogue so small that a random top 20 already holds most of it, the floor is capped at finding
+    # every cold title watched (recall 1).
     cold_floor = (
-        COLD_REACH * float(random_recall_expected(allowed[cold_users], cold_relevant[cold_users]).mean())
+        min(COLD_REACH * float(random_recall_expected(allowed[cold_users], cold_relevant[cold_users]).mean()), 1.0)
         if len(cold_users)
         else 0.0
     )
