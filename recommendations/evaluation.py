@@ -20,6 +20,7 @@ from recommendations.ranking import (
     matching_model_fit,
     matrix_build,
     part_scores,
+    part_signal,
     reciprocal_ranks,
     top_n,
 )
@@ -188,7 +189,7 @@ def blend_choose(
         model, user_items=user_items, popularity_keys=[[data.user_keys[u]] for u in users],
         als_query=model.user_factors[users],
     )  # fmt: skip
-    reciprocal = {name: reciprocal_ranks(parts[name], allowed).toarray() for name in PARTS}
+    reciprocal = {name: reciprocal_ranks(part_signal(name, parts[name]), allowed).toarray() for name in PARTS}
     reciprocal["cold"] = cold_reciprocal_ranks(parts, allowed, ~model.interacted).toarray()
     tiebreak = 1e-6 * parts["popularity"] / (np.abs(parts["popularity"]).max() or 1.0)
     relevant = split.test[users]

@@ -336,6 +336,18 @@ def reciprocal_ranks(scores: np.ndarray, allowed: np.ndarray, candidates: int = 
     return matrix
 
 
+# Parts whose score is a share or a similarity: 0 means the part knows nothing of the title (nobody watched
+# it, nothing near it was watched), and such a title must not collect a rank from it.
+NONNEGATIVE_PARTS = ("popularity", "knn")
+
+
+def part_signal(name: str, scores: np.ndarray) -> np.ndarray:
+    """The scores a part ranks by: those of a non-negative part that are 0 become -inf (no rank)."""
+    if name in NONNEGATIVE_PARTS:
+        return np.where(scores > 0, scores, NEG)
+    return scores
+
+
 def cold_reciprocal_ranks(scores: dict[str, np.ndarray], allowed: np.ndarray, cold: np.ndarray) -> sp.csr_matrix:
     """The cold titles' term of the blend: 1 / (RRF_K + rank) of each cold title by content score among the
     allowed cold titles only (a query without history has no content score, hence no term)."""
@@ -358,7 +370,7 @@ def blend(
     fused = np.zeros(allowed.shape, dtype=np.float32)
     for name, weight in weights.items():
         if weight > 0 and name in scores:
-            fused += weight * reciprocal_ranks(scores[name], allowed).toarray()
+            fused += weight * reciprocal_ranks(part_signal(name, scores[name]), allowed).toarray()
     if cold is not None and weights.get("cold", 0) > 0 and cold.any():
         fused += weights["cold"] * cold_reciprocal_ranks(scores, allowed, cold).toarray()
     # A popularity tie-breaker far below one rank step.
