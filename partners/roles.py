@@ -29,6 +29,10 @@ STAFF_ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("rights", "rightswindow", VIEW),
         ("partners", "organization", VIEW),
         ("partners", "channel", VIEW),
+        # The matching model: content managers read line-ups and their reasons, start runs and roll back.
+        ("recommendations", "matchingmodelversion", ("view", "change")),
+        ("recommendations", "channellineup", VIEW),
+        ("recommendations", "playbackevent", VIEW),
     ],
     "rights": [
         ("rights", "rightswindow", ALL),
@@ -41,6 +45,8 @@ STAFF_ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("localization", "dramalocalization", VIEW),
         ("partners", "organization", VIEW),
         ("partners", "channel", VIEW),
+        # What a channel is offered, to check it against the windows.
+        ("recommendations", "channellineup", VIEW),
     ],
     "localization": [
         ("localization", "dramalocalization", ALL),

@@ -41,12 +41,12 @@ class MatchingModelVersionAdmin(admin.ModelAdmin):
             f"{metrics.get('interactions', 0)} interactions; blend {version.params.get('blend_weights', {})}"
         )
 
-    @admin.action(description="Start a matching run now (on the matching queue)")
+    @admin.action(description="Start a matching run now (on the matching queue)", permissions=["change"])
     def run_matching_now(self, request: HttpRequest, queryset: QuerySet[MatchingModelVersion]) -> None:
         job = matching_job_start(created_by=request.user)
         self.message_user(request, f"Matching job #{job.pk} is {job.status}; follow it under Jobs.", messages.SUCCESS)
 
-    @admin.action(description="Make the selected version live (roll back or forward)")
+    @admin.action(description="Make the selected version live (roll back or forward)", permissions=["change"])
     def make_live(self, request: HttpRequest, queryset: QuerySet[MatchingModelVersion]) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version.", messages.ERROR)

@@ -208,7 +208,7 @@ def channel_lineup_compute(
         else np.zeros((1, model.item_factors.shape[1]), dtype=np.float32)
     )
     parts = part_scores(model, user_items=audience_row, popularity_keys=[popularity_keys], als_query=als_query)
-    indices, fused = blend(parts, model.weights, allowed[np.newaxis, :], int(allowed.sum()))
+    indices, fused = blend(parts, model.weights, allowed[np.newaxis, :], int(allowed.sum()), cold=~model.interacted)
     ranked = [int(i) for i in indices[0] if i >= 0]
     fused_by_item = {int(i): float(s) for i, s in zip(indices[0], fused[0], strict=True) if i >= 0}
     mean = float(np.mean(list(fused_by_item.values()))) or 1.0
@@ -246,6 +246,15 @@ def channel_lineup_compute(
     return entries, "", audience_size
 
 
+def matching_versions_abandon(*, job_id: int, reason: str) -> int:
+    """Mark FAILED the versions an earlier attempt of the job left half-made (its worker was killed before
+    the switch); they never served. Returns how many."""
+    return MatchingModelVersion.objects.filter(job_id=job_id, status=MatchingModelStatus.TRAINING).update(
+        status=MatchingModelStatus.FAILED,
+        error=f"The worker running this attempt was lost before the switch; {reason}.",
+    )
+
+
 def matching_run(
     *, job: Job | None = None, now: dt.datetime | None = None, params: dict[str, Any] | None = None
 ) -> MatchingModelVersion:
@@ -254,6 +263,8 @@ def matching_run(
     marked FAILED, the live one untouched)."""
     now = now or timezone.now()
     params = {**DEFAULT_PARAMS, **(params or {})}
+    if job is not None:
+        matching_versions_abandon(job_id=job.pk, reason="the job's next attempt replaced it")
     version = MatchingModelVersion.objects.create(
         job=job, data_since=now - dt.timedelta(days=DATA_DAYS), data_until=now, period_start=now,
         period_end=now + dt.timedelta(days=PERIOD_DAYS), params=params,
@@ -328,7 +339,9 @@ def _matching_run(*, version: MatchingModelVersion, params: dict[str, Any], prog
             model, user_items=user_items, popularity_keys=[[user_keys[u]] for u in batch],
             als_query=model.user_factors[batch],
         )  # fmt: skip
-        indices, scores = blend(parts, model.weights, user_items.toarray() == 0, USER_ITEMS_STORED)
+        indices, scores = blend(
+            parts, model.weights, user_items.toarray() == 0, USER_ITEMS_STORED, cold=~model.interacted
+        )
         UserRecommendation.objects.bulk_create(
             [
                 UserRecommendation(

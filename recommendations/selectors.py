@@ -284,7 +284,9 @@ def user_recommendations(
                 if engaged >= COLD_USER_EVENTS and row.nnz:
                     read.source = "folded_in"
                     parts = part_scores(model, user_items=row, popularity_keys=keys)
-                    indices, scores = blend(parts, model.weights, allowed, limit + len(in_progress))
+                    indices, scores = blend(
+                        parts, model.weights, allowed, limit + len(in_progress), cold=~model.interacted
+                    )
                 else:
                     scores_popularity = model.scores_popularity(keys)
                     from recommendations.ranking import top_n

@@ -34,6 +34,9 @@ def matching_run_task(self, job_id: int) -> None:
     try:
         job = job_begin_attempt(job_id=job_id, worker=self.request.hostname or "", task_id=self.request.id or "")
     except JobAttemptsExhausted:
+        from recommendations.matching import matching_versions_abandon
+
+        matching_versions_abandon(job_id=job_id, reason="no attempts were left")
         logger.warning("matching job %s: attempts exhausted, marked FAILED", job_id)
         return
     if job is None:

@@ -71,6 +71,8 @@ DETAIL_ENDPOINTS = [
     ("get", "/api/v1/api-keys/{key}/"),
     ("delete", "/api/v1/api-keys/{key}/"),
     ("get", "/api/v1/channels/{channel}/"),
+    ("get", "/api/v1/channels/{channel}/recommendations/"),
+    ("get", "/api/v1/users/viewer-1/recommendations/?channel={channel}"),
     ("get", "/api/v1/rights-windows/{window}/"),
     ("patch", "/api/v1/rights-windows/{window}/"),
 ]

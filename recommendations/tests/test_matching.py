@@ -36,7 +36,7 @@ def test_a_run_goes_live_with_a_ranked_line_up_of_licensed_titles_and_reasons(wo
 
     # then the version is live, with its data window, parameters (the blend chosen) and artifact
     assert version.is_live and version.status == MatchingModelStatus.LIVE
-    assert set(version.params["blend_weights"]) == {"als", "content", "popularity", "knn"}
+    assert set(version.params["blend_weights"]) == {"als", "content", "popularity", "knn", "cold"}
     assert default_storage.exists(version.artifact)
     lineup = channel_lineup(channel=channel, limit=50)
     ids = [t["title_id"] for t in lineup.titles]

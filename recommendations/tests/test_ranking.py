@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from recommendations.ranking import blend, top_k_licensed
+
+
+def parts_for_one_query(n_items: int = 40) -> dict[str, np.ndarray]:
+    """Items 0..29 watched by others (ranked by every part), items 30..39 cold: content ranks them, item 39
+    best among them, yet every watched title is ahead of it in content too."""
+    content = np.linspace(2.0, 1.0, n_items, dtype=np.float32)[np.newaxis, :].copy()
+    content[0, 39] = 1.5
+    watched_only = np.where(np.arange(n_items) < 30, np.linspace(1.0, 0.0, n_items), -np.inf)
+    watched_only = watched_only.astype(np.float32)[np.newaxis, :]
+    return {"als": watched_only.copy(), "content": content, "popularity": watched_only.copy(), "knn": watched_only}
+
+
+@pytest.mark.parametrize(("cold_weight", "reaches"), [(0.0, False), (2.0, True)])
+def test_cold_titles_reach_the_top_through_the_cold_term_only(cold_weight, reaches):
+    # given parts that rank watched titles and a cold title that content likes best among the cold ones
+    scores = parts_for_one_query()
+    cold = np.arange(40) >= 30
+    weights = {"als": 1.0, "content": 1.0, "popularity": 1.0, "knn": 1.0, "cold": cold_weight}
+
+    # when the blend ranks the top 20
+    top, _ = blend(scores, weights, np.ones((1, 40), dtype=bool), 20, cold=cold)
+
+    # then cold titles are in it exactly when the cold term has weight, in their content order (39 first)
+    cold_shown = [int(i) for i in top[0] if cold[i]]
+    assert bool(cold_shown) is reaches
+    if reaches:
+        assert cold_shown[0] == 39 and cold_shown == [39, *sorted(cold_shown[1:])]
+
+
+def test_top_k_licensed_is_the_brute_force_top_k_among_licensed_titles_only():
+    # given factors and the titles one organization may show
+    rng = np.random.default_rng(5)
+    users, items = rng.standard_normal((300, 8), dtype=np.float32), rng.standard_normal((500, 8), dtype=np.float32)
+    licensed = np.flatnonzero(rng.random(500) < 0.3)
+
+    # when every user's top 10 is taken
+    ids, scores = top_k_licensed(users, items, licensed, 10)
+
+    # then it is the brute-force top 10 of the licensed titles, best first, and nothing else
+    brute = np.where(np.isin(np.arange(500), licensed), users @ items.T, -np.inf)
+    expected = np.argsort(-brute, axis=1)[:, :10]
+    assert np.isin(ids, licensed).all()
+    assert (np.sort(ids, axis=1) == np.sort(expected, axis=1)).all()
+    assert (np.diff(scores, axis=1) <= 1e-5).all()
+    assert top_k_licensed(users, items, licensed[:3], 10)[0].shape == (300, 3)
