@@ -243,6 +243,9 @@ def run(host: str = "127.0.0.1", port: int = 8000, *, reload: bool = False) -> i
     runserver restarts on code changes and DEBUG is on. The settings read DEBUG from the environment.
     """
     os.environ["DEBUG"] = "1" if reload else "0"
+    # Nothing is collected in this profile (WhiteNoise serves from the finders); an empty STATIC_ROOT keeps
+    # WhiteNoise from warning that it is missing.
+    (BASE_DIR / "staticfiles").mkdir(exist_ok=True)
     with Services():
         _manage("migrate", "--noinput")
         _manage("seed_demo")

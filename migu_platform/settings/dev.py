@@ -16,6 +16,4 @@ SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-3b1f0c9e8d7a6b5c4d3e2f1a0b9c8d
 # the files once at start-up; with it on it looks them up on each request. Deployments collectstatic instead
 # (Dockerfile), where the production profile does not use the finders.
 WHITENOISE_USE_FINDERS = True
-# Nothing is collected in this profile, so there is no STATIC_ROOT for WhiteNoise to serve (or to warn about).
-STATIC_ROOT = None
 WHITENOISE_AUTOREFRESH = DEBUG
