@@ -28,6 +28,8 @@ from bench.rights_availability import _admin_connection, _database_url, _server_
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHANNELS, DAYS, DRAMAS, EPISODES, USERS = 50, 90, 200, 60, 200_000
 SAMPLES = 40
+ROUNDS = 3  # each figure is the median of this many rounds' p95
+LICENSED = 40  # titles the operator holds windows for (10 of them for one channel only): "live now" is real
 
 
 def _option(name: str, default: int) -> int:
@@ -128,6 +130,11 @@ def _measure(result_path: Path, small: int, large: int) -> None:
         Episode(drama=drama, number=n, duration_seconds=90) for drama in dramas for n in range(1, EPISODES + 1)
     )
     first_episode = Episode.objects.order_by("id").values_list("id", flat=True).first()
+    from rights.tests.factories import drama_with_rights_in, grant_out
+
+    for n in range(LICENSED):
+        grant_out(drama_with_rights_in(), operator,
+                  territories=["TH", "LA"], channel=channels[n] if n < 10 else None)  # fmt: skip
     user = get_user_model().objects.create_user("operator-viewer", password="bench-portal-password")
     Membership.objects.create(user=user, organization=operator)
     client = Client(HTTP_HOST="localhost")
@@ -137,24 +144,46 @@ def _measure(result_path: Path, small: int, large: int) -> None:
 
     def overview_and_bare(label: str) -> None:
         sql = "SELECT * FROM portal_dailychannelrollup WHERE organization_id = %s AND day >= %s AND day <= %s"
-        page, bare = [], []
         for _ in range(5):
             assert client.get("/portal/", query).status_code == 200
-        for _ in range(SAMPLES):
-            started = time.perf_counter()
-            client.get("/portal/", query)
-            page.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [operator.pk, query["start"], query["end"]])
-                rows = cursor.fetchall()
-            bare.append(time.perf_counter() - started)
-        results[f"{label}_overview_p95_ms"] = round(_p95(page), 2)
-        results[f"{label}_bare_sql_p95_ms"] = round(_p95(bare), 2)
+        page_p95s, bare_p95s = [], []
+        for _ in range(ROUNDS):
+            page, bare = [], []
+            for _ in range(SAMPLES):
+                started = time.perf_counter()
+                client.get("/portal/", query)
+                page.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, [operator.pk, query["start"], query["end"]])
+                    rows = cursor.fetchall()
+                bare.append(time.perf_counter() - started)
+            page_p95s.append(_p95(page))
+            bare_p95s.append(_p95(bare))
+        page_p95, bare_p95 = statistics.median(page_p95s), statistics.median(bare_p95s)
+        results[f"{label}_overview_p95_ms"] = round(page_p95, 2)
+        results[f"{label}_bare_sql_p95_ms"] = round(bare_p95, 2)
         results[f"{label}_rollup_rows"] = len(rows)
-        results[f"{label}_overview_vs_bare"] = round(_p95(page) / _p95(bare), 2)
-        print(f"[{label}] overview p95 {_p95(page):.1f} ms; bare SQL read of the {len(rows)} rollup rows p95 "
-              f"{_p95(bare):.2f} ms; ratio {_p95(page) / _p95(bare):.1f}×", flush=True)  # fmt: skip
+        results[f"{label}_overview_vs_bare"] = round(page_p95 / bare_p95, 2)
+        print(f"[{label}] overview p95 {page_p95:.1f} ms (rounds {[round(p, 1) for p in page_p95s]}); bare SQL read "
+              f"of the {len(rows)} rollup rows p95 {bare_p95:.2f} ms (rounds {[round(p, 2) for p in bare_p95s]}); "
+              f"ratio {page_p95 / bare_p95:.2f}×", flush=True)  # fmt: skip
+
+    def vacuum() -> None:
+        # What autovacuum does in production after a bulk load and rebuilt days: reclaim the dead rows of the
+        # delete-and-insert rebuilds and refresh the planner's statistics.
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for table in (
+                "recommendations_playbackevent",
+                "portal_dailychannelrollup",
+                "portal_dailytitlerollup",
+                "portal_dailyepisoderollup",
+                "portal_dailyrevenuerollup",
+                "portal_rollupcursor",
+            ):
+                cursor.execute(f"VACUUM ANALYZE {table}")
+        print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s", flush=True)
 
     with connection.cursor() as cursor:
         started = time.perf_counter()
@@ -198,6 +227,7 @@ def _measure(result_path: Path, small: int, large: int) -> None:
           f"4 tables) vs bare INSERT…SELECT…GROUP BY {b * 1000:.0f} ms ({day_events / b:,.0f} events/s): "
           f"{r / b:.1f}× the time", flush=True)  # fmt: skip
 
+    vacuum()
     overview_and_bare("small")
     with connection.cursor() as cursor:
         started = time.perf_counter()
@@ -206,7 +236,11 @@ def _measure(result_path: Path, small: int, large: int) -> None:
         print(f"{large - small:,} more events generated in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
     refreshed = rollups_refresh()
-    print(f"incremental rollup of {refreshed.events:,} events: {time.perf_counter() - started:.1f} s", flush=True)
+    seconds = time.perf_counter() - started
+    results["rollup_incremental_events_per_s"] = round((large - small) / seconds)
+    print(f"incremental rollup of {large - small:,} new events ({refreshed.events:,} read back over "
+          f"{refreshed.days} days): {seconds:.1f} s, {(large - small) / seconds:,.0f} new events/s", flush=True)  # fmt: skip
+    vacuum()
     overview_and_bare("large")
     results["overview_large_vs_small"] = round(results["large_overview_p95_ms"] / results["small_overview_p95_ms"], 2)
     print(f"overview p95 at {large:,} events ÷ at {small:,}: {results['overview_large_vs_small']}× (goal ≤ 1.2×)")

@@ -47,3 +47,13 @@ class PortalFilterForm(forms.Form):
             )
         cleaned["start"], cleaned["end"] = start, end
         return cleaned
+
+
+class LineupFilterForm(forms.Form):
+    """The line-up page's filters: one channel (default the first) and one of its territories (default all)."""
+
+    channel = forms.IntegerField(required=False, min_value=1, max_value=2**62, label=_("Channel"))
+    territory = forms.CharField(required=False, max_length=2, label=_("Territory"))
+
+    def clean_territory(self) -> str:
+        return (self.cleaned_data.get("territory") or "").strip().upper()

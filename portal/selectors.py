@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -28,8 +29,9 @@ from partners.selectors import channels_of
 from portal.models import DailyChannelRollup, DailyEpisodeRollup, DailyRevenueRollup, DailyTitleRollup, RollupCursor
 from portal.services import CURSOR_NAME
 from portal.timezones import organization_time_zone
+from recommendations.selectors import channel_lineup
 from rights.selectors import (
-    rights_available_drama_ids,
+    rights_available_drama_ids_by_channel,
     rights_dramas_held,
     rights_free_episode_counts,
     rights_window_for,
@@ -146,27 +148,67 @@ def _kpis(totals: dict[str, Any], *, days: int, k: int) -> dict[str, float | int
     return {name: _shown(value, floor, k) for name, value in figures.items()}
 
 
+# The overview's figures in one scan of the rollup rows: the period's totals and the same sums by day, by
+# channel and by language, as grouping sets (GROUPING() tells a set's NULL from a NULL channel).
+_OVERVIEW_SQL = """
+SELECT GROUPING(day, channel_id, language), day, channel_id, language, max(viewers), {sums}
+FROM portal_dailychannelrollup
+WHERE organization_id = %(organization)s AND day >= %(start)s AND day <= %(end)s {narrow}
+GROUP BY GROUPING SETS ((), (day), (channel_id), (language))
+"""
+_TOTAL, _BY_DAY, _BY_CHANNEL, _BY_LANGUAGE = 0b111, 0b011, 0b101, 0b110
+
+
+def _overview_sums(scope: PortalScope) -> list[tuple[Any, ...]]:
+    params: dict[str, Any] = {"organization": scope.organization.pk, "start": scope.start, "end": scope.end}
+    narrow = ""
+    if scope.channel_ids:
+        narrow += " AND channel_id = ANY(%(channels)s)"
+        params["channels"] = list(scope.channel_ids)
+    if scope.territory:
+        narrow += " AND country = %(territory)s"
+        params["territory"] = scope.territory
+    if scope.language:
+        narrow += " AND language = %(language)s"
+        params["language"] = scope.language
+    sql = _OVERVIEW_SQL.format(sums=", ".join(f"sum({name})" for name in COUNTERS), narrow=narrow)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def portal_overview(*, scope: PortalScope) -> dict[str, Any]:
     """The KPIs over the period, their daily trend, and the same KPIs by channel and by language.
 
     `viewers` is the average per day of the daily distinct viewers (a viewer on two channels counts on
-    each); `episodes_per_viewer` is episode starts per daily viewer who started one."""
-    rows = scope.narrow(DailyChannelRollup.objects.all())
-    totals = _sums(rows, *COUNTERS)
+    each); `episodes_per_viewer` is episode starts per daily viewer who started one. Two queries of rollups
+    (the channel rollups once, with grouping sets; the revenue rollups) and one of channel names."""
+    totals: dict[str, Any] = {"floor": None, **{n: 0 for n in COUNTERS}}
+    by_day: dict[dt.date, dict[str, Any]] = {}
+    channel_rows: list[dict[str, Any]] = []
+    language_rows: list[dict[str, Any]] = []
+    for grouping, day, channel_id, language, floor, *sums in _overview_sums(scope):
+        row = {"floor": floor, **{n: value or 0 for n, value in zip(COUNTERS, sums, strict=True)}}
+        if grouping == _TOTAL:
+            totals = row
+        elif grouping == _BY_DAY:
+            by_day[day] = row
+        elif grouping == _BY_CHANNEL:
+            channel_rows.append({"channel_id": channel_id, **row})
+        elif grouping == _BY_LANGUAGE:
+            language_rows.append({"language": language, **row})
     trend = []
-    by_day = {
-        row["day"]: row for row in rows.values("day").annotate(floor=Max("viewers"), **{n: Sum(n) for n in COUNTERS})
-    }
     day = scope.start
     while day <= scope.end:
-        row = by_day.get(day)
-        floor = row["floor"] if row else 0
+        found_row = by_day.get(day)
+        floor = found_row["floor"] if found_row else 0
         trend.append(
             {
                 "day": day.isoformat(),
-                **{n: _shown(row[n] if row else 0, floor, scope.k) for n in ("impressions", "starts", "viewers")},
-                "completes": _shown(row["completes"] if row else 0, floor, scope.k),
-                "unlocks": _shown(row["unlocks"] if row else 0, floor, scope.k),
+                **{
+                    n: _shown(found_row[n] if found_row else 0, floor, scope.k)
+                    for n in ("impressions", "starts", "viewers", "completes", "unlocks")
+                },
             }
         )
         day += dt.timedelta(days=1)
@@ -174,14 +216,12 @@ def portal_overview(*, scope: PortalScope) -> dict[str, Any]:
     by_channel = [
         {"channel_id": row["channel_id"], "channel": channel_names.get(row["channel_id"], ""),
          **_kpis(row, days=scope.days, k=scope.k)}
-        for row in rows.values("channel_id").annotate(floor=Max("viewers"), **{n: Sum(n) for n in COUNTERS})
-        .order_by("channel_id")
+        for row in sorted(channel_rows, key=lambda r: (r["channel_id"] is None, r["channel_id"] or 0))
     ]  # fmt: skip
     by_language = [
         {"language": row["language"], **_kpis(row, days=scope.days, k=scope.k)}
-        for row in rows.values("language").annotate(floor=Max("viewers"), **{n: Sum(n) for n in COUNTERS})
-        .order_by("language")
-    ]  # fmt: skip
+        for row in sorted(language_rows, key=lambda r: r["language"])
+    ]
     revenue_rows = DailyRevenueRollup.objects.filter(organization=scope.organization, day__gte=scope.start,
                                                      day__lte=scope.end)  # fmt: skip
     if scope.channel_ids:
@@ -211,20 +251,28 @@ def portal_overview(*, scope: PortalScope) -> dict[str, Any]:
 
 def portal_live_titles(*, organization: Organization, at: dt.datetime | None = None) -> dict[str, Any]:
     """Titles live now per channel (in any of its territories) and in all, and windows starting and
-    ending in the next 30 days: the rights app's availability, asked per channel and territory."""
+    ending in the next 30 days: the rights app's availability, asked once per territory for every channel
+    (rights_available_drama_ids_by_channel), not per channel and territory."""
     at = at or timezone.now()
     channels = portal_channels(organization=organization)
+    territories = sorted({t for channel in channels for t in channel.territories} or set(organization.territories))
+    available = {
+        territory: rights_available_drama_ids_by_channel(licensee=organization, territory=territory, at=at)
+        for territory in territories
+    }
     all_live: set[int] = set()
     per_channel = []
     for channel in channels:
         live: set[int] = set()
         for territory in channel.territories:
-            live |= rights_available_drama_ids(licensee=organization, territory=territory, at=at, channel=channel)
+            by_channel = available.get(territory, {})
+            live |= by_channel.get(None, set()) | by_channel.get(channel.pk, set())
         all_live |= live
         per_channel.append({"channel": channel, "live": len(live)})
     if not channels:
-        for territory in organization.territories:
-            all_live |= rights_available_drama_ids(licensee=organization, territory=territory, at=at)
+        for by_channel in available.values():
+            for drama_ids in by_channel.values():
+                all_live |= drama_ids
     soon = rights_windows_starting_or_ending(organization=organization, since=at, until=at + dt.timedelta(days=30))
     return {
         "live": len(all_live),
@@ -407,3 +455,58 @@ def portal_scope_check(*, organization: Organization, channel_ids: Iterable[int]
     if own != set(ids):
         raise NotFoundError("No such channel.")
     return ids
+
+
+def portal_lineup(*, organization: Organization, channel: Channel, territory: str, language: str) -> dict[str, Any]:
+    """The live matching model's line-up of one of the organization's channels (fetched with
+    portal_channel_of), re-checked against the rights now in `territory` (or any of the channel's): each
+    title's rank, demand index, primary trope and reasons. The titles a reason names ("its audience watched
+    …") are named only when the organization holds or held a window for them; others are left out."""
+    read = channel_lineup(channel=channel, territory=territory or None, language=language)
+    held = set(rights_dramas_held(licensee=organization, ever=True).values_list("drama_id", flat=True))
+    nearest_ids = {
+        n["title_id"]
+        for entry in read.titles
+        for n in entry["reasons"].get("nearest_watched", [])
+        if n["title_id"] in held
+    }
+    nearest_names = portal_titles(nearest_ids, language=language)
+    titles = []
+    for entry in read.titles:
+        reasons = entry["reasons"]
+        titles.append(
+            {
+                "title_id": entry["title_id"],
+                "title": entry["title"],
+                "rank": entry["rank"],
+                "demand_index": entry["demand_index"],
+                "primary_trope": entry["primary_trope"],
+                "reasons": {
+                    "nearest_watched": [
+                        {"title_id": n["title_id"], "title": nearest_names[n["title_id"]]}
+                        for n in reasons.get("nearest_watched", [])
+                        if n["title_id"] in nearest_names
+                    ],
+                    "tropes": [{"trope": t["trope"], "lift": t["lift"]} for t in reasons.get("tropes", [])],
+                    "languages": list(reasons.get("languages", [])),
+                    "popularity": [
+                        {"territory": p["territory"], "language": p["language"], "rank": p["rank"]}
+                        for p in reasons.get("popularity", [])
+                    ],
+                    "cold_title": bool(reasons.get("cold_title")),
+                },
+            }
+        )
+    return {
+        "channel_id": channel.pk,
+        "channel": channel.name,
+        "territory": territory,
+        "model_version": read.model_version,
+        "generated_at": read.generated_at.isoformat(timespec="seconds") if read.generated_at else None,
+        "period": {
+            "start": read.period_start.isoformat(timespec="seconds") if read.period_start else None,
+            "end": read.period_end.isoformat(timespec="seconds") if read.period_end else None,
+        },
+        "titles": titles,
+        "empty_reason": read.empty_reason or None,
+    }

@@ -172,6 +172,11 @@ def rollups_refresh(*, max_batches: int | None = None) -> RollupRefreshResult:
     cutoff = timezone.now() - dt.timedelta(seconds=settings.PORTAL_ROLLUP_SETTLE_SECONDS)
     RollupCursor.objects.get_or_create(name=CURSOR_NAME)
     batches = 0
+    # Days already rebuilt in this run. A rebuild reads every event of its days, and every event a later
+    # batch holds was received before the cutoff, so committed before this run began: that rebuild saw it.
+    # Rebuilding the day again would give the same rows; a backlog of many batches over the same days
+    # (a bulk import, a worker that was down) rebuilds each day once, not once per batch.
+    rebuilt: dict[int, set[dt.date]] = {}
     while max_batches is None or batches < max_batches:
         batches += 1
         with transaction.atomic():
@@ -192,18 +197,26 @@ def rollups_refresh(*, max_batches: int | None = None) -> RollupRefreshResult:
                     cursor_row.save(update_fields=["received_until", "updated_at"])
                     result.received_until = cutoff
                     break
+                # The days of events received after the cutoff (ids are not in order of receipt) are rebuilt
+                # even when this run rebuilt them already: that rebuild may have come before them.
                 cursor.execute(
-                    f"SELECT organization_id, array_agg(DISTINCT (occurred_at AT TIME ZONE 'UTC')::date) "  # noqa: S608
+                    "SELECT organization_id, array_agg(DISTINCT (occurred_at AT TIME ZONE 'UTC')::date), "  # noqa: S608
+                    "array_agg(DISTINCT (occurred_at AT TIME ZONE 'UTC')::date) FILTER (WHERE received_at > %s) "
                     f"FROM {EVENTS_TABLE} WHERE id > %s AND id <= %s GROUP BY organization_id",
-                    [low, high],
+                    [cutoff, low, high],
                 )
                 touched = cursor.fetchall()
-            organizations = Organization.objects.in_bulk([org_id for org_id, _ in touched])
-            for org_id, utc_days in touched:
+            organizations = Organization.objects.in_bulk([row[0] for row in touched])
+            for org_id, utc_days, unsettled_days in touched:
                 organization = organizations[org_id]
                 zone = organization_time_zone(organization)
-                days = sorted({local for day in utc_days for local in _local_days(day, zone)})
+                done = rebuilt.setdefault(org_id, set())
+                days = sorted(
+                    ({local for day in utc_days for local in _local_days(day, zone)} - done)
+                    | {local for day in unsettled_days or () for local in _local_days(day, zone)}
+                )
                 result.events += rollup_days_rebuild(organization=organization, days=days)
+                done.update(days)
                 result.days += len(days)
                 result.days_by_organization.setdefault(org_id, []).extend(days)
             cursor_row.last_event_id = high

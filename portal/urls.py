@@ -19,4 +19,6 @@ urlpatterns = [
     path("audience/", views.audience, name="audience"),
     path("audience.json", views.audience, {"as_json": True}, name="audience-json"),
     path("rights/", views.rights, name="rights"),
+    path("lineup/", views.lineup, name="lineup"),
+    path("lineup.json", views.lineup, {"as_json": True}, name="lineup-json"),
 ]

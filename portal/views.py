@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
@@ -21,16 +22,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from migu_platform.errors import NotFoundError
 from partners.models import Membership, Organization, OrganizationKind
-from portal.forms import PortalFilterForm
+from portal.forms import LineupFilterForm, PortalFilterForm
 from portal.selectors import (
     PortalScope,
+    portal_channel_of,
     portal_channels,
     portal_data_as_of,
     portal_heatmap,
+    portal_lineup,
     portal_live_titles,
     portal_overview,
     portal_rights,
@@ -160,10 +164,11 @@ def _chart_labels() -> dict[str, str]:
         "this_title": _("This title"),
         "episode": _("Episode"),
         "hidden": _("hidden: too few viewers"),
+        "demand_index": _("Demand index"),
     }
 
 
-def _invalid(request: HttpRequest, organization: Organization, page: str, form: PortalFilterForm, as_json: bool):
+def _invalid(request: HttpRequest, organization: Organization, page: str, form: forms.Form, as_json: bool):
     if as_json:
         return JsonResponse({"code": "invalid", "detail": " ".join(str(e) for e in form.non_field_errors()) or _("Invalid filters."),
                              "fields": form.errors.get_json_data()}, status=400)  # fmt: skip
@@ -304,6 +309,43 @@ def rights(request: HttpRequest, organization: Organization) -> HttpResponse:
     names = portal_titles(drama_ids, language=_catalogue_language())
     return render(request, "portal/rights.html", _context(request, organization, "rights", groups=groups,
                                                           names=names))  # fmt: skip
+
+
+LINEUP_EMPTY = {
+    "no_model": gettext_lazy(
+        "No matching model is live yet. The first line-ups appear once the matching job has run: it starts by "
+        "itself within minutes of playback events arriving, and runs again every night."
+    ),
+    "no_licensed_title": gettext_lazy("The model found no title that this channel may show."),
+    "no_title_licensed_now": gettext_lazy(
+        "None of the titles of this line-up is licensed to this channel here and now."
+    ),
+}
+
+
+@require_GET
+@operator_view
+def lineup(request: HttpRequest, organization: Organization, as_json: bool = False) -> HttpResponse:
+    """The matching model's line-up of one of the organization's channels, with each title's reasons."""
+    form = LineupFilterForm(request.GET)
+    channels = portal_channels(organization=organization)
+    if not form.is_valid():
+        return _invalid(request, organization, "lineup", form, as_json)
+    chosen = form.cleaned_data["channel"]
+    if chosen is None and not channels:
+        raise NotFoundError(_("Your organization has no channel yet."))
+    channel = portal_channel_of(organization=organization, channel_id=chosen) if chosen else channels[0]
+    territory = form.cleaned_data["territory"]
+    if territory and territory not in channel.territories:
+        form.add_error("territory", _("This channel is not shown in %(territory)s.") % {"territory": territory})
+        return _invalid(request, organization, "lineup", form, as_json)
+    payload = portal_lineup(organization=organization, channel=channel, territory=territory,
+                            language=_catalogue_language())  # fmt: skip
+    if as_json:
+        return _json(payload)
+    empty = str(LINEUP_EMPTY.get(payload["empty_reason"] or "", _("This line-up is empty.")))
+    return render(request, "portal/lineup.html", _context(request, organization, "lineup", form=form, data=payload,
+                                                          channel=channel, empty_message=empty))  # fmt: skip
 
 
 @require_POST

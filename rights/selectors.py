@@ -130,6 +130,25 @@ def rights_available_drama_ids(
         return {row[0] for row in cursor.fetchall()}
 
 
+def rights_available_drama_ids_by_channel(
+    *, licensee: Organization | int, territory: str, at: dt.datetime | None = None
+) -> dict[int | None, set[int]]:
+    """The dramas `licensee` may show in `territory` at `at` (default now), by the channel their window is
+    for: key None for windows valid on every channel of the licensee. What one channel may show there is
+    `result[None] | result[channel_id]`, the same answer as rights_available_drama_ids(channel=...), for
+    every channel in one query (a dashboard of fifty channels asks once per territory, not per channel)."""
+    sql, params = _in_force_sql(
+        "SELECT DISTINCT r.channel_id, r.drama_id", licensee=licensee, territory=territory, at=at, licence_type=None,
+        channel=None,
+    )  # fmt: skip
+    by_channel: dict[int | None, set[int]] = {None: set()}
+    with connection.cursor() as cursor:
+        _execute_prepared(cursor, sql, params)
+        for channel_id, drama_id in cursor.fetchall():
+            by_channel.setdefault(channel_id, set()).add(drama_id)
+    return by_channel
+
+
 def rights_available_throughout(
     *,
     licensee: Organization | int,

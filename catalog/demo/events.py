@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from catalog.models import Drama, DramaStatus, Episode
-from partners.models import Channel
+from partners.models import Channel, OrganizationKind
 from recommendations.features import titles_describe
 from recommendations.generator import REGIONS, GeneratedTitle, GeneratedUser, journeys_generate
 from recommendations.models import PlaybackEvent
@@ -25,6 +25,10 @@ from rights.selectors import rights_available_drama_ids
 
 DAYS = 120
 USERS_PER_CHANNEL = 120
+# Operators' channels get more viewers: their portal hides any figure with fewer than PORTAL_K_ANONYMITY
+# (10) viewers a day, and 120 viewers over 120 days leave most days below that; with 720 the demo's
+# operators see living charts.
+OPERATOR_USERS_PER_CHANNEL = 720
 SEED = 20260301
 # Titles that get no events at all: the demo's cold titles, which reach line-ups through their content.
 COLD_TITLE_SHARE = 0.1
@@ -64,7 +68,8 @@ def demo_events_ensure(*, now: dt.datetime | None = None) -> int:
         )  # fmt: skip
     buffer = io.StringIO()
     written = 0
-    for channel in Channel.objects.filter(is_active=True).exclude(territories=[]).order_by("pk"):
+    channels = Channel.objects.filter(is_active=True).exclude(territories=[]).select_related("organization")
+    for channel in channels.order_by("pk"):
         allowed = {
             territory: np.array([d.drama_id in shown for d in descriptions])
             for territory in channel.territories
@@ -77,7 +82,8 @@ def demo_events_ensure(*, now: dt.datetime | None = None) -> int:
         if not allowed:
             continue
         users = []
-        for _ in range(USERS_PER_CHANNEL):
+        operator = channel.organization.kind == OrganizationKind.OPERATOR
+        for _ in range(OPERATOR_USERS_PER_CHANNEL if operator else USERS_PER_CHANNEL):
             territory = str(rng.choice(list(allowed)))
             regional = REGIONS.get(territory, ("en", ()))[1]
             taste = {trope: float(w) for trope, w in zip(

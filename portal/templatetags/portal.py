@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -109,3 +109,27 @@ def window_of(item: Any) -> Any:
 @register.simple_tag
 def title_name(names: dict[int, str], drama_id: int) -> str:
     return names.get(drama_id, "")
+
+
+@register.simple_tag
+def lineup_reasons(reasons: dict[str, Any]) -> str:
+    """Why a title is in a line-up, in words: one short line per kind of reason."""
+    lines = []
+    if reasons.get("nearest_watched"):
+        titles = ", ".join(n["title"] for n in reasons["nearest_watched"])
+        lines.append(_("Its audience also watched %(titles)s") % {"titles": titles})
+    if reasons.get("tropes"):
+        tropes = ", ".join(f"{t['trope']} ×{number_format(t['lift'], 2, use_l10n=True)}" for t in reasons["tropes"])
+        lines.append(_("Tropes the audience favours: %(tropes)s") % {"tropes": tropes})
+    if reasons.get("languages"):
+        lines.append(_("In the channel's languages: %(languages)s") % {"languages": ", ".join(reasons["languages"])})
+    for entry in reasons.get("popularity", [])[:1]:
+        lines.append(
+            _("Number %(rank)d in %(territory)s among %(language)s viewers")
+            % {"rank": entry["rank"], "territory": entry["territory"], "language": entry["language"]}
+        )
+    if reasons.get("cold_title"):
+        lines.append(_("A new title, recommended for its content"))
+    if not lines:
+        return "—"
+    return format_html_join("", '<span class="reason">{}</span>', ((line,) for line in lines))

@@ -12,10 +12,11 @@ def two_operators(db, settings):
 
 def build_two_operators(settings):
     """Operators A and B of Thailand, each with a channel, a member and a title watched on its channel;
-    title "A only" is licensed to A alone. Rollups are built."""
+    title "A only" is licensed to A alone. Rollups are built, and a matching model is live whose line-up of
+    A's channel holds A's title (its reasons naming B's title too, which A must never see)."""
     from catalog.tests.factories import DramaLocalizationFactory, EpisodeFactory, TropeFactory
     from portal.services import rollups_refresh
-    from portal.tests.factories import operator_with_member, watching
+    from portal.tests.factories import lineup_entry, live_lineups, operator_with_member, watching
     from rights.tests.factories import drama_with_rights_in, grant_out
 
     settings.PORTAL_ROLLUP_SETTLE_SECONDS = 0
@@ -43,6 +44,7 @@ def build_two_operators(settings):
     watching(b, drama_b, episodes_b, users=users_b, upto=[5] * 12, day=DAY, channel=b_channel, unlock_after=2,
              amount_minor=777)  # fmt: skip
     rollups_refresh()
+    live_lineups({a_channel: [lineup_entry(drama_a, nearest=[drama_b])], b_channel: [lineup_entry(drama_b)]})
     return {
         "a": a, "a_user": a_user, "a_channel": a_channel, "drama_a": drama_a,
         "b": b, "b_user": b_user, "b_channel": b_channel, "drama_b": drama_b,

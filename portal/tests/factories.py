@@ -94,3 +94,33 @@ def watching(
                     )
                 )
     return events_create(rows)
+
+
+def lineup_entry(drama, *, rank: int = 1, demand_index: float = 142.5, nearest=(), trope: str = "revenge") -> dict:
+    """A line-up entry as the matching job stores it (recommendations.matching)."""
+    return {
+        "title_id": drama.pk, "rank": rank, "score": 0.5, "demand_index": demand_index, "primary_trope": trope,
+        "reasons": {
+            "nearest_watched": [{"title_id": d.pk, "similarity": 0.8} for d in nearest],
+            "tropes": [{"trope": trope, "lift": 1.75}], "languages": ["th"],
+            "popularity": [{"territory": "TH", "language": "th", "rank": 2, "share": 0.125}],
+            "cold_title": False, "part_ranks": {"als": 1},
+        },
+    }  # fmt: skip
+
+
+def live_lineups(lineups: dict) -> object:
+    """A live matching model version with these line-ups ({channel: [entries]}), as a matching run leaves them."""
+    from django.utils import timezone
+
+    from recommendations.models import ChannelLineup, MatchingModelVersion
+
+    now = timezone.now()
+    version = MatchingModelVersion.objects.create(
+        status="live", is_live=True, data_since=now - dt.timedelta(days=90), data_until=now, period_start=now,
+        period_end=now + dt.timedelta(days=7), activated_at=now,
+    )  # fmt: skip
+    for channel, entries in lineups.items():
+        ChannelLineup.objects.create(version=version, organization=channel.organization, channel=channel,
+                                     entries=entries, audience_users=len(entries))  # fmt: skip
+    return version

@@ -129,7 +129,7 @@ def test_small_cells_are_hidden_in_html_json_and_csv_alike(two_operators, settin
 
 
 PAGES = ["/portal/", "/portal/overview.json", "/portal/titles/", "/portal/titles.json", "/portal/titles.csv",
-         "/portal/audience/", "/portal/audience.json", "/portal/rights/"]  # fmt: skip
+         "/portal/audience/", "/portal/audience.json", "/portal/rights/", "/portal/lineup/", "/portal/lineup.json"]  # fmt: skip
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -144,7 +144,7 @@ def test_operator_a_never_sees_b(two_operators, settings, signed_in, url):
     assert response.status_code == 200
     for foreign in ("Title only for B", "op-b channel", "Operator op-b", "777", "b-user"):
         assert foreign not in text
-    if "titles" in url:
+    if "titles" in url or "lineup" in url:
         assert "Title only for A" in text
 
 
@@ -158,7 +158,10 @@ def test_a_foreign_title_answers_the_same_404_as_a_missing_one(two_operators, si
     assert b"Title only for B" not in foreign.content
 
 
-@pytest.mark.parametrize("url", ["/portal/", "/portal/overview.json", "/portal/titles.csv", "/portal/audience/"])
+@pytest.mark.parametrize(
+    "url", ["/portal/", "/portal/overview.json", "/portal/titles.csv", "/portal/audience/", "/portal/lineup/",
+            "/portal/lineup.json"]
+)  # fmt: skip
 def test_a_foreign_channel_in_a_filter_answers_the_same_404_as_a_missing_one(two_operators, signed_in, url):
     client = signed_in(two_operators["a_user"])
     foreign = client.get(url, {**PERIOD, "channel": two_operators["b_channel"].pk})
@@ -320,3 +323,106 @@ def test_the_rollup_job_runs_on_a_real_worker(two_operators, celery_worker_proce
 
 def test_the_landing_page_links_to_the_portal(client):
     assert 'href="/portal/"' in client.get("/").content.decode()
+
+
+def test_the_line_up_shows_each_title_with_its_demand_index_and_reasons(two_operators, signed_in):
+    # given a live model whose line-up of A's channel holds A's title, one reason naming B's title
+    client = signed_in(two_operators["a_user"])
+    channel = two_operators["a_channel"]
+
+    # when A reads the line-up of its channel, as JSON and as the page
+    body = client.get("/portal/lineup.json", {"channel": channel.pk}).json()
+    page = client.get("/portal/lineup/", {"channel": channel.pk, "territory": "TH"}).content.decode()
+
+    # then the title comes with its rank, demand index and reasons; B's title is not named
+    assert body["channel_id"] == channel.pk and body["empty_reason"] is None and body["model_version"]
+    (title,) = body["titles"]
+    assert (title["title_id"], title["title"], title["rank"], title["demand_index"]) == (
+        two_operators["drama_a"].pk, "Title only for A", 1, 142.5)  # fmt: skip
+    assert title["reasons"]["nearest_watched"] == []
+    assert title["reasons"]["popularity"] == [{"territory": "TH", "language": "th", "rank": 2}]
+    assert "Title only for A" in page and "142.50" in page and 'data-chart="lineup"' in page
+    assert "Tropes the audience favours: revenge ×1.75" in page and "Number 2 in TH among th viewers" in page
+    # the first channel is the default; a territory the channel is not shown in is a clear 400
+    assert client.get("/portal/lineup.json").json()["channel_id"] == channel.pk
+    response = client.get("/portal/lineup/", {"territory": "SA"})
+    assert response.status_code == 400 and "This channel is not shown in SA." in response.content.decode()
+    assert client.get("/portal/lineup.json", {"channel": "abc"}).json()["code"] == "invalid"
+
+
+def test_before_any_model_is_live_the_line_up_says_so(two_operators, signed_in):
+    from recommendations.models import MatchingModelVersion
+
+    MatchingModelVersion.objects.all().delete()
+    client = signed_in(two_operators["a_user"])
+
+    response = client.get("/portal/lineup/")
+
+    assert response.status_code == 200
+    assert "No matching model is live yet" in response.content.decode()
+    assert client.get("/portal/lineup.json").json()["empty_reason"] == "no_model"
+
+
+def test_live_titles_are_asked_once_per_territory_and_answer_as_per_channel(db, django_assert_max_num_queries):
+    # given an operator with three channels in TH and LA, windows for every channel and for one channel
+    from portal.selectors import portal_live_titles
+    from portal.tests.factories import operator_with_member
+    from rights.selectors import rights_available_drama_ids
+    from rights.tests.factories import drama_with_rights_in, grant_out
+
+    operator, _user, channels = operator_with_member("op-live", territories=("TH", "LA"), channels=3)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    everywhere, only_first, only_laos = drama_with_rights_in(), drama_with_rights_in(), drama_with_rights_in()
+    grant_out(everywhere, operator, territories=["TH", "LA"], start=start)
+    grant_out(only_first, operator, territories=["TH"], start=start, channel=channels[0])
+    grant_out(only_laos, operator, territories=["LA"], start=start, channel=channels[2])
+
+    # when the overview asks what is live now
+    with django_assert_max_num_queries(5):
+        live = portal_live_titles(organization=operator)
+
+    # then each channel's count is the rights app's per-channel answer
+    expected = {
+        channel.pk: len(set().union(*(rights_available_drama_ids(licensee=operator, territory=t, channel=channel)
+                                      for t in channel.territories)))
+        for channel in channels
+    }  # fmt: skip
+    assert {row["channel"].pk: row["live"] for row in live["per_channel"]} == expected == {
+        channels[0].pk: 2, channels[1].pk: 1, channels[2].pk: 2}  # fmt: skip
+    assert live["live"] == 3
+
+
+@pytest.mark.parametrize(
+    ("period", "starts"),
+    [
+        # DAY in Bangkok runs from 17:00 UTC the day before to 17:00 UTC on DAY
+        ({"start": DAY.isoformat(), "end": DAY.isoformat()}, 11 + 2),
+        ({"start": (DAY + dt.timedelta(days=1)).isoformat(), "end": (DAY + dt.timedelta(days=1)).isoformat()}, 1),
+    ],
+)
+def test_periods_are_cut_in_the_organizations_time_zone(two_operators, settings, signed_in, period, starts):
+    # given two more episode starts on DAY at 00:30 Bangkok (17:30 UTC the day before) and at 23:30 Bangkok
+    # (16:30 UTC on DAY), and one at 00:30 Bangkok the next day (17:30 UTC on DAY)
+    settings.PORTAL_K_ANONYMITY = 1
+    a, drama, channel = two_operators["a"], two_operators["drama_a"], two_operators["a_channel"]
+    episode = drama.episodes.get(number=1)
+    events_create([
+        event(a, "play", "a-user-1", drama, at=local(DAY, 0).replace(minute=30), channel=channel, episode=episode),
+        event(a, "play", "a-user-1", drama, at=local(DAY, 23).replace(minute=30), channel=channel, episode=episode),
+        event(a, "play", "a-user-2", drama, at=local(DAY + dt.timedelta(days=1), 0).replace(minute=30),
+              channel=channel, episode=episode),
+    ])  # fmt: skip
+    rollups_refresh()
+    client = signed_in(two_operators["a_user"])
+
+    # when A asks for one local day
+    body = client.get("/portal/overview.json", period).json()
+
+    # then the day holds the events of its Bangkok hours, not of its UTC hours
+    assert body["kpis"]["starts"] == starts
+    assert [row["day"] for row in body["trend"]] == [period["start"]]
+    # and "today" (the default end) is Bangkok's today
+    from django.utils import timezone
+
+    today = timezone.now().astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    assert client.get("/portal/overview.json").json()["period"]["end"] == today.isoformat()

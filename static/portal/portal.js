@@ -95,6 +95,14 @@
               grid: {left: 56, right: 56, top: 24, bottom: 64, containLabel: true},
               series: [{name: labels.starts, type: "heatmap", data: values, label: {show: true}}]};
     },
+    lineup: function (d) {
+      var rows = d.titles.slice(0, 20).reverse();
+      return {grid: {left: 16, right: 16, top: 40, bottom: 24, containLabel: true},
+              xAxis: {type: "value", inverse: rtl},
+              yAxis: {type: "category", position: rtl ? "right" : "left",
+                      data: rows.map(function (r) { return r.rank + ". " + r.title; })},
+              series: [{name: labels.demand_index, type: "bar", data: rows.map(function (r) { return r.demand_index; })}]};
+    },
     tropes: function (d) {
       var rows = d.tropes.filter(function (r) { return r.starts !== null; });
       return {xAxis: categoryAxis(rows.map(function (r) { return r.trope; })), yAxis: valueAxis(),
