@@ -106,6 +106,15 @@ class WorkerProcess:
         )  # fmt: skip
         from migu_platform.celery import app
 
+        if self.extra_env.get("MIGU_QUEUE_PREFIX", settings.MIGU_QUEUE_PREFIX) != settings.MIGU_QUEUE_PREFIX:
+            # A worker under another queue prefix (as a `make run` worker would be) answers only there.
+            from celery import Celery
+
+            app = Celery(
+                set_as_current=False,
+                broker=settings.CELERY_BROKER_URL,
+                broker_transport_options={"global_keyprefix": self.extra_env["MIGU_QUEUE_PREFIX"]},
+            )
         deadline = time.monotonic() + 60
         hostname = self.name.replace("%h", os.uname().nodename)
         while time.monotonic() < deadline:

@@ -87,7 +87,9 @@ class WorkbookReader:
         infos = self.zip.infolist()
         if len(infos) > limits.MAX_ZIP_MEMBERS:
             raise AvailsLimitExceeded(
-                AvailsErrorCode.ZIP_BOMB, "workbook", f"The workbook has {len(infos)} parts (at most {limits.MAX_ZIP_MEMBERS})."
+                AvailsErrorCode.ZIP_BOMB,
+                "workbook",
+                f"The workbook has {len(infos)} parts (at most {limits.MAX_ZIP_MEMBERS}).",
             )
         total = 0
         for info in infos:
@@ -132,7 +134,9 @@ class WorkbookReader:
         with self._open(rels_name) as stream:
             for _, element in _iterparse(stream, tag=f"{{{PKG_REL_NS}}}Relationship"):
                 target = element.get("Target", "")
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                path = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                )
                 found[element.get("Id", "")] = (element.get("Type", "").rsplit("/", 1)[-1], path)
                 element.clear()
         return found
@@ -140,7 +144,7 @@ class WorkbookReader:
     def _read_workbook(self) -> list[tuple[str, str]]:
         name = "xl/workbook.xml"
         relations = self._parts(name)
-        sheets = []
+        sheets: list[tuple[str, str]] = []
         try:
             with self._open(name) as stream:
                 for _, element in _iterparse(stream, tag=(_tag("sheet"), _tag("workbookPr"))):
@@ -192,9 +196,7 @@ class WorkbookReader:
                             if declared > limits.MAX_SHARED_STRINGS:
                                 raise _too_many_strings(declared)
                         continue
-                    text = "".join(
-                        t.text or "" for t in element.iter(TEXT) if t.getparent().tag != PHONETIC
-                    )
+                    text = "".join(t.text or "" for t in element.iter(TEXT) if t.getparent().tag != PHONETIC)
                     element.clear()
                     if len(text) > limits.MAX_CELL_CHARS:
                         raise AvailsLimitExceeded(
@@ -261,7 +263,11 @@ class WorkbookReader:
                     if tag == ROW:
                         if event == "start":
                             declared = element.get("r")
-                            row_number = int(declared) if declared and declared.isascii() and declared.isdigit() else row_number + 1
+                            row_number = (
+                                int(declared)
+                                if declared and declared.isascii() and declared.isdigit()
+                                else row_number + 1
+                            )
                             _check_row(row_number)
                             values, next_column = {}, 1
                             continue
@@ -313,7 +319,11 @@ class WorkbookReader:
             return "=" + (formula.text or "")
         if kind == "inlineStr":
             inline = element.find(INLINE)
-            text = "" if inline is None else "".join(t.text or "" for t in inline.iter(TEXT) if t.getparent().tag != PHONETIC)
+            text = (
+                ""
+                if inline is None
+                else "".join(t.text or "" for t in inline.iter(TEXT) if t.getparent().tag != PHONETIC)
+            )
             return _bounded(text)
         raw = element.findtext(VALUE)
         if raw is None:
@@ -323,7 +333,9 @@ class WorkbookReader:
             try:
                 return strings[int(raw)]
             except (ValueError, IndexError) as error:
-                raise WorkbookError(f"cell {element.get('r', '')} names shared string {raw[:20]}, which does not exist") from error
+                raise WorkbookError(
+                    f"cell {element.get('r', '')} names shared string {raw[:20]}, which does not exist"
+                ) from error
         if kind in ("str", "e"):
             return raw
         if kind == "b":

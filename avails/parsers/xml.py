@@ -87,7 +87,9 @@ class _Reader:
     def refuse(self, code: str, field: str, reason: str, location: str = "file") -> None:
         # A refused file yields nothing to write, and the refusal is its only problem.
         self.result.records = []
-        self.result.problems = [AvailProblem(file=self.source, location=location, field=field, reason=reason, code=code)]
+        self.result.problems = [
+            AvailProblem(file=self.source, location=location, field=field, reason=reason, code=code)
+        ]
 
     def _read(self) -> None:
         if len(self.data) > limits.MAX_FILE_BYTES:

@@ -138,7 +138,7 @@ def deep_xml() -> bytes:
 
 def entity_expansion_xml() -> bytes:
     """A billion laughs."""
-    entities = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10))
+    entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     doc = f'<?xml version="1.0"?><!DOCTYPE AvailList [<!ENTITY l0 "ha">{entities}]><AvailList>&l9;</AvailList>'
     return doc.encode()
 

@@ -10,7 +10,8 @@ import textwrap
 import pytest
 
 from avails.parsers import avails_parse
-from avails.tests.hostile_files import HOSTILE_FILES, main as write_hostile_files
+from avails.tests.hostile_files import HOSTILE_FILES
+from avails.tests.hostile_files import main as write_hostile_files
 from conftest import BASE_DIR
 
 MEMORY_LIMIT = 512 * 1024 * 1024

@@ -144,9 +144,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Longer than the longest job (a transcode's hard limit), so a running task is never handed out twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str] = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)),
 }
+# Tests and benchmarks that start their own worker run under a prefix of their own (`make test` and
+# `make bench` set one): every broker key (queues, unacked sets, control channels) is prefixed, so a
+# `make run` worker on the same Redis never takes their tasks. Queue names and routes stay as they are;
+# empty (no prefix) in production.
+MIGU_QUEUE_PREFIX = os.environ.get("MIGU_QUEUE_PREFIX", "")
+if MIGU_QUEUE_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = MIGU_QUEUE_PREFIX
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
@@ -172,6 +179,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 # A RUNNING job without a heartbeat for this long is failed by the jobs-stalled-fail beat job. Longer
 # than any gap between two progress reports of the slowest job.
 MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS", 30 * 60))
+# Avails files larger than this are read and applied by an `avails_import` job on a worker, not in the
+# web request (limits on what a file may hold: avails/parsers/limits.py).
+MIGU_AVAILS_INLINE_MAX_BYTES = int(os.environ.get("MIGU_AVAILS_INLINE_MAX_BYTES", 256 * 1024))
+MIGU_AVAILS_JOB_SOFT_TIME_LIMIT = int(os.environ.get("MIGU_AVAILS_JOB_SOFT_TIME_LIMIT", 1800))
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
