@@ -60,6 +60,7 @@ MIDDLEWARE = [
     # First, so it sees every response last: /api/ answers its JSON error shape even under DEBUG.
     "migu_platform.middleware.ApiErrorShapeMiddleware",
     "migu_platform.middleware.ApiInputGuardMiddleware",
+    "migu_platform.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,7 +97,9 @@ if not DATABASE_URL:
         "DATABASE_URL is not set. Start the platform with `make run` / `make test`, which start "
         "an embedded PostgreSQL, or point DATABASE_URL at a PostgreSQL server."
     )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections persist for a minute; each request first checks its connection is alive (one round trip
+# only after a previous request used it), so a restarted server is reconnected to without a restart here.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise RuntimeError("Migu Platform runs on PostgreSQL only; DATABASE_URL must be postgres://")
 # Parallel test runs (several checkouts on one server) keep apart by MIGU_TEST_DB.
@@ -123,9 +126,11 @@ def _celery_url(redis_url: str) -> str:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down: reads miss and writes are skipped (migu_platform.cache), within short timeouts.
+        "BACKEND": "migu_platform.cache.DegradingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("MIGU_CACHE_PREFIX", "migu"),
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
     }
 }
 
