@@ -34,8 +34,9 @@ dev: venv
 test: venv system-deps
 	$(PY) -m migu_platform.devstack test $(PYTEST_ARGS)
 
+# Under a queue prefix of its own, so a running `make run` worker never takes the benchmark's tasks.
 bench: venv
-	$(PY) -m migu_platform.devstack exec $(PY) -m bench $(BENCH_ARGS)
+	MIGU_QUEUE_PREFIX=$${MIGU_QUEUE_PREFIX:-bench-$$$$:} $(PY) -m migu_platform.devstack exec $(PY) -m bench $(BENCH_ARGS)
 
 # Any management command with the platform's servers: make manage ARGS="import_avails file.xml --dry-run"
 manage: venv

@@ -106,6 +106,21 @@ class WorkerProcess:
         )  # fmt: skip
         from migu_platform.celery import app
 
+        prefix = self.extra_env.get("MIGU_QUEUE_PREFIX", settings.MIGU_QUEUE_PREFIX)
+        if prefix != settings.MIGU_QUEUE_PREFIX or "REDIS_URL" in self.extra_env:
+            # A worker under another queue prefix (as a `make run` worker would be) or on another Redis
+            # answers only there.
+            from celery import Celery
+
+            from migu_platform.settings.base import _celery_url
+
+            app = Celery(
+                set_as_current=False,
+                broker=_celery_url(self.extra_env["REDIS_URL"])
+                if "REDIS_URL" in self.extra_env
+                else settings.CELERY_BROKER_URL,
+                broker_transport_options={"global_keyprefix": prefix},
+            )
         deadline = time.monotonic() + 60
         hostname = self.name.replace("%h", os.uname().nodename)
         while time.monotonic() < deadline:

@@ -10,6 +10,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from jobs.models import JobKind
+from jobs.selectors import job_progress_of, jobs_for
+
 from .errors import AvailsImportStateError
 from .forms import AvailsUploadForm
 from .models import AvailsImport, AvailsImportStatus
@@ -81,6 +84,7 @@ class AvailsImportAdmin(admin.ModelAdmin):
             raise PermissionDenied
         report = record.report or {}
         problems = report.get("problems", [])
+        job = jobs_for(target=record, kind=JobKind.AVAILS_IMPORT).first() if record.is_queued else None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -92,6 +96,9 @@ class AvailsImportAdmin(admin.ModelAdmin):
             "errors": [p for p in problems if p.get("severity") == "error"],
             "warnings": [p for p in problems if p.get("severity") == "warning"],
             "can_confirm": record.status == AvailsImportStatus.PREVIEWED and self.has_add_permission(request),
+            # A queued upload is read by a background job: its progress, and the page reloads until it ends.
+            "job": job,
+            "job_progress": round(job_progress_of(job)) if job else None,
         }
         return TemplateResponse(request, "admin/avails/availsimport/preview.html", context)
 
@@ -106,7 +113,9 @@ class AvailsImportAdmin(admin.ModelAdmin):
         except AvailsImportStateError as error:
             messages.error(request, error.detail)
         else:
-            if record.status == AvailsImportStatus.APPLIED:
+            if record.is_queued:
+                messages.info(request, f"Importing {record.original_name} in the background; this page follows it.")
+            elif record.status == AvailsImportStatus.APPLIED:
                 messages.success(
                     request,
                     f"Imported {record.original_name}: {record.created_count} created, {record.updated_count} updated, "

@@ -15,6 +15,16 @@ class AvailsErrorCode(enum.StrEnum):
     NOT_AVAILS = "not_avails"
     UNSUPPORTED_VERSION = "unsupported_version"
     DUPLICATE_TRANSACTION = "duplicate_transaction"
+    # The file goes past a limit (avails/parsers/limits.py); refused before it is read whole
+    FILE_TOO_LARGE = "file_too_large"
+    ZIP_BOMB = "zip_bomb"
+    SHEET_TOO_LARGE = "sheet_too_large"
+    TOO_MANY_ROWS = "too_many_rows"
+    CELL_TOO_LARGE = "cell_too_large"
+    SHARED_STRINGS_TOO_LARGE = "shared_strings_too_large"
+    XML_TOO_DEEP = "too_deep"
+    XML_ENTITIES_REFUSED = "xml_entities_refused"
+    TOO_MANY_ERRORS = "too_many_errors"
     # A field of a row
     INVALID = "invalid"
     REQUIRED = "required"

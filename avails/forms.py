@@ -6,9 +6,8 @@ from pathlib import Path
 
 from django import forms
 
+from avails.parsers.limits import MAX_FILE_BYTES as MAX_AVAILS_BYTES
 from partners.models import Organization, OrganizationKind
-
-MAX_AVAILS_BYTES = 20 * 1024 * 1024
 
 
 class AvailsUploadForm(forms.Form):

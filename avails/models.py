@@ -7,6 +7,7 @@ from django.db import models
 
 
 class AvailsImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued (a background job is reading it)"
     PREVIEWED = "previewed", "Previewed (dry run, nothing written)"
     APPLIED = "applied", "Applied"
     REFUSED = "refused", "Refused (errors; nothing written)"
@@ -55,3 +56,7 @@ class AvailsImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_queued(self) -> bool:
+        return self.status == AvailsImportStatus.QUEUED

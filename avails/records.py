@@ -146,7 +146,29 @@ class AvailsParseResult(ProblemsMixin):
     version: str = ""
     records: list[AvailRecord] = field(default_factory=list)
     problems: list[AvailProblem] = field(default_factory=list)
+    _problems_counted: int = field(default=0, repr=False, compare=False)
+    _errors_counted: int = field(default=0, repr=False, compare=False)
 
     @property
     def is_valid(self) -> bool:
         return not self.errors
+
+    def error_limit_reached(self, limit: int, location: str) -> bool:
+        """True, with a last problem saying so, once `limit` errors are found: reading should stop there."""
+        # Counted from where the last call stopped, so calling it per row stays linear.
+        for problem in self.problems[self._problems_counted :]:
+            self._errors_counted += problem.severity == "error"
+        self._problems_counted = len(self.problems)
+        if self._errors_counted < limit:
+            return False
+        self.records = []
+        self.problems.append(
+            AvailProblem(
+                file=self.source,
+                location=location,
+                field="file",
+                reason=f"Reading stopped after {limit} errors; fix these and import the file again.",
+                code=AvailsErrorCode.TOO_MANY_ERRORS,
+            )
+        )
+        return True

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -27,6 +28,9 @@ from django.utils.text import slugify
 from catalog.identifiers import is_valid_eidr, validate_alid
 from catalog.models import Drama, ExternalId, ExternalIdScheme
 from catalog.services import drama_create, episode_bulk_create
+from jobs.models import Job, JobKind
+from jobs.runners import job_enqueue
+from jobs.services import job_create, job_progress, job_progress_note
 from localization.languages import is_valid_tag
 from migu_platform.errors import DomainError
 from partners.models import Organization, OrganizationKind
@@ -66,6 +70,9 @@ AVAILS_FIELD_NAMES = {
     "alid": "ALID",
     "status": "TitleStatus",
 }
+# (records applied, records in all): called every PROGRESS_EVERY records by a long import.
+ImportProgress = Callable[[int, int], None]
+PROGRESS_EVERY = 200
 STATUS_FROM_EMA = {"Pending": RightsStatus.PENDING, "Approved": RightsStatus.APPROVED}
 LIST_FIELDS = ("territories", "territory_exclusions", "audio_languages", "subtitle_languages", "holdback_languages")
 
@@ -150,8 +157,10 @@ class _Importer:
 
     # --- per row, in a savepoint ----------------------------------------------------------------
 
-    def run(self, records: Iterable[AvailRecord]) -> None:
-        for record in records:
+    def run(self, records: list[AvailRecord], progress: ImportProgress | None = None) -> None:
+        for number, record in enumerate(records, 1):
+            if progress is not None and number % PROGRESS_EVERY == 0:
+                progress(number, len(records))
             snapshot = (dict(self.organizations), dict(self.dramas))
             pending = _Pending()
             savepoint = transaction.savepoint()
@@ -504,6 +513,7 @@ def avails_import(
     default_licensee: Organization | None = None,
     dry_run: bool = False,
     actor: Actor = None,
+    progress: ImportProgress | None = None,
 ) -> AvailsImportReport:
     """Import an EMA Avails file (XML or .xlsx) onto rights windows, all or nothing.
 
@@ -524,7 +534,7 @@ def avails_import(
         return report
     with transaction.atomic():
         importer = _Importer(report, default_licensee=default_licensee, actor=actor)
-        importer.run(parsed.records)
+        importer.run(parsed.records, progress)
         if report.errors or dry_run:
             transaction.set_rollback(True)
             for outcome in report.outcomes:
@@ -542,7 +552,24 @@ def avails_sha256(data: bytes) -> str:
 def avails_import_preview(
     *, upload_name: str, data: bytes, direction: str, default_licensee: Organization | None, user: User | AnonymousUser
 ) -> AvailsImport:
-    """Store an uploaded Avails file with the report of its dry run (nothing else is written)."""
+    """Store an uploaded Avails file with the report of its dry run (nothing else is written).
+
+    A file over MIGU_AVAILS_INLINE_MAX_BYTES is stored QUEUED and its dry run is an `avails_import` job.
+    """
+    if len(data) > settings.MIGU_AVAILS_INLINE_MAX_BYTES:
+        with transaction.atomic():
+            record = AvailsImport(
+                original_name=upload_name[:255],
+                sha256=avails_sha256(data),
+                direction=direction,
+                default_licensee=default_licensee,
+                uploaded_by=user if isinstance(user, User) and user.pk else None,
+                status=AvailsImportStatus.QUEUED,
+            )
+            record.file.save(Path(upload_name).name, ContentFile(data), save=False)
+            record.save()
+            _import_job_start(record, apply=False, user=user)
+        return record
     report = avails_import(
         data=data, source=upload_name, direction=direction, default_licensee=default_licensee, dry_run=True
     )
@@ -570,10 +597,12 @@ def avails_import_confirm(*, avails_import_record: AvailsImport, user: User | An
             raise AvailsImportStateError(
                 f"This upload is {record.get_status_display().lower()}; only a clean preview can be applied."
             )
-        with record.file.open("rb") as stored:
-            data = stored.read()
-        if avails_sha256(data) != record.sha256:
-            raise AvailsImportStateError("The stored file changed since it was previewed; upload it again.")
+        if record.file.size > settings.MIGU_AVAILS_INLINE_MAX_BYTES:
+            record.status = AvailsImportStatus.QUEUED
+            record.save(update_fields=["status"])
+            _import_job_start(record, apply=True, user=user)
+            return record
+        data = _stored_bytes(record)
         report = avails_import(
             data=data,
             source=record.original_name,
@@ -584,6 +613,72 @@ def avails_import_confirm(*, avails_import_record: AvailsImport, user: User | An
         _import_record_fill(
             record, report, status=AvailsImportStatus.APPLIED if report.applied else AvailsImportStatus.REFUSED
         )
+        if report.applied:
+            record.applied_at = timezone.now()
+        record.save()
+    return record
+
+
+def _stored_bytes(record: AvailsImport) -> bytes:
+    with record.file.open("rb") as stored:
+        data = stored.read()
+    if avails_sha256(data) != record.sha256:
+        raise AvailsImportStateError("The stored file changed since it was previewed; upload it again.")
+    return data
+
+
+def _import_job_start(record: AvailsImport, *, apply: bool, user: User | AnonymousUser) -> Job:
+    job = job_create(
+        kind=JobKind.AVAILS_IMPORT,
+        target=record,
+        params={"avails_import_id": record.pk, "apply": apply},
+        max_attempts=2,
+        created_by=user if isinstance(user, User) and user.pk else None,
+    )
+    job_enqueue(job)
+    return job
+
+
+def avails_import_job_send(job: Job) -> None:
+    """The job runner of kind `avails_import` (also the admin's re-run)."""
+    from .tasks import avails_import_run
+
+    avails_import_run.apply_async(args=[job.pk])
+
+
+def avails_import_job_run(*, job: Job) -> AvailsImport | None:
+    """The work of an `avails_import` job: read a QUEUED upload and preview it, or apply it (job.params).
+
+    Progress goes to the job (noted from inside the import's transaction). Applying twice is harmless
+    (records upsert by TransactionID), so a redelivered job may run again; a record no longer QUEUED
+    was finished by an earlier delivery and is left alone. None when the upload is gone or finished.
+    """
+    record = AvailsImport.objects.filter(pk=job.params.get("avails_import_id")).first()
+    if record is None or record.status != AvailsImportStatus.QUEUED:
+        return None
+    apply = bool(job.params.get("apply"))
+    data = _stored_bytes(record)
+    job_progress(job=job, percent=1.0, log_line=f"reading {record.original_name} ({len(data)} bytes)")
+
+    def progress(done: int, total: int) -> None:
+        job_progress_note(job=job, percent=5.0 + 95.0 * done / max(total, 1))
+
+    report = avails_import(
+        data=data,
+        source=record.original_name,
+        direction=record.direction,
+        default_licensee=record.default_licensee,
+        dry_run=not apply,
+        actor=job.created_by,
+        progress=progress,
+    )
+    with transaction.atomic():
+        record = AvailsImport.objects.select_for_update().get(pk=record.pk)
+        if apply:
+            status = AvailsImportStatus.APPLIED if report.applied else AvailsImportStatus.REFUSED
+        else:
+            status = AvailsImportStatus.PREVIEWED if not report.errors else AvailsImportStatus.REFUSED
+        _import_record_fill(record, report, status=status)
         if report.applied:
             record.applied_at = timezone.now()
         record.save()

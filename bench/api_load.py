@@ -1,7 +1,13 @@
 """A bounded load run of the partner API through gunicorn on loopback: titles list, a title, playback and
 event batches from N concurrent keep-alive clients for S seconds (default 50 × 60 s), against the p50 of
-one client alone. Reports p50/p95 per endpoint and the error rate (429s counted apart: they are the rate
-limit doing its job). `make bench BENCH_ARGS="api_load --clients 50 --seconds 60"`.
+one client alone. Reports p50/p95 and the error rate per endpoint and overall (429s counted apart: they
+are the rate limit doing its job; any other 4xx or 5xx is an error), the CPU share of the load generator
+and of the server, and the machine's load average. `make bench BENCH_ARGS="api_load --clients 50 --seconds 60"`
+(`--workers N --threads N` for gunicorn).
+
+The episodes played get a READY ladder row (issuing a playback URL needs one, not its files). When p95
+is far above the single-client p50, `queueing_ms` (clients ÷ throughput, Little's law) shows whether
+the wait is queueing for the server's cores rather than slower requests.
 """
 
 from __future__ import annotations
@@ -10,12 +16,14 @@ import argparse
 import http.client
 import itertools
 import os
+import resource
 import statistics
 import sys
 import threading
 import time
 
 import orjson
+import psutil
 
 from bench.partner_api import PORT, SCALES, api_key_issue, bench_database_url, database_ensure, seed, server_start
 
@@ -84,6 +92,46 @@ def run(headers: dict, plan, clients: int, seconds: float) -> dict[str, list[tup
     return results
 
 
+def ladders_ready_ensure() -> int:
+    """A READY ladder row for every episode without one: playback needs a live ladder, not its files."""
+    from catalog.models import Episode
+    from media.models import Ladder, LadderProfile, LadderStatus
+
+    missing = Episode.objects.exclude(ladders__status=LadderStatus.READY).values_list("pk", flat=True)
+    created = Ladder.objects.bulk_create(
+        [
+            Ladder(
+                episode_id=pk,
+                profile=LadderProfile.VERTICAL,
+                source_checksum="bench",
+                status=LadderStatus.READY,
+                storage_prefix=f"hls/e{pk}/bench",
+                duration_seconds=60.0,
+            )
+            for pk in missing.iterator()
+        ],
+        batch_size=2000,
+    )
+    return len(created)
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU of a process and its children (gunicorn's master and workers)."""
+    total = 0.0
+    for proc in [process, *process.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def generator_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def percentile(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else 0.0
 
@@ -94,6 +142,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rate", default="", help="MIGU_API_KEY_RATE of the server (default: no limit)")
     args, _ = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
 
@@ -109,6 +158,7 @@ def main(argv: list[str] | None = None) -> dict:
     call_command("migrate", verbosity=0)
     if must_seed:
         seed(SCALES[args.scale])
+    print(f"ready ladders created: {ladders_ready_ensure()}", flush=True)
     from partners.models import ApiKey, ApiKeyScope
 
     raw_key = api_key_issue()
@@ -118,17 +168,42 @@ def main(argv: list[str] | None = None) -> dict:
     connections.close_all()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.partner_api_server", "BENCH_API_KEY_RATE": args.rate}
     headers = {"Authorization": f"Api-Key {raw_key}"}
-    server = server_start(env, args.workers)
+    server = server_start(env, args.workers, args.threads)
     try:
         plan = _plan(headers)
         single = run(headers, plan, 1, min(10.0, args.seconds))
+        gunicorn = psutil.Process(server.pid)
+        server_cpu, generator_cpu, wall = cpu_seconds(gunicorn), generator_cpu_seconds(), time.monotonic()
+        loads: list[float] = []
+        sampler_stop = threading.Event()
+
+        def sample_load() -> None:
+            while not sampler_stop.wait(5):
+                loads.append(os.getloadavg()[0])
+
+        sampler = threading.Thread(target=sample_load, daemon=True)
+        sampler.start()
         loaded = run(headers, plan, args.clients, args.seconds)
+        sampler_stop.set()
+        wall = time.monotonic() - wall
+        server_cpu, generator_cpu = cpu_seconds(gunicorn) - server_cpu, generator_cpu_seconds() - generator_cpu
     finally:
         server.terminate()
         server.wait(30)
 
     single_p50 = statistics.median([e for rows in single.values() for s, e in rows if s and s < 500]) * 1000
-    figures: dict = {"clients": args.clients, "seconds": args.seconds, "single_client_p50_ms": round(single_p50, 2)}
+    cores = os.cpu_count() or 1
+    figures: dict = {
+        "clients": args.clients, "seconds": args.seconds, "workers": args.workers, "threads": args.threads,
+        "single_client_p50_ms": round(single_p50, 2),
+        "single_client": {name: round(statistics.median([e for _, e in rows]) * 1000, 2)
+                          for name, rows in single.items() if rows},
+        # Shares of the machine's cores during the loaded run.
+        "cpu_share_generator": round(generator_cpu / wall / cores, 3),
+        "cpu_share_server": round(server_cpu / wall / cores, 3),
+        "server_cpu_ms_per_request": None,
+        "load_average_1m": {"min": min(loads, default=0.0), "max": max(loads, default=0.0), "cores": cores},
+    }  # fmt: skip
     total = errors = throttled = 0
     all_times: list[float] = []
     for name, rows in loaded.items():
@@ -136,17 +211,25 @@ def main(argv: list[str] | None = None) -> dict:
         statuses: dict[int, int] = {}
         for status, _ in rows:
             statuses[status] = statuses.get(status, 0) + 1
-        bad = sum(n for status, n in statuses.items() if status == 0 or status >= 500)
+        bad = sum(n for status, n in statuses.items() if status == 0 or (status >= 400 and status != 429))
         total += len(rows)
         errors += bad
         throttled += statuses.get(429, 0)
         all_times += times
         figures[name] = {"requests": len(rows), "p50_ms": round(percentile(times, 0.5), 2),
-                         "p95_ms": round(percentile(times, 0.95), 2), "statuses": {str(k): v for k, v in statuses.items()}}  # fmt: skip
+                         "p95_ms": round(percentile(times, 0.95), 2), "error_rate": round(bad / len(rows), 5) if rows else 0.0,
+                         "statuses": {str(k): v for k, v in statuses.items()}}  # fmt: skip
     figures["requests_per_second"] = round(total / args.seconds, 1)
     figures["error_rate"] = round(errors / total, 5) if total else 0.0
     figures["throttled"] = throttled
+    figures["p50_ms"] = round(percentile(all_times, 0.5), 2)
     figures["p95_ms"] = round(percentile(all_times, 0.95), 2)
+    figures["mean_ms"] = round(statistics.fmean(all_times), 2) if all_times else 0.0
+    # Little's law: with N clients always waiting on a request, mean latency = N ÷ throughput.
+    figures["queueing_ms"] = round(args.clients / (total / args.seconds) * 1000, 2) if total else None
+    figures["server_cpu_ms_per_request"] = round(server_cpu * 1000 / total, 2) if total else None
+    # The best any server on these cores could do: throughput ≤ cores ÷ CPU per request.
+    figures["throughput_ceiling_rps"] = round(cores * 1000 / figures["server_cpu_ms_per_request"], 1) if total else None
     figures["p95_over_single_p50"] = round(figures["p95_ms"] / single_p50, 2) if single_p50 else None
     print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
     return figures

@@ -255,11 +255,11 @@ def measure(auth: dict, page: str, args) -> dict:
     }  # fmt: skip
 
 
-def server_start(env: dict[str, str], workers: int) -> subprocess.Popen:
+def server_start(env: dict[str, str], workers: int, threads: int = 2) -> subprocess.Popen:
     process = subprocess.Popen(
         # The production server's settings (Dockerfile): threaded workers, so connections are kept alive.
         [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{PORT}", "-w", str(workers), "--log-level", "warning",
-         "--worker-class", "gthread", "--threads", "2", "--keep-alive", "5", "migu_platform.wsgi:application"],
+         "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5", "migu_platform.wsgi:application"],
         cwd=BASE_DIR, env=env, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 30

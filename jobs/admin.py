@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from catalog.models import Episode
 from jobs.models import Job, JobStatus
 from jobs.runners import job_can_rerun, job_enqueue
+from jobs.selectors import job_progress_of
 from jobs.services import job_retry
 
 RERUNNABLE_STATUSES = (JobStatus.FAILED, JobStatus.CANCELLED)
@@ -125,7 +126,7 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="Progress", ordering="progress")
     def progress_bar(self, obj: Job) -> str:
-        percent = round(obj.progress)
+        percent = round(job_progress_of(obj))
         return format_html(
             '<span class="job-progress"><progress max="100" value="{}" class="job-{}">{}%</progress>'
             '<span class="job-progress-value">{}%</span></span>',

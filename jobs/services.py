@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,8 @@ from django.utils import timezone
 
 from jobs.models import LOG_TAIL_MAX, Job, JobStatus
 from partners.models import Organization
+
+logger = logging.getLogger(__name__)
 
 
 class JobAttemptsExhausted(Exception):
@@ -99,6 +102,23 @@ def job_progress(*, job: Job, percent: float, log_line: str | None = None) -> No
     job.progress = updates["progress"]
     if log_line:
         job_log_append(job=job, text=log_line)
+
+
+def job_progress_note(*, job: Job, percent: float) -> None:
+    """Progress reported from inside a long transaction, where the row's UPDATE would stay unseen until
+    the commit (or vanish with a rollback): kept in the cache for the admin (jobs.selectors.job_progress_of).
+    The cache may be down; progress is then only shown at the end."""
+    from django.core.cache import cache
+
+    try:
+        cache.set(job_progress_cache_key(job.pk), max(0.0, min(100.0, percent)), timeout=3600)
+    except Exception:  # progress is a nicety; the job goes on without it
+        logger.warning("job %s: progress not noted (cache unavailable)", job.pk)
+    job.progress = percent
+
+
+def job_progress_cache_key(job_id: int) -> str:
+    return f"jobs:progress:{job_id}"
 
 
 def job_log_append(*, job: Job, text: str) -> None:

@@ -21,11 +21,27 @@ class MediaErrorCode(enum.StrEnum):
     TIME_LIMIT = "time_limit"
     MASTER_MISSING = "master_missing"
     STORAGE_FAILED = "storage_failed"
+    # The volume is full or mounted read-only: final for this attempt (it does not clear in seconds);
+    # the build is dropped, the live ladder stays, and the job is re-run once an operator has fixed it.
+    STORAGE_FULL = "storage_full"
+    STORAGE_READ_ONLY = "storage_read_only"
     QUALITY_FAILED = "quality_failed"
     # Playback.
     NOT_READY = "not_ready"
     TOKEN_INVALID = "token_invalid"  # noqa: S105 (an error code)
     TOKEN_EXPIRED = "token_expired"  # noqa: S105 (an error code)
+
+
+def storage_error_code(exc: BaseException) -> MediaErrorCode:
+    """The code of a failed write: a full volume (or quota), a read-only one, else storage_failed."""
+    import errno
+
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return MediaErrorCode.STORAGE_FULL
+        if exc.errno == errno.EROFS:
+            return MediaErrorCode.STORAGE_READ_ONLY
+    return MediaErrorCode.STORAGE_FAILED
 
 
 class MasterRejectedError(DomainError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -26,7 +27,13 @@ from jobs.models import Job, JobKind
 from jobs.runners import job_enqueue
 from jobs.services import job_create, job_log_append, job_progress
 from media import ffmpeg, protection
-from media.errors import LadderNotReadyError, MasterRejectedError, MediaErrorCode, TranscodeError
+from media.errors import (
+    LadderNotReadyError,
+    MasterRejectedError,
+    MediaErrorCode,
+    TranscodeError,
+    storage_error_code,
+)
 from media.models import EpisodeKey, Ladder, LadderProfile, LadderStatus, Master, MasterStatus, Rendition
 from media.storage import (
     file_checksum,
@@ -232,6 +239,43 @@ def _master_probe(*, job: Job, master: Master, episode: Episode, source: Path) -
     return probe
 
 
+# ffmpeg's messages (strerror) for writes refused by a full or read-only work directory.
+WORK_DIR_WRITE_ERRORS = {
+    "No space left on device": MediaErrorCode.STORAGE_FULL,
+    "Disk quota exceeded": MediaErrorCode.STORAGE_FULL,
+    "Read-only file system": MediaErrorCode.STORAGE_READ_ONLY,
+}
+
+
+def _work_dir_write_error_raise(exc: ffmpeg.FFmpegError) -> None:
+    """ffmpeg could not write to the work directory (full or read-only): not the master's fault."""
+    for marker, code in WORK_DIR_WRITE_ERRORS.items():
+        if marker in exc.log:
+            detail = f"ffmpeg could not write to the work directory: {marker}"
+            raise TranscodeError(detail, code=code.value, log=exc.log) from exc
+
+
+def _work_dir_outputs_check(out_dir: Path) -> None:
+    """Raise when the encode left empty outputs: ffmpeg's HLS muxer exits 0 with empty files when its
+    writes fail (measured on a full tmpfs), so a test write names the cause (full, read-only)."""
+    outputs = [p for p in out_dir.rglob("*") if p.is_file()]
+    if (out_dir / "master.m3u8").is_file() and all(p.stat().st_size > 0 for p in outputs):
+        return
+    probe = out_dir / ".write-check"
+    try:
+        with probe.open("wb") as handle:
+            handle.write(b"\0" * (1 << 20))
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        detail = f"the work directory refused a write: {exc.strerror}"
+        raise TranscodeError(detail, code=storage_error_code(exc).value) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    raise TranscodeError("ffmpeg exited normally but left empty or missing outputs")
+
+
 def _ladder_encode(*, job: Job, master: Master, plan: ffmpeg.LadderPlan) -> None:
     command = ffmpeg.ladder_command(plan)
     rungs = ", ".join(f"{r.width}×{r.height}" for r in plan.rungs)
@@ -244,17 +288,20 @@ def _ladder_encode(*, job: Job, master: Master, plan: ffmpeg.LadderPlan) -> None
             on_progress=lambda percent: job_progress(job=job, percent=percent * PROGRESS_ENCODED / 100),
         )
     except ffmpeg.FFmpegError as exc:
-        if exc.returncode > 0 and "No space left" not in exc.log:
+        _work_dir_write_error_raise(exc)
+        if exc.returncode > 0:
             # -xerror: the decoder met damaged or missing data (a truncated or corrupt master).
             last = next((line for line in reversed(exc.log.splitlines()) if line.strip()), "decoding failed")
             reason = f"The master does not decode to the end (truncated or corrupt): {last.strip()}"
             master_reject(master=master, code=MediaErrorCode.CORRUPT, reason=reason)
             raise MasterRejectedError(reason, code=MediaErrorCode.CORRUPT, log=exc.log) from exc
         raise TranscodeError(f"ffmpeg failed ({exc.returncode})", log=exc.log) from exc
+    _work_dir_outputs_check(plan.out_dir)
     elapsed = time.monotonic() - started
     try:
         ffmpeg.run_with_progress(ffmpeg.thumbnails_command(plan), duration=plan.probe.duration)
     except ffmpeg.FFmpegError as exc:
+        _work_dir_write_error_raise(exc)
         raise TranscodeError(f"poster and thumbnails failed ({exc.returncode})", log=exc.log) from exc
     job_progress(
         job=job,
@@ -296,7 +343,7 @@ def _ladder_upload(*, storage: Storage, out_dir: Path, prefix: str) -> None:
         for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
             storage_put(storage, f"{prefix}/{path.relative_to(out_dir).as_posix()}", path)
     except Exception as exc:
-        raise TranscodeError(f"upload to storage failed: {exc}", code=MediaErrorCode.STORAGE_FAILED) from exc
+        raise TranscodeError(f"upload to storage failed: {exc}", code=storage_error_code(exc).value) from exc
 
 
 def ladder_publish(

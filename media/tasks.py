@@ -56,6 +56,7 @@ def transcode_master(self, job_id: int) -> None:
     except MasterRejectedError as exc:
         job_fail(job=job, code=exc.code, error=exc.detail, log_tail=_tail(job, exc.extra.get("log", "")))
     except TranscodeError as exc:
+        # A full or read-only volume is not retried: it stays so until someone acts (then: re-run).
         if exc.code == MediaErrorCode.STORAGE_FAILED and job.attempts < job.max_attempts:
             # Storage hiccups are transient: try again later (the job row counts this attempt).
             job_log_append(job=job, text=f"{exc.detail}; retrying")

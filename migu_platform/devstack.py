@@ -302,6 +302,8 @@ def test(pytest_args: list[str]) -> int:
         if services.redis is not None:
             # Keep test traffic off the database a running `make run` worker listens on.
             os.environ["REDIS_URL"] = f"{services.redis.url}?db=1"
+        # Workers the tests start listen under this prefix only (settings: MIGU_QUEUE_PREFIX).
+        os.environ.setdefault("MIGU_QUEUE_PREFIX", f"test-{os.getpid()}:")
         return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR)
 
 

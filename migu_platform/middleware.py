@@ -6,7 +6,12 @@ from http import HTTPStatus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from migu_platform.api.errors import error_body
+from migu_platform.api.errors import (
+    DATABASE_UNAVAILABLE,
+    SERVICE_UNAVAILABLE_BODY,
+    SERVICE_UNAVAILABLE_RETRY_AFTER,
+    error_body,
+)
 from migu_platform.api.handlers import not_found, server_error
 from migu_platform.errors import ErrorCode
 
@@ -96,3 +101,28 @@ class ApiInputGuardMiddleware:
                     )
                     return JsonResponse(body, status=400)
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view outside DRF (admin, docs, feeds, health) that lost the database answers 503 with
+    Retry-After (under /api/ in the API's error shape) instead of a 500: the platform keeps running and
+    the next request reconnects (CONN_HEALTH_CHECKS). API views map the same errors in their handler."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        response: HttpResponse
+        if is_api_request(request):
+            response = JsonResponse(dict(SERVICE_UNAVAILABLE_BODY), status=503)
+        else:
+            response = HttpResponse(
+                "Service briefly unavailable; please retry.", status=503, content_type="text/plain; charset=utf-8"
+            )
+        response["Retry-After"] = SERVICE_UNAVAILABLE_RETRY_AFTER
+        return response

@@ -13,9 +13,11 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 
-from migu_platform.ratelimit import window_clear, window_hit
+from migu_platform.ratelimit import RateLimitUnavailable, window_clear, window_hit
 
 LOCKED_OUT = "Too many sign-in attempts. Try again in {minutes} minutes."
+# While attempts cannot be counted (Redis down) the throttle fails closed: no password is checked.
+UNCOUNTED = "Sign-in is unavailable for a moment. Try again in a minute."
 
 
 def _account_key(username: str) -> str:
@@ -36,8 +38,11 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
         username = self.cleaned_data.get("username") or ""
         period = settings.MIGU_LOGIN_WINDOW_SECONDS
         account_key = _account_key(username)
-        account_hits, account_left = window_hit(account_key, period_seconds=period)
-        address_hits, address_left = window_hit(_address_key(self.request), period_seconds=period)
+        try:
+            account_hits, account_left = window_hit(account_key, period_seconds=period)
+            address_hits, address_left = window_hit(_address_key(self.request), period_seconds=period)
+        except RateLimitUnavailable as exc:
+            raise forms.ValidationError(UNCOUNTED, code="throttle_unavailable") from exc
         over_account = account_hits > settings.MIGU_LOGIN_ATTEMPTS_PER_ACCOUNT
         over_address = address_hits > settings.MIGU_LOGIN_ATTEMPTS_PER_ADDRESS
         if over_account or over_address:

@@ -173,7 +173,7 @@ def test_a_lone_surrogate_in_an_event_id_commits_nothing_and_names_the_error(cli
         assert not PlaybackEvent.objects.exists()
 
 
-@pytest.mark.parametrize("bad", ["bad\x00", "x" * 129, None])
+@pytest.mark.parametrize("bad", ["bad\x00", "tab\there", "bell\x07", "del\x7f", "x" * 129, None])
 def test_a_hostile_event_field_is_rejected_by_index_and_the_rest_kept(client, title, bad):
     body = json.dumps({"events": [event(title, id="ok-1"), event(title, id="ok-2", user_id=bad)]})
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from avails.errors import AvailsErrorCode
 from avails.records import AvailProblem, AvailRecord, AvailsParseResult
 
+from .limits import MAX_FILE_BYTES, MIB
 from .xlsx import avails_parse_xlsx
 from .xml import avails_parse_xml
 
@@ -16,7 +17,28 @@ XLSX_MAGIC = b"PK\x03\x04"
 
 
 def avails_parse(data: bytes, *, source: str) -> AvailsParseResult:
-    """Parse Avails bytes, choosing the reader by content (a zip is a workbook, else XML)."""
+    """Parse Avails bytes, choosing the reader by content (a zip is a workbook, else XML).
+
+    Both readers stream within avails.parsers.limits; a file past a limit is refused with its code.
+    """
+    suffix = Path(source).suffix.lower()
+    if len(data) > MAX_FILE_BYTES:
+        return _refused(
+            source,
+            suffix.lstrip(".") or "unknown",
+            AvailsErrorCode.FILE_TOO_LARGE,
+            "file",
+            f"The file is {len(data) // MIB} MiB; an import reads at most {MAX_FILE_BYTES // MIB} MiB.",
+        )
+    if suffix == ".xlsx" and not data.startswith(XLSX_MAGIC):
+        return _refused(
+            source,
+            "xlsx",
+            AvailsErrorCode.MALFORMED_XLSX,
+            "workbook",
+            "The file is named .xlsx but is not a workbook (an .xlsx is a zip archive; a CSV or an .xls renamed "
+            ".xlsx is not read).",
+        )
     if data.startswith(XLSX_MAGIC):
         return avails_check_duplicates(avails_parse_xlsx(data, source=source))
     if data.lstrip()[:1] == b"<":
@@ -31,6 +53,12 @@ def avails_parse(data: bytes, *, source: str) -> AvailsParseResult:
             code=AvailsErrorCode.UNKNOWN_FORMAT,
         )
     )
+    return result
+
+
+def _refused(source: str, fmt: str, code: str, field: str, reason: str) -> AvailsParseResult:
+    result = AvailsParseResult(source=source, format=fmt)
+    result.problems.append(AvailProblem(file=source, location="file", field=field, reason=reason, code=code))
     return result
 
 

@@ -3,17 +3,21 @@ row 3 //REQ or //Opt, data from row 4. TV rows are at series, season or episode 
 
 from __future__ import annotations
 
-import io
+import itertools
 import re
 import zipfile
+import zlib
+from collections.abc import Iterator
 from datetime import datetime
-
-import openpyxl
 
 from avails import fields, vocabulary
 from avails.errors import AvailsErrorCode
 from avails.fields import FieldError
 from avails.records import AvailProblem, AvailRecord, AvailsParseResult
+
+from . import limits
+from .limits import AvailsLimitExceeded
+from .workbook import WorkbookError, WorkbookReader
 
 HEADER_ROW = 2
 FIRST_DATA_ROW = 4
@@ -29,13 +33,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 
 class _Sheet:
-    def __init__(self, source: str, ws, result: AvailsParseResult):
+    def __init__(self, source: str, title: str, header: tuple, result: AvailsParseResult):
         self.source = source
-        self.ws = ws
+        self.title = title
         self.result = result
-        header = [fields.text(c.value) for c in ws[HEADER_ROW]]
         self.columns: dict[str, int] = {}
-        for index, name in enumerate(header):
+        for index, name in enumerate(fields.text(value) for value in header):
             if name and name not in self.columns:
                 self.columns[name] = index
         self.is_tv = "EpisodeNumber" in self.columns or "SeriesTitleInternalAlias" in self.columns
@@ -52,7 +55,7 @@ class _Sheet:
         self.result.problems.append(
             AvailProblem(
                 file=self.source,
-                location=f"sheet '{self.ws.title}' row {row}",
+                location=f"sheet '{self.title}' row {row}",
                 field=field,
                 reason=reason,
                 code=code,
@@ -60,14 +63,23 @@ class _Sheet:
             )
         )
 
-    def read(self) -> None:
-        for row_number, cells in enumerate(self.ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True), FIRST_DATA_ROW):
+    def read(self, rows: Iterator[tuple[int, tuple]]) -> None:
+        for row_number, cells in rows:
             if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                 continue
             first = cells[0] if cells else None
             if isinstance(first, str) and first.strip().startswith("//"):
                 continue  # a comment row
+            if len(self.result.records) >= limits.MAX_TRANSACTIONS:
+                raise AvailsLimitExceeded(
+                    AvailsErrorCode.TOO_MANY_ROWS,
+                    "row",
+                    f"More than {limits.MAX_TRANSACTIONS} rows; split the file.",
+                    location=f"sheet '{self.title}' row {row_number}",
+                )
             self.result.records.append(self.read_row(row_number, cells))
+            if self.result.error_limit_reached(limits.MAX_ERRORS, f"sheet '{self.title}' row {row_number}"):
+                raise _ReadingStopped
 
     def read_row(self, row: int, cells: tuple) -> AvailRecord:
         def raw(*names: str):
@@ -106,7 +118,7 @@ class _Sheet:
 
         record = AvailRecord(
             source=self.source,
-            location=f"sheet '{self.ws.title}' row {row}",
+            location=f"sheet '{self.title}' row {row}",
             alid=required("ALID"),
             transaction_id=get(*ALIASES["transaction_id"]),
             licensor=required("DisplayName"),
@@ -277,41 +289,67 @@ class _Sheet:
             )
 
 
-def _template_version(ws) -> str:
-    corner = ws.cell(row=3, column=1).value
-    if isinstance(corner, int | float):
+def _template_version(title: str, corner) -> str:
+    if isinstance(corner, int | float) and not isinstance(corner, bool):
         return f"{corner:g}"
     if isinstance(corner, str) and re.fullmatch(r"\s*v?\d+\.\d+(\.\d+)?\s*", corner):
         return corner.strip().lstrip("v")
-    match = re.search(r"v?(\d+\.\d+)", ws.title or "")
+    match = re.search(r"v?(\d+\.\d+)", title or "")
     return match[1] if match else ""
 
 
+class _ReadingStopped(Exception):
+    """Too many errors were found to go on; the result says so."""
+
+
+def _refuse(result: AvailsParseResult, source: str, code: str, field: str, reason: str, location: str = "file") -> None:
+    # A refused file yields nothing to write, and the refusal is its only problem.
+    result.records = []
+    result.problems = [AvailProblem(file=source, location=location, field=field, reason=reason, code=code)]
+
+
 def avails_parse_xlsx(data: bytes, *, source: str) -> AvailsParseResult:
-    """Parse an EMA Avails workbook: every sheet whose row 2 holds Avails field names."""
+    """Parse an EMA Avails workbook: every sheet whose row 2 holds Avails field names.
+
+    Streams each sheet row by row (avails.parsers.workbook) within avails.parsers.limits; a file past
+    a limit is refused whole with the limit's code.
+    """
     result = AvailsParseResult(source=source, format="xlsx")
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        result.problems.append(
-            AvailProblem(
-                file=source,
-                location="file",
-                field="workbook",
-                reason=f"Not a readable .xlsx workbook: {error}",
-                code=AvailsErrorCode.MALFORMED_XLSX,
-            )
+        _read_workbook(data, source, result)
+    except _ReadingStopped:
+        pass
+    except AvailsLimitExceeded as error:
+        _refuse(result, source, error.code, error.field, error.reason, error.location)
+    except (WorkbookError, zipfile.BadZipFile, EOFError, zlib.error) as error:
+        # A part that does not decompress to what the zip declares (bad CRC, truncated) is malformed too.
+        _refuse(result, source, AvailsErrorCode.MALFORMED_XLSX, "workbook", f"Not a readable .xlsx workbook: {error}")
+    return result
+
+
+def _read_workbook(data: bytes, source: str, result: AvailsParseResult) -> None:
+    if len(data) > limits.MAX_FILE_BYTES:
+        raise AvailsLimitExceeded(
+            AvailsErrorCode.FILE_TOO_LARGE, "file", f"The file is over {limits.MAX_FILE_BYTES // limits.MIB} MiB."
         )
-        return result
+    reader = WorkbookReader(data)
     sheets = 0
-    for ws in workbook.worksheets:
-        if ws.max_row < HEADER_ROW:
-            continue
-        sheet = _Sheet(source, ws, result)
+    for title, part in reader.sheets():
+        rows = reader.rows(part)
+        top: dict[int, tuple] = {}
+        first_data = None
+        for row_number, cells in rows:
+            if row_number < FIRST_DATA_ROW:
+                top[row_number] = cells
+                continue
+            first_data = (row_number, cells)
+            break
+        sheet = _Sheet(source, title, top.get(HEADER_ROW, ()), result)
         if "ALID" not in sheet.columns or "LicenseType" not in sheet.columns:
-            continue
+            continue  # not an Avails sheet (instructions, lists): the rest of it is never read
         sheets += 1
-        version = _template_version(ws)
+        corner = top.get(3, (None,))
+        version = _template_version(title, corner[0] if corner else None)
         result.version = result.version or version
         if version and not any(version.startswith(v) for v in SUPPORTED_TEMPLATES):
             sheet.problem(
@@ -321,7 +359,7 @@ def avails_parse_xlsx(data: bytes, *, source: str) -> AvailsParseResult:
                 code=AvailsErrorCode.UNSUPPORTED_VERSION,
             )
             continue
-        sheet.read()
+        sheet.read(itertools.chain([first_data] if first_data else [], rows))
     if not sheets:
         result.problems.append(
             AvailProblem(
@@ -332,4 +370,3 @@ def avails_parse_xlsx(data: bytes, *, source: str) -> AvailsParseResult:
                 code=AvailsErrorCode.NOT_AVAILS,
             )
         )
-    return result

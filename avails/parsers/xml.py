@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,9 @@ from avails import fields, vocabulary
 from avails.errors import AvailsErrorCode
 from avails.fields import FieldError
 from avails.records import AvailProblem, AvailRecord, AvailsParseResult
+
+from . import limits
+from .limits import AvailsLimitExceeded
 
 _AVAILS_NS_RE = re.compile(r"^http://www\.movielabs\.com/schema/avails/v(?P<version>2\.\d+(?:\.\d+)?)/avails$")
 SUPPORTED_VERSIONS = ("2.2", "2.3", "2.4", "2.5", "2.6")
@@ -67,22 +71,89 @@ class _Reader:
         )
 
     def read(self) -> AvailsParseResult:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+        """Stream the document one Avail at a time (each is read, then cleared), within the limits."""
         try:
-            root = etree.fromstring(self.data, parser=parser)
+            self._read()
+        except AvailsLimitExceeded as error:
+            self.refuse(error.code, error.field, error.reason, error.location)
         except etree.XMLSyntaxError as error:
-            line = error.lineno or 0
-            self.result.problems.append(
-                AvailProblem(
-                    file=self.source,
-                    location=f"line {line}",
-                    field="document",
-                    reason=str(error),
-                    code=AvailsErrorCode.MALFORMED_XML,
-                )
+            message = str(error)
+            code = AvailsErrorCode.MALFORMED_XML
+            if "huge" in message.lower() or "too long" in message.lower() or "depth" in message.lower():
+                code = AvailsErrorCode.XML_TOO_DEEP if "depth" in message.lower() else AvailsErrorCode.FILE_TOO_LARGE
+            self.refuse(code, "document", message, f"line {error.lineno or 0}")
+        return self.result
+
+    def refuse(self, code: str, field: str, reason: str, location: str = "file") -> None:
+        # A refused file yields nothing to write, and the refusal is its only problem.
+        self.result.records = []
+        self.result.problems = [
+            AvailProblem(file=self.source, location=location, field=field, reason=reason, code=code)
+        ]
+
+    def _read(self) -> None:
+        if len(self.data) > limits.MAX_FILE_BYTES:
+            raise AvailsLimitExceeded(
+                AvailsErrorCode.FILE_TOO_LARGE, "file", f"The file is over {limits.MAX_FILE_BYTES // limits.MIB} MiB."
             )
-            return self.result
-        self.tree = root.getroottree()
+        # No entities, no DTD, no network; lxml's caps on text size and depth stay on (huge_tree off).
+        events = etree.iterparse(
+            io.BytesIO(self.data),
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        depth = 0
+        root = None
+        accepted = False
+        avails = 0
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth > limits.MAX_XML_DEPTH:
+                    raise AvailsLimitExceeded(
+                        AvailsErrorCode.XML_TOO_DEEP,
+                        "document",
+                        f"Elements nest deeper than {limits.MAX_XML_DEPTH} levels; an Avails document is under 10.",
+                        location=f"line {element.sourceline}",
+                    )
+                if root is None:
+                    root = element
+                    self.tree = root.getroottree()
+                    accepted = self.root_accepted(root)
+                continue
+            depth -= 1
+            if not accepted:
+                element.clear(keep_tail=False)  # read to the end only to report a malformed document as such
+            elif depth == 1 and _local(element) == "Avail":
+                avails += 1
+                self.result.records.extend(self.read_avail(element))
+                if len(self.result.records) > limits.MAX_TRANSACTIONS:
+                    raise AvailsLimitExceeded(
+                        AvailsErrorCode.TOO_MANY_ROWS,
+                        "Transaction",
+                        f"More than {limits.MAX_TRANSACTIONS} transactions; split the file.",
+                        location=self.where(element),
+                    )
+                if self.result.error_limit_reached(limits.MAX_ERRORS, self.where(element)):
+                    return
+                # Emptied, not removed, so the paths of later elements keep their positions.
+                element.clear(keep_tail=False)
+        if accepted and not avails:
+            self.problem(root, "Avail", "The document holds no Avail.", code=AvailsErrorCode.REQUIRED)
+
+    def root_accepted(self, root) -> bool:
+        if root.getroottree().docinfo.doctype:
+            raise AvailsLimitExceeded(
+                AvailsErrorCode.XML_ENTITIES_REFUSED,
+                "DOCTYPE",
+                "The document declares a DOCTYPE; Avails documents use none, and entities are not read.",
+                location=f"line {root.sourceline}",
+            )
         match = _AVAILS_NS_RE.match(etree.QName(root).namespace or "")
         if _local(root) != "AvailList" or not match:
             self.problem(
@@ -92,7 +163,7 @@ class _Reader:
                 "http://www.movielabs.com/schema/avails/v2.x/avails namespace.",
                 code=AvailsErrorCode.NOT_AVAILS,
             )
-            return self.result
+            return False
         version = match["version"]
         self.result.version = version
         if not any(version == v or version.startswith(v + ".") for v in SUPPORTED_VERSIONS):
@@ -102,13 +173,8 @@ class _Reader:
                 f"Avails v{version} is not supported; this importer reads v2.2 to v2.6.",
                 code=AvailsErrorCode.UNSUPPORTED_VERSION,
             )
-            return self.result
-        avails = _children(root, "Avail")
-        if not avails:
-            self.problem(root, "Avail", "The document holds no Avail.", code=AvailsErrorCode.REQUIRED)
-        for avail in avails:
-            self.result.records.extend(self.read_avail(avail))
-        return self.result
+            return False
+        return True
 
     # --- one Avail ------------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -49,6 +51,22 @@ _DRF_CODES: dict[type[exceptions.APIException], ErrorCode] = {
 NOT_FOUND_BODY = NotFoundError().as_dict()
 SERVER_ERROR_BODY = {"code": ErrorCode.SERVER_ERROR.value, "detail": "Something went wrong on our side."}
 
+# The database went away (restarted, failed over, out of connections): the request may be retried as is.
+DATABASE_UNAVAILABLE = (DatabaseOperationalError, DatabaseInterfaceError)
+SERVICE_UNAVAILABLE_BODY = {
+    "code": ErrorCode.SERVICE_UNAVAILABLE.value,
+    "detail": "The service is briefly unavailable; retry after the number of seconds in Retry-After.",
+}
+SERVICE_UNAVAILABLE_RETRY_AFTER = "5"
+
+
+def service_unavailable_response() -> Response:
+    return Response(
+        dict(SERVICE_UNAVAILABLE_BODY),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": SERVICE_UNAVAILABLE_RETRY_AFTER},
+    )
+
 
 def status_for(error: DomainError) -> int:
     for klass in type(error).__mro__:
@@ -72,6 +90,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(exc.as_dict(), status=status_for(exc))
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        # Not set_rollback(): the connection is gone, and Django discards it after the request
+        # (CONN_HEALTH_CHECKS), so the next request reconnects.
+        return service_unavailable_response()
     if isinstance(exc, Http404):
         # Django's own 404 (a router or a shortcut): the same fixed body as NotFoundError.
         set_rollback()

@@ -6,6 +6,7 @@ Settings: MIGU_API_KEY_RATE, MIGU_API_MAX_BODY_BYTES, MIGU_API_MAX_JSON_DEPTH. T
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
@@ -15,7 +16,9 @@ from rest_framework.exceptions import ParseError
 from rest_framework.throttling import BaseThrottle
 
 from migu_platform.errors import DomainError, ErrorCode, TooLargeError
-from migu_platform.ratelimit import rate_parse, window_hit
+from migu_platform.ratelimit import RateLimitUnavailable, rate_parse, window_hit
+
+logger = logging.getLogger(__name__)
 
 # --- Throttling --------------------------------------------------------------------------------
 
@@ -23,7 +26,8 @@ from migu_platform.ratelimit import rate_parse, window_hit
 class ApiKeyRateThrottle(BaseThrottle):
     """At most MIGU_API_KEY_RATE requests per window per API key (by its public prefix), per address
     without one, counted atomically in the shared Redis. Past the rate the API answers 429 with
-    `Retry-After` in the one error shape."""
+    `Retry-After` in the one error shape. While Redis is down the limit fails open: requests are served
+    uncounted, with a warning logged (migu_platform.ratelimit)."""
 
     def allow_request(self, request, view) -> bool:
         rate = settings.MIGU_API_KEY_RATE
@@ -32,7 +36,11 @@ class ApiKeyRateThrottle(BaseThrottle):
         limit, period = rate_parse(rate)
         prefix = getattr(request.auth, "prefix", None)  # the API key the authentication resolved
         ident = f"key:{prefix}" if prefix else f"ip:{self.get_ident(request)}"
-        count, self.remaining = window_hit(f"throttle:api:{ident}", period_seconds=period)
+        try:
+            count, self.remaining = window_hit(f"throttle:api:{ident}", period_seconds=period)
+        except RateLimitUnavailable as exc:
+            logger.warning("API rate limit not counted (fails open): %s", exc)
+            return True
         return count <= limit
 
     def wait(self) -> float:

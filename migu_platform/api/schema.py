@@ -27,7 +27,13 @@ def error_response(description: str, *examples: OpenApiExample) -> OpenApiRespon
     return OpenApiResponse(response=ErrorSerializer, description=description, examples=list(examples))
 
 
+# Answered before any view, for every operation: a Host header not in ALLOWED_HOSTS, or malformed.
+BAD_HOST_EXAMPLE = OpenApiExample(
+    "invalid_host", value={"code": "invalid", "detail": "Bad Request."}, response_only=True
+)
+BAD_HOST_ERROR = error_response("The Host header is not one of the platform's configured hosts.", BAD_HOST_EXAMPLE)
 STANDARD_ERRORS = {
+    400: BAD_HOST_ERROR,
     401: error_response(
         "No key, or an unknown, revoked or expired key.",
         error_example("not_authenticated", "Authentication credentials were not provided."),
@@ -48,16 +54,33 @@ STANDARD_ERRORS = {
         "Too many requests for this key; retry after `Retry-After` seconds.",
         error_example("throttled", "Request was throttled. Expected available in 12 seconds."),
     ),
+    503: error_response(
+        "The database is briefly unavailable (restarting, failing over); retry after `Retry-After` seconds.",
+        error_example(
+            "service_unavailable",
+            "The service is briefly unavailable; retry after the number of seconds in Retry-After.",
+        ),
+    ),
 }
 NOT_FOUND_ERROR = error_response(
     "Missing, or not the caller's: the same body either way.", error_example("not_found", "Not found.")
 )
+INVALID_EXAMPLE = error_example(
+    "invalid", "The request is invalid; see fields.", fields={"url": ["Enter a valid URL."]}
+)
 INVALID_ERROR = error_response(
-    "Invalid input; `fields` names each problem.",
-    error_example("invalid", "The request is invalid; see fields.", fields={"url": ["Enter a valid URL."]}),
+    "Invalid input; `fields` names each problem. Also a Host header that is not the platform's.",
+    INVALID_EXAMPLE,
+    BAD_HOST_EXAMPLE,
 )
 BODY_ERRORS = {
-    400: INVALID_ERROR,
+    400: error_response(
+        "Invalid input (`fields` names each problem), a JSON body nested too deep (`too_deep`), or a Host "
+        "header that is not the platform's.",
+        INVALID_EXAMPLE,
+        error_example("too_deep", "The JSON body is nested deeper than 32 levels."),
+        BAD_HOST_EXAMPLE,
+    ),
     413: error_response(
         "The body is larger than the limit (2 MiB by default).",
         error_example("payload_too_large", "The request body is larger than 2097152 bytes."),

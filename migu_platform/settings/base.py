@@ -61,6 +61,7 @@ MIDDLEWARE = [
     # First, so it sees every response last: /api/ answers its JSON error shape even under DEBUG.
     "migu_platform.middleware.ApiErrorShapeMiddleware",
     "migu_platform.middleware.ApiInputGuardMiddleware",
+    "migu_platform.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,7 +98,9 @@ if not DATABASE_URL:
         "DATABASE_URL is not set. Start the platform with `make run` / `make test`, which start "
         "an embedded PostgreSQL, or point DATABASE_URL at a PostgreSQL server."
     )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections persist for a minute; each request first checks its connection is alive (one round trip
+# only after a previous request used it), so a restarted server is reconnected to without a restart here.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise RuntimeError("Migu Platform runs on PostgreSQL only; DATABASE_URL must be postgres://")
 # Parallel test runs (several checkouts on one server) keep apart by MIGU_TEST_DB.
@@ -124,9 +127,11 @@ def _celery_url(redis_url: str) -> str:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down: reads miss and writes are skipped (migu_platform.cache), within short timeouts.
+        "BACKEND": "migu_platform.cache.DegradingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("MIGU_CACHE_PREFIX", "migu"),
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
     }
 }
 
@@ -145,9 +150,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Longer than the longest job (a transcode's hard limit), so a running task is never handed out twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str] = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)),
 }
+# Tests and benchmarks that start their own worker run under a prefix of their own (`make test` and
+# `make bench` set one): every broker key (queues, unacked sets, control channels) is prefixed, so a
+# `make run` worker on the same Redis never takes their tasks. Queue names and routes stay as they are;
+# empty (no prefix) in production.
+MIGU_QUEUE_PREFIX = os.environ.get("MIGU_QUEUE_PREFIX", "")
+if MIGU_QUEUE_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = MIGU_QUEUE_PREFIX
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
@@ -175,6 +187,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 # A RUNNING job without a heartbeat for this long is failed by the jobs-stalled-fail beat job. Longer
 # than any gap between two progress reports of the slowest job.
 MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS", 30 * 60))
+# Avails files larger than this are read and applied by an `avails_import` job on a worker, not in the
+# web request (limits on what a file may hold: avails/parsers/limits.py).
+MIGU_AVAILS_INLINE_MAX_BYTES = int(os.environ.get("MIGU_AVAILS_INLINE_MAX_BYTES", 256 * 1024))
+MIGU_AVAILS_JOB_SOFT_TIME_LIMIT = int(os.environ.get("MIGU_AVAILS_JOB_SOFT_TIME_LIMIT", 1800))
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from migu_platform.api.params import StrictCharField
 from migu_platform.api.schema import ErrorSerializer
 from partners.geography import validate_territories
 from recommendations.models import PlaybackEventKind
@@ -9,11 +10,11 @@ from recommendations.services import MAX_EVENTS_PER_BATCH
 class PlaybackEventInSerializer(serializers.Serializer):
     """One playback event. `id` is yours and makes the report idempotent."""
 
-    id = serializers.CharField(max_length=64, help_text="Your unique id for this event (idempotency key).")
+    id = StrictCharField(max_length=64, help_text="Your unique id for this event (idempotency key).")
     kind = serializers.ChoiceField(choices=PlaybackEventKind.choices)
     occurred_at = serializers.DateTimeField()
-    user_id = serializers.CharField(max_length=128, help_text="A pseudonymous user id (never e-mail or phone).")
-    country = serializers.CharField(min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2.")
+    user_id = StrictCharField(max_length=128, help_text="A pseudonymous user id (never e-mail or phone).")
+    country = StrictCharField(min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2.")
     title_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     episode_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True)
     channel_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True)
