@@ -3,12 +3,15 @@
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
@@ -64,8 +67,18 @@ def _interrupt(process) -> int:
     return process.wait(60)
 
 
+@pytest.fixture
+def own_tmp_path():
+    # A folder of its own rather than pytest's numbered tmp folders, which another pytest run on the same
+    # machine may prune while the embedded PostgreSQL of this test still lives in one.
+    path = Path(tempfile.mkdtemp(prefix="migu-devstack-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.slow
-def test_make_run_starts_everything_on_embedded_servers_and_stops_cleanly_on_ctrl_c(tmp_path):
+def test_make_run_starts_everything_on_embedded_servers_and_stops_cleanly_on_ctrl_c(own_tmp_path):
+    tmp_path = own_tmp_path
     var_dir = tmp_path / "var"
     var_dir.mkdir()
     port = _free_port()
