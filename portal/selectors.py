@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -27,11 +29,12 @@ from migu_platform.errors import NotFoundError, found
 from partners.models import Channel, Organization
 from partners.selectors import channels_of
 from portal.models import DailyChannelRollup, DailyEpisodeRollup, DailyRevenueRollup, DailyTitleRollup, RollupCursor
-from portal.services import CURSOR_NAME
+from portal.services import CURSOR_NAME, ROLLUP_VERSION_KEY
 from portal.timezones import organization_time_zone
 from recommendations.selectors import channel_lineup
 from rights.selectors import (
     rights_available_drama_ids_by_channel,
+    rights_drama_ids_starting_or_ending,
     rights_dramas_held,
     rights_free_episode_counts,
     rights_window_for,
@@ -39,6 +42,9 @@ from rights.selectors import (
     rights_windows_withdrawn,
 )
 
+# How long a page's figures stay in the cache at most, even if the version never moves: bounds what a lost
+# invalidation (the cache unreachable when the job ran) or a renamed channel language can leave stale.
+FIGURES_CACHE_SECONDS = 3600
 COUNTERS = ("impressions", "starts", "completes", "unlocks", "viewers", "players", "starters", "paywall_reached",
             "unlockers", "finishers")  # fmt: skip
 
@@ -177,12 +183,54 @@ def _overview_sums(scope: PortalScope) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def portal_overview(*, scope: PortalScope) -> dict[str, Any]:
+def portal_overview(*, scope: PortalScope, channels: Iterable[Channel] | None = None) -> dict[str, Any]:
     """The KPIs over the period, their daily trend, and the same KPIs by channel and by language.
 
     `viewers` is the average per day of the daily distinct viewers (a viewer on two channels counts on
-    each); `episodes_per_viewer` is episode starts per daily viewer who started one. Two queries of rollups
-    (the channel rollups once, with grouping sets; the revenue rollups) and one of channel names."""
+    each); `episodes_per_viewer` is episode starts per daily viewer who started one. The figures are read
+    from the rollups (the channel rollups once, with grouping sets; the revenue rollups) and kept in the
+    shared cache under the rollups' version (see _cached_figures); channel names are added on every read.
+    `channels`: the organization's channels when the caller has them already (else one query)."""
+    figures = _cached_figures(scope, "overview", _overview_figures)
+    if channels is None:
+        channels = portal_channels(organization=scope.organization)
+    names = {channel.pk: channel.name for channel in channels}
+    return {
+        **figures,
+        "by_channel": [
+            {"channel_id": row["channel_id"], "channel": names.get(row["channel_id"], ""),
+             **{n: v for n, v in row.items() if n != "channel_id"}}
+            for row in figures["by_channel"]
+        ],
+    }  # fmt: skip
+
+
+def _cached_figures(scope: PortalScope, page: str, read: Callable[[PortalScope], dict[str, Any]]) -> dict[str, Any]:
+    """A page's figures for this scope, from the shared cache when they were read under the rollups' current
+    version (the rollup job moves it whenever it rebuilds a day), else read from the rollups and kept.
+
+    One round trip to the cache for a hit: the entry is keyed by organization and filters and holds the
+    version it was read under, fetched with the version itself."""
+    key = ":".join(
+        [f"portal:{page}:{scope.organization.pk}", scope.start.isoformat(), scope.end.isoformat(),
+         ",".join(map(str, scope.channel_ids)), scope.territory, scope.language, str(scope.k)]
+    )  # fmt: skip
+    found = cache.get_many([ROLLUP_VERSION_KEY, key])
+    version = found.get(ROLLUP_VERSION_KEY)
+    if version is None:
+        # No version yet (or the cache lost it): start one; entries of any earlier one never match it.
+        cache.add(ROLLUP_VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(ROLLUP_VERSION_KEY)
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    figures = read(scope)
+    cache.set(key, (version, figures), timeout=FIGURES_CACHE_SECONDS)
+    return figures
+
+
+def _overview_figures(scope: PortalScope) -> dict[str, Any]:
+    """portal_overview's figures, channels by id only: two queries of rollups."""
     totals: dict[str, Any] = {"floor": None, **{n: 0 for n in COUNTERS}}
     by_day: dict[dt.date, dict[str, Any]] = {}
     channel_rows: list[dict[str, Any]] = []
@@ -212,12 +260,10 @@ def portal_overview(*, scope: PortalScope) -> dict[str, Any]:
             }
         )
         day += dt.timedelta(days=1)
-    channel_names = {c.pk: c.name for c in portal_channels(organization=scope.organization)}
     by_channel = [
-        {"channel_id": row["channel_id"], "channel": channel_names.get(row["channel_id"], ""),
-         **_kpis(row, days=scope.days, k=scope.k)}
+        {"channel_id": row["channel_id"], **_kpis(row, days=scope.days, k=scope.k)}
         for row in sorted(channel_rows, key=lambda r: (r["channel_id"] is None, r["channel_id"] or 0))
-    ]  # fmt: skip
+    ]
     by_language = [
         {"language": row["language"], **_kpis(row, days=scope.days, k=scope.k)}
         for row in sorted(language_rows, key=lambda r: r["language"])
@@ -249,12 +295,16 @@ def portal_overview(*, scope: PortalScope) -> dict[str, Any]:
     }
 
 
-def portal_live_titles(*, organization: Organization, at: dt.datetime | None = None) -> dict[str, Any]:
+def portal_live_titles(
+    *, organization: Organization, at: dt.datetime | None = None, channels: list[Channel] | None = None
+) -> dict[str, Any]:
     """Titles live now per channel (in any of its territories) and in all, and windows starting and
     ending in the next 30 days: the rights app's availability, asked once per territory for every channel
-    (rights_available_drama_ids_by_channel), not per channel and territory."""
+    (rights_available_drama_ids_by_channel), not per channel and territory. Never cached: "now" moves.
+    `channels`: the organization's channels when the caller has them already (else one query)."""
     at = at or timezone.now()
-    channels = portal_channels(organization=organization)
+    if channels is None:
+        channels = portal_channels(organization=organization)
     territories = sorted({t for channel in channels for t in channel.territories} or set(organization.territories))
     available = {
         territory: rights_available_drama_ids_by_channel(licensee=organization, territory=territory, at=at)
@@ -273,13 +323,9 @@ def portal_live_titles(*, organization: Organization, at: dt.datetime | None = N
         for by_channel in available.values():
             for drama_ids in by_channel.values():
                 all_live |= drama_ids
-    soon = rights_windows_starting_or_ending(organization=organization, since=at, until=at + dt.timedelta(days=30))
-    return {
-        "live": len(all_live),
-        "per_channel": per_channel,
-        "starting": len({w.drama_id for w in soon["starting"]}),
-        "ending": len({w.drama_id for w in soon["ending"]}),
-    }
+    soon = rights_drama_ids_starting_or_ending(organization=organization, since=at, until=at + dt.timedelta(days=30))
+    return {"live": len(all_live), "per_channel": per_channel, "starting": len(soon["starting"]),
+            "ending": len(soon["ending"])}  # fmt: skip
 
 
 def _title_sums(scope: PortalScope) -> QuerySet[Any]:
@@ -451,6 +497,8 @@ def portal_scope_check(*, organization: Organization, channel_ids: Iterable[int]
     """The ids, each checked to be one of the organization's channels (NotFoundError otherwise, the same
     for a missing and a foreign id)."""
     ids = tuple(sorted(set(channel_ids)))
+    if not ids:
+        return ids
     own = set(channels_of(organization=organization).filter(pk__in=ids).values_list("pk", flat=True))
     if own != set(ids):
         raise NotFoundError("No such channel.")

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 CURSOR_NAME = "playback-events"
 EVENTS_TABLE = "recommendations_playbackevent"
+# The rollups' version in the shared cache: figures read from the rollups are cached under it, and the
+# rollup job moves it whenever it rebuilt a day, so no page serves figures older than the rollups.
+ROLLUP_VERSION_KEY = "portal:rollup-version"
 
 
 @dataclass
@@ -113,6 +117,11 @@ _ROLLUP_TABLES = ["portal_dailychannelrollup", "portal_dailytitlerollup", "porta
                   "portal_dailyrevenuerollup"]  # fmt: skip
 
 
+def portal_cache_invalidate() -> None:
+    """Move the rollups' version: every figure cached under the previous one is read again."""
+    cache.set(ROLLUP_VERSION_KEY, time.time_ns(), timeout=None)
+
+
 def rollup_days_rebuild(*, organization: Organization, days: list[dt.date]) -> int:
     """Rebuild `organization`'s rollup rows of these local days from the raw events; the events read.
 
@@ -122,6 +131,8 @@ def rollup_days_rebuild(*, organization: Organization, days: list[dt.date]) -> i
     zone = organization_time_zone(organization)
     org_language = organization.languages[0] if organization.languages else "und"
     events = 0
+    # Figures cached from the rows about to change are read again once these are committed.
+    transaction.on_commit(portal_cache_invalidate, robust=True)
     with connection.cursor() as cursor:
         for table in _ROLLUP_TABLES:
             cursor.execute(
@@ -233,4 +244,5 @@ def rollups_rebuild_all() -> RollupRefreshResult:
             for table in _ROLLUP_TABLES:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (constant)
         RollupCursor.objects.filter(name=CURSOR_NAME).delete()
+        transaction.on_commit(portal_cache_invalidate, robust=True)
     return rollups_refresh()

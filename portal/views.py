@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from migu_platform.errors import NotFoundError
-from partners.models import Membership, Organization, OrganizationKind
+from partners.models import Channel, Membership, Organization, OrganizationKind
 from portal.forms import LineupFilterForm, PortalFilterForm
 from portal.selectors import (
     PortalScope,
@@ -115,8 +115,17 @@ def operator_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     return wrapper
 
 
+def _channels(request: HttpRequest, organization: Organization) -> list[Channel]:
+    """The organization's channels, read once per request (the filters, the page and its context use them)."""
+    channels: list[Channel] | None = getattr(request, "_portal_channels", None)
+    if channels is None:
+        channels = portal_channels(organization=organization)
+        request._portal_channels = channels  # type: ignore[attr-defined]
+    return channels
+
+
 def _scope(request: HttpRequest, organization: Organization) -> tuple[PortalScope | None, PortalFilterForm]:
-    channels = portal_channels(organization=organization)
+    channels = _channels(request, organization)
     form = PortalFilterForm(request.GET, channels=channels, today=portal_today(organization=organization))
     if not form.is_valid():
         return None, form
@@ -138,7 +147,7 @@ def _context(request: HttpRequest, organization: Organization, page: str, **extr
     return {
         "organization": organization,
         "page": page,
-        "channels": portal_channels(organization=organization),
+        "channels": _channels(request, organization),
         "data_as_of": portal_data_as_of(),
         "time_zone": str(organization_time_zone(organization)),
         "echarts_locale": ECHARTS_LOCALES.get(language, "EN"),
@@ -190,11 +199,12 @@ def overview(request: HttpRequest, organization: Organization, as_json: bool = F
     scope, form = _scope(request, organization)
     if scope is None:
         return _invalid(request, organization, "overview", form, as_json)
+    channels = _channels(request, organization)
     payload = {"period": {"start": scope.start.isoformat(), "end": scope.end.isoformat()},
-               "k": scope.k, **portal_overview(scope=scope)}  # fmt: skip
+               "k": scope.k, **portal_overview(scope=scope, channels=channels)}  # fmt: skip
     if as_json:
         return _json(payload)
-    live = portal_live_titles(organization=organization)
+    live = portal_live_titles(organization=organization, channels=channels)
     return render(request, "portal/overview.html", _context(request, organization, "overview", form=form,
                                                             scope=scope, data=payload, live=live))  # fmt: skip
 
@@ -292,7 +302,7 @@ def audience(request: HttpRequest, organization: Organization, as_json: bool = F
 @operator_view
 def rights(request: HttpRequest, organization: Organization) -> HttpResponse:
     data = portal_rights(organization=organization)
-    channels = portal_channels(organization=organization)
+    channels = _channels(request, organization)
     groups = []
     for channel in [None, *channels]:
         channel_id = channel.pk if channel else None
@@ -328,7 +338,7 @@ LINEUP_EMPTY = {
 def lineup(request: HttpRequest, organization: Organization, as_json: bool = False) -> HttpResponse:
     """The matching model's line-up of one of the organization's channels, with each title's reasons."""
     form = LineupFilterForm(request.GET)
-    channels = portal_channels(organization=organization)
+    channels = _channels(request, organization)
     if not form.is_valid():
         return _invalid(request, organization, "lineup", form, as_json)
     chosen = form.cleaned_data["channel"]

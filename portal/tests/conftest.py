@@ -49,3 +49,11 @@ def build_two_operators(settings):
         "a": a, "a_user": a_user, "a_channel": a_channel, "drama_a": drama_a,
         "b": b, "b_user": b_user, "b_channel": b_channel, "drama_b": drama_b,
     }  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _portal_cache_fresh(db):
+    """Figures cached by an earlier test (or run) are never served to this one: the rollups' version moves."""
+    from portal.services import portal_cache_invalidate
+
+    portal_cache_invalidate()

@@ -426,3 +426,38 @@ def test_periods_are_cut_in_the_organizations_time_zone(two_operators, settings,
 
     today = timezone.now().astimezone(dt.timezone(dt.timedelta(hours=7))).date()
     assert client.get("/portal/overview.json").json()["period"]["end"] == today.isoformat()
+
+
+def test_the_overview_figures_are_cached_until_the_rollup_job_rebuilds_a_day(
+    two_operators, settings, signed_in, django_capture_on_commit_callbacks
+):
+    # given A has read its overview once (k = 2)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PORTAL_K_ANONYMITY = 2
+    a, drama, channel = two_operators["a"], two_operators["drama_a"], two_operators["a_channel"]
+    client = signed_in(two_operators["a_user"])
+    first = client.get("/portal/overview.json", PERIOD).json()
+
+    # when it reads it again, as HTML and as JSON, the figures come from the cache: no rollup is read
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/portal/", PERIOD).status_code == 200
+        assert client.get("/portal/overview.json", PERIOD).json() == first
+    assert not [q for q in queries.captured_queries if "rollup" in q["sql"] and "cursor" not in q["sql"]]
+
+    # and once the job has folded a new event into the day, the next read shows it
+    events_create([event(a, "impression", "a-user-new", drama, at=local(DAY, 9), channel=channel)])
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups_refresh()
+    assert client.get("/portal/overview.json", PERIOD).json()["kpis"]["impressions"] == first["kpis"]["impressions"] + 1
+
+    # and a lost version (the cache emptied) is never taken for the one the figures were read under
+    from django.core.cache import cache
+
+    from portal.services import ROLLUP_VERSION_KEY
+
+    cache.delete(ROLLUP_VERSION_KEY)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/portal/overview.json", PERIOD)
+    assert [q for q in queries.captured_queries if "portal_dailychannelrollup" in q["sql"]]
