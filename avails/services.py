@@ -214,6 +214,7 @@ class _Importer:
         self.deferred: list[_Row] = []
         self.deferred_transaction_ids: set[str] = set()
         self.journal: list[tuple[dict[Any, Any], Any]] = []
+        self.savepoint: str | None = None  # of the row being read, once it writes
 
     # --- per batch, per row ---------------------------------------------------------------------
 
@@ -233,15 +234,17 @@ class _Importer:
             self.flush()
         row = _Row(record, AvailsRowOutcome(location=record.location, transaction_id=record.transaction_id, action=""))
         self.journal = []
-        savepoint = transaction.savepoint()
+        self.savepoint = None
         try:
             self.apply(row)
         except ROW_ERRORS as error:
-            transaction.savepoint_rollback(savepoint)
+            if self.savepoint is not None:
+                transaction.savepoint_rollback(self.savepoint)
             self.undo()
             row.problems = _row_problems(error)
         else:
-            transaction.savepoint_commit(savepoint)
+            if self.savepoint is not None:
+                transaction.savepoint_commit(self.savepoint)
             if row.grant is not None:
                 self.deferred.append(row)
                 self.deferred_transaction_ids.add(record.transaction_id)
@@ -259,6 +262,11 @@ class _Importer:
             or record.entry_type == "Full Delete"
             or record.title_status == "Revoked"
         )
+
+    def write_ahead(self) -> None:
+        """Open the row's savepoint before its first write (a row that only reads needs none)."""
+        if self.savepoint is None:
+            self.savepoint = transaction.savepoint()
 
     def remember(self, mapping: dict[Any, Any], key: Any, value: Any) -> None:
         """Cache a lookup; forgotten again if the row fails (what it created is rolled back)."""
@@ -296,6 +304,7 @@ class _Importer:
                 return
             outcome.window_id = existing.pk
             if existing.status != RightsStatus.REVOKED:
+                self.write_ahead()
                 rights_window_revoke(window=existing, actor=self.actor)
                 outcome.action = "revoked"
             return
@@ -327,10 +336,12 @@ class _Importer:
                     AvailsErrorCode.TRANSACTION_ELSEWHERE,
                 )
             if episodes:
+                self.write_ahead()
                 pending.episodes += len(episode_bulk_create(drama=drama, numbers=episodes))
             outcome.window_id = existing.pk
             changes = self.changes(existing, terms)
             if changes:
+                self.write_ahead()
                 rights_window_update(window=existing, actor=self.actor, **changes)
                 outcome.action, outcome.changes = "updated", sorted(changes)
             return
@@ -519,6 +530,7 @@ class _Importer:
                 or Organization.objects.filter(slug=slugify(name)[:64]).first()
             )
         if organization is None:
+            self.write_ahead()
             organization = organization_create(name=name.strip()[:200], slug=self.slug_for(name), kind=kind)
             pending.organizations.append(f"{organization.name} ({organization.get_kind_display()})")
         licensor_wanted = kind == OrganizationKind.LICENSOR
