@@ -9,6 +9,7 @@ TransactionID, so importing the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections.abc import Callable
@@ -74,6 +75,7 @@ DRAMA_CONTENT_ID_RE = re.compile(re.escape(DRAMA_CONTENT_ID_PREFIX) + r"(\d+)")
 # (records applied, records in all): called every PROGRESS_EVERY records by a long import.
 ImportProgress = Callable[[int, int], None]
 PROGRESS_EVERY = 200
+LICENCE_TYPES = frozenset(LicenceType.values)
 STATUS_FROM_EMA = {"Pending": RightsStatus.PENDING, "Approved": RightsStatus.APPROVED}
 LIST_FIELDS = ("territories", "territory_exclusions", "audio_languages", "subtitle_languages", "holdback_languages")
 
@@ -227,6 +229,9 @@ class _Importer:
                     progress(number, len(records))
                 self.row(record)
             self.flush()
+            # What the import keeps to the end (records, report, lookups) leaves the cyclic collector's
+            # passes, whose cost would otherwise grow with the file; avails_import unfreezes it.
+            gc.freeze()
 
     def row(self, record: AvailRecord) -> None:
         if self.deferred and self.may_touch_a_window(record):
@@ -604,7 +609,7 @@ class _Importer:
     def terms(self, record: AvailRecord, drama: Drama, pending: _Pending) -> tuple[dict[str, Any], list[int]]:
         """The window's terms, and the episodes the avail names (created with the window)."""
         licence_type = vocabulary.LICENSE_TYPE_TO_PLATFORM.get(record.license_type, record.license_type)
-        if licence_type not in LicenceType.values:
+        if licence_type not in LICENCE_TYPES:
             raise RowError(
                 "LicenseType",
                 f"LicenseType {record.license_type} is not licensed on this platform "
@@ -756,16 +761,20 @@ def avails_import(
     report.problems.extend(parsed.problems)
     if parsed.errors:
         return report
-    with transaction.atomic():
-        importer = _Importer(report, default_licensee=default_licensee, actor=actor)
-        importer.run(parsed.records, progress)
-        if report.errors or dry_run:
-            transaction.set_rollback(True)
-            for outcome in report.outcomes:
-                if outcome.action == "created":
-                    outcome.window_id = None  # the id was rolled back with the window
-        else:
-            report.applied = True
+    gc.freeze()  # the parsed records live to the end (see _Importer.run)
+    try:
+        with transaction.atomic():
+            importer = _Importer(report, default_licensee=default_licensee, actor=actor)
+            importer.run(parsed.records, progress)
+            if report.errors or dry_run:
+                transaction.set_rollback(True)
+                for outcome in report.outcomes:
+                    if outcome.action == "created":
+                        outcome.window_id = None  # the id was rolled back with the window
+            else:
+                report.applied = True
+    finally:
+        gc.unfreeze()
     return report
 
 

@@ -508,13 +508,14 @@ def rights_windows_grant(grants: Sequence[dict[str, Any]], *, actor: Actor = Non
     Audit entries and events are those of as many single grants, in the order given.
     """
     windows: list[RightsWindow] = []
+    directions = RightsDirection.values
     for grant in grants:
         values = dict(grant)
         errors: dict[str, list[str]] = {}
         direction = values.pop("direction", RightsDirection.OUT)
         status = values.pop("status", RightsStatus.APPROVED)
-        if direction not in RightsDirection.values:
-            errors["direction"] = [f"Use one of {', '.join(RightsDirection.values)}."]
+        if direction not in directions:
+            errors["direction"] = [f"Use one of {', '.join(directions)}."]
         if status not in SETTABLE_STATUSES:
             errors["status"] = [f"A new window is {' or '.join(SETTABLE_STATUSES)}."]
         fixed = {name: values.pop(name) for name in _GRANT_PLAIN_FIELDS if name in values}
