@@ -9,6 +9,7 @@ TransactionID, so importing the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from django.utils.text import slugify
 
 from catalog.identifiers import is_valid_eidr, validate_alid
 from catalog.models import Drama, ExternalId, ExternalIdScheme
-from catalog.services import drama_create, episode_bulk_create
+from catalog.services import drama_bulk_create, episode_bulk_create
 from jobs.models import Job, JobKind
 from jobs.runners import job_enqueue
 from jobs.services import job_create, job_progress, job_progress_note
@@ -37,7 +38,7 @@ from partners.models import Organization, OrganizationKind
 from partners.services import organization_create
 from rights.errors import RightsValidationError
 from rights.models import LicenceType, RightsDirection, RightsStatus, RightsWindow
-from rights.services import rights_window_grant, rights_window_revoke, rights_window_update
+from rights.services import rights_window_grant, rights_window_revoke, rights_window_update, rights_windows_grant
 
 from . import vocabulary
 from .errors import AvailsErrorCode, AvailsImportStateError
@@ -70,9 +71,11 @@ AVAILS_FIELD_NAMES = {
     "alid": "ALID",
     "status": "TitleStatus",
 }
+DRAMA_CONTENT_ID_RE = re.compile(re.escape(DRAMA_CONTENT_ID_PREFIX) + r"(\d+)")
 # (records applied, records in all): called every PROGRESS_EVERY records by a long import.
 ImportProgress = Callable[[int, int], None]
 PROGRESS_EVERY = 200
+LICENCE_TYPES = frozenset(LicenceType.values)
 STATUS_FROM_EMA = {"Pending": RightsStatus.PENDING, "Approved": RightsStatus.APPROVED}
 LIST_FIELDS = ("territories", "territory_exclusions", "audio_languages", "subtitle_languages", "holdback_languages")
 
@@ -145,6 +148,51 @@ class AvailsImportReport(ProblemsMixin):
         }
 
 
+# Records are read and checked in batches: one query per batch for each kind of lookup (TransactionIDs,
+# partner title keys, EIDRs, ALIDs, platform content ids), and the windows the batch grants written
+# together, with their new dramas, external ids and episodes.
+BATCH_SIZE = 500
+ROW_ERRORS = (RowError, DomainError, ValidationError, IntegrityError)
+
+
+@dataclass
+class _Pending:
+    """What one row created; kept only if the row's savepoint commits."""
+
+    dramas: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    episodes: int = 0
+    warnings: list[AvailProblem] = field(default_factory=list)
+
+
+@dataclass
+class _NewDrama:
+    """A drama a row needs and the platform does not hold: created when the row's window is granted."""
+
+    drama: Drama
+    key: str
+    licensor: Organization
+    creator: _Row
+
+
+@dataclass
+class _Row:
+    """One record on its way: applied at once, or (a new window) granted with the rest of its batch."""
+
+    record: AvailRecord
+    outcome: AvailsRowOutcome
+    pending: _Pending = field(default_factory=_Pending)
+    problems: list[tuple[str, str, str]] | None = None
+    grant: dict[str, Any] | None = None
+    episodes: list[int] = field(default_factory=list)
+
+    @property
+    def grant_drama(self) -> Drama:
+        assert self.grant is not None
+        drama: Drama = self.grant["drama"]
+        return drama
+
+
 class _Importer:
     def __init__(self, report: AvailsImportReport, *, default_licensee: Organization | None, actor: Actor):
         self.report = report
@@ -154,29 +202,87 @@ class _Importer:
         self.organizations: dict[str, Organization] = {}
         self.dramas: dict[tuple[int, str], Drama] = {}
         self.now = timezone.now()
+        # The batch's lookups, read in a few queries; a TransactionID in `transaction_ids` and not in
+        # `windows` names no window.
+        self.transaction_ids: set[str] = set()
+        self.windows: dict[str, RightsWindow] = {}
+        self.external: dict[tuple[int | None, str], Drama] = {}
+        self.by_pk: dict[int, Drama] = {}
+        self.by_eidr: dict[str, Drama] = {}
+        self.by_alid: dict[str, Drama] = {}
+        self.new_dramas: dict[int, _NewDrama] = {}  # by id() of the unsaved Drama
+        # Rows read and not yet reported (in file order), and those among them whose window waits.
+        self.rows: list[_Row] = []
+        self.deferred: list[_Row] = []
+        self.deferred_transaction_ids: set[str] = set()
+        self.journal: list[tuple[dict[Any, Any], Any]] = []
+        self.savepoint: str | None = None  # of the row being read, once it writes
 
-    # --- per row, in a savepoint ----------------------------------------------------------------
+    # --- per batch, per row ---------------------------------------------------------------------
 
     def run(self, records: list[AvailRecord], progress: ImportProgress | None = None) -> None:
-        for number, record in enumerate(records, 1):
-            if progress is not None and number % PROGRESS_EVERY == 0:
-                progress(number, len(records))
-            snapshot = (dict(self.organizations), dict(self.dramas))
-            pending = _Pending()
-            savepoint = transaction.savepoint()
-            try:
-                outcome = self.apply(record, pending)
-            except (RowError, DomainError, ValidationError, IntegrityError) as error:
-                transaction.savepoint_rollback(savepoint)
-                self.organizations, self.dramas = snapshot
-                self.fail(record, _row_problems(error))
-            else:
-                transaction.savepoint_commit(savepoint)
-                self.report.outcomes.append(outcome)
-                self.report.created_dramas.extend(pending.dramas)
-                self.report.created_episodes += pending.episodes
-                self.report.created_organizations.extend(pending.organizations)
-                self.report.problems.extend(pending.warnings)
+        for first in range(0, len(records), BATCH_SIZE):
+            batch = records[first : first + BATCH_SIZE]
+            self.prefetch(batch)
+            for number, record in enumerate(batch, first + 1):
+                if progress is not None and number % PROGRESS_EVERY == 0:
+                    progress(number, len(records))
+                self.row(record)
+            self.flush()
+            # What the import keeps to the end (records, report, lookups) leaves the cyclic collector's
+            # passes, whose cost would otherwise grow with the file; avails_import unfreezes it.
+            gc.freeze()
+
+    def row(self, record: AvailRecord) -> None:
+        if self.deferred and self.may_touch_a_window(record):
+            # Updates and revocations keep their place in the file's order after the grants before them.
+            self.flush()
+        row = _Row(record, AvailsRowOutcome(location=record.location, transaction_id=record.transaction_id, action=""))
+        self.journal = []
+        self.savepoint = None
+        try:
+            self.apply(row)
+        except ROW_ERRORS as error:
+            if self.savepoint is not None:
+                transaction.savepoint_rollback(self.savepoint)
+            self.undo()
+            row.problems = _row_problems(error)
+        else:
+            if self.savepoint is not None:
+                transaction.savepoint_commit(self.savepoint)
+            if row.grant is not None:
+                self.deferred.append(row)
+                self.deferred_transaction_ids.add(record.transaction_id)
+        self.rows.append(row)
+
+    def may_touch_a_window(self, record: AvailRecord) -> bool:
+        """Whether the record may read or change a window that exists or that this batch grants."""
+        transaction_id = record.transaction_id
+        return (
+            not transaction_id
+            or transaction_id in self.deferred_transaction_ids
+            or transaction_id not in self.transaction_ids
+            or transaction_id in self.windows
+            or transaction_id.startswith(WINDOW_TRANSACTION_PREFIX)
+            or record.entry_type == "Full Delete"
+            or record.title_status == "Revoked"
+        )
+
+    def write_ahead(self) -> None:
+        """Open the row's savepoint before its first write (a row that only reads needs none)."""
+        if self.savepoint is None:
+            self.savepoint = transaction.savepoint()
+
+    def remember(self, mapping: dict[Any, Any], key: Any, value: Any) -> None:
+        """Cache a lookup; forgotten again if the row fails (what it created is rolled back)."""
+        if key not in mapping:
+            self.journal.append((mapping, key))
+        mapping[key] = value
+
+    def undo(self) -> None:
+        for mapping, key in reversed(self.journal):
+            mapping.pop(key, None)
+        self.journal = []
 
     def fail(self, record: AvailRecord, problems: list[tuple[str, str, str]]) -> None:
         for field_name, reason, code in problems:
@@ -192,19 +298,21 @@ class _Importer:
             )
         )
 
-    def apply(self, record: AvailRecord, pending: _Pending) -> AvailsRowOutcome:
+    def apply(self, row: _Row) -> None:
+        record, outcome, pending = row.record, row.outcome, row.pending
+        outcome.action = "unchanged"
         existing = self.window_by_transaction_id(record.transaction_id)
-        outcome = AvailsRowOutcome(location=record.location, transaction_id=record.transaction_id, action="unchanged")
         if record.entry_type == "Full Delete" or record.title_status == "Revoked":
             existing = existing or self.window_by_platform_id(record.transaction_id, record=record)
             if existing is None:
                 outcome.detail = "Withdrawn avail for a window this platform does not hold; nothing to do."
-                return outcome
+                return
             outcome.window_id = existing.pk
             if existing.status != RightsStatus.REVOKED:
+                self.write_ahead()
                 rights_window_revoke(window=existing, actor=self.actor)
                 outcome.action = "revoked"
-            return outcome
+            return
         licensor = self.organization(record.licensor, OrganizationKind.LICENSOR, "Licensor", pending)
         if self.direction == RightsDirection.OUT:
             if record.licensee:
@@ -219,10 +327,10 @@ class _Importer:
                 )
         else:
             licensee = licensor
-        drama = self.drama(record, licensor, pending)
-        terms = self.terms(record, drama, pending)
+        drama = self.drama(record, licensor, row)
+        terms, episodes = self.terms(record, drama, pending)
         outcome.drama, outcome.licensee = drama.original_title, licensee.name
-        if existing is None:
+        if existing is None and drama.pk is not None:
             existing = self.window_by_platform_id(record.transaction_id, drama=drama, licensee=licensee)
         if existing is not None:
             if (existing.direction, existing.drama_id, existing.licensee_id) != (self.direction, drama.pk, licensee.pk):
@@ -232,27 +340,157 @@ class _Importer:
                     f"{existing.drama.original_title} to {existing.licensee.name}); an avail cannot move it elsewhere.",
                     AvailsErrorCode.TRANSACTION_ELSEWHERE,
                 )
+            if episodes:
+                self.write_ahead()
+                pending.episodes += len(episode_bulk_create(drama=drama, numbers=episodes))
             outcome.window_id = existing.pk
             changes = self.changes(existing, terms)
             if changes:
+                self.write_ahead()
                 rights_window_update(window=existing, actor=self.actor, **changes)
                 outcome.action, outcome.changes = "updated", sorted(changes)
-            return outcome
-        window = rights_window_grant(
-            drama=drama,
-            licensee=licensee,
-            direction=self.direction,
-            transaction_id=record.transaction_id,
-            actor=self.actor,
-            **terms,
+            return
+        # A new window: granted with the others of the batch (see flush).
+        row.grant = {"drama": drama, "licensee": licensee, "direction": self.direction, **terms}
+        row.grant["transaction_id"] = record.transaction_id
+        row.episodes = episodes
+
+    # --- the batch's grants ---------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Grant the waiting windows (with their new dramas and episodes) together; on any refusal,
+        one by one, so that each refusal is reported against its row. Then report the rows read."""
+        rows, self.deferred, self.deferred_transaction_ids = self.deferred, [], set()
+        if rows:
+            savepoint = transaction.savepoint()
+            try:
+                self.grant_together(rows)
+            except ROW_ERRORS:
+                transaction.savepoint_rollback(savepoint)
+                for new in self.new_dramas.values():
+                    new.drama.pk = None
+                    new.drama._state.adding = True
+                for row in rows:
+                    row.pending.dramas, row.pending.episodes = [], 0
+                self.grant_one_by_one(rows)
+            else:
+                transaction.savepoint_commit(savepoint)
+            self.new_dramas = {}
+        for row in self.rows:
+            if row.problems is not None:
+                self.fail(row.record, row.problems)
+                continue
+            self.report.outcomes.append(row.outcome)
+            self.report.created_dramas.extend(row.pending.dramas)
+            self.report.created_episodes += row.pending.episodes
+            self.report.created_organizations.extend(row.pending.organizations)
+            self.report.problems.extend(row.pending.warnings)
+        self.rows = []
+
+    def grant_together(self, rows: list[_Row]) -> None:
+        new_dramas = list(self.new_dramas.values())
+        drama_bulk_create([new.drama for new in new_dramas])
+        ExternalId.objects.bulk_create(
+            ExternalId(drama=new.drama, scheme=ExternalIdScheme.PARTNER, value=new.key, organization=new.licensor)
+            for new in new_dramas
         )
-        outcome.action, outcome.window_id = "created", window.pk
-        return outcome
+        for new in new_dramas:
+            new.creator.pending.dramas.append(new.drama.original_title)
+        wanted: dict[int, tuple[Drama, set[int]]] = {}
+        for row in rows:
+            if row.episodes:
+                drama = row.grant_drama
+                wanted.setdefault(drama.pk, (drama, set()))[1].update(row.episodes)
+        created: set[tuple[int, int]] = set()
+        for drama, numbers in wanted.values():
+            episodes = episode_bulk_create(drama=drama, numbers=numbers)
+            created.update((drama.pk, episode.number) for episode in episodes)
+        for row in rows:
+            for number in row.episodes:
+                if (row.grant_drama.pk, number) in created:
+                    created.discard((row.grant_drama.pk, number))
+                    row.pending.episodes += 1
+        grants = [self.grant_terms(row) for row in rows]
+        windows = rights_windows_grant(grants, actor=self.actor)
+        for row, window in zip(rows, windows, strict=True):
+            self.granted(row, window)
+
+    def grant_one_by_one(self, rows: list[_Row]) -> None:
+        for row in rows:
+            savepoint = transaction.savepoint()
+            drama = row.grant_drama
+            created_here = drama.pk is None
+            try:
+                if created_here:
+                    new = self.new_dramas[id(drama)]
+                    drama_bulk_create([drama])
+                    ExternalId.objects.create(
+                        drama=drama, scheme=ExternalIdScheme.PARTNER, value=new.key, organization=new.licensor
+                    )
+                episodes = episode_bulk_create(drama=drama, numbers=row.episodes) if row.episodes else []
+                window = rights_window_grant(**self.grant_terms(row), actor=self.actor)
+            except ROW_ERRORS as error:
+                transaction.savepoint_rollback(savepoint)
+                if created_here:
+                    drama.pk = None
+                    drama._state.adding = True
+                row.problems = _row_problems(error)
+            else:
+                transaction.savepoint_commit(savepoint)
+                if created_here:
+                    row.pending.dramas.append(drama.original_title)
+                row.pending.episodes += len(episodes)
+                self.granted(row, window)
+        for new in self.new_dramas.values():
+            if new.drama.pk is None:
+                # Every row that wanted it was refused: later rows look the title up again.
+                for mapping in (self.dramas, self.by_eidr, self.by_alid):
+                    for key in [key for key, value in mapping.items() if value is new.drama]:
+                        del mapping[key]
+
+    def grant_terms(self, row: _Row) -> dict[str, Any]:
+        assert row.grant is not None
+        terms = dict(row.grant)
+        if terms["alid"] and terms["alid"] == drama_platform_alid(terms["drama"]):
+            terms["alid"] = ""  # the drama is new: its platform ALID is known only now
+        return terms
+
+    def granted(self, row: _Row, window: RightsWindow) -> None:
+        row.outcome.action, row.outcome.window_id = "created", window.pk
+        self.windows[window.transaction_id] = window
 
     # --- lookups and creations ------------------------------------------------------------------
 
-    @staticmethod
-    def window_by_transaction_id(transaction_id: str) -> RightsWindow | None:
+    def prefetch(self, batch: list[AvailRecord]) -> None:
+        """Read what the batch's records name, a query per kind."""
+        self.transaction_ids = {record.transaction_id for record in batch if record.transaction_id}
+        self.windows = {
+            window.transaction_id: window
+            for window in RightsWindow.objects.select_related("drama", "drama__owner", "licensee")
+            .exclude(transaction_id="")
+            .filter(transaction_id__in=self.transaction_ids)
+        }
+        keys = {record.work_key[:200] for record in batch}
+        self.external = {
+            (external.organization_id, external.value): external.drama
+            for external in ExternalId.objects.filter(scheme=ExternalIdScheme.PARTNER, value__in=keys).select_related(
+                "drama"
+            )
+        }
+        pks = set()
+        for key in keys:
+            match = DRAMA_CONTENT_ID_RE.fullmatch(key)
+            if match:
+                pks.add(int(match[1]))
+        self.by_pk = {drama.pk: drama for drama in Drama.objects.filter(pk__in=pks)} if pks else {}
+        eidrs = {record.eidr for record in batch if record.eidr and is_valid_eidr(record.eidr)}
+        self.by_eidr = {drama.eidr: drama for drama in Drama.objects.filter(eidr__in=eidrs)} if eidrs else {}
+        alids = {_valid_alid(record.alid) for record in batch if not record.is_tv} - {""}
+        self.by_alid = {drama.alid: drama for drama in Drama.objects.filter(alid__in=alids)} if alids else {}
+
+    def window_by_transaction_id(self, transaction_id: str) -> RightsWindow | None:
+        if transaction_id and transaction_id in self.transaction_ids:
+            return self.windows.get(transaction_id)
         return (
             RightsWindow.objects.select_related("drama", "drama__owner", "licensee")
             .filter(transaction_id=transaction_id)
@@ -297,6 +535,7 @@ class _Importer:
                 or Organization.objects.filter(slug=slugify(name)[:64]).first()
             )
         if organization is None:
+            self.write_ahead()
             organization = organization_create(name=name.strip()[:200], slug=self.slug_for(name), kind=kind)
             pending.organizations.append(f"{organization.name} ({organization.get_kind_display()})")
         licensor_wanted = kind == OrganizationKind.LICENSOR
@@ -307,7 +546,7 @@ class _Importer:
                 f"'{organization.name}' is {organization.get_kind_display().lower()}, not {wanted}.",
                 AvailsErrorCode.WRONG_ORGANIZATION_KIND,
             )
-        self.organizations[key] = organization
+        self.remember(self.organizations, key, organization)
         return organization
 
     @staticmethod
@@ -319,57 +558,58 @@ class _Importer:
             slug = f"{base}-{number}"
         return slug
 
-    def drama(self, record: AvailRecord, licensor: Organization, pending: _Pending) -> Drama:
+    def drama(self, record: AvailRecord, licensor: Organization, row: _Row) -> Drama:
         key = record.work_key[:200]
         cached = self.dramas.get((licensor.pk, key))
         if cached is not None:
             return cached
         drama = None
-        match = re.fullmatch(re.escape(DRAMA_CONTENT_ID_PREFIX) + r"(\d+)", key)
+        match = DRAMA_CONTENT_ID_RE.fullmatch(key)
         if match:
             # The platform's own content id names the drama, but only for the licensor that owns it.
-            drama = Drama.objects.filter(pk=int(match[1]), owner=licensor).first()
+            drama = self.by_pk.get(int(match[1]))
+            if drama is not None and drama.owner_id != licensor.pk:
+                drama = None
         if drama is None:
-            external = (
-                ExternalId.objects.filter(scheme=ExternalIdScheme.PARTNER, organization=licensor, value=key)
-                .select_related("drama")
-                .first()
-            )
-            drama = external.drama if external else None
+            drama = self.external.get((licensor.pk, key))
         eidr = record.eidr if record.eidr and is_valid_eidr(record.eidr) else ""
         if drama is None and eidr:
-            drama = Drama.objects.filter(eidr=eidr).first()
+            drama = self.by_eidr.get(eidr)
         alid = "" if record.is_tv else _valid_alid(record.alid)
         if drama is None and alid:
-            drama = Drama.objects.filter(alid=alid).first()
+            drama = self.by_alid.get(alid)
         if drama is None:
-            drama = self.drama_create(record, licensor, key=key, eidr=eidr, alid=alid)
-            pending.dramas.append(drama.original_title)
-        self.dramas[(licensor.pk, key)] = drama
+            drama = self.drama_new(record, licensor, key=key, eidr=eidr, alid=alid)
+            self.remember(self.new_dramas, id(drama), _NewDrama(drama=drama, key=key, licensor=licensor, creator=row))
+            if drama.eidr:
+                self.remember(self.by_eidr, drama.eidr, drama)
+            if drama.alid:
+                self.remember(self.by_alid, drama.alid, drama)
+        self.remember(self.dramas, (licensor.pk, key), drama)
         return drama
 
-    def drama_create(self, record: AvailRecord, licensor: Organization, *, key: str, eidr: str, alid: str) -> Drama:
+    def drama_new(self, record: AvailRecord, licensor: Organization, *, key: str, eidr: str, alid: str) -> Drama:
+        """The drama to create (when its row's window is granted); its EIDR and ALID are free (looked up)."""
         fields: dict[str, Any] = {}
-        if eidr and not Drama.objects.filter(eidr=eidr).exists():
+        if eidr and eidr not in self.by_eidr:
             fields["eidr"] = eidr
-        if alid and not Drama.objects.filter(alid=alid).exists():
+        if alid and alid not in self.by_alid:
             fields["alid"] = alid
         if record.release_year and 1950 <= record.release_year <= 2100:
             fields["production_year"] = record.release_year
         if record.asset_language and is_valid_tag(record.asset_language):
             fields["original_language"] = record.asset_language
-        drama = drama_create(
+        return Drama(
             owner=licensor,
             original_title=record.drama_title[:300],
             format="vertical" if record.is_tv else "horizontal",
             **fields,
         )
-        ExternalId.objects.create(drama=drama, scheme=ExternalIdScheme.PARTNER, value=key, organization=licensor)
-        return drama
 
-    def terms(self, record: AvailRecord, drama: Drama, pending: _Pending) -> dict[str, Any]:
+    def terms(self, record: AvailRecord, drama: Drama, pending: _Pending) -> tuple[dict[str, Any], list[int]]:
+        """The window's terms, and the episodes the avail names (created with the window)."""
         licence_type = vocabulary.LICENSE_TYPE_TO_PLATFORM.get(record.license_type, record.license_type)
-        if licence_type not in LicenceType.values:
+        if licence_type not in LICENCE_TYPES:
             raise RowError(
                 "LicenseType",
                 f"LicenseType {record.license_type} is not licensed on this platform "
@@ -406,8 +646,6 @@ class _Importer:
             numbers = list(range(episode_start or 1, episode_end + 1))
         elif record.work_type == "Season" and record.episode_count:
             numbers = list(range(1, record.episode_count + 1))
-        if numbers:
-            pending.episodes += len(episode_bulk_create(drama=drama, numbers=numbers))
         unlock_price, currency = None, ""
         if record.price_type == "SRP" and record.price is not None:
             if record.price_currency:
@@ -424,7 +662,7 @@ class _Importer:
                     )
                 )
         alid = record.alid if record.alid != drama_platform_alid(drama) and record.alid != drama.alid else ""
-        return {
+        terms = {
             "territories": list(record.territories),
             "territory_exclusions": list(record.territory_exclusions),
             "licence_type": licence_type,
@@ -443,6 +681,7 @@ class _Importer:
             "contract_id": record.contract_id[:100],
             "alid": alid[:200],
         }
+        return terms, numbers
 
     def changes(self, window: RightsWindow, terms: dict[str, Any]) -> dict[str, Any]:
         """The terms that differ from the window's (order of lists and the state job's expiry do not count)."""
@@ -466,16 +705,6 @@ class _Importer:
             elif current != value:
                 changes[name] = value
         return changes
-
-
-@dataclass
-class _Pending:
-    """What one row created; kept only if the row's savepoint commits."""
-
-    dramas: list[str] = field(default_factory=list)
-    organizations: list[str] = field(default_factory=list)
-    episodes: int = 0
-    warnings: list[AvailProblem] = field(default_factory=list)
 
 
 def _row_problems(error: Exception) -> list[tuple[str, str, str]]:
@@ -532,16 +761,20 @@ def avails_import(
     report.problems.extend(parsed.problems)
     if parsed.errors:
         return report
-    with transaction.atomic():
-        importer = _Importer(report, default_licensee=default_licensee, actor=actor)
-        importer.run(parsed.records, progress)
-        if report.errors or dry_run:
-            transaction.set_rollback(True)
-            for outcome in report.outcomes:
-                if outcome.action == "created":
-                    outcome.window_id = None  # the id was rolled back with the window
-        else:
-            report.applied = True
+    gc.freeze()  # the parsed records live to the end (see _Importer.run)
+    try:
+        with transaction.atomic():
+            importer = _Importer(report, default_licensee=default_licensee, actor=actor)
+            importer.run(parsed.records, progress)
+            if report.errors or dry_run:
+                transaction.set_rollback(True)
+                for outcome in report.outcomes:
+                    if outcome.action == "created":
+                        outcome.window_id = None  # the id was rolled back with the window
+            else:
+                report.applied = True
+    finally:
+        gc.unfreeze()
     return report
 
 

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.errors import CatalogErrorCode, DramaTransitionError, EpisodeNumbersError
 from catalog.models import Drama, DramaStatus, Episode, Genre, Trope
-from partners.models import Organization
+from partners.models import Organization, OrganizationKind
 
 # Allowed moves of the workflow: draft → ready → published → retired, and back to draft to rework.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -44,6 +45,19 @@ def drama_create(
     drama.genres.set(list(genres))
     drama.tropes.set(list(tropes))
     return drama
+
+
+def drama_bulk_create(dramas: list[Drama]) -> list[Drama]:
+    """Create many dramas in DRAFT at once (unsaved Drama instances, no genres or tropes).
+
+    The same checks as drama_create, each owner's kind read from the instance it holds; the unique
+    EIDR and ALID are left to the database (IntegrityError: create them one by one to learn which).
+    """
+    for drama in dramas:
+        if drama.owner.kind != OrganizationKind.LICENSOR:
+            raise ValidationError({"owner": f"'{drama.owner.name}' is not a licensor."})
+        drama.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+    return Drama.objects.bulk_create(dramas)
 
 
 # Fields that only the workflow (drama_transition) writes.

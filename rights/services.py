@@ -7,7 +7,7 @@ rights out against rights in, records an audit entry (who, when, before, after) 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -352,30 +352,34 @@ def _overlap_conflict_find(window: RightsWindow) -> RightsWindow | None:
     return row.window if row else None
 
 
+def _territory_rows(window: RightsWindow) -> list[RightsWindowTerritory]:
+    return [
+        RightsWindowTerritory(
+            window=window,
+            direction=window.direction,
+            drama_id=window.drama_id,
+            licensee_id=window.licensee_id,
+            channel_id=window.channel_id,
+            territory=territory,
+            licence_type=window.licence_type,
+            episode_start=window.episode_start,
+            episode_end=window.episode_end,
+            start=window.start,
+            end=window.end,
+            exclusive=window.exclusive,
+            status=window.status,
+            blocking=window.direction == RightsDirection.OUT and window.status != RightsStatus.REVOKED,
+        )
+        for territory in window.effective_territories
+    ]
+
+
 def _territory_rows_write(window: RightsWindow) -> None:
     """Replace the window's territory rows; turn the database's overlap refusal into RightsOverlapError."""
     try:
         with transaction.atomic():
             RightsWindowTerritory.objects.filter(window=window).delete()
-            RightsWindowTerritory.objects.bulk_create(
-                RightsWindowTerritory(
-                    window=window,
-                    direction=window.direction,
-                    drama_id=window.drama_id,
-                    licensee_id=window.licensee_id,
-                    channel_id=window.channel_id,
-                    territory=territory,
-                    licence_type=window.licence_type,
-                    episode_start=window.episode_start,
-                    episode_end=window.episode_end,
-                    start=window.start,
-                    end=window.end,
-                    exclusive=window.exclusive,
-                    status=window.status,
-                    blocking=window.direction == RightsDirection.OUT and window.status != RightsStatus.REVOKED,
-                )
-                for territory in window.effective_territories
-            )
+            RightsWindowTerritory.objects.bulk_create(_territory_rows(window))
     except IntegrityError as exc:
         if getattr(exc.__cause__, "pgcode", None) != EXCLUSION_VIOLATION:
             raise
@@ -493,6 +497,100 @@ def rights_window_grant(
         )
         _event_record(window=window, kind=RightsEventKind.GRANTED)
     return window
+
+
+def rights_windows_grant(grants: Sequence[dict[str, Any]], *, actor: Actor = None) -> list[RightsWindow]:
+    """Grant many windows at once: what `rights_window_grant` does for each, in a few statements.
+
+    Each item holds `rights_window_grant`'s keyword arguments (but `actor`). All or nothing: the first
+    refusal (bad input, no rights in, an overlap the exclusion constraint refuses, a TransactionID in
+    use) raises and nothing is written; grant the windows one by one to learn which one and why.
+    Audit entries and events are those of as many single grants, in the order given.
+    """
+    windows: list[RightsWindow] = []
+    directions = RightsDirection.values
+    for grant in grants:
+        values = dict(grant)
+        errors: dict[str, list[str]] = {}
+        direction = values.pop("direction", RightsDirection.OUT)
+        status = values.pop("status", RightsStatus.APPROVED)
+        if direction not in directions:
+            errors["direction"] = [f"Use one of {', '.join(directions)}."]
+        if status not in SETTABLE_STATUSES:
+            errors["status"] = [f"A new window is {' or '.join(SETTABLE_STATUSES)}."]
+        fixed = {name: values.pop(name) for name in _GRANT_PLAIN_FIELDS if name in values}
+        normalised = _normalise({**_GRANT_NORMALISED_DEFAULTS, **values}, errors)
+        window = RightsWindow(
+            direction=direction,
+            status=status,
+            exclusive=bool(fixed.pop("exclusive", False)),
+            **fixed,
+            **normalised,
+        )
+        _window_validate(window, errors)
+        windows.append(window)
+    if not windows:
+        return windows
+    with transaction.atomic():
+        RightsWindow.objects.bulk_create(windows)
+        for window in windows:
+            _rights_in_check(window)
+        RightsWindowTerritory.objects.bulk_create(row for window in windows for row in _territory_rows(window))
+        RightsAudit.objects.bulk_create(
+            RightsAudit(
+                window=window,
+                action=RightsEventKind.GRANTED,
+                before=None,
+                after=rights_window_snapshot(window),
+                **_actor_fields(actor),
+            )
+            for window in windows
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_LOCK_KEY])
+        now = timezone.now()
+        RightsEvent.objects.bulk_create(
+            RightsEvent(
+                kind=RightsEventKind.GRANTED,
+                window=window,
+                direction=window.direction,
+                drama_id=window.drama_id,
+                licensee_id=window.licensee_id,
+                channel_id=window.channel_id,
+                territories=window.effective_territories,
+                licence_type=window.licence_type,
+                occurred_at=now,
+            )
+            for window in windows
+        )
+    return windows
+
+
+# rights_windows_grant: arguments taken as given, and the normalised ones with their defaults.
+_GRANT_PLAIN_FIELDS = (
+    "drama",
+    "licensee",
+    "channel",
+    "start",
+    "end",
+    "exclusive",
+    "episode_start",
+    "episode_end",
+    "free_episode_count",
+)
+_GRANT_NORMALISED_DEFAULTS: dict[str, Any] = {
+    "territories": (),
+    "territory_exclusions": (),
+    "licence_type": "",
+    "audio_languages": (),
+    "subtitle_languages": (),
+    "holdback_languages": (),
+    "currency": "",
+    "unlock_price": None,
+    "contract_id": "",
+    "alid": "",
+    "transaction_id": "",
+}
 
 
 def rights_window_update(*, window: RightsWindow, actor: Actor = None, **changes: Any) -> RightsWindow:
