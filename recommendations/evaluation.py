@@ -15,14 +15,12 @@ from recommendations.ranking import (
     DEFAULT_WEIGHTS,
     PARTS,
     MatchingModel,
-    blend,
-    cold_reciprocal_ranks,
     matching_model_fit,
     matrix_build,
     part_scores,
-    part_signal,
-    reciprocal_ranks,
     top_n,
+    users_candidates,
+    users_rank,
 )
 
 MODELS = ("random", "popularity_global", "popularity_territory_language", "item_knn", "als", "content", "blend")
@@ -145,7 +143,13 @@ def rankings(
         }
         for name, scores in singles.items():
             out[name].append(top_n(np.where(allowed, scores, -np.inf).astype(np.float32), n)[0])
-        out["blend"].append(blend(parts, model.weights, allowed, n, cold=~model.interacted)[0])
+        # The blend as the matching job ranks users (recommendations.ranking.users_rank), every title licensed.
+        out["blend"].append(
+            users_rank(
+                model, user_items=user_items, popularity_keys=[[user_keys[u]] for u in batch],
+                als_query=model.user_factors[batch], n=n,
+            )[0]
+        )  # fmt: skip
     return {name: np.vstack(chunks) if chunks else np.zeros((0, n), dtype=int) for name, chunks in out.items()}
 
 
@@ -185,13 +189,13 @@ def blend_choose(
     )
     user_items = split.train[users]
     allowed = user_items.toarray() == 0
-    parts = part_scores(
+    # Each part's candidates as the user ranking takes them (recommendations.ranking.users_candidates).
+    found = users_candidates(
         model, user_items=user_items, popularity_keys=[[data.user_keys[u]] for u in users],
         als_query=model.user_factors[users],
     )  # fmt: skip
-    reciprocal = {name: reciprocal_ranks(part_signal(name, parts[name]), allowed).toarray() for name in PARTS}
-    reciprocal["cold"] = cold_reciprocal_ranks(parts, allowed, ~model.interacted).toarray()
-    tiebreak = 1e-6 * parts["popularity"] / (np.abs(parts["popularity"]).max() or 1.0)
+    reciprocal = {name: matrix.toarray() for name, matrix in found.reciprocal.items()}
+    tiebreak = 1e-6 * np.nan_to_num(found.popularity[found.which], neginf=0.0) / found.span
     relevant = split.test[users]
     cold_relevant = sp.csr_matrix(relevant.multiply(split.cold_items[np.newaxis, :].astype(np.float32)))
     cold_relevant.eliminate_zeros()

@@ -33,8 +33,16 @@ from recommendations.models import (
     MatchingModelVersion,
     UserRecommendation,
 )
-from recommendations.ranking import DEFAULT_PARAMS, MatchingModel, blend, matching_model_fit, matrix_build, part_scores
-from rights.selectors import rights_available_throughout
+from recommendations.ranking import (
+    DEFAULT_PARAMS,
+    MatchingModel,
+    blend,
+    matching_model_fit,
+    matrix_build,
+    part_scores,
+    users_rank,
+)
+from rights.selectors import rights_available_throughout, rights_licensed_during
 
 logger = logging.getLogger(__name__)
 
@@ -330,29 +338,42 @@ def _matching_run(*, version: MatchingModelVersion, params: dict[str, Any], prog
     ChannelLineup.objects.bulk_create(lineups, batch_size=200)
     progress(75, f"{len(lineups)} channel line-ups")
 
+    # Users' rankings: rights first (each organization's users among the titles it may show somewhere in the
+    # period; a user's territory, language and the instant are checked again when the ranking is served),
+    # then the blend over each part's candidates (recommendations.ranking.users_rank).
     stored = 0
     active = np.flatnonzero(matrix.getnnz(axis=1) > 0)
-    for start in range(0, len(active), 2000):
-        batch = active[start : start + 2000]
-        user_items = matrix[batch]
-        parts = part_scores(
-            model, user_items=user_items, popularity_keys=[[user_keys[u]] for u in batch],
-            als_query=model.user_factors[batch],
-        )  # fmt: skip
-        indices, scores = blend(
-            parts, model.weights, user_items.toarray() == 0, USER_ITEMS_STORED, cold=~model.interacted
-        )
-        UserRecommendation.objects.bulk_create(
-            [
-                UserRecommendation(
-                    version=version, organization_id=interactions.user_keys[u][0], user_ref=interactions.user_keys[u][1],
-                    items=[[int(item_ids[i]), round(float(s), 6)] for i, s in zip(indices[row], scores[row], strict=True) if i >= 0],
+    organization_of = np.array([interactions.user_keys[u][0] for u in active], dtype=np.int64)
+    for organization_id in np.unique(organization_of):
+        licensed = np.array(
+            sorted(
+                position[drama_id]
+                for drama_id in rights_licensed_during(
+                    licensee=int(organization_id), start=version.period_start, end=version.period_end
                 )
-                for row, u in enumerate(batch)
-            ],
-            batch_size=1000,
-        )  # fmt: skip
-        stored += len(batch)
+                if drama_id in position
+            ),
+            dtype=np.int64,
+        )
+        members = active[organization_of == organization_id]
+        for start in range(0, len(members), 2000):
+            batch = members[start : start + 2000]
+            indices, scores = users_rank(
+                model, user_items=matrix[batch], popularity_keys=[[user_keys[u]] for u in batch],
+                als_query=model.user_factors[batch], n=USER_ITEMS_STORED, licensed=licensed,
+            )  # fmt: skip
+            UserRecommendation.objects.bulk_create(
+                [
+                    UserRecommendation(
+                        version=version, organization_id=interactions.user_keys[u][0],
+                        user_ref=interactions.user_keys[u][1],
+                        items=[[int(item_ids[i]), round(float(s), 6)] for i, s in zip(indices[row], scores[row], strict=True) if i >= 0],
+                    )
+                    for row, u in enumerate(batch)
+                ],
+                batch_size=1000,
+            )  # fmt: skip
+            stored += len(batch)
     progress(90, f"{stored} users ranked")
     version.metrics = {
         "users": int(shape[0]), "titles": int(shape[1]), "interactions": int(matrix.nnz),

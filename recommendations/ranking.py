@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,8 @@ PARTS = ("als", "content", "popularity", "knn")
 DEFAULT_WEIGHTS = {"als": 1.0, "content": 1.0, "popularity": 1.0, "knn": 0.0, "cold": 1.0}
 BLEND_CANDIDATES = 200
 RRF_K = 20.0
+# Dimensions of the dense content embedding the user ranking scores with (see content_embed).
+CONTENT_FACTORS = 64
 NEG = np.float32(-np.inf)
 
 
@@ -139,6 +142,19 @@ class MatchingModel:
     def __post_init__(self) -> None:
         self.position = {int(item): index for index, item in enumerate(self.item_ids)}
         self.key_position = {key: index for index, key in enumerate(self.popularity_keys)}
+
+    @cached_property
+    def content_factors(self) -> np.ndarray:
+        """items × CONTENT_FACTORS: the content features' leading singular directions (see content_embed)."""
+        return content_embed(self.features, CONTENT_FACTORS, seed=int(self.params.get("seed", 7)))
+
+    def popularity_rows(self, keys: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct popularity rows, which row each query uses): scores_popularity without one dense row per
+        query."""
+        distinct: dict[tuple[str, ...], int] = {}
+        which = np.array([distinct.setdefault(tuple(k), len(distinct)) for k in keys], dtype=np.int64)
+        rows = self.scores_popularity([list(k) for k in distinct])
+        return rows, which
 
     # -- parts ------------------------------------------------------------------------------------------
     def scores_als(self, query: np.ndarray) -> np.ndarray:
@@ -396,3 +412,232 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         top = np.pad(top, ((0, 0), (0, n - take)), constant_values=-1)
         top_scores = np.pad(top_scores, ((0, 0), (0, n - take)), constant_values=NEG)
     return top, top_scores
+
+
+# -- the user ranking: candidates per part, fused by reciprocal rank ---------------------------------------
+def content_embed(features: sp.csr_matrix, dims: int, *, seed: int = 7) -> np.ndarray:
+    """items × dims dense vectors whose dot products approximate those of the content features (their
+    leading singular directions, by a randomised SVD): scoring every user against every title then costs a
+    dense multiply, not a sparse product over tens of thousands of feature columns."""
+    n_items, n_features = features.shape
+    rank = min(dims, n_items, n_features)
+    if rank == 0 or features.nnz == 0:
+        return np.zeros((n_items, max(rank, 1)), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    matrix = sp.csr_matrix(features, dtype=np.float32)
+    sample = np.asarray(matrix @ rng.standard_normal((n_features, min(rank + 10, n_items)), dtype=np.float32))
+    for _ in range(3):  # power iterations: the spectrum of tf-idf features decays slowly
+        basis = np.linalg.qr(sample)[0]
+        sample = np.asarray(matrix @ np.asarray(matrix.T @ basis))
+    basis = np.linalg.qr(sample)[0]
+    small = np.asarray(matrix.T @ basis).T  # (rank + 10) × features
+    left, values, _ = np.linalg.svd(small, full_matrices=False)
+    return np.ascontiguousarray((basis @ left[:, :rank]) * values[:rank], dtype=np.float32)
+
+
+@dataclass
+class UserCandidates:
+    """Each part's top candidates for a batch of queries, as queries × items matrices of 1 / (RRF_K + rank)
+    (rank among the items the query may be shown; ranks beyond the part's candidates are absent), the items
+    that fill a ranking in popularity order when the parts propose too few, and the popularity tie-breaker."""
+
+    reciprocal: dict[str, sp.csr_matrix]
+    fill: sp.csr_matrix
+    popularity: np.ndarray  # distinct popularity rows × items
+    which: np.ndarray  # the popularity row of each query
+    span: float
+
+
+def _filter_local(watched: sp.csr_matrix, items: np.ndarray) -> sp.csr_matrix:
+    """`watched` (queries × all items) on the columns `items` (sorted item indices) only."""
+    coo = watched.tocoo()
+    position = np.clip(np.searchsorted(items, coo.col), 0, max(len(items) - 1, 0))
+    keep = (items[position] == coo.col) if len(items) else np.zeros(len(coo.col), dtype=bool)
+    return sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.float32), (coo.row[keep], position[keep])),
+        shape=(watched.shape[0], len(items)),
+    )
+
+
+def _dense_candidates(
+    query: np.ndarray, factors: np.ndarray, items: np.ndarray, watched: sp.csr_matrix, rows: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query rows, items, ranks) of the k best of `items` by query · factors for the queries `rows`, their
+    watched items left out; implicit's top-k multiplies and selects in blocks (OpenBLAS held to one thread,
+    as in top_k_licensed)."""
+    from implicit.cpu.topk import topk
+
+    take = min(k, len(items))
+    if take == 0 or len(rows) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    local = np.ascontiguousarray(factors[items], dtype=np.float32)
+    with threadpool_limits(1, "blas"):
+        ids, scores = topk(
+            local, np.ascontiguousarray(query[rows], dtype=np.float32), take,
+            filter_query_items=_filter_local(watched[rows], items),
+        )  # fmt: skip
+    valid = np.isfinite(scores) & (ids >= 0)
+    ranks = np.broadcast_to(np.arange(1, take + 1), ids.shape)
+    return np.repeat(rows, take)[valid.ravel()], items[ids[valid]], ranks[valid]
+
+
+def _sparse_candidates(
+    scores: sp.csr_matrix, eligible: np.ndarray, watched_keys: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query rows, items, ranks) of each row's k best positive scores of a sparse queries × items matrix,
+    among `eligible` items not watched."""
+    coo = scores.tocoo()
+    n_items = scores.shape[1]
+    keep = (coo.data > 0) & eligible[coo.col]
+    rows, cols, values = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64), coo.data[keep]
+    keep = ~np.isin(rows * n_items + cols, watched_keys)
+    rows, cols, values = rows[keep], cols[keep], values[keep]
+    order = np.lexsort((-values, rows))
+    rows, cols = rows[order], cols[order]
+    starts = np.searchsorted(rows, np.arange(scores.shape[0]))
+    ranks = np.arange(len(rows)) - starts[rows] + 1
+    keep = ranks <= k
+    return rows[keep], cols[keep], ranks[keep]
+
+
+def _reciprocal(rows: np.ndarray, cols: np.ndarray, ranks: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    values = (1.0 / (RRF_K + ranks)).astype(np.float32)
+    return sp.csr_matrix((values, (rows, cols)), shape=shape, dtype=np.float32)
+
+
+def users_candidates(
+    model: MatchingModel,
+    *,
+    user_items: sp.csr_matrix,
+    popularity_keys: list[list[str]],
+    als_query: np.ndarray,
+    licensed: np.ndarray | None = None,
+    n: int = 0,
+    candidates: int = BLEND_CANDIDATES,
+    parts: tuple[str, ...] = (*PARTS, "cold"),
+) -> UserCandidates:
+    """Every part's top `candidates` for queries described by what they watched (`user_items`), their
+    territory|language keys and ALS factors, among `licensed` (item indices the queries' organization may
+    show; None: every item) less what each watched. ALS and content rank through implicit's top-k on the
+    licensed items only; kNN and popularity by their (sparse, or shared per key) scores. The cold term ranks
+    cold licensed titles by content among themselves. `n`: how many items a ranking needs (the fill)."""
+    n_queries, n_items = user_items.shape
+    shape = (n_queries, n_items)
+    eligible = np.ones(n_items, dtype=bool) if licensed is None else np.zeros(n_items, dtype=bool)
+    if licensed is not None:
+        eligible[licensed] = True
+    items = np.flatnonzero(eligible)
+    watched = sp.csr_matrix(user_items)
+    watched_coo = watched.tocoo()
+    watched_keys = np.sort(watched_coo.row.astype(np.int64) * n_items + watched_coo.col)
+    history = np.flatnonzero(watched.getnnz(axis=1) > 0)
+    reciprocal: dict[str, sp.csr_matrix] = {}
+    if "als" in parts:
+        reciprocal["als"] = _reciprocal(
+            *_dense_candidates(als_query, model.item_factors, items[model.interacted[items]], watched, history,
+                               candidates),
+            shape,
+        )  # fmt: skip
+    if "content" in parts or "cold" in parts:
+        content_query = np.asarray(watched @ model.content_factors, dtype=np.float32)
+        if "content" in parts:
+            reciprocal["content"] = _reciprocal(
+                *_dense_candidates(content_query, model.content_factors, items, watched, history, candidates), shape
+            )
+        if "cold" in parts:
+            reciprocal["cold"] = _reciprocal(
+                *_dense_candidates(content_query, model.content_factors, items[~model.interacted[items]], watched,
+                                   history, candidates),
+                shape,
+            )  # fmt: skip
+    if "knn" in parts:
+        reciprocal["knn"] = _reciprocal(
+            *_sparse_candidates(sp.csr_matrix(watched @ model.knn), eligible, watched_keys, candidates), shape
+        )
+    popularity, which = model.popularity_rows(popularity_keys)
+    finite = np.where(np.isfinite(popularity), np.abs(popularity), 0)
+    span = float(finite.max()) if finite.size else 0.0
+    # Popularity is one ranking per key: each query's list is its key's best items less what it watched.
+    longest = int(watched.getnnz(axis=1).max()) if n_queries else 0
+    depth = min(max(candidates, n) + longest, len(items))
+    pop_rows, pop_cols, pop_ranks, pop_positive = [], [], [], []
+    for key in range(len(popularity)):
+        queries = np.flatnonzero(which == key)
+        if not len(queries) or depth == 0:
+            continue
+        row = popularity[key, items]
+        best = items[np.argsort(-row, kind="stable")[:depth]]
+        cols = np.broadcast_to(best, (len(queries), depth))
+        rows = np.broadcast_to(queries[:, np.newaxis], cols.shape)
+        fresh = ~np.isin(rows.astype(np.int64) * n_items + cols, watched_keys)
+        ranks = np.cumsum(fresh, axis=1)
+        keep = fresh & (ranks <= max(candidates, n))
+        pop_rows.append(rows[keep])
+        pop_cols.append(cols[keep])
+        pop_ranks.append(ranks[keep])
+        pop_positive.append(popularity[key, cols[keep]] > 0)
+    none = np.zeros(0, dtype=np.int64)
+    fill_rows = np.concatenate(pop_rows) if pop_rows else none
+    fill_cols = np.concatenate(pop_cols) if pop_cols else none
+    fill_ranks = np.concatenate(pop_ranks) if pop_ranks else none
+    positive = np.concatenate(pop_positive) if pop_positive else np.zeros(0, dtype=bool)
+    if "popularity" in parts:
+        ranked = positive & (fill_ranks <= candidates)
+        reciprocal["popularity"] = _reciprocal(fill_rows[ranked], fill_cols[ranked], fill_ranks[ranked], shape)
+    fill = sp.csr_matrix((np.ones(len(fill_rows), dtype=np.float32), (fill_rows, fill_cols)), shape=shape)
+    return UserCandidates(reciprocal=reciprocal, fill=fill, popularity=popularity, which=which, span=span or 1.0)
+
+
+def users_fuse(found: UserCandidates, weights: dict[str, float], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top `n` per query by weighted reciprocal rank over the union of the parts' candidates, ties broken by
+    popularity as blend() does. Returns (indices, fused scores), queries × n, -1 / -inf where fewer."""
+    n_queries, n_items = found.fill.shape
+    rows_l, cols_l, values_l = [], [], []
+    for name, matrix in [*found.reciprocal.items(), ("", found.fill)]:
+        weight = weights.get(name, 0.0) if name else 0.0
+        if name and weight <= 0:
+            continue
+        coo = matrix.tocoo()
+        rows_l.append(coo.row.astype(np.int64))
+        cols_l.append(coo.col.astype(np.int64))
+        values_l.append(weight * coo.data.astype(np.float64))
+    keys = np.concatenate(rows_l) * n_items + np.concatenate(cols_l)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    fused = np.bincount(inverse, weights=np.concatenate(values_l), minlength=len(unique))
+    rows, cols = unique // n_items, unique % n_items
+    tiebreak = np.nan_to_num(found.popularity[found.which[rows], cols], neginf=0.0)
+    scores = (fused + 1e-6 * tiebreak / found.span).astype(np.float32)
+    # unique() left the pairs grouped by query: each query's candidates side by side, then a partition per row.
+    counts = np.bincount(rows, minlength=n_queries)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    width = int(counts.max()) if len(rows) else 0
+    padded = np.full((n_queries, max(width, 1)), NEG, dtype=np.float32)
+    padded_cols = np.full(padded.shape, -1, dtype=np.int64)
+    position = np.arange(len(rows)) - starts[rows]
+    padded[rows, position] = scores
+    padded_cols[rows, position] = cols
+    top, top_scores = top_n(padded, n)
+    indices = np.where(top >= 0, np.take_along_axis(padded_cols, np.maximum(top, 0), axis=1), -1)
+    return indices, np.where(top >= 0, top_scores, NEG).astype(np.float32)
+
+
+def users_rank(
+    model: MatchingModel,
+    *,
+    user_items: sp.csr_matrix,
+    popularity_keys: list[list[str]],
+    als_query: np.ndarray,
+    n: int,
+    licensed: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The users' rankings as the matching job stores them and the offline evaluation measures them: top `n`
+    of the titles their organization may show somewhere (`licensed`, item indices; None: all) less what
+    they watched, by the blend's weighted reciprocal rank over each part's top BLEND_CANDIDATES candidates
+    (see users_candidates, users_fuse)."""
+    weighted = tuple(name for name in (*PARTS, "cold") if model.weights.get(name, 0) > 0)
+    found = users_candidates(
+        model, user_items=user_items, popularity_keys=popularity_keys, als_query=als_query, licensed=licensed,
+        n=n, parts=weighted,
+    )  # fmt: skip
+    return users_fuse(found, model.weights, n)

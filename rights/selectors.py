@@ -173,6 +173,20 @@ def rights_available_throughout(
     return set(rows.values_list("drama_id", flat=True).distinct())
 
 
+def rights_licensed_during(*, licensee: Organization | int, start: dt.datetime, end: dt.datetime) -> set[int]:
+    """The dramas `licensee` may show somewhere at some instant of [start, end): a window in force at `start`
+    in any territory, or one that comes into force during the period. A superset for ranking ahead of time
+    (a user's territory, language and the instant are checked again when the ranking is served)."""
+    if end <= start:
+        raise ValueError("The period must end after it starts.")
+    licensee_id = _pk(licensee)
+    in_force = RightsWindowTerritory.objects.in_force(licensee_id=licensee_id, at=start)
+    coming = RightsWindowTerritory.objects.out_in_force_statuses().filter(
+        licensee_id=licensee_id, start__gt=start, start__lt=end
+    )
+    return set(in_force.values_list("drama_id", flat=True)) | set(coming.values_list("drama_id", flat=True))
+
+
 def rights_may_show(
     *,
     licensee: Organization | int,

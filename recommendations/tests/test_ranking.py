@@ -47,3 +47,49 @@ def test_top_k_licensed_is_the_brute_force_top_k_among_licensed_titles_only():
     assert (np.sort(ids, axis=1) == np.sort(expected, axis=1)).all()
     assert (np.diff(scores, axis=1) <= 1e-5).all()
     assert top_k_licensed(users, items, licensed[:3], 10)[0].shape == (300, 3)
+
+
+def test_users_rank_keeps_to_licensed_unwatched_titles_and_agrees_with_the_dense_blend():
+    # given a model trained on generated interactions, and titles one organization may show
+    import scipy.sparse as sp
+
+    from recommendations.ranking import matching_model_fit, part_scores, users_rank
+
+    rng = np.random.default_rng(8)
+    n_users, n_items = 300, 120
+    rows, cols = rng.integers(0, n_users, 3000), (rng.zipf(1.5, 3000) % 100).astype(np.int64)
+    matrix = sp.csr_matrix((np.ones(3000, dtype=np.float32), (rows, cols)), shape=(n_users, n_items))
+    features = sp.csr_matrix(rng.random((n_items, 30)).astype(np.float32) * (rng.random((n_items, 30)) < 0.2))
+    keys = [f"T{u % 3}|en" for u in range(n_users)]
+    weights = {"als": 1.0, "content": 1.0, "popularity": 2.0, "knn": 2.0, "cold": 2.0}
+    model = matching_model_fit(
+        matrix=matrix, item_ids=np.arange(n_items), user_keys=keys, features=features,
+        params={"factors": 8, "iterations": 3}, weights=weights,
+    )  # fmt: skip
+    model.__dict__["content_factors"] = features.toarray()  # exact content: only the candidates differ
+    users = np.flatnonzero(matrix.getnnz(axis=1) > 0)
+    user_items = matrix[users]
+    licensed = np.flatnonzero(rng.random(n_items) < 0.7)
+
+    # when users are ranked with and without the rights filter
+    ranked, _ = users_rank(
+        model, user_items=user_items, popularity_keys=[[keys[u]] for u in users],
+        als_query=model.user_factors[users], n=20, licensed=licensed,
+    )  # fmt: skip
+    everything, _ = users_rank(
+        model, user_items=user_items, popularity_keys=[[keys[u]] for u in users],
+        als_query=model.user_factors[users], n=20,
+    )  # fmt: skip
+
+    # then only licensed titles nobody in the row watched are ranked
+    dense = user_items.toarray()
+    shown = ranked[ranked >= 0]
+    assert np.isin(shown, licensed).all()
+    assert not dense[np.nonzero(ranked >= 0)[0], shown].any()
+    # and, over every title, the top 10 is the dense blend's (up to ties at the candidates' edge)
+    parts = part_scores(
+        model, user_items=user_items, popularity_keys=[[keys[u]] for u in users], als_query=model.user_factors[users]
+    )
+    reference, _ = blend(parts, weights, dense == 0, 20, cold=~model.interacted)
+    overlap = np.mean([len(set(a[:10]) & set(b[:10])) / 10 for a, b in zip(everything, reference, strict=True)])
+    assert overlap > 0.97

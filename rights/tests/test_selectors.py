@@ -323,3 +323,24 @@ def test_available_throughout_a_period_needs_one_window_covering_all_of_it():
         whole.pk,
         ends.pk,
     }
+
+
+def test_licensed_during_a_period_is_any_window_in_force_somewhere_at_some_instant_of_it():
+    from rights.selectors import rights_licensed_during
+
+    # given windows of one licensee: in force at the start elsewhere, ended before, starting inside, starting
+    # after, revoked; and another licensee's
+    licensee = OrganizationFactory()
+    now, ended, starts, later, revoked, other = (drama_with_rights_in() for _ in range(6))
+    grant_out(now, licensee, territories=["SG"], start=at(0), end=at(11))
+    grant_out(ended, licensee, start=at(0), end=at(10))
+    grant_out(starts, licensee, start=at(15))
+    grant_out(later, licensee, start=at(20))
+    rights_window_revoke(window=grant_out(revoked, licensee, start=at(0)))
+    grant_out(other, OrganizationFactory(), start=at(0))
+
+    # when the titles licensed somewhere during [10, 20) are asked for
+    licensed = rights_licensed_during(licensee=licensee, start=at(10), end=at(20))
+
+    # then the windows in force at some instant of the period count, in any territory
+    assert licensed == {now.pk, starts.pk}
