@@ -241,15 +241,19 @@ class TitleListView(CatalogView):
         language = language_param(request)
         limit = page_size_param(request)
         after_id = cursor_decode(request.query_params.get("cursor"), TitlesCursor)["after"]
-        filterset = TitleFilterSet(
-            request.query_params, queryset=queries.titles_available(licensee=request.tenant, territory=territory)
-        )
-        if not filterset.is_valid():
-            raise DomainError("The request is invalid; see fields.", fields=dict(filterset.errors))
-        filters = filterset.active()
+        # The unfiltered page (what partners poll most) skips building the FilterSet and its form.
+        filterset = None
+        filters: dict = {}
+        if any(name in request.query_params for name in TitleFilterSet.base_filters):
+            filterset = TitleFilterSet(
+                request.query_params, queryset=queries.titles_available(licensee=request.tenant, territory=territory)
+            )
+            if not filterset.is_valid():
+                raise DomainError("The request is invalid; see fields.", fields=dict(filterset.errors))
+            filters = filterset.active()
 
         def render() -> bytes:
-            if filters:
+            if filterset is not None and filters:
                 rows, has_more = queries.titles_page(filterset.qs, after_id=after_id, limit=limit, language=language)
             else:
                 rows, has_more = queries.titles_page_unfiltered(
