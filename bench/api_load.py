@@ -1,6 +1,8 @@
 """A bounded load run of the partner API through gunicorn on loopback: titles list, a title, playback and
 event batches from N concurrent keep-alive clients for S seconds (default 50 × 60 s), against the p50 of
-one client alone. Reports p50/p95 and the error rate per endpoint and overall (429s counted apart: they
+one client alone. Each client pauses between requests as a Locust user does (`--think 1,2`: a uniform pause
+of 1 to 2 s after each response, Locust's `between(1, 2)`); `--think 0` drives the server flat out, which
+measures throughput and queueing at saturation rather than latency under load. Reports p50/p95 and the error rate per endpoint and overall (429s counted apart: they
 are the rate limit doing its job; any other 4xx or 5xx is an error), the CPU share of the load generator
 and of the server, and the machine's load average. `make bench BENCH_ARGS="api_load --clients 50 --seconds 60"`
 (`--workers N --threads N` for gunicorn).
@@ -16,6 +18,7 @@ import argparse
 import http.client
 import itertools
 import os
+import random
 import resource
 import statistics
 import sys
@@ -59,7 +62,9 @@ def _plan(headers: dict) -> list[tuple[str, str, str, bytes | None]]:
     ]
 
 
-def run(headers: dict, plan, clients: int, seconds: float) -> dict[str, list[tuple[int, float]]]:
+def run(
+    headers: dict, plan, clients: int, seconds: float, think: tuple[float, float] = (0.0, 0.0)
+) -> dict[str, list[tuple[int, float]]]:
     results: dict[str, list[tuple[int, float]]] = {name: [] for name, *_ in plan}
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -67,6 +72,9 @@ def run(headers: dict, plan, clients: int, seconds: float) -> dict[str, list[tup
     def client(index: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
         local: list[tuple[str, int, float]] = []
+        pause = random.Random(index)
+        if think[1] > 0:  # clients start spread over one pause, not all at once
+            time.sleep(pause.uniform(0, think[1]))
         for step in itertools.count(index):
             if time.monotonic() >= deadline:
                 break
@@ -80,6 +88,8 @@ def run(headers: dict, plan, clients: int, seconds: float) -> dict[str, list[tup
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
             local.append((name, status, elapsed))
+            if think[1] > 0:
+                time.sleep(pause.uniform(*think))
         with lock:
             for name, status, elapsed in local:
                 results[name].append((status, elapsed))
@@ -141,11 +151,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--scale", choices=SCALES, default="demo")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--think", default="1,2", help="each client's pause after a response: MIN,MAX seconds, or 0")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rate", default="", help="MIGU_API_KEY_RATE of the server (default: no limit)")
     args, _ = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
 
+    bounds = [float(x) for x in args.think.split(",")]
+    think = (bounds[0], bounds[-1])
     url = bench_database_url(args.scale)
     must_seed = database_ensure(url, reseed=False)
     os.environ["DATABASE_URL"] = url
@@ -183,7 +196,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         sampler = threading.Thread(target=sample_load, daemon=True)
         sampler.start()
-        loaded = run(headers, plan, args.clients, args.seconds)
+        loaded = run(headers, plan, args.clients, args.seconds, think)
         sampler_stop.set()
         wall = time.monotonic() - wall
         server_cpu, generator_cpu = cpu_seconds(gunicorn) - server_cpu, generator_cpu_seconds() - generator_cpu
@@ -194,7 +207,7 @@ def main(argv: list[str] | None = None) -> dict:
     single_p50 = statistics.median([e for rows in single.values() for s, e in rows if s and s < 500]) * 1000
     cores = os.cpu_count() or 1
     figures: dict = {
-        "clients": args.clients, "seconds": args.seconds, "workers": args.workers, "threads": args.threads,
+        "clients": args.clients, "think_seconds": list(think), "seconds": args.seconds, "workers": args.workers, "threads": args.threads,
         "single_client_p50_ms": round(single_p50, 2),
         "single_client": {name: round(statistics.median([e for _, e in rows]) * 1000, 2)
                           for name, rows in single.items() if rows},
@@ -225,11 +238,14 @@ def main(argv: list[str] | None = None) -> dict:
     figures["p50_ms"] = round(percentile(all_times, 0.5), 2)
     figures["p95_ms"] = round(percentile(all_times, 0.95), 2)
     figures["mean_ms"] = round(statistics.fmean(all_times), 2) if all_times else 0.0
-    # Little's law: with N clients always waiting on a request, mean latency = N ÷ throughput.
-    figures["queueing_ms"] = round(args.clients / (total / args.seconds) * 1000, 2) if total else None
+    # Little's law: with N clients always waiting on a request (no pause), mean latency = N ÷ throughput.
+    figures["queueing_ms"] = round(args.clients / (total / args.seconds) * 1000, 2) if total and think[1] == 0 else None
     figures["server_cpu_ms_per_request"] = round(server_cpu * 1000 / total, 2) if total else None
     # The best any server on these cores could do: throughput ≤ cores ÷ CPU per request.
     figures["throughput_ceiling_rps"] = round(cores * 1000 / figures["server_cpu_ms_per_request"], 1) if total else None
+    figures["offered_share_of_ceiling"] = (
+        round(figures["requests_per_second"] / figures["throughput_ceiling_rps"], 2) if total else None
+    )
     figures["p95_over_single_p50"] = round(figures["p95_ms"] / single_p50, 2) if single_p50 else None
     print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
     return figures
