@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.utils import numberformat
 from django.utils.formats import get_format, number_format
 from django.utils.html import conditional_escape, format_html, format_html_join
@@ -64,8 +65,24 @@ class _Numbers:
         return _hidden()
 
     def _number(self, value: Any, decimals: int, force_grouping: bool = False) -> str:
-        return numberformat.format(value, self.decimal_separator, decimals, self.grouping, self.thousand_separator,
-                                   force_grouping=force_grouping, use_l10n=True)  # fmt: skip
+        """Django's numberformat.format for the cells' plain ints and floats (what it would print, a few times
+        faster: a page formats hundreds of cells); anything else goes to Django's own."""
+        grouping = self.grouping
+        text = str(value)
+        if type(value) not in (int, float) or not isinstance(grouping, int) or "e" in text or "n" in text:
+            return str(numberformat.format(value, self.decimal_separator, decimals, grouping,
+                                           self.thousand_separator, force_grouping=force_grouping, use_l10n=True))  # fmt: skip
+        sign = ""
+        if text[0] == "-":
+            sign, text = "-", text[1:]
+        whole, _dot, fraction = text.partition(".")
+        fraction = fraction[:decimals].ljust(decimals, "0") if decimals else ""
+        if (force_grouping or settings.USE_THOUSAND_SEPARATOR) and grouping and len(whole) > grouping:
+            head = len(whole) % grouping or grouping
+            whole = self.thousand_separator.join(
+                [whole[:head], *(whole[i : i + grouping] for i in range(head, len(whole), grouping))]
+            )
+        return sign + whole + (self.decimal_separator + fraction if fraction else "")
 
     def format(self, value: Any, kind: str = "") -> str:
         if value is None:
