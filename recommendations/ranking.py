@@ -437,73 +437,170 @@ def content_embed(features: sp.csr_matrix, dims: int, *, seed: int = 7) -> np.nd
 
 @dataclass
 class UserCandidates:
-    """Each part's top candidates for a batch of queries, as queries × items matrices of 1 / (RRF_K + rank)
-    (rank among the items the query may be shown; ranks beyond the part's candidates are absent), the items
-    that fill a ranking in popularity order when the parts propose too few, and the popularity tie-breaker."""
+    """Each part's top candidates for a batch of queries, as (query rows, items, ranks) triplets (rank among
+    the items the query may be shown, less what it watched; ranks beyond the part's candidates are absent),
+    the items that fill a ranking in popularity order when the parts propose too few, and the popularity
+    tie-breaker."""
 
-    reciprocal: dict[str, sp.csr_matrix]
-    fill: sp.csr_matrix
+    parts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    fill: tuple[np.ndarray, np.ndarray]
+    shape: tuple[int, int]
     popularity: np.ndarray  # distinct popularity rows × items
     which: np.ndarray  # the popularity row of each query
     span: float
 
+    @property
+    def reciprocal(self) -> dict[str, sp.csr_matrix]:
+        """Each part's candidates as a queries × items matrix of 1 / (RRF_K + rank)."""
+        return {
+            name: sp.csr_matrix(
+                ((1.0 / (RRF_K + ranks)).astype(np.float32), (rows, cols)), shape=self.shape, dtype=np.float32
+            )
+            for name, (rows, cols, ranks) in self.parts.items()
+        }
 
-def _filter_local(watched: sp.csr_matrix, items: np.ndarray) -> sp.csr_matrix:
-    """`watched` (queries × all items) on the columns `items` (sorted item indices) only."""
-    coo = watched.tocoo()
-    position = np.clip(np.searchsorted(items, coo.col), 0, max(len(items) - 1, 0))
-    keep = (items[position] == coo.col) if len(items) else np.zeros(len(coo.col), dtype=bool)
-    return sp.csr_matrix(
-        (np.ones(int(keep.sum()), dtype=np.float32), (coo.row[keep], position[keep])),
-        shape=(watched.shape[0], len(items)),
-    )
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+# Past this many query × item cells (e.g. 2,000 × 32,000), what each query watched is looked up by binary
+# search rather than in a dense boolean matrix.
+_DENSE_WATCHED_CELLS = 64_000_000
+
+
+class _Watched:
+    """What each query of a batch watched, asked for many (query, item) pairs at once: a boolean matrix when
+    the batch is small enough (one gather per lookup), else sorted row × n_items + item keys searched."""
+
+    def __init__(self, watched: sp.csr_matrix) -> None:
+        watched.sort_indices()
+        self.n_items = watched.shape[1]
+        self.counts = np.diff(watched.indptr)
+        self.indptr, self.indices = watched.indptr, watched.indices
+        self.dense: np.ndarray | None = None
+        self.keys = _EMPTY
+        if watched.shape[0] * watched.shape[1] <= _DENSE_WATCHED_CELLS:
+            self.dense = np.zeros(watched.shape, dtype=bool)
+            self.dense[np.repeat(np.arange(watched.shape[0]), self.counts), watched.indices] = True
+        else:
+            rows = np.repeat(np.arange(watched.shape[0], dtype=np.int64), self.counts)
+            self.keys = rows * self.n_items + watched.indices  # sorted: CSR rows in order, columns sorted
+
+    def of(self, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in `block`, item) of every item the queries `block` (query rows) watched."""
+        starts, ends = self.indptr[block], self.indptr[block + 1]
+        lengths = ends - starts
+        positions = np.repeat(np.arange(len(block)), lengths)
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return positions, self.indices[np.repeat(starts, lengths) + offsets].astype(np.int64)
+
+    def seen(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        if self.dense is not None:
+            return self.dense[rows, cols]
+        if not len(self.keys):
+            return np.zeros(np.shape(cols), dtype=bool)
+        keys = np.asarray(rows, dtype=np.int64) * self.n_items + cols
+        return self.keys[np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)] == keys
+
+
+# The dense parts score queries in blocks of this many rows (a block of scores: rows × licensed items).
+_DENSE_BLOCK = 1024
+# A row's k best are looked for among the scores above a threshold read off every SAMPLE_STRIDE-th score,
+# set so that about THRESHOLD_MARGIN × k scores pass it (rows where fewer than k do are selected in full).
+SAMPLE_STRIDE = 8
+THRESHOLD_MARGIN = 1.5
+
+
+def top_k_select(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and scores of each row's k best finite scores, best first (-1 / -inf padding), as top_n()
+    answers, in time close to one pass over the scores: a threshold per row from a strided sample of its
+    scores keeps a few times k candidates, which alone are partitioned and sorted."""
+    n_rows, n_cols = scores.shape
+    if n_rows == 0 or n_cols <= SAMPLE_STRIDE * THRESHOLD_MARGIN * k * 2:
+        return top_n(scores, k)
+    sample = scores[:, ::SAMPLE_STRIDE]
+    depth = min(sample.shape[1] - 1, int(THRESHOLD_MARGIN * k / SAMPLE_STRIDE))
+    threshold = np.partition(sample, sample.shape[1] - 1 - depth, axis=1)[:, sample.shape[1] - 1 - depth]
+    flat = np.flatnonzero(scores >= threshold[:, np.newaxis])  # row-major: grouped by row
+    if not len(flat):
+        return top_n(scores, k)
+    rows = flat // n_cols
+    counts = np.bincount(rows, minlength=n_rows)
+    short = np.flatnonzero(counts < k)  # a threshold set too high (or a row with few finite scores)
+    starts = np.cumsum(counts) - counts
+    width = max(int(counts.max()), k)
+    padded = np.full(n_rows * width, NEG, dtype=scores.dtype)
+    padded[rows * width + np.arange(len(flat)) - np.repeat(starts, counts)] = scores.ravel()[flat]
+    top, top_scores = top_n(padded.reshape(n_rows, width), k)
+    # A candidate's slot in its row's run of `flat` gives back its column.
+    picked = flat[np.minimum(starts[:, np.newaxis] + np.maximum(top, 0), len(flat) - 1)]
+    indices = np.where(top >= 0, picked - np.arange(n_rows)[:, np.newaxis] * n_cols, -1)
+    if len(short):
+        indices[short], top_scores[short] = top_n(scores[short], k)
+    return indices, top_scores
 
 
 def _dense_candidates(
-    query: np.ndarray, factors: np.ndarray, items: np.ndarray, watched: sp.csr_matrix, rows: np.ndarray, k: int
+    query: np.ndarray, factors: np.ndarray, items: np.ndarray, watched: _Watched, rows: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(query rows, items, ranks) of the k best of `items` by query · factors for the queries `rows`, their
-    watched items left out; implicit's top-k multiplies and selects in blocks (OpenBLAS held to one thread,
-    as in top_k_licensed)."""
-    from implicit.cpu.topk import topk
-
+    watched items left out: the scores of a block of queries against the licensed items only (the rights
+    mask applied before the multiply, never after), the watched set to -inf, then top_k_select."""
     take = min(k, len(items))
     if take == 0 or len(rows) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
+        return _EMPTY, _EMPTY, _EMPTY
     local = np.ascontiguousarray(factors[items], dtype=np.float32)
-    with threadpool_limits(1, "blas"):
-        ids, scores = topk(
-            local, np.ascontiguousarray(query[rows], dtype=np.float32), take,
-            filter_query_items=_filter_local(watched[rows], items),
-        )  # fmt: skip
-    valid = np.isfinite(scores) & (ids >= 0)
-    ranks = np.broadcast_to(np.arange(1, take + 1), ids.shape)
-    return np.repeat(rows, take)[valid.ravel()], items[ids[valid]], ranks[valid]
+    position = np.full(watched.n_items, -1, dtype=np.int64)
+    position[items] = np.arange(len(items))
+    found_rows, found_cols, found_ranks = [], [], []
+    for start in range(0, len(rows), _DENSE_BLOCK):
+        block = rows[start : start + _DENSE_BLOCK]
+        scores = np.ascontiguousarray(query[block], dtype=np.float32) @ local.T
+        seen_rows, seen_cols = watched.of(block)
+        seen_local = position[seen_cols]
+        scores[seen_rows[seen_local >= 0], seen_local[seen_local >= 0]] = NEG
+        best, best_scores = top_k_select(scores, take)
+        valid = np.isfinite(best_scores) & (best >= 0)
+        ranks = np.broadcast_to(np.arange(1, take + 1), best.shape)
+        found_rows.append(np.broadcast_to(block[:, np.newaxis], best.shape)[valid])
+        found_cols.append(items[best[valid]])
+        found_ranks.append(ranks[valid])
+    return (np.concatenate(found_rows).astype(np.int64), np.concatenate(found_cols).astype(np.int64),
+            np.concatenate(found_ranks))  # fmt: skip
+
+
+def _rowwise_best(
+    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, cols, ranks, values) of each row's k highest values among entries grouped by row (rows
+    ascending): the entries are laid side by side per row and partitioned per row, never sorted as a whole."""
+    if not len(rows) or k <= 0:
+        return _EMPTY, _EMPTY, _EMPTY, np.zeros(0, dtype=np.float32)
+    counts = np.bincount(rows, minlength=n_rows)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    padded = np.full((n_rows, int(counts.max())), -np.inf, dtype=values.dtype)
+    padded_cols = np.full(padded.shape, -1, dtype=np.int64)
+    position = np.arange(len(rows)) - starts[rows]
+    padded[rows, position] = values
+    padded_cols[rows, position] = cols
+    top, top_scores = top_n(padded, k)
+    valid = top >= 0
+    best_cols = np.take_along_axis(padded_cols, np.maximum(top, 0), axis=1)
+    ranks = np.broadcast_to(np.arange(1, top.shape[1] + 1), top.shape)
+    best_rows = np.broadcast_to(np.arange(n_rows)[:, np.newaxis], top.shape)
+    return best_rows[valid].astype(np.int64), best_cols[valid], ranks[valid], top_scores[valid]
 
 
 def _sparse_candidates(
-    scores: sp.csr_matrix, eligible: np.ndarray, watched_keys: np.ndarray, k: int
+    scores: sp.csr_matrix, eligible: np.ndarray, watched: _Watched, k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(query rows, items, ranks) of each row's k best positive scores of a sparse queries × items matrix,
     among `eligible` items not watched."""
-    coo = scores.tocoo()
-    n_items = scores.shape[1]
-    keep = (coo.data > 0) & eligible[coo.col]
-    rows, cols, values = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64), coo.data[keep]
-    keep = ~np.isin(rows * n_items + cols, watched_keys)
-    rows, cols, values = rows[keep], cols[keep], values[keep]
-    order = np.lexsort((-values, rows))
-    rows, cols = rows[order], cols[order]
-    starts = np.searchsorted(rows, np.arange(scores.shape[0]))
-    ranks = np.arange(len(rows)) - starts[rows] + 1
-    keep = ranks <= k
-    return rows[keep], cols[keep], ranks[keep]
-
-
-def _reciprocal(rows: np.ndarray, cols: np.ndarray, ranks: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
-    values = (1.0 / (RRF_K + ranks)).astype(np.float32)
-    return sp.csr_matrix((values, (rows, cols)), shape=shape, dtype=np.float32)
+    n_rows = scores.shape[0]
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(scores.indptr))
+    cols = scores.indices.astype(np.int64)
+    keep = (scores.data > 0) & eligible[cols]
+    keep[keep] = ~watched.seen(rows[keep], cols[keep])
+    best_rows, best_cols, ranks, _values = _rowwise_best(rows[keep], cols[keep], scores.data[keep], n_rows, k)
+    return best_rows, best_cols, ranks
 
 
 def users_candidates(
@@ -528,38 +625,31 @@ def users_candidates(
     if licensed is not None:
         eligible[licensed] = True
     items = np.flatnonzero(eligible)
-    watched = sp.csr_matrix(user_items)
-    watched_coo = watched.tocoo()
-    watched_keys = np.sort(watched_coo.row.astype(np.int64) * n_items + watched_coo.col)
-    history = np.flatnonzero(watched.getnnz(axis=1) > 0)
-    reciprocal: dict[str, sp.csr_matrix] = {}
+    watched_matrix = sp.csr_matrix(user_items)
+    watched = _Watched(watched_matrix)
+    history = np.flatnonzero(watched.counts > 0)
+    found: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     if "als" in parts:
-        reciprocal["als"] = _reciprocal(
-            *_dense_candidates(als_query, model.item_factors, items[model.interacted[items]], watched, history,
-                               candidates),
-            shape,
-        )  # fmt: skip
+        found["als"] = _dense_candidates(
+            als_query, model.item_factors, items[model.interacted[items]], watched, history, candidates
+        )
     if "content" in parts or "cold" in parts:
-        content_query = np.asarray(watched @ model.content_factors, dtype=np.float32)
+        content_query = np.asarray(watched_matrix @ model.content_factors, dtype=np.float32)
         if "content" in parts:
-            reciprocal["content"] = _reciprocal(
-                *_dense_candidates(content_query, model.content_factors, items, watched, history, candidates), shape
+            found["content"] = _dense_candidates(
+                content_query, model.content_factors, items, watched, history, candidates
             )
         if "cold" in parts:
-            reciprocal["cold"] = _reciprocal(
-                *_dense_candidates(content_query, model.content_factors, items[~model.interacted[items]], watched,
-                                   history, candidates),
-                shape,
-            )  # fmt: skip
+            found["cold"] = _dense_candidates(
+                content_query, model.content_factors, items[~model.interacted[items]], watched, history, candidates
+            )
     if "knn" in parts:
-        reciprocal["knn"] = _reciprocal(
-            *_sparse_candidates(sp.csr_matrix(watched @ model.knn), eligible, watched_keys, candidates), shape
-        )
+        found["knn"] = _sparse_candidates(sp.csr_matrix(watched_matrix @ model.knn), eligible, watched, candidates)
     popularity, which = model.popularity_rows(popularity_keys)
     finite = np.where(np.isfinite(popularity), np.abs(popularity), 0)
     span = float(finite.max()) if finite.size else 0.0
     # Popularity is one ranking per key: each query's list is its key's best items less what it watched.
-    longest = int(watched.getnnz(axis=1).max()) if n_queries else 0
+    longest = int(watched.counts.max()) if n_queries else 0
     depth = min(max(candidates, n) + longest, len(items))
     pop_rows, pop_cols, pop_ranks, pop_positive = [], [], [], []
     for key in range(len(popularity)):
@@ -570,56 +660,54 @@ def users_candidates(
         best = items[np.argsort(-row, kind="stable")[:depth]]
         cols = np.broadcast_to(best, (len(queries), depth))
         rows = np.broadcast_to(queries[:, np.newaxis], cols.shape)
-        fresh = ~np.isin(rows.astype(np.int64) * n_items + cols, watched_keys)
+        fresh = ~watched.seen(rows, cols)
         ranks = np.cumsum(fresh, axis=1)
         keep = fresh & (ranks <= max(candidates, n))
         pop_rows.append(rows[keep])
         pop_cols.append(cols[keep])
         pop_ranks.append(ranks[keep])
         pop_positive.append(popularity[key, cols[keep]] > 0)
-    none = np.zeros(0, dtype=np.int64)
-    fill_rows = np.concatenate(pop_rows) if pop_rows else none
-    fill_cols = np.concatenate(pop_cols) if pop_cols else none
-    fill_ranks = np.concatenate(pop_ranks) if pop_ranks else none
+    fill_rows = np.concatenate(pop_rows) if pop_rows else _EMPTY
+    fill_cols = np.concatenate(pop_cols) if pop_cols else _EMPTY
+    fill_ranks = np.concatenate(pop_ranks) if pop_ranks else _EMPTY
     positive = np.concatenate(pop_positive) if pop_positive else np.zeros(0, dtype=bool)
     if "popularity" in parts:
         ranked = positive & (fill_ranks <= candidates)
-        reciprocal["popularity"] = _reciprocal(fill_rows[ranked], fill_cols[ranked], fill_ranks[ranked], shape)
-    fill = sp.csr_matrix((np.ones(len(fill_rows), dtype=np.float32), (fill_rows, fill_cols)), shape=shape)
-    return UserCandidates(reciprocal=reciprocal, fill=fill, popularity=popularity, which=which, span=span or 1.0)
+        found["popularity"] = (fill_rows[ranked], fill_cols[ranked], fill_ranks[ranked])
+        # The fill need not list again what the popularity part proposes.
+        fill_rows, fill_cols = fill_rows[~ranked], fill_cols[~ranked]
+    return UserCandidates(
+        parts=found, fill=(fill_rows.astype(np.int64), fill_cols.astype(np.int64)), shape=shape,
+        popularity=popularity, which=which, span=span or 1.0,
+    )  # fmt: skip
 
 
 def users_fuse(found: UserCandidates, weights: dict[str, float], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Top `n` per query by weighted reciprocal rank over the union of the parts' candidates, ties broken by
     popularity as blend() does. Returns (indices, fused scores), queries × n, -1 / -inf where fewer."""
-    n_queries, n_items = found.fill.shape
-    rows_l, cols_l, values_l = [], [], []
-    for name, matrix in [*found.reciprocal.items(), ("", found.fill)]:
-        weight = weights.get(name, 0.0) if name else 0.0
-        if name and weight <= 0:
-            continue
-        coo = matrix.tocoo()
-        rows_l.append(coo.row.astype(np.int64))
-        cols_l.append(coo.col.astype(np.int64))
-        values_l.append(weight * coo.data.astype(np.float64))
-    keys = np.concatenate(rows_l) * n_items + np.concatenate(cols_l)
-    unique, inverse = np.unique(keys, return_inverse=True)
-    fused = np.bincount(inverse, weights=np.concatenate(values_l), minlength=len(unique))
-    rows, cols = unique // n_items, unique % n_items
+    n_queries, n_items = found.shape
+    rows_l, cols_l, values_l = [found.fill[0]], [found.fill[1]], [np.zeros(len(found.fill[0]))]
+    for name, (rows, cols, ranks) in found.parts.items():
+        weight = weights.get(name, 0.0)
+        if weight > 0 or name == "popularity":  # the popularity part's items belong to the fill as well
+            rows_l.append(rows)
+            cols_l.append(cols)
+            values_l.append(weight / (RRF_K + ranks))
+    # COO to CSR sums the duplicate (query, item) pairs and groups them by query, in compiled code.
+    fused = sp.csr_matrix(
+        (np.concatenate(values_l), (np.concatenate(rows_l), np.concatenate(cols_l))), shape=(n_queries, n_items)
+    )
+    fused.sum_duplicates()
+    rows = np.repeat(np.arange(n_queries, dtype=np.int64), np.diff(fused.indptr))
+    cols = fused.indices.astype(np.int64)
     tiebreak = np.nan_to_num(found.popularity[found.which[rows], cols], neginf=0.0)
-    scores = (fused + 1e-6 * tiebreak / found.span).astype(np.float32)
-    # unique() left the pairs grouped by query: each query's candidates side by side, then a partition per row.
-    counts = np.bincount(rows, minlength=n_queries)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    width = int(counts.max()) if len(rows) else 0
-    padded = np.full((n_queries, max(width, 1)), NEG, dtype=np.float32)
-    padded_cols = np.full(padded.shape, -1, dtype=np.int64)
-    position = np.arange(len(rows)) - starts[rows]
-    padded[rows, position] = scores
-    padded_cols[rows, position] = cols
-    top, top_scores = top_n(padded, n)
-    indices = np.where(top >= 0, np.take_along_axis(padded_cols, np.maximum(top, 0), axis=1), -1)
-    return indices, np.where(top >= 0, top_scores, NEG).astype(np.float32)
+    scores = (fused.data + 1e-6 * tiebreak / found.span).astype(np.float32)
+    best_rows, best_cols, ranks, best_scores = _rowwise_best(rows, cols, scores, n_queries, n)
+    indices = np.full((n_queries, n), -1, dtype=np.int64)
+    values = np.full((n_queries, n), NEG, dtype=np.float32)
+    indices[best_rows, ranks - 1] = best_cols
+    values[best_rows, ranks - 1] = best_scores
+    return indices, values
 
 
 def users_rank(

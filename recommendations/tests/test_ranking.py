@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from recommendations.ranking import blend, top_k_licensed
+from recommendations.ranking import blend, top_k_licensed, top_k_select, top_n
 
 
 def parts_for_one_query(n_items: int = 40) -> dict[str, np.ndarray]:
@@ -49,11 +49,39 @@ def test_top_k_licensed_is_the_brute_force_top_k_among_licensed_titles_only():
     assert top_k_licensed(users, items, licensed[:3], 10)[0].shape == (300, 3)
 
 
-def test_users_rank_keeps_to_licensed_unwatched_titles_and_agrees_with_the_dense_blend():
+def test_top_k_select_answers_what_a_full_partition_answers():
+    # given scores with watched titles at -inf, ties, a row with nothing finite and rows with fewer than k
+    rng = np.random.default_rng(11)
+    scores = rng.standard_normal((300, 6000)).astype(np.float32)
+    scores[rng.random(scores.shape) < 0.05] = -np.inf
+    scores[1] = -np.inf
+    scores[2, 5:] = -np.inf
+    scores[3, :] = np.round(scores[3], 1)  # many ties
+    scores[4] = np.sort(scores[4])  # the best all at the end, past the sample's reach
+    scores[5, :] = 1.0
+
+    # when each row's best 50 are selected through a threshold, and by partitioning every score
+    indices, values = top_k_select(scores, 50)
+    expected_indices, expected_values = top_n(scores, 50)
+
+    # then the same scores come out, best first, each at the index it was read from
+    assert np.array_equal(values, expected_values)
+    assert np.array_equal(indices < 0, expected_indices < 0)
+    found = indices >= 0
+    assert np.array_equal(np.take_along_axis(scores, np.maximum(indices, 0), axis=1)[found], values[found])
+    assert all(len(set(row[row >= 0])) == (row >= 0).sum() for row in indices)
+
+
+@pytest.mark.parametrize("watched_lookup", ["dense", "binary search"])
+def test_users_rank_keeps_to_licensed_unwatched_titles_and_agrees_with_the_dense_blend(watched_lookup, monkeypatch):
     # given a model trained on generated interactions, and titles one organization may show
     import scipy.sparse as sp
 
+    from recommendations import ranking
     from recommendations.ranking import matching_model_fit, part_scores, users_rank
+
+    if watched_lookup == "binary search":
+        monkeypatch.setattr(ranking, "_DENSE_WATCHED_CELLS", 0)
 
     rng = np.random.default_rng(8)
     n_users, n_items = 300, 120
