@@ -29,6 +29,9 @@ def build_two_operators(settings):
         drama.free_episode_count = 10
         drama.save()
         DramaLocalizationFactory(drama=drama, language="en", title=f"Title only for {key.upper()}")
+        # A long Arabic title with a Chinese one inside: what right-to-left charts must lay out whole.
+        DramaLocalizationFactory(drama=drama, language="ar",
+                                 title=f"عودة الوريثة المخفية إلى قصر العائلة 《重生之千金归来》 {key.upper()}")  # fmt: skip
         drama.tropes.add(TropeFactory(slug=f"trope-{key}", name=f"Trope {key.upper()}"))
         episodes = [EpisodeFactory(drama=drama, number=n) for n in range(1, 6)]
         for licensee in licensees:

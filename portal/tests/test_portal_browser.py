@@ -76,6 +76,18 @@ def test_every_page_draws_accessible_charts_in_english_and_arabic(live_server, t
                         f"document.querySelectorAll('.chart svg').length >= {charts}", timeout=10_000
                     )
                 assert page.locator(".chart").count() == charts, name
+                # no label of any chart is cut off at its edges (long titles, right to left included)
+                clipped = page.evaluate(
+                    """() => Array.from(document.querySelectorAll('.chart svg')).flatMap(svg => {
+                        const box = svg.getBoundingClientRect();
+                        return Array.from(svg.querySelectorAll('text')).filter(t => {
+                            const r = t.getBoundingClientRect();
+                            return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1
+                                                   || r.top < box.top - 1 || r.bottom > box.bottom + 1);
+                        }).map(t => t.textContent);
+                    })"""
+                )
+                problems.extend(f"label cut off {language} {name}: {text}" for text in clipped)
                 # each chart is reachable from the keyboard and described
                 for chart in page.locator(".chart").all():
                     assert chart.get_attribute("tabindex") == "0" and chart.get_attribute("aria-describedby")

@@ -1,6 +1,12 @@
 /* The operator portal's charts: each .chart element draws the JSON the page embeds (the same payload the
    page's .json twin answers) with Apache ECharts' SVG renderer. Colour-blind-safe palette (Okabe–Ito) with
-   decal patterns, an aria description on every chart, and axes mirrored for right-to-left pages. */
+   decal patterns, an aria description on every chart, and axes mirrored for right-to-left pages.
+
+   ECharts lays text out itself, anchored as in a left-to-right page: a chart inheriting `direction: rtl`
+   would have every SVG label anchored at its other end, sticking out of the chart. So charts are laid out
+   left to right (the options mirror the axes), and on right-to-left pages each label is isolated as
+   right-to-left text (U+2067 … U+2069), which keeps its words in order with numbers and Latin or Chinese
+   names inside it. */
 (function () {
   "use strict";
   var script = document.getElementById("portal-script");
@@ -9,6 +15,10 @@
   var rtl = document.documentElement.dir === "rtl";
   var palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
   var sequential = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"];  // viridis, light to dark
+
+  function isolate(text) {
+    return rtl ? "\u2067" + text + "\u2069" : String(text);
+  }
 
   function data(el) {
     return JSON.parse(document.getElementById(el.dataset.source).textContent);
@@ -20,14 +30,21 @@
       color: palette,
       animation: false,
       aria: {enabled: true, decal: {show: true}, label: {description: description ? description.textContent : ""}},
-      tooltip: {trigger: "axis", confine: true},
-      legend: {top: 0, left: rtl ? "right" : "left", align: rtl ? "right" : "left"},
-      grid: {left: 56, right: 56, top: 40, bottom: 40, containLabel: true},
+      // The tooltip is HTML inside the chart: it reads in the page's direction.
+      tooltip: {trigger: "axis", confine: true, extraCssText: rtl ? "direction: rtl; text-align: right;" : ""},
+      legend: {top: 0, left: rtl ? "right" : "left", align: rtl ? "right" : "left", formatter: isolate},
+      grid: {left: 56, right: 56, top: 40, bottom: 40},
     };
   }
 
   function categoryAxis(values) {
-    return {type: "category", data: values, inverse: rtl};
+    return {type: "category", data: values, inverse: rtl, axisLabel: {formatter: isolate}};
+  }
+
+  // Titles beside bars: long ones end in an ellipsis (the table below the chart has them whole).
+  function titleAxis(values) {
+    return {type: "category", position: rtl ? "right" : "left", data: values,
+            axisLabel: {width: 220, overflow: "truncate", formatter: isolate}};
   }
 
   function valueAxis(extra) {
@@ -52,10 +69,9 @@
     },
     titles: function (d) {
       var rows = d.titles.filter(function (r) { return r.starts !== null; }).slice(0, 20).reverse();
-      return {grid: {left: 16, right: 16, top: 40, bottom: 24, containLabel: true},
+      return {grid: {left: 16, right: 16, top: 40, bottom: 24},
               xAxis: {type: "value", inverse: rtl},
-              yAxis: {type: "category", position: rtl ? "right" : "left",
-                      data: rows.map(function (r) { return r.title; })},
+              yAxis: titleAxis(rows.map(function (r) { return r.title; })),
               series: [{name: labels.starts, type: "bar", data: rows.map(function (r) { return r.starts; })}]};
     },
     dropoff: function (d) {
@@ -67,7 +83,7 @@
         yAxis: valueAxis({max: 1, axisLabel: {formatter: function (v) { return Math.round(v * 100) + "%"; }}}),
         series: [
           {name: labels.this_title, type: "line", data: d.curve.map(function (r) { return r.share; }),
-           markLine: {symbol: "none", label: {formatter: labels.paywall},
+           markLine: {symbol: "none", label: {formatter: isolate(labels.paywall)},
                       data: [{xAxis: String(d.paywall_episode)}]}},
           {name: labels.median, type: "line", lineStyle: {type: "dashed"},
            data: episodes.map(function (n) { return n in median ? median[n] : null; })},
@@ -77,7 +93,7 @@
     funnel: function (d) {
       return {tooltip: {trigger: "item"},
               series: [{name: labels.funnel_impression, type: "funnel", sort: "none", left: "10%", width: "80%",
-                        label: {position: "inside"},
+                        label: {position: "inside", formatter: function (p) { return isolate(p.name); }},
                         data: d.funnel.map(function (r) {
                           return {name: labels["funnel_" + r.step], value: r.value === null ? 0 : r.value};
                         })}]};
@@ -89,18 +105,18 @@
       });
       var max = values.reduce(function (m, v) { return Math.max(m, v[2]); }, 1);
       return {tooltip: {trigger: "item"}, xAxis: categoryAxis(h.territories),
-              yAxis: {type: "category", data: h.languages, position: rtl ? "right" : "left"},
+              yAxis: {type: "category", data: h.languages, position: rtl ? "right" : "left",
+                      axisLabel: {formatter: isolate}},
               visualMap: {min: 0, max: max, calculable: false, orient: "horizontal", left: "center", bottom: 0,
                           inRange: {color: sequential}},
-              grid: {left: 56, right: 56, top: 24, bottom: 64, containLabel: true},
+              grid: {left: 56, right: 56, top: 24, bottom: 64},
               series: [{name: labels.starts, type: "heatmap", data: values, label: {show: true}}]};
     },
     lineup: function (d) {
       var rows = d.titles.slice(0, 20).reverse();
-      return {grid: {left: 16, right: 16, top: 40, bottom: 24, containLabel: true},
+      return {grid: {left: 16, right: 16, top: 40, bottom: 24},
               xAxis: {type: "value", inverse: rtl},
-              yAxis: {type: "category", position: rtl ? "right" : "left",
-                      data: rows.map(function (r) { return r.rank + ". " + r.title; })},
+              yAxis: titleAxis(rows.map(function (r) { return r.rank + ". " + r.title; })),
               series: [{name: labels.demand_index, type: "bar", data: rows.map(function (r) { return r.demand_index; })}]};
     },
     tropes: function (d) {
@@ -114,6 +130,7 @@
     var option = base(el);
     var extra = builders[el.dataset.chart](data(el));
     for (var key in extra) option[key] = extra[key];
+    el.dir = "ltr";
     var chart = echarts.init(el, null, {renderer: "svg", locale: locale});
     chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
