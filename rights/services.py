@@ -532,10 +532,31 @@ def rights_windows_grant(grants: Sequence[dict[str, Any]], *, actor: Actor = Non
     if not windows:
         return windows
     with transaction.atomic():
-        RightsWindow.objects.bulk_create(windows)
+        try:
+            with transaction.atomic():
+                RightsWindow.objects.bulk_create(windows)
+        except IntegrityError as exc:
+            if getattr(exc.__cause__, "pgcode", None) == UNIQUE_VIOLATION and "transaction_id" in str(exc):
+                raise RightsValidationError(
+                    {"transaction_id": ["A TransactionID of these windows is already used (or given twice)."]}
+                ) from exc
+            raise
         for window in windows:
             _rights_in_check(window)
-        RightsWindowTerritory.objects.bulk_create(row for window in windows for row in _territory_rows(window))
+        try:
+            with transaction.atomic():
+                RightsWindowTerritory.objects.bulk_create(row for window in windows for row in _territory_rows(window))
+        except IntegrityError as exc:
+            if getattr(exc.__cause__, "pgcode", None) != EXCLUSION_VIOLATION:
+                raise
+            conflict = next(filter(None, (_overlap_conflict_find(window) for window in windows)), None)
+            raise RightsOverlapError(
+                "One of these windows overlaps "
+                + (f"window out #{conflict.pk} to {conflict.licensee.name}" if conflict else "another window out")
+                + " (or another of them) for the same drama, territory and licence type; grant them one by one"
+                " to learn which.",
+                conflicting_window=conflict.pk if conflict else None,
+            ) from exc
         RightsAudit.objects.bulk_create(
             RightsAudit(
                 window=window,

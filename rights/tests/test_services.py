@@ -447,3 +447,73 @@ def test_moving_a_started_window_into_the_future_records_its_start_again():
     assert window.live_since is None
     rights_windows_advance(now=far)
     assert RightsEvent.objects.filter(window=window, kind="started").count() == 2
+
+
+# --- many windows at once ----------------------------------------------------------------------
+
+
+def _batch_counts() -> tuple[int, int, int, int]:
+    return (RightsWindow.objects.count(), RightsWindowTerritory.objects.count(), RightsAudit.objects.count(),
+            RightsEvent.objects.count())  # fmt: skip
+
+
+def _grant(drama, licensee, **terms):
+    return {
+        "drama": drama,
+        "licensee": licensee,
+        "territories": ["TH"],
+        "licence_type": "AVOD",
+        "start": at(0),
+        **terms,
+    }
+
+
+@pytest.mark.parametrize(
+    ("middle", "refusal", "code"),
+    [
+        ("overlaps an exclusive window", RightsOverlapError, "rights_overlap"),
+        ("reaches beyond the rights in", NoRightsInError, "no_rights_in"),
+        ("reuses a TransactionID", RightsValidationError, "invalid"),
+        ("has a bad territory", RightsValidationError, "invalid"),
+    ],
+)
+def test_a_batch_refused_in_its_middle_writes_nothing(middle, refusal, code):
+    # given a drama already granted exclusively in Thailand, and a batch whose middle window is refused
+    from rights.services import rights_windows_grant
+
+    drama, other = drama_with_rights_in(), drama_with_rights_in(territories=("TH",))
+    holder = OrganizationFactory()
+    grant_out(drama, holder, exclusive=True, transaction_id="TX-HELD")
+    licensee = OrganizationFactory()
+    bad = {
+        "overlaps an exclusive window": _grant(drama, licensee),
+        "reaches beyond the rights in": _grant(other, licensee, territories=["VN"]),
+        "reuses a TransactionID": _grant(other, licensee, transaction_id="TX-HELD"),
+        "has a bad territory": _grant(other, licensee, territories=["XX"]),
+    }[middle]
+    batch = [_grant(other, licensee, start=at(10)), bad, _grant(other, licensee, territories=["TH"], start=at(20),
+                                                              licence_type="SVOD")]  # fmt: skip
+    before = _batch_counts()
+
+    # when the batch is granted
+    with pytest.raises(refusal) as refused:
+        rights_windows_grant(batch)
+
+    # then the refusal is a domain error with its code, and no window, territory row, audit entry or event
+    # of the batch was written
+    assert refused.value.code == code
+    assert _batch_counts() == before
+
+
+def test_a_batch_names_the_window_its_overlap_meets():
+    # given an exclusive window out, and a batch that overlaps it
+    from rights.services import rights_windows_grant
+
+    drama = drama_with_rights_in()
+    held = grant_out(drama, OrganizationFactory(name="Holder"), exclusive=True)
+
+    # when the batch is granted, then the refusal names the window it meets
+    with pytest.raises(RightsOverlapError) as refused:
+        rights_windows_grant([_grant(drama, OrganizationFactory())])
+    assert refused.value.extra["conflicting_window"] == held.pk
+    assert f"#{held.pk}" in refused.value.message and "Holder" in refused.value.message
