@@ -40,7 +40,6 @@ def _state() -> tuple[int, int, int, int, int]:
     ("name", "windows"),
     [
         ("Avails_noErrors_v2.4.xml", 24),
-        ("Avails_Structure_Tests_v2.3.xml", 2),
         ("Movies_v1.9.xlsx", 26),
         ("TV_v1.9.xlsx", 38),
     ],
