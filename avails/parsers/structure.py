@@ -1,7 +1,8 @@
 """The structure each EMA Avails XML version allows, as its MovieLabs XSD defines it, checked by hand.
 
-The importer does not validate against the XSD files themselves (they are not shipped with the
-project; see avails/parsers/README.md). It checks, per version, what the XSDs' Avail-type,
+The importer does not validate against the XSD files themselves: they are not shipped with the
+project (the MovieLabs XSDs import md, mdmec and the W3C xmldsig schemas, and could not be brought in
+verbatim). It checks, per version, what the XSDs' Avail-type,
 AvailAsset-type, AvailTrans-type and AvailTerms-type say of the elements it reads: which children
 come, in which order, how many times, and the attributes that are required. A document whose
 structure the XSD refuses is refused with the element path of each fault, before any semantic check.
