@@ -155,6 +155,11 @@ class _Reader:
                 element.clear(keep_tail=False)
         if accepted and not avails:
             self.problem(root, "Avail", "The document holds no Avail.", code=AvailsErrorCode.REQUIRED)
+        faults = [p for p in self.result.problems if p.code == AvailsErrorCode.INVALID_STRUCTURE]
+        if faults:
+            # As with the reference validator, a document its schema refuses gets no semantic checks:
+            # the structure faults are its only problems, and nothing of it is read.
+            self.result.records, self.result.problems = [], faults
 
     def root_accepted(self, root) -> bool:
         if root.getroottree().docinfo.doctype:
