@@ -3,8 +3,11 @@
 The importer does not validate against the XSD files themselves: they are not shipped with the
 project (the MovieLabs XSDs import md, mdmec and the W3C xmldsig schemas, and could not be brought in
 verbatim). It checks, per version, what the XSDs' Avail-type,
-AvailAsset-type, AvailTrans-type and AvailTerms-type say of the elements it reads: which children
-come, in which order, how many times, and the attributes that are required. A document whose
+AvailDisposition-type, AvailAsset-type, the asset metadata types (AvailUnitMetadata-type,
+AvailEpisodeMetadata-type, AvailSeasonMetadata-type, AvailSeriesMetadata-type), AvailTrans-type and
+AvailTerms-type say of the elements it reads: which children come, in which order, how many times,
+and the attributes that are required. Types from the common metadata schemas (md:, mdmec:) are not
+checked beyond what the importer's own field checks say of them. A document whose
 structure the XSD refuses is refused with the element path of each fault, before any semantic check.
 
 Each content model is a sequence of particles: (names, min, max), where names holds the element
@@ -36,6 +39,24 @@ class AvailsStructure:
     asset: tuple[Particle, ...]
     transaction: tuple[Particle, ...]
     term_values: frozenset[str]  # the elements a Term may hold (one of them)
+    # The asset metadata the importer reads: a title's (Metadata), an episode's, a season's, a series'.
+    metadata: tuple[Particle, ...] = ()
+    episode_metadata: tuple[Particle, ...] = ()
+    season_metadata: tuple[Particle, ...] = ()
+    series_metadata: tuple[Particle, ...] = ()
+
+    def content_model(self, name: str) -> tuple[Particle, ...] | None:
+        """The particles of an element the importer checks, by its local name (None: not checked)."""
+        return {
+            "Avail": self.avail,
+            "Disposition": _DISPOSITION,
+            "Asset": self.asset,
+            "Transaction": self.transaction,
+            "Metadata": self.metadata,
+            "EpisodeMetadata": self.episode_metadata,
+            "SeasonMetadata": self.season_metadata,
+            "SeriesMetadata": self.series_metadata,
+        }.get(name) or None
 
     @property
     def namespace(self) -> str:
@@ -132,6 +153,132 @@ _TERMS_V23 = _TERMS_V22 | {"Boolean", "AltIdentifier"}
 _TERMS_V24 = _TERMS_V23 | {"Number"}
 
 
+_DISPOSITION = (_p("EntryType"), _p("IssueDate", 0), _p(OTHER, 0, UNBOUNDED))
+
+# AvailMetadata-type: v2.1 requires TitleDisplayUnlimited, v2.2 makes it optional, v2.3 repeatable and adds
+# People and GroupingEntity (repeatable from v2.4). Metadata adds CompanyDisplayCredit; EpisodeMetadata
+# adds EpisodeNumber and the season (or, for series without seasons, the series) it belongs to.
+_METADATA_V21_BASE = (
+    _p("TitleDisplayUnlimited"),
+    _p("TitleInternalAlias"),
+    _p("EditEIDR-URN", 0),
+    _p("TitleEIDR-URN", 0),
+    _p("AltIdentifier", 0, UNBOUNDED),
+    _p("VersionDescription", 0),
+    _p("ReleaseDate", 0),
+    _p("RunLength", 0),
+    _p("ReleaseHistory", 0, UNBOUNDED),
+    _p("USACaptionsExemptionReason", 0),
+    _p("Ratings", 0),
+    _p("EncodeID", 0),
+    _p("LocalizationOffering", 0),
+)
+_METADATA_V22_BASE = (_p("TitleDisplayUnlimited", 0), *_METADATA_V21_BASE[1:])
+_METADATA_V23_BASE = (
+    _p("TitleDisplayUnlimited", 0, UNBOUNDED),
+    _p("TitleInternalAlias", 1, UNBOUNDED),
+    *_METADATA_V21_BASE[2:8],
+    _p("People", 0, UNBOUNDED),
+    *_METADATA_V21_BASE[8:],
+    _p("GroupingEntity", 0),
+)
+_METADATA_V24_BASE = (*_METADATA_V23_BASE[:-1], _p("GroupingEntity", 0, UNBOUNDED))
+
+
+def _unit(base: tuple[Particle, ...]) -> tuple[Particle, ...]:
+    return (*base, _p("CompanyDisplayCredit", 0, UNBOUNDED))
+
+
+def _episode(base: tuple[Particle, ...]) -> tuple[Particle, ...]:
+    return (*base, _p("EpisodeNumber"), _p("SeasonMetadata|SeriesMetadata"))
+
+
+_SEASON_V21 = (
+    _p("SeasonContentID"),
+    _p("SeasonEIDR-URN", 0),
+    _p("SeasonTitleDisplayUnlimited"),
+    _p("SeasonTitleInternalAlias", 0),
+    _p("SeasonNumber"),
+    _p("VersionDescription", 0),
+    _p("ReleaseDate", 0),
+    _p("SeasonAltIdentifier", 0, UNBOUNDED),
+    _p("NumberOfEpisodes", 0),
+    _p("SeasonStatus", 0),
+    _p("SeriesMetadata"),
+)
+_SEASON_V22 = (
+    _p("SeasonContentID"),
+    _p("SeasonEIDR-URN", 0),
+    _p("SeasonTitleDisplayUnlimited", 0),
+    _p("SeasonTitleInternalAlias", 0),
+    _p("SeasonNumber"),
+    _p("VersionDescription", 0),
+    _p("ReleaseDate", 0),
+    _p("ReleaseHistory", 0, UNBOUNDED),
+    _p("USACaptionsExemptionReason", 0),
+    _p("Ratings", 0),
+    *_SEASON_V21[7:],
+)
+_SEASON_V23 = (
+    *_SEASON_V22[:2],
+    _p("SeasonTitleDisplayUnlimited", 0, UNBOUNDED),
+    _p("SeasonTitleInternalAlias", 0, UNBOUNDED),
+    *_SEASON_V22[4:],
+)
+_SERIES_V21 = (
+    _p("SeriesContentID"),
+    _p("SeriesEIDR-URN", 0),
+    _p("SeriesTitleDisplayUnlimited"),
+    _p("SeriesTitleInternalAlias"),
+    _p("LocalSeriesTitle", 0, UNBOUNDED),
+    _p("VersionDescription", 0),
+    _p("ReleaseDate", 0),
+    _p("SeriesAltIdentifier", 0, UNBOUNDED),
+    _p("NumberOfSeasons", 0),
+    _p("SeriesStatus", 0),
+    _p("CompanyDisplayCredit", 0, UNBOUNDED),
+    _p(OTHER, 0, UNBOUNDED),
+)
+_SERIES_V22 = (
+    _SERIES_V21[0],
+    _SERIES_V21[1],
+    _p("SeriesTitleDisplayUnlimited", 0),
+    *_SERIES_V21[3:7],
+    _p("USACaptionsExemptionReason", 0),
+    _p("ReleaseHistory", 0, UNBOUNDED),
+    _p("Ratings", 0),
+    *_SERIES_V21[7:],
+)
+_SERIES_V23 = (
+    *_SERIES_V22[:2],
+    _p("SeriesTitleDisplayUnlimited", 0, UNBOUNDED),
+    _p("SeriesTitleInternalAlias", 1, UNBOUNDED),
+    *_SERIES_V22[4:],
+)
+_V21_METADATA = {
+    "metadata": _unit(_METADATA_V21_BASE),
+    "episode_metadata": _episode(_METADATA_V21_BASE),
+    "season_metadata": _SEASON_V21,
+    "series_metadata": _SERIES_V21,
+}
+_V22_METADATA = {
+    "metadata": _unit(_METADATA_V22_BASE),
+    "episode_metadata": _episode(_METADATA_V22_BASE),
+    "season_metadata": _SEASON_V22,
+    "series_metadata": _SERIES_V22,
+}
+_V23_METADATA = {
+    "metadata": _unit(_METADATA_V23_BASE),
+    "episode_metadata": _episode(_METADATA_V23_BASE),
+    "season_metadata": _SEASON_V23,
+    "series_metadata": _SERIES_V23,
+}
+_V24_METADATA = _V23_METADATA | {
+    "metadata": _unit(_METADATA_V24_BASE),
+    "episode_metadata": _episode(_METADATA_V24_BASE),
+}
+
+
 def _md(version: str) -> str:
     return f"http://www.movielabs.com/schema/md/v{version}/md"
 
@@ -139,13 +286,13 @@ def _md(version: str) -> str:
 STRUCTURES: dict[str, AvailsStructure] = {
     s.version: s
     for s in (
-        AvailsStructure("2.1", _md("2.4"), _AVAIL_V21, _ASSET_V21, _TRANSACTION_V21, _TERMS_V21),
-        AvailsStructure("2.2", _md("2.4"), _AVAIL_V21, _ASSET_V22, _TRANSACTION_V22, _TERMS_V22),
-        AvailsStructure("2.3", _md("2.6"), _AVAIL_V21, _ASSET_V22, _TRANSACTION_V23, _TERMS_V23),
-        AvailsStructure("2.4", _md("2.7"), _AVAIL_V21, _ASSET_V24, _TRANSACTION_V24, _TERMS_V24),
-        AvailsStructure("2.5", _md("2.8"), _AVAIL_V25, _ASSET_V24, _TRANSACTION_V24, _TERMS_V24),
-        AvailsStructure("2.6", _md("2.10"), _AVAIL_V25, _ASSET_V24, _TRANSACTION_V24, _TERMS_V24),
-        AvailsStructure("2.7", _md("2.12"), _AVAIL_V25, _ASSET_V24, _TRANSACTION_V24, _TERMS_V24),
+        AvailsStructure("2.1", _md("2.4"), _AVAIL_V21, _ASSET_V21, _TRANSACTION_V21, _TERMS_V21, **_V21_METADATA),
+        AvailsStructure("2.2", _md("2.4"), _AVAIL_V21, _ASSET_V22, _TRANSACTION_V22, _TERMS_V22, **_V22_METADATA),
+        AvailsStructure("2.3", _md("2.6"), _AVAIL_V21, _ASSET_V22, _TRANSACTION_V23, _TERMS_V23, **_V23_METADATA),
+        AvailsStructure("2.4", _md("2.7"), _AVAIL_V21, _ASSET_V24, _TRANSACTION_V24, _TERMS_V24, **_V24_METADATA),
+        AvailsStructure("2.5", _md("2.8"), _AVAIL_V25, _ASSET_V24, _TRANSACTION_V24, _TERMS_V24, **_V24_METADATA),
+        AvailsStructure("2.6", _md("2.10"), _AVAIL_V25, _ASSET_V24, _TRANSACTION_V24, _TERMS_V24, **_V24_METADATA),
+        AvailsStructure("2.7", _md("2.12"), _AVAIL_V25, _ASSET_V24, _TRANSACTION_V24, _TERMS_V24, **_V24_METADATA),
     )
 }
 XML_VERSIONS = tuple(STRUCTURES)

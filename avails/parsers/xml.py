@@ -204,20 +204,25 @@ class _Reader:
                 avail, _local(avail), "Only Avail elements of this document's version go in AvailList."
             )
             return False
-        self.check_sequence(avail, self.structure.avail)
-        for child in avail:
-            if etree.QName(child).namespace != self.namespace:
-                continue
-            name = _local(child)
-            if name == "Asset":
-                if not child.get("contentID"):
-                    self.structure_fault(child, "Asset/@contentID", "The contentID attribute is required.")
-                self.check_sequence(child, self.structure.asset)
-            elif name == "Transaction":
-                self.check_sequence(child, self.structure.transaction)
-                for term in _children(child, "Term"):
-                    self.check_term(term)
+        self.check_element(avail)
         return len(self.result.problems) == before
+
+    def check_element(self, element) -> None:
+        """Its children against its content model, then each child the structure knows, down the tree."""
+        assert self.structure is not None
+        particles = self.structure.content_model(_local(element))
+        if particles is None:
+            return
+        self.check_sequence(element, particles)
+        if _local(element) == "Asset" and not element.get("contentID"):
+            self.structure_fault(element, "Asset/@contentID", "The contentID attribute is required.")
+        for child in element:
+            if not isinstance(child.tag, str) or etree.QName(child).namespace != self.namespace:
+                continue
+            if _local(child) == "Term":
+                self.check_term(child)
+            else:
+                self.check_element(child)
 
     def check_sequence(self, parent, particles: tuple[Particle, ...]) -> None:
         children = [c for c in parent if isinstance(c.tag, str)]

@@ -235,13 +235,42 @@ SEARCH_ALL = "<avails:ServiceProvider>"
         ),
         (
             "2.1",
-            {},
+            {"<avails:Metadata>": "<avails:Metadata><avails:TitleDisplayUnlimited>R</avails:TitleDisplayUnlimited>"},
             f"{TRANSACTION}/avails:Territory (line 16)",
             "Territory",
             "Description is required before Territory.",
         ),
+        (
+            "2.1",
+            {},
+            "/avails:AvailList/avails:Avail/avails:Asset/avails:Metadata/avails:TitleInternalAlias (line 12)",
+            "TitleInternalAlias",
+            "TitleDisplayUnlimited is required before TitleInternalAlias.",
+        ),
+        (
+            "2.4",
+            {
+                "<avails:WorkType>Movie</avails:WorkType>": "<avails:WorkType>Series</avails:WorkType>",
+                "<avails:Metadata><avails:TitleInternalAlias>Rebirth</avails:TitleInternalAlias></avails:Metadata>": "<avails:SeriesMetadata><avails:SeriesTitleInternalAlias>R</avails:SeriesTitleInternalAlias>"
+                "</avails:SeriesMetadata>",
+            },
+            "/avails:AvailList/avails:Avail/avails:Asset/avails:SeriesMetadata/avails:SeriesTitleInternalAlias (line 12)",
+            "SeriesTitleInternalAlias",
+            "SeriesContentID is required before SeriesTitleInternalAlias.",
+        ),
     ],
-    ids=["missing", "attribute", "unknown", "term-values", "newer-element", "term-required", "term-kind", "v2.1"],
+    ids=[
+        "missing",
+        "attribute",
+        "unknown",
+        "term-values",
+        "newer-element",
+        "term-required",
+        "term-kind",
+        "v2.1-description",
+        "v2.1-display-title",
+        "series-content-id",
+    ],
 )
 def test_structure_its_xsd_refuses_is_refused_naming_the_element(version, replacements, location, field, reason):
     # when a document whose structure its version's XSD refuses is parsed
