@@ -45,8 +45,8 @@ class AvailsStructure:
     season_metadata: tuple[Particle, ...] = ()
     series_metadata: tuple[Particle, ...] = ()
 
-    def content_model(self, name: str) -> tuple[Particle, ...] | None:
-        """The particles of an element the importer checks, by its local name (None: not checked)."""
+    def content_models(self) -> dict[str, tuple[Particle, ...]]:
+        """The particles of each element the importer checks, by its local name (others are not checked)."""
         return {
             "Avail": self.avail,
             "Disposition": _DISPOSITION,
@@ -56,7 +56,7 @@ class AvailsStructure:
             "EpisodeMetadata": self.episode_metadata,
             "SeasonMetadata": self.season_metadata,
             "SeriesMetadata": self.series_metadata,
-        }.get(name) or None
+        }
 
     @property
     def namespace(self) -> str:

@@ -24,6 +24,7 @@ from .structure import XML_VERSIONS, AvailsStructure, Particle, sequence_faults,
 
 _AVAILS_NS_RE = re.compile(r"^http://www\.movielabs\.com/schema/avails/v(?P<version>2\.\d+(?:\.\d+)?)/avails$")
 SUPPORTED_VERSIONS = XML_VERSIONS
+MAX_SHAPES_REMEMBERED = 10_000  # element shapes whose structure faults are kept for reuse (a few MB at most)
 
 
 def _local(element) -> str:
@@ -60,6 +61,9 @@ class _Reader:
         self.tree = None
         self.structure: AvailsStructure | None = None
         self.namespace = ""
+        self.prefix = ""
+        self.models: dict[str, tuple[Particle, ...]] = {}
+        self.shapes: dict[tuple[str, tuple[str, ...]], list[tuple[int, str]]] = {}
 
     def where(self, element) -> str:
         path = self.tree.getpath(element) if self.tree is not None else ""
@@ -191,6 +195,8 @@ class _Reader:
             )
             return False
         self.namespace = etree.QName(root).namespace or ""
+        self.prefix = f"{{{self.namespace}}}"
+        self.models = self.structure.content_models()
         return True
 
     # --- structure (what the version's XSD allows), checked before anything is read ---------------
@@ -199,35 +205,41 @@ class _Reader:
         """True if the Avail's structure is its version's; else its faults are reported, and it is not read."""
         assert self.structure is not None
         before = len(self.result.problems)
-        if _local(avail) != "Avail" or etree.QName(avail).namespace != self.namespace:
+        if avail.tag != f"{self.prefix}Avail":
             self.structure_fault(
                 avail, _local(avail), "Only Avail elements of this document's version go in AvailList."
             )
             return False
-        self.check_element(avail)
+        self.check_element(avail, "Avail")
         return len(self.result.problems) == before
 
-    def check_element(self, element) -> None:
+    def check_element(self, element, name: str) -> None:
         """Its children against its content model, then each child the structure knows, down the tree."""
-        assert self.structure is not None
-        particles = self.structure.content_model(_local(element))
-        if particles is None:
-            return
-        self.check_sequence(element, particles)
-        if _local(element) == "Asset" and not element.get("contentID"):
+        self.check_sequence(element, name)
+        if name == "Asset" and not element.get("contentID"):
             self.structure_fault(element, "Asset/@contentID", "The contentID attribute is required.")
+        prefix, models = self.prefix, self.models
         for child in element:
-            if not isinstance(child.tag, str) or etree.QName(child).namespace != self.namespace:
+            tag = child.tag
+            if not isinstance(tag, str) or not tag.startswith(prefix):
                 continue
-            if _local(child) == "Term":
+            child_name = tag[len(prefix) :]
+            if child_name == "Term":
                 self.check_term(child)
-            else:
-                self.check_element(child)
+            elif child_name in models:
+                self.check_element(child, child_name)
 
-    def check_sequence(self, parent, particles: tuple[Particle, ...]) -> None:
+    def check_sequence(self, parent, name: str) -> None:
         children = [c for c in parent if isinstance(c.tag, str)]
-        shape = [(_local(c), etree.QName(c).namespace == self.namespace) for c in children]
-        for index, reason in sequence_faults(shape, particles):
+        tags = tuple(c.tag for c in children)
+        # A file repeats a handful of shapes thousands of times: each is matched once.
+        faults = self.shapes.get((name, tags))
+        if faults is None:
+            shape = [(tag.rpartition("}")[2], tag.startswith(self.prefix)) for tag in tags]
+            faults = sequence_faults(shape, self.models[name])
+            if len(self.shapes) < MAX_SHAPES_REMEMBERED:
+                self.shapes[(name, tags)] = faults
+        for index, reason in faults:
             at = children[index] if index >= 0 else parent
             self.structure_fault(at, _local(at), reason)
 
@@ -240,7 +252,7 @@ class _Reader:
         if len(values) != 1:
             self.structure_fault(term, "Term", f"A Term holds exactly one value element; this one holds {len(values)}.")
             return
-        own = etree.QName(values[0]).namespace == self.namespace
+        own = values[0].tag.startswith(self.prefix)
         if (_local(values[0]) if own else "##other") not in allowed:
             names = ", ".join(sorted(a for a in allowed if a != "##other"))
             self.structure_fault(
