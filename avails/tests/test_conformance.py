@@ -398,3 +398,28 @@ def test_one_transaction_over_several_rows_imports_as_one_window(licensed_drama)
     assert report.errors == [] and report.counts["created"] == 1
     window = RightsWindow.objects.get(transaction_id="T-1")
     assert (window.drama, sorted(window.territories)) == (licensed_drama, ["SG", "TH"])
+
+
+@pytest.mark.django_db
+def test_movie_without_content_id_imports_by_its_eidr_and_reimports_without_changes():
+    # given a v1.7 Movies row (rights bought from its licensor) that leaves ContentID empty and names the EIDR
+    rows = [GOOD_MOVIE_ROW | {"ContentID": None, "TitleID": EIDR, "Licensee": "Partner A"}]
+    data = avails_workbook(rows, version="1.7")
+    # when it is imported twice
+    first = avails_import(data=data, source="m.xlsx", direction="in")
+    again = avails_import(data=data, source="m.xlsx", direction="in")
+    # then the drama is known by its EIDR, and the second import changes nothing
+    assert first.errors == [] and first.counts["created"] == 1
+    assert Drama.objects.get(eidr=EIDR).original_title == "Rebirth"
+    assert (again.counts["unchanged"], Drama.objects.filter(eidr=EIDR).count()) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_v1_6_tv_rows_import_and_reimport_without_changes():
+    episode = GOOD_EPISODE_ROW | {"EpisodeAltID": "md:alid:org:migu:e3", "Exclusive": "F", "AllowedLanguages": "th,en"}
+    data = avails_workbook([episode], tv=True, version="1.6")
+    first = avails_import(data=data, source="tv16.xlsx", direction="in")
+    again = avails_import(data=data, source="tv16.xlsx", direction="in")
+    assert first.errors == [] and first.counts["created"] == 1 and again.counts["unchanged"] == 1
+    window = RightsWindow.objects.get(transaction_id="E-3")
+    assert (window.episode_start, window.episode_end, window.audio_languages) == (3, 3, ["th", "en"])
