@@ -15,6 +15,8 @@ class AvailsErrorCode(enum.StrEnum):
     NOT_AVAILS = "not_avails"
     UNSUPPORTED_VERSION = "unsupported_version"
     DUPLICATE_TRANSACTION = "duplicate_transaction"
+    # The XML's structure is not what its version's XSD allows (order, cardinality, required attributes)
+    INVALID_STRUCTURE = "invalid_structure"
     # The file goes past a limit (avails/parsers/limits.py); refused before it is read whole
     FILE_TOO_LARGE = "file_too_large"
     ZIP_BOMB = "zip_bomb"

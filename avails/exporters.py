@@ -1,4 +1,5 @@
-"""Write rights windows as EMA Avails: XML in the v2.4 schema's shape and .xlsx in the v1.9 TV template's shape.
+"""Write rights windows as EMA Avails: XML in any version's shape from v2.1 to v2.7 (v2.4 by default) and
+.xlsx in any TV template version's shape from v1.6 to v1.9 (v1.9 by default).
 
 Windows over a whole drama become series avails, a single episode an episode avail, and an episode
 range a season avail carrying the platform's EpisodeRange term. Identifiers the window or drama
@@ -16,13 +17,14 @@ import openpyxl
 from django.db.models import QuerySet
 from lxml import etree
 
-from . import vocabulary
+from . import templates, vocabulary
+from .parsers.structure import STRUCTURES, XML_VERSIONS, AvailsStructure
 from .records import AvailRecord
-from .templates import TV_V19_COLUMNS
 
-AVAILS_NS = "http://www.movielabs.com/schema/avails/v2.4/avails"
-MD_NS = "http://www.movielabs.com/schema/md/v2.7/md"
-NSMAP = {"avails": AVAILS_NS, "md": MD_NS}
+XML_VERSION = "2.4"  # what the partner API serves
+TEMPLATE_VERSION = "1.9"
+EXPORT_XML_VERSIONS = XML_VERSIONS
+EXPORT_TEMPLATE_VERSIONS = templates.TEMPLATE_VERSIONS
 DRAMA_CONTENT_ID_PREFIX = "md:cid:org:migu:drama:"
 DRAMA_ALID_PREFIX = "md:alid:org:migu:drama:"
 WINDOW_TRANSACTION_PREFIX = "migu:window:"
@@ -113,17 +115,26 @@ def _instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def avails_xml_from_records(records: Iterable[AvailRecord], *, issued: datetime | None = None) -> bytes:
-    """EMA Avails XML v2.4: one Avail per record, with its one Transaction."""
+def avails_xml_from_records(
+    records: Iterable[AvailRecord], *, issued: datetime | None = None, version: str = XML_VERSION
+) -> bytes:
+    """EMA Avails XML in a version's shape (v2.1 to v2.7): one Avail per record, with its one Transaction.
+
+    Each version gets what its XSD allows and requires (avails.parsers.structure): v2.1 has no
+    AllowedLanguage or HoldbackLanguage, so the languages travel as Terms there; Terms hold a Boolean
+    from v2.3 and a Number from v2.4, Text before.
+    """
+    structure = STRUCTURES[version]
     issued = issued or datetime.now(UTC)
+    nsmap = {"avails": structure.namespace, "md": structure.md_namespace}
 
     def el(parent, ns: str, name: str, text: str | None = None, **attributes):
-        node = etree.SubElement(parent, f"{{{NSMAP[ns]}}}{name}", **attributes)
+        node = etree.SubElement(parent, f"{{{nsmap[ns]}}}{name}", **attributes)
         if text is not None:
             node.text = text
         return node
 
-    root = etree.Element(f"{{{AVAILS_NS}}}AvailList", nsmap=NSMAP)
+    root = etree.Element(f"{{{structure.namespace}}}AvailList", nsmap=nsmap)
     for record in records:
         avail = el(root, "avails", "Avail")
         el(avail, "avails", "ALID", record.alid)
@@ -137,12 +148,15 @@ def avails_xml_from_records(records: Iterable[AvailRecord], *, issued: datetime 
         el(avail, "avails", "ShortDescription", record.title)
         asset = el(avail, "avails", "Asset", contentID=record.content_id)
         el(asset, "avails", "WorkType", record.work_type)
-        _series_metadata(el, asset, record)
-        _transaction(el, avail, record)
+        _series_metadata(el, asset, record, structure)
+        _transaction(el, avail, record, structure)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _series_metadata(el, asset, record: AvailRecord) -> None:
+def _series_metadata(el, asset, record: AvailRecord, structure: AvailsStructure) -> None:
+    # v2.1 requires the display titles that later versions made optional.
+    titles_required = structure.version == "2.1"
+
     def series(parent):
         metadata = el(parent, "avails", "SeriesMetadata")
         el(metadata, "avails", "SeriesContentID", record.series_content_id)
@@ -154,6 +168,8 @@ def _series_metadata(el, asset, record: AvailRecord) -> None:
     def season(parent):
         metadata = el(parent, "avails", "SeasonMetadata")
         el(metadata, "avails", "SeasonContentID", f"{record.series_content_id}:season:1")
+        if titles_required:
+            el(metadata, "avails", "SeasonTitleDisplayUnlimited", record.title)
         el(el(metadata, "avails", "SeasonNumber"), "md", "Number", "1")
         series(metadata)
 
@@ -163,14 +179,18 @@ def _series_metadata(el, asset, record: AvailRecord) -> None:
         season(asset)
     else:
         metadata = el(asset, "avails", "EpisodeMetadata")
+        if titles_required:
+            el(metadata, "avails", "TitleDisplayUnlimited", f"{record.title} E{record.episode_number}")
         el(metadata, "avails", "TitleInternalAlias", f"{record.title} E{record.episode_number}")
         el(el(metadata, "avails", "EpisodeNumber"), "md", "Number", str(record.episode_number))
         season(metadata)
 
 
-def _transaction(el, avail, record: AvailRecord) -> None:
+def _transaction(el, avail, record: AvailRecord, structure: AvailsStructure) -> None:
     transaction = el(avail, "avails", "Transaction", TransactionID=record.transaction_id)
     el(transaction, "avails", "LicenseType", record.license_type)
+    if structure.version == "2.1":
+        el(transaction, "avails", "Description", record.title)  # required in v2.1
     for code in record.territories:
         el(el(transaction, "avails", "Territory"), "md", "country", code)
     for code in record.territory_exclusions:
@@ -181,33 +201,50 @@ def _transaction(el, avail, record: AvailRecord) -> None:
         el(transaction, "avails", "End", _instant(record.end))
     else:
         el(transaction, "avails", "EndCondition", "Open")
-    for tag in record.allowed_languages:
-        audio, subtitle = tag in record.audio_languages, tag in record.subtitle_languages
-        use = {} if audio == subtitle else {"asset": "audio" if audio else "subtitle"}
-        el(transaction, "avails", "AllowedLanguage", tag, **use)
-    if record.asset_language:
-        el(transaction, "avails", "AssetLanguage", record.asset_language)
-    for tag in record.holdback_languages:
-        el(transaction, "avails", "HoldbackLanguage", tag)
+    if structure.has_allowed_language:
+        for tag in record.allowed_languages:
+            audio, subtitle = tag in record.audio_languages, tag in record.subtitle_languages
+            use = {} if audio == subtitle else {"asset": "audio" if audio else "subtitle"}
+            el(transaction, "avails", "AllowedLanguage", tag, **use)
+        if record.asset_language:
+            el(transaction, "avails", "AssetLanguage", record.asset_language)
+        for tag in record.holdback_languages:
+            el(transaction, "avails", "HoldbackLanguage", tag)
+    elif record.asset_language:
+        el(transaction, "avails", "StoreLanguage", record.asset_language)
     el(transaction, "avails", "FormatProfile", record.format_profile)
     if record.contract_id:
         el(transaction, "avails", "ContractID", record.contract_id)
+
+    def term(name: str, kind: str, value: str):
+        node = el(el(transaction, "avails", "Term", termName=name), "avails", kind, value)
+        return node
+
     if record.price_type:
-        money = el(el(transaction, "avails", "Term", termName=record.price_type), "avails", "Money", record.price_value)
+        money = term(record.price_type, "Money", record.price_value)
         if record.price_currency:
             money.set("currency", record.price_currency)
-    el(el(transaction, "avails", "Term", termName="Exclusive"), "avails", "Boolean", str(record.exclusive).lower())
+    # Every version up to v2.3 requires a Term; Exclusive is always there to be one.
+    term("Exclusive", "Boolean" if structure.has_term_boolean else "Text", str(record.exclusive).lower())
     if record.title_status:
-        el(el(transaction, "avails", "Term", termName="TitleStatus"), "avails", "Text", record.title_status)
+        term("TitleStatus", "Text", record.title_status)
     if record.free_episode_count is not None:
-        term = el(transaction, "avails", "Term", termName=vocabulary.FREE_EPISODES_TERM)
-        el(term, "avails", "Number", str(record.free_episode_count))
+        term(
+            vocabulary.FREE_EPISODES_TERM,
+            "Number" if structure.has_term_number else "Text",
+            str(record.free_episode_count),
+        )
     if record.episode_range:
-        term = el(transaction, "avails", "Term", termName=vocabulary.EPISODE_RANGE_TERM)
-        el(term, "avails", "Text", _range_text(record.episode_range))
+        term(vocabulary.EPISODE_RANGE_TERM, "Text", _range_text(record.episode_range))
+    if not structure.has_allowed_language:
+        if record.allowed_languages:
+            term(vocabulary.AUDIO_LANGUAGES_TERM, "Text", " ".join(record.audio_languages))
+            term(vocabulary.SUBTITLE_LANGUAGES_TERM, "Text", " ".join(record.subtitle_languages))
+        if record.holdback_languages:
+            term(vocabulary.HOLDBACK_LANGUAGES_TERM, "Text", " ".join(record.holdback_languages))
 
 
-def _other_terms(record: AvailRecord) -> str:
+def _other_terms(record: AvailRecord, version: str) -> str:
     terms = []
     if record.free_episode_count is not None:
         terms.append(f"{vocabulary.FREE_EPISODES_TERM}={record.free_episode_count}")
@@ -217,25 +254,36 @@ def _other_terms(record: AvailRecord) -> str:
         # The template's AllowedLanguages does not say audio or subtitles; these terms do.
         terms.append(f"{vocabulary.AUDIO_LANGUAGES_TERM}={' '.join(record.audio_languages)}")
         terms.append(f"{vocabulary.SUBTITLE_LANGUAGES_TERM}={' '.join(record.subtitle_languages)}")
+    if record.price_currency and templates.template_lacks(version, "PriceCurrency"):
+        terms.append(f"PriceCurrency={record.price_currency}")
     return "; ".join(terms)
 
 
-def avails_xlsx_from_records(records: Iterable[AvailRecord]) -> bytes:
-    """A workbook in the v1.9 TV template's shape: sections, field names, //REQ row, then one row per record."""
+def avails_xlsx_from_records(records: Iterable[AvailRecord], *, version: str = TEMPLATE_VERSION) -> bytes:
+    """A workbook in a TV template version's shape (v1.6 to v1.9): sections, field names, //REQ row, then rows.
+
+    v1.6 has its own column names (StoreLanguage, HoldbackExclusionLanguage, ...), no ALID column (an
+    episode's ALID is its EpisodeAltID, a season's its SeasonAltID, and it has no series rows: a whole
+    drama is a season row), T/F for yes/no and no PriceCurrency (carried in OtherTerms).
+    """
+    v16 = templates.template_major(version) == "1.6"
+    columns = templates.tv_columns(version)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.title = "Template-TV_v1.9"
-    sheet.append([section for section, _, _ in TV_V19_COLUMNS])
-    sheet.append([name for _, name, _ in TV_V19_COLUMNS])
-    sheet.append([1.9] + [required for _, _, required in TV_V19_COLUMNS[1:]])
+    sheet.title = f"Template-TV_v{version}"
+    sheet.append([section for section, _, _ in columns])
+    sheet.append([name for _, name, _ in columns])
+    sheet.append([float(version)] + [required for _, _, required in columns[1:]])
+    yes, no = ("T", "F") if v16 else ("Yes", "No")
     for record in records:
+        work_type = "Season" if v16 and record.work_type == "Series" else record.work_type
         values = {
             "DisplayName": record.licensor,
             "Licensee": record.licensee,
             "AssetLanguage": record.asset_language,
             "Territory": ", ".join(record.territories),
             "TerritoryExclusion": ", ".join(record.territory_exclusions),
-            "WorkType": record.work_type,
+            "WorkType": work_type,
             "EntryType": "Full Extract",
             "SeriesTitleInternalAlias": record.title_internal_alias or record.title,
             "SeriesTitleDisplayUnlimited": record.title,
@@ -250,20 +298,25 @@ def avails_xlsx_from_records(records: Iterable[AvailRecord]) -> bytes:
             "PriceType": record.price_type,
             "PriceValue": record.price_value,
             "PriceCurrency": record.price_currency,
-            "OtherTerms": _other_terms(record),
+            "OtherTerms": _other_terms(record, version),
             "SeriesContentID": record.series_content_id,
             "SeasonContentID": f"{record.series_content_id}:season:1",
             "AvailID": record.transaction_id,
             "ContractID": record.contract_id,
             "TitleStatus": record.title_status,
-            "Exclusive": "Yes" if record.exclusive else "No",
+            "Exclusive": yes if record.exclusive else no,
             "HoldbackLanguage": ", ".join(record.holdback_languages),
             "AllowedLanguages": ", ".join(record.allowed_languages),
             "ReleaseYear": record.release_year,
         }
         if record.work_type == "Episode":
             values["EpisodeContentID"] = f"{record.series_content_id}:episode:{record.episode_number}"
-        sheet.append([values.get(name) for _, name, _ in TV_V19_COLUMNS])
+        if v16:
+            # v1.6's AltID columns hold the ALID (its reader takes no EIDR from them).
+            del values["SeriesID"]
+            values["EpisodeAltID" if work_type == "Episode" else "SeasonAltID"] = record.alid
+        by_column = {templates.column_name(version, name): value for name, value in values.items()}
+        sheet.append([by_column.get(name) for _, name, _ in columns])
     for row in sheet.iter_rows(min_row=4):
         for cell in row:
             if isinstance(cell.value, datetime):
@@ -280,14 +333,15 @@ def _loaded(windows: Iterable) -> Iterable:
     return windows
 
 
-def avails_xml_for(windows: Iterable) -> bytes:
-    """EMA Avails XML (v2.4) for these windows (a queryset, or windows with drama, owner and licensee loaded).
+def avails_xml_for(windows: Iterable, *, version: str = XML_VERSION) -> bytes:
+    """EMA Avails XML (v2.4 unless told) for these windows (a queryset, or windows with drama, owner and licensee
+    loaded).
 
     The partner API serves this at GET /api/v1/avails/.
     """
-    return avails_xml_from_records(avails_records_for(_loaded(windows)))
+    return avails_xml_from_records(avails_records_for(_loaded(windows)), version=version)
 
 
-def avails_xlsx_for(windows: Iterable) -> bytes:
-    """An EMA Avails TV v1.9 workbook for these windows (as for avails_xml_for)."""
-    return avails_xlsx_from_records(avails_records_for(_loaded(windows)))
+def avails_xlsx_for(windows: Iterable, *, version: str = TEMPLATE_VERSION) -> bytes:
+    """An EMA Avails TV workbook (template v1.9 unless told) for these windows (as for avails_xml_for)."""
+    return avails_xlsx_from_records(avails_records_for(_loaded(windows)), version=version)

@@ -123,7 +123,7 @@ def choice(value, allowed: frozenset[str], name: str) -> str:
 
 
 def boolean(value) -> bool:
-    """Yes/No, true/false, 1/0, and spreadsheet formulas =TRUE() / =FALSE()."""
+    """Yes/No, true/false, T/F (older templates), 1/0, and spreadsheet formulas =TRUE() / =FALSE()."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
@@ -131,9 +131,9 @@ def boolean(value) -> bool:
             return bool(value)
         raise FieldError(f"'{value}' is not a yes/no value.")
     text = str(value).strip().lower().lstrip("=").removesuffix("()")
-    if text in {"yes", "y", "true", "1"}:
+    if text in {"yes", "y", "true", "t", "1"}:
         return True
-    if text in {"no", "n", "false", "0", ""}:
+    if text in {"no", "n", "false", "f", "0", ""}:
         return False
     raise FieldError(f"'{value}' is not a yes/no value.")
 

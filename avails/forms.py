@@ -11,7 +11,7 @@ from partners.models import Organization, OrganizationKind
 
 
 class AvailsUploadForm(forms.Form):
-    file = forms.FileField(help_text="An EMA Avails .xml (v2.2–v2.6) or .xlsx (template v1.7–v1.9) file.")
+    file = forms.FileField(help_text="An EMA Avails .xml (v2.1–v2.7) or .xlsx (template v1.6–v1.9) file.")
     direction = forms.ChoiceField(
         choices=[
             ("out", "Rights out: granted to the licensee named in the file"),

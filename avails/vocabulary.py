@@ -37,6 +37,9 @@ EPISODE_RANGE_TERM = "EpisodeRange"
 # Spreadsheets have one AllowedLanguages column; these OtherTerms split it into audio and subtitles.
 AUDIO_LANGUAGES_TERM = "AudioLanguages"
 SUBTITLE_LANGUAGES_TERM = "SubtitleLanguages"
+# Avails XML v2.1 has no AllowedLanguage or HoldbackLanguage; exports to it carry them as Terms.
+HOLDBACK_LANGUAGES_TERM = "HoldbackLanguages"
+LANGUAGE_TERMS = frozenset({AUDIO_LANGUAGES_TERM, SUBTITLE_LANGUAGES_TERM, HOLDBACK_LANGUAGES_TERM})
 # EMA says VOD for transactional rental; the platform says TVOD.
 LICENSE_TYPE_TO_PLATFORM = {"VOD": "TVOD"}
 LICENSE_TYPE_TO_EMA = {"TVOD": "VOD"}

@@ -1,4 +1,4 @@
-"""Read EMA Avails files (XML v2.2–v2.6, spreadsheet template v1.7–v1.9) into AvailRecords."""
+"""Read EMA Avails files (XML v2.1–v2.7, spreadsheet template v1.6–v1.9) into AvailRecords."""
 
 from __future__ import annotations
 
@@ -75,8 +75,18 @@ OFFER_FIELDS = (
 )  # fmt: skip
 
 
-def _comparable(record) -> tuple:
-    return tuple(getattr(record, name) for name in OFFER_FIELDS)
+# A spreadsheet gives one transaction over several territories as rows sharing its TransactionID.
+TERRITORY_FIELDS = ("territories", "territory_exclusions")
+
+
+def _comparable(record, *, leave_out: tuple[str, ...] = ()) -> tuple:
+    return tuple(getattr(record, name) for name in OFFER_FIELDS if name not in leave_out)
+
+
+def _merge_territories(into: AvailRecord, record: AvailRecord) -> None:
+    for name in TERRITORY_FIELDS:
+        target = getattr(into, name)
+        target.extend(code for code in getattr(record, name) if code not in target)
 
 
 def offer_key(record) -> str:
@@ -91,9 +101,12 @@ def offer_key(record) -> str:
 def avails_check_duplicates(result: AvailsParseResult) -> AvailsParseResult:
     """A TransactionID names one offer: an identical repeat is dropped with a warning, a different one is an error.
 
-    TransactionID is optional in both formats; without one, the ALID and the offer's terms make the key,
-    so re-importing the same file still finds the same windows.
+    In a spreadsheet, rows that share a TransactionID and differ only in their territories are one
+    transaction over all of them (as MovieLabs' reference validator builds it): they are merged into
+    the first row's record. TransactionID is optional in both formats; without one, the ALID and the
+    offer's terms make the key, so re-importing the same file still finds the same windows.
     """
+    given = {id(record) for record in result.records if record.transaction_id}
     for record in result.records:
         if not record.transaction_id:
             record.transaction_id = offer_key(record)[:200]
@@ -107,6 +120,14 @@ def avails_check_duplicates(result: AvailsParseResult) -> AvailsParseResult:
             kept.append(record)
             continue
         same = _comparable(first) == _comparable(record)
+        if (
+            not same
+            and result.format == "xlsx"
+            and id(record) in given
+            and _comparable(first, leave_out=TERRITORY_FIELDS) == _comparable(record, leave_out=TERRITORY_FIELDS)
+        ):
+            _merge_territories(first, record)
+            continue
         result.problems.append(
             AvailProblem(
                 file=result.source,

@@ -1,5 +1,10 @@
-"""EMA Avails spreadsheets (template v1.7–v1.9, Movies and TV): row 1 section, row 2 field names,
-row 3 //REQ or //Opt, data from row 4. TV rows are at series, season or episode level."""
+"""EMA Avails spreadsheets (template v1.6–v1.9, Movies and TV): row 1 section, row 2 field names,
+row 3 //REQ or //Opt, data from row 4. TV rows are at series, season or episode level.
+
+Older templates' conventions are read as MovieLabs' reference validator reads them: v1.6's column
+names (avails.templates.V16_RENAMES), comma-separated language lists, T/F for yes/no, and a Movies
+ContentID left empty (the title is then known by its EIDR or ALID).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import datetime
 
-from avails import fields, vocabulary
+from avails import fields, templates, vocabulary
 from avails.errors import AvailsErrorCode
 from avails.fields import FieldError
 from avails.records import AvailProblem, AvailRecord, AvailsParseResult
@@ -21,7 +26,11 @@ from .workbook import WorkbookError, WorkbookReader
 
 HEADER_ROW = 2
 FIRST_DATA_ROW = 4
-SUPPORTED_TEMPLATES = ("1.7", "1.8", "1.9")
+SUPPORTED_TEMPLATES = templates.TEMPLATE_VERSIONS
+# A sheet is an Avails sheet if row 2 names LicenseType and one of these (v1.6 TV has no ALID column).
+ALID_COLUMNS = ("ALID", "AltID", "EpisodeAltID", "SeasonAltID")
+# Fields a template may lack a column for; exports to such a template carry them in OtherTerms.
+OTHER_TERM_FIELDS = ("Exclusive", "TitleStatus", "PriceCurrency")
 # A field can be spelled differently across template versions; the first spelling found wins.
 ALIASES: dict[str, tuple[str, ...]] = {
     "licensee": ("Licensee", "ServiceProvider"),
@@ -33,10 +42,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 
 class _Sheet:
-    def __init__(self, source: str, title: str, header: tuple, result: AvailsParseResult):
+    def __init__(self, source: str, title: str, header: tuple, result: AvailsParseResult, version: str = "1.9"):
         self.source = source
         self.title = title
         self.result = result
+        self.v16 = templates.template_major(version) == "1.6"
         self.columns: dict[str, int] = {}
         for index, name in enumerate(fields.text(value) for value in header):
             if name and name not in self.columns:
@@ -116,10 +126,11 @@ class _Sheet:
                 self.problem(row, name, str(error), severity=severity)
                 return None
 
+        work_type = get("WorkType")
         record = AvailRecord(
             source=self.source,
             location=f"sheet '{self.title}' row {row}",
-            alid=required("ALID"),
+            alid=required(*self.alid_columns(work_type)),
             transaction_id=get(*ALIASES["transaction_id"]),
             licensor=required("DisplayName"),
             licensee=get(*ALIASES["licensee"]),
@@ -145,8 +156,9 @@ class _Sheet:
             record.content_id = get("EpisodeContentID") if record.work_type == "Episode" else record.season_content_id
             if record.work_type == "Series":
                 record.content_id = record.series_content_id
-            record.eidr = checked("SeriesID", fields.eidr, get("SeriesID"), severity="warning") or ""
-            record.edit_eidr = checked("EpisodeID", fields.eidr, get("EpisodeID"), severity="warning") or ""
+            if not self.v16:  # v1.6 has only the AltID columns, which hold the ALIDs, not EIDRs
+                record.eidr = checked("SeriesID", fields.eidr, get("SeriesID"), severity="warning") or ""
+                record.edit_eidr = checked("EpisodeID", fields.eidr, get("EpisodeID"), severity="warning") or ""
             record.season_number = checked("SeasonNumber", fields.positive_int, get("SeasonNumber"))
             record.episode_count = checked("EpisodeCount", fields.positive_int, get("EpisodeCount"))
             if record.work_type in {"Season", "Episode"} and record.season_number is None:
@@ -164,12 +176,23 @@ class _Sheet:
         else:
             record.title = get("TitleDisplayUnlimited") or required("TitleInternalAlias")
             record.title_internal_alias = get("TitleInternalAlias")
-            record.content_id = required("ContentID")
-            record.eidr = checked("TitleID", fields.eidr, get("TitleID"), severity="warning") or ""
-            record.edit_eidr = checked("EditID", fields.eidr, get("EditID"), severity="warning") or ""
+            # ContentID is optional in the Movies template: the title is then known by its EIDR or ALID.
+            record.content_id = get(self.name("ContentID"))
+            record.eidr = checked("TitleID", fields.eidr, get(self.name("TitleID")), severity="warning") or ""
+            record.edit_eidr = checked("EditID", fields.eidr, get(self.name("EditID")), severity="warning") or ""
         record.release_year = checked("ReleaseYear", fields.positive_int, get("ReleaseYear"))
         self.read_terms(row, record, get, required, checked, raw)
         return record
+
+    def name(self, field: str) -> str:
+        return templates.column_name("1.6" if self.v16 else "1.9", field)
+
+    def alid_columns(self, work_type: str) -> tuple[str, ...]:
+        if not self.v16:
+            return ("ALID",)
+        if not self.is_tv:
+            return ("AltID",)
+        return ("SeasonAltID",) if work_type == "Season" else ("EpisodeAltID",)
 
     def read_terms(self, row, record, get, required, checked, raw) -> None:
         for code in fields.split_list(required("Territory")):
@@ -226,14 +249,17 @@ class _Sheet:
                 f"End {record.end:%Y-%m-%d} is not after Start {record.start:%Y-%m-%d}.",
                 code=AvailsErrorCode.END_BEFORE_START,
             )
-        asset_language = get("AssetLanguage")
-        if asset_language:
-            record.asset_language = checked("AssetLanguage", fields.language, asset_language) or ""
+        # Older templates list several asset languages, comma-separated; the first is the original's.
+        asset_languages, bad = fields.languages(fields.split_list(get(self.name("AssetLanguage"))))
+        record.asset_language = asset_languages[0] if asset_languages else ""
+        for reason in bad:
+            self.problem(row, "AssetLanguage", reason, code=AvailsErrorCode.INVALID_LANGUAGE)
         for field_name, attr in (
             ("allowed_languages", "allowed_languages"),
             ("holdback_languages", "holdback_languages"),
         ):
-            good, bad = fields.languages(fields.split_list(get(*ALIASES[field_name])))
+            spellings = ALIASES[field_name] + ((self.name("AllowedLanguages"),) if attr == "allowed_languages" else ())
+            good, bad = fields.languages(fields.split_list(get(*spellings)))
             setattr(record, attr, good)
             if attr == "allowed_languages":
                 record.audio_languages, record.subtitle_languages = list(good), list(good)
@@ -269,7 +295,9 @@ class _Sheet:
         record.description = get("Description")
         for term in fields.split_list(get("OtherTerms")):
             name, _, value = term.partition("=")
-            if name.strip() == vocabulary.FREE_EPISODES_TERM:
+            if name.strip() in OTHER_TERM_FIELDS and raw(name.strip()) is None:
+                self.read_other_term_field(row, record, name.strip(), value.strip(), checked)
+            elif name.strip() == vocabulary.FREE_EPISODES_TERM:
                 record.free_episode_count = checked("OtherTerms", fields.positive_int, value.strip())
             elif name.strip() == vocabulary.EPISODE_RANGE_TERM:
                 record.episode_range = checked("OtherTerms", fields.episode_range, value.strip())
@@ -287,6 +315,17 @@ class _Sheet:
             self.problem(
                 row, "RatingValue", f"'{value}' is not a {system} rating; expected one of {', '.join(sorted(allowed))}."
             )
+
+    def read_other_term_field(self, row: int, record: AvailRecord, name: str, value: str, checked) -> None:
+        """A field the template has no column for, carried in OtherTerms (Exclusive=T, TitleStatus=Approved)."""
+        if name == "Exclusive":
+            record.exclusive = bool(checked("OtherTerms", fields.boolean, value))
+        elif name == "TitleStatus":
+            record.title_status = (
+                checked("OtherTerms", lambda v: fields.choice(v, vocabulary.TITLE_STATUSES, "TitleStatus"), value) or ""
+            )
+        else:
+            record.price_currency = checked("OtherTerms", fields.currency, value) or ""
 
 
 def _template_version(title: str, corner) -> str:
@@ -334,6 +373,7 @@ def _read_workbook(data: bytes, source: str, result: AvailsParseResult) -> None:
         )
     reader = WorkbookReader(data)
     sheets = 0
+    skipped: list[str] = []
     for title, part in reader.sheets():
         rows = reader.rows(part)
         top: dict[int, tuple] = {}
@@ -344,18 +384,20 @@ def _read_workbook(data: bytes, source: str, result: AvailsParseResult) -> None:
                 continue
             first_data = (row_number, cells)
             break
-        sheet = _Sheet(source, title, top.get(HEADER_ROW, ()), result)
-        if "ALID" not in sheet.columns or "LicenseType" not in sheet.columns:
-            continue  # not an Avails sheet (instructions, lists): the rest of it is never read
-        sheets += 1
         corner = top.get(3, (None,))
         version = _template_version(title, corner[0] if corner else None)
+        sheet = _Sheet(source, title, top.get(HEADER_ROW, ()), result, version or "1.9")
+        if "LicenseType" not in sheet.columns or not any(name in sheet.columns for name in ALID_COLUMNS):
+            skipped.append(title)
+            continue  # not an Avails sheet (instructions, lists): the rest of it is never read
+        sheets += 1
         result.version = result.version or version
-        if version and not any(version.startswith(v) for v in SUPPORTED_TEMPLATES):
+        if version and templates.template_major(version) not in SUPPORTED_TEMPLATES:
             sheet.problem(
                 3,
                 "template",
-                f"Template v{version} is not supported; this importer reads v1.7 to v1.9.",
+                f"Template v{version} is not supported; this importer reads v{SUPPORTED_TEMPLATES[0]} to "
+                f"v{SUPPORTED_TEMPLATES[-1]}.",
                 code=AvailsErrorCode.UNSUPPORTED_VERSION,
             )
             continue
@@ -366,7 +408,11 @@ def _read_workbook(data: bytes, source: str, result: AvailsParseResult) -> None:
                 file=source,
                 location="file",
                 field="template",
-                reason="No sheet with EMA Avails field names in row 2 (ALID, LicenseType, ...).",
+                reason=(
+                    "No sheet with EMA Avails field names in row 2 (ALID, LicenseType, ...); the workbook's sheets: "
+                    + (", ".join(f"'{name}'" for name in skipped[:10]) or "none")
+                    + "."
+                ),
                 code=AvailsErrorCode.NOT_AVAILS,
             )
         )

@@ -1,4 +1,8 @@
-"""EMA Avails XML (v2.2–v2.6): one AvailRecord per Transaction, problems located by element path and line."""
+"""EMA Avails XML (v2.1–v2.7): one AvailRecord per Transaction, problems located by element path and line.
+
+Each Avail is checked against its version's structure (avails.parsers.structure, as the MovieLabs XSDs
+define it) before it is read; an Avail whose structure is refused yields its structure faults only.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,11 @@ from avails.records import AvailProblem, AvailRecord, AvailsParseResult
 
 from . import limits
 from .limits import AvailsLimitExceeded
+from .structure import XML_VERSIONS, AvailsStructure, Particle, sequence_faults, structure_for
 
 _AVAILS_NS_RE = re.compile(r"^http://www\.movielabs\.com/schema/avails/v(?P<version>2\.\d+(?:\.\d+)?)/avails$")
-SUPPORTED_VERSIONS = ("2.2", "2.3", "2.4", "2.5", "2.6")
+SUPPORTED_VERSIONS = XML_VERSIONS
+MAX_SHAPES_REMEMBERED = 10_000  # element shapes whose structure faults are kept for reuse (a few MB at most)
 
 
 def _local(element) -> str:
@@ -53,6 +59,11 @@ class _Reader:
         self.result = AvailsParseResult(source=source, format="xml")
         self.data = data
         self.tree = None
+        self.structure: AvailsStructure | None = None
+        self.namespace = ""
+        self.prefix = ""
+        self.models: dict[str, tuple[Particle, ...]] = {}
+        self.shapes: dict[tuple[str, tuple[str, ...]], list[tuple[int, str]]] = {}
 
     def where(self, element) -> str:
         path = self.tree.getpath(element) if self.tree is not None else ""
@@ -131,9 +142,10 @@ class _Reader:
             depth -= 1
             if not accepted:
                 element.clear(keep_tail=False)  # read to the end only to report a malformed document as such
-            elif depth == 1 and _local(element) == "Avail":
+            elif depth == 1:
                 avails += 1
-                self.result.records.extend(self.read_avail(element))
+                if self.structure_accepted(element):
+                    self.result.records.extend(self.read_avail(element))
                 if len(self.result.records) > limits.MAX_TRANSACTIONS:
                     raise AvailsLimitExceeded(
                         AvailsErrorCode.TOO_MANY_ROWS,
@@ -147,6 +159,11 @@ class _Reader:
                 element.clear(keep_tail=False)
         if accepted and not avails:
             self.problem(root, "Avail", "The document holds no Avail.", code=AvailsErrorCode.REQUIRED)
+        faults = [p for p in self.result.problems if p.code == AvailsErrorCode.INVALID_STRUCTURE]
+        if faults:
+            # As with the reference validator, a document its schema refuses gets no semantic checks:
+            # the structure faults are its only problems, and nothing of it is read.
+            self.result.records, self.result.problems = [], faults
 
     def root_accepted(self, root) -> bool:
         if root.getroottree().docinfo.doctype:
@@ -168,15 +185,82 @@ class _Reader:
             return False
         version = match["version"]
         self.result.version = version
-        if not any(version == v or version.startswith(v + ".") for v in SUPPORTED_VERSIONS):
+        self.structure = structure_for(version)
+        if self.structure is None:
             self.problem(
                 root,
                 "AvailList",
-                f"Avails v{version} is not supported; this importer reads v2.2 to v2.6.",
+                f"Avails v{version} is not supported; this importer reads v{XML_VERSIONS[0]} to v{XML_VERSIONS[-1]}.",
                 code=AvailsErrorCode.UNSUPPORTED_VERSION,
             )
             return False
+        self.namespace = etree.QName(root).namespace or ""
+        self.prefix = f"{{{self.namespace}}}"
+        self.models = self.structure.content_models()
         return True
+
+    # --- structure (what the version's XSD allows), checked before anything is read ---------------
+
+    def structure_accepted(self, avail) -> bool:
+        """True if the Avail's structure is its version's; else its faults are reported, and it is not read."""
+        assert self.structure is not None
+        before = len(self.result.problems)
+        if avail.tag != f"{self.prefix}Avail":
+            self.structure_fault(
+                avail, _local(avail), "Only Avail elements of this document's version go in AvailList."
+            )
+            return False
+        self.check_element(avail, "Avail")
+        return len(self.result.problems) == before
+
+    def check_element(self, element, name: str) -> None:
+        """Its children against its content model, then each child the structure knows, down the tree."""
+        self.check_sequence(element, name)
+        if name == "Asset" and not element.get("contentID"):
+            self.structure_fault(element, "Asset/@contentID", "The contentID attribute is required.")
+        prefix, models = self.prefix, self.models
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str) or not tag.startswith(prefix):
+                continue
+            child_name = tag[len(prefix) :]
+            if child_name == "Term":
+                self.check_term(child)
+            elif child_name in models:
+                self.check_element(child, child_name)
+
+    def check_sequence(self, parent, name: str) -> None:
+        children = [c for c in parent if isinstance(c.tag, str)]
+        tags = tuple(c.tag for c in children)
+        # A file repeats a handful of shapes thousands of times: each is matched once.
+        faults = self.shapes.get((name, tags))
+        if faults is None:
+            shape = [(tag.rpartition("}")[2], tag.startswith(self.prefix)) for tag in tags]
+            faults = sequence_faults(shape, self.models[name])
+            if len(self.shapes) < MAX_SHAPES_REMEMBERED:
+                self.shapes[(name, tags)] = faults
+        for index, reason in faults:
+            at = children[index] if index >= 0 else parent
+            self.structure_fault(at, _local(at), reason)
+
+    def check_term(self, term) -> None:
+        assert self.structure is not None
+        if not term.get("termName"):
+            self.structure_fault(term, "Term/@termName", "The termName attribute is required.")
+        values = [c for c in term if isinstance(c.tag, str)]
+        allowed = self.structure.term_values
+        if len(values) != 1:
+            self.structure_fault(term, "Term", f"A Term holds exactly one value element; this one holds {len(values)}.")
+            return
+        own = values[0].tag.startswith(self.prefix)
+        if (_local(values[0]) if own else "##other") not in allowed:
+            names = ", ".join(sorted(a for a in allowed if a != "##other"))
+            self.structure_fault(
+                values[0], f"Term/{_local(values[0])}", f"A Term in v{self.structure.version} holds one of {names}."
+            )
+
+    def structure_fault(self, element, field: str, reason: str) -> None:
+        self.problem(element, field, reason, code=AvailsErrorCode.INVALID_STRUCTURE)
 
     # --- one Avail ------------------------------------------------------------------------------
 
@@ -377,7 +461,7 @@ class _Reader:
             if use in ("", "subtitle", "subdub") and tag not in record.subtitle_languages:
                 record.subtitle_languages.append(tag)
         record.holdback_languages = self.languages(transaction, "HoldbackLanguage")
-        asset_languages = self.languages(transaction, "AssetLanguage")
+        asset_languages = self.languages(transaction, "AssetLanguage") or self.languages(transaction, "StoreLanguage")
         record.asset_language = asset_languages[0] if asset_languages else ""
         lrd = _child(transaction, "LicenseRightsDescription")
         if lrd is not None and _text(lrd):
@@ -467,6 +551,8 @@ class _Reader:
         money = _child(term, "Money")
         value = _text(money) if money is not None else (_text(term, "Text") or _text(term, "Number"))
         boolean = _text(term, "Boolean")
+        if money is None and not value and not boolean:
+            return  # an empty optional value says nothing
         try:
             if name == "Exclusive":
                 record.exclusive = fields.boolean(boolean or value)
@@ -478,6 +564,8 @@ class _Reader:
                 record.free_episode_count = fields.positive_int(value)
             elif name == vocabulary.EPISODE_RANGE_TERM:
                 record.episode_range = fields.episode_range(value)
+            elif name in vocabulary.LANGUAGE_TERMS:
+                self.read_language_term(term, name, value, record)
             elif name in vocabulary.PRICE_TERMS and name != "NA" and not record.price_type:
                 record.price_type = name
                 record.price_value = fields.money(value) if money is not None else value
@@ -485,6 +573,22 @@ class _Reader:
                     record.price_currency = fields.currency(money.get("currency"))
         except FieldError as error:
             self.problem(term, f"Term[{name}]", str(error))
+
+    def read_language_term(self, term, name: str, value: str, record: AvailRecord) -> None:
+        # Only where the version has no language elements of its own (v2.1); elements win otherwise.
+        if _children(term.getparent(), "AllowedLanguage") or _children(term.getparent(), "HoldbackLanguage"):
+            return
+        good, bad = fields.languages(value.split())
+        for reason in bad:
+            self.problem(term, f"Term[{name}]", reason, code=AvailsErrorCode.INVALID_LANGUAGE)
+        if name == vocabulary.HOLDBACK_LANGUAGES_TERM:
+            record.holdback_languages = good
+            return
+        if name == vocabulary.AUDIO_LANGUAGES_TERM:
+            record.audio_languages = good
+        else:
+            record.subtitle_languages = good
+        record.allowed_languages = list(dict.fromkeys([*record.audio_languages, *record.subtitle_languages]))
 
 
 def avails_parse_xml(data: bytes, *, source: str) -> AvailsParseResult:

@@ -131,6 +131,17 @@ def no_avails_sheet() -> bytes:
     return buffer.getvalue()
 
 
+def sheet_part_missing() -> bytes:
+    """A workbook naming a sheet whose part is not in the zip (the Avails sheet under a name that leads nowhere)."""
+    source = zipfile.ZipFile(io.BytesIO(_base()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != SHEET:
+                target.writestr(info, source.read(info.filename))
+    return out.getvalue()
+
+
 def deep_xml() -> bytes:
     """Elements nested 1,000 deep."""
     return b"<a>" * 1000 + b"</a>" * 1000
@@ -151,6 +162,23 @@ def external_entity_xml() -> bytes:
     )
 
 
+def external_dtd_xml() -> bytes:
+    """An Avails document that names an external DTD (fetching it would reach the network)."""
+    return (
+        b'<?xml version="1.0"?><!DOCTYPE AvailList SYSTEM "http://127.0.0.1:9/avails.dtd">'
+        b'<avails:AvailList xmlns:avails="http://www.movielabs.com/schema/avails/v2.4/avails"/>'
+    )
+
+
+def xinclude_xml() -> bytes:
+    """An XInclude of a local file inside a Transaction: never followed, refused as an element out of place."""
+    from avails.tests.samples import sample_bytes
+
+    data = sample_bytes("Avails_noErrors_v2.4.xml")
+    include = b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>'
+    return data.replace(b"<avails:LicenseType>", include + b"<avails:LicenseType>", 1)
+
+
 # name -> (file name, builder, the error code each must answer)
 HOSTILE_FILES = {
     "huge_declared_dimension": ("dim.xlsx", huge_declared_dimension, "sheet_too_large"),
@@ -164,9 +192,12 @@ HOSTILE_FILES = {
     "not_a_zip": ("renamed.xlsx", not_a_zip, "malformed_xlsx"),
     "broken_zip": ("broken.xlsx", broken_zip, "malformed_xlsx"),
     "no_avails_sheet": ("other.xlsx", no_avails_sheet, "not_avails"),
+    "sheet_part_missing": ("nosheet.xlsx", sheet_part_missing, "malformed_xlsx"),
     "deep_xml": ("deep.xml", deep_xml, "too_deep"),
     "entity_expansion_xml": ("laughs.xml", entity_expansion_xml, "xml_entities_refused"),
     "external_entity_xml": ("xxe.xml", external_entity_xml, "xml_entities_refused"),
+    "external_dtd_xml": ("dtd.xml", external_dtd_xml, "xml_entities_refused"),
+    "xinclude_xml": ("xinclude.xml", xinclude_xml, "invalid_structure"),
 }
 
 

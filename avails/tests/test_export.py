@@ -2,10 +2,10 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from lxml import etree
 
-from avails.exporters import avails_xml_for
+from avails.exporters import EXPORT_TEMPLATE_VERSIONS, EXPORT_XML_VERSIONS, avails_xml_for
 from avails.parsers import avails_parse
 from avails.selectors import avails_windows_for_licensee
 from avails.services import avails_import
@@ -71,19 +71,24 @@ def _snapshots(licensee) -> dict[int, dict]:
     return {w.pk: rights_window_snapshot(w) for w in RightsWindow.objects.filter(licensee=licensee)}
 
 
-def _export(licensee, fmt: str, path) -> bytes:
+def _export(licensee, fmt: str, path, version: str = "") -> bytes:
     out = StringIO()
-    call_command("export_avails", "--licensee", licensee.slug, "--format", fmt, "-o", str(path), stdout=out)
+    options = ["--avails-version", version] if version else []
+    call_command("export_avails", "--licensee", licensee.slug, "--format", fmt, "-o", str(path), *options, stdout=out)
     assert f"Wrote 4 window(s) of {licensee.slug}" in out.getvalue()
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("fmt", ["xml", "xlsx"])
-def test_exported_file_imports_onto_the_same_windows_without_changes(windows, partner, fmt, tmp_path):
-    # given a licensee's windows exported
+EVERY_VERSION = [("xml", v) for v in EXPORT_XML_VERSIONS] + [("xlsx", v) for v in EXPORT_TEMPLATE_VERSIONS]
+
+
+@pytest.mark.parametrize(("fmt", "version"), EVERY_VERSION)
+def test_exported_file_imports_onto_the_same_windows_without_changes(windows, partner, fmt, version, tmp_path):
+    # given a licensee's windows exported in a version of the format
     before = _snapshots(partner)
     counts_before = (RightsWindow.objects.count(), Drama.objects.count(), Organization.objects.count())
-    data = _export(partner, fmt, tmp_path / f"avails.{fmt}")
+    data = _export(partner, fmt, tmp_path / f"avails.{fmt}", version)
+    assert avails_parse(data, source=f"avails.{fmt}").version == version
     # when the file is imported
     report = avails_import(data=data, source=f"avails.{fmt}")
     # then it lands on the same windows and changes nothing
@@ -94,11 +99,11 @@ def test_exported_file_imports_onto_the_same_windows_without_changes(windows, pa
     assert (RightsWindow.objects.count(), Drama.objects.count(), Organization.objects.count()) == counts_before
 
 
-@pytest.mark.parametrize("fmt", ["xml", "xlsx"])
-def test_exported_file_restores_changed_windows_then_is_stable(windows, partner, fmt, tmp_path):
+@pytest.mark.parametrize(("fmt", "version"), EVERY_VERSION)
+def test_exported_file_restores_changed_windows_then_is_stable(windows, partner, fmt, version, tmp_path):
     # given an export, after which two windows were changed
     before = _snapshots(partner)
-    data = _export(partner, fmt, tmp_path / f"avails.{fmt}")
+    data = _export(partner, fmt, tmp_path / f"avails.{fmt}", version)
     rights_window_update(window=windows[0], end=at(200), subtitle_languages=["en"], exclusive=False)
     rights_window_update(window=windows[2], episode_end=10, territory_exclusions=[])
     rights_window_update(window=windows[3], episode_end=9)
@@ -163,3 +168,8 @@ def test_export_of_another_licensee_leaves_these_windows_out(windows, other_part
 def test_export_of_a_plain_queryset_joins_what_it_reads(windows, partner, django_assert_num_queries):
     with django_assert_num_queries(1):
         avails_xml_for(RightsWindow.objects.filter(licensee=partner))
+
+
+def test_export_refuses_a_version_it_cannot_write(partner, tmp_path):
+    with pytest.raises(CommandError, match=r"No xml Avails version 2\.9"):
+        _export(partner, "xml", tmp_path / "avails.xml", "2.9")

@@ -68,7 +68,20 @@ def test_every_hostile_file_is_refused_with_its_code_within_512_mb(hostile_folde
     assert report["peak_mb"] < 512
 
 
-@pytest.mark.parametrize("name", ["huge_declared_dimension", "zip_bomb", "deep_xml", "external_entity_xml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "huge_declared_dimension",
+        "zip_bomb",
+        "not_a_zip",
+        "sheet_part_missing",
+        "no_avails_sheet",
+        "deep_xml",
+        "external_entity_xml",
+        "external_dtd_xml",
+        "xinclude_xml",
+    ],
+)
 def test_a_refusal_names_the_limit_and_reads_nothing(name):
     # given a hostile file
     file_name, build, code = HOSTILE_FILES[name]

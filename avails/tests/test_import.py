@@ -4,7 +4,13 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from avails.services import avails_import
-from avails.tests.samples import SAMPLE_WITH_ERRORS, VALID_SAMPLES, sample_bytes, sample_path
+from avails.tests.samples import (
+    SAMPLE_REFUSED_FOR_STRUCTURE,
+    SAMPLE_WITH_ERRORS,
+    VALID_SAMPLES,
+    sample_bytes,
+    sample_path,
+)
 from avails.tests.workbooks import GOOD_MOVIE_ROW, avails_workbook
 from catalog.models import Drama, Episode, ExternalId
 from partners.models import Organization
@@ -40,7 +46,6 @@ def _state() -> tuple[int, int, int, int, int]:
     ("name", "windows"),
     [
         ("Avails_noErrors_v2.4.xml", 24),
-        ("Avails_Structure_Tests_v2.3.xml", 2),
         ("Movies_v1.9.xlsx", 26),
         ("TV_v1.9.xlsx", 38),
     ],
@@ -88,6 +93,18 @@ def test_sample_with_errors_exits_nonzero_listing_every_error_and_writes_nothing
     for line_number in (42, 52, 60, 89, 91, 147, 187):
         assert any(f"(line {line_number})" in line for line in error_lines), line_number
     assert all(SAMPLE_WITH_ERRORS in line for line in error_lines)
+    assert _state() == before
+
+
+def test_sample_refused_for_its_structure_exits_nonzero_naming_the_element_and_writes_nothing():
+    before = _state()
+    # when the v2.3 sample whose second Asset has no metadata is imported
+    out, error = _run(str(sample_path(SAMPLE_REFUSED_FOR_STRUCTURE)), "--direction", "in")
+    # then the command fails on that one structure fault, named by element path and line, and writes nothing
+    assert error is not None and error.returncode == 1
+    error_lines = [line for line in out.splitlines() if line.strip().startswith("ERROR:")]
+    assert len(error_lines) == 1
+    assert "/avails:AvailList/avails:Avail[2]/avails:Asset (line 73)" in error_lines[0]
     assert _state() == before
 
 

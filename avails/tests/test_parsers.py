@@ -3,7 +3,13 @@ from datetime import UTC, datetime
 import pytest
 
 from avails.parsers import avails_parse
-from avails.tests.samples import SAMPLE_WITH_ERRORS, SAMPLES_DIR, VALID_SAMPLES, sample_bytes
+from avails.tests.samples import (
+    SAMPLE_REFUSED_FOR_STRUCTURE,
+    SAMPLE_WITH_ERRORS,
+    SAMPLES_DIR,
+    VALID_SAMPLES,
+    sample_bytes,
+)
 from avails.tests.workbooks import GOOD_MOVIE_ROW
 from avails.tests.workbooks import avails_workbook as _workbook
 
@@ -11,15 +17,14 @@ from avails.tests.workbooks import avails_workbook as _workbook
 def test_every_movielabs_sample_is_covered_by_these_tests():
     # given the folder of MovieLabs samples
     names = {p.name for p in SAMPLES_DIR.iterdir() if p.suffix in {".xml", ".xlsx"}}
-    # then each file is either a valid sample or the one with errors
-    assert names == {*VALID_SAMPLES, SAMPLE_WITH_ERRORS}
+    # then each file is a valid sample, the one with errors, or the one refused for its structure
+    assert names == {*VALID_SAMPLES, SAMPLE_WITH_ERRORS, SAMPLE_REFUSED_FOR_STRUCTURE}
 
 
 @pytest.mark.parametrize(
     ("name", "fmt", "version", "records"),
     [
         ("Avails_noErrors_v2.4.xml", "xml", "2.4", 24),
-        ("Avails_Structure_Tests_v2.3.xml", "xml", "2.3", 2),
         ("Movies_v1.9.xlsx", "xlsx", "1.9", 26),
         ("TV_v1.9.xlsx", "xlsx", "1.9", 38),
     ],
@@ -77,9 +82,28 @@ def test_xml_record_carries_the_transaction_terms():
     assert episode.work_key == "md:cid:disney.com:jake"
 
 
+def test_sample_whose_asset_has_no_metadata_is_refused_naming_the_asset():
+    # when the v2.3 structure-rules sample is parsed
+    result = avails_parse(sample_bytes(SAMPLE_REFUSED_FOR_STRUCTURE), source="s.xml")
+    # then its second Avail's Asset is refused as its XSD refuses it, by element path and line
+    assert [(p.location, p.field, p.code) for p in result.errors] == [
+        ("/avails:AvailList/avails:Avail[2]/avails:Asset (line 73)", "Asset", "invalid_structure")
+    ]
+    assert "Metadata or SeasonMetadata or SeriesMetadata is required" in result.errors[0].reason
+
+
+def _structure_sample_with_asset_metadata() -> bytes:
+    # The v2.3 sample with the metadata its second Asset lacks (see SAMPLE_REFUSED_FOR_STRUCTURE).
+    return sample_bytes(SAMPLE_REFUSED_FOR_STRUCTURE).replace(
+        b"<avails:WorkType>Supplemental</avails:WorkType>\n\t\t</avails:Asset>",
+        b"<avails:WorkType>Supplemental</avails:WorkType><avails:Metadata>"
+        b"<avails:TitleInternalAlias>Radar</avails:TitleInternalAlias></avails:Metadata></avails:Asset>",
+    )
+
+
 def test_repeated_transaction_with_same_terms_is_dropped_with_a_warning():
     # given the v2.3 sample, which repeats a transaction in a second Avail
-    result = avails_parse(sample_bytes("Avails_Structure_Tests_v2.3.xml"), source="s.xml")
+    result = avails_parse(_structure_sample_with_asset_metadata(), source="s.xml")
     # then the repeat is ignored with a warning
     assert [r.transaction_id for r in result.records] == [
         "922247d2-ba07-45ed-8f47-69803fcd80b4",
@@ -158,7 +182,7 @@ def test_region_groups_and_exclusions_expand_to_countries():
 
 
 def test_transaction_id_repeated_with_other_terms_is_an_error():
-    rows = [GOOD_MOVIE_ROW, GOOD_MOVIE_ROW | {"Territory": "SG"}]
+    rows = [GOOD_MOVIE_ROW, GOOD_MOVIE_ROW | {"Territory": "SG", "LicenseType": "AVOD"}]
     result = avails_parse(_workbook(rows), source="d.xlsx")
     assert [(p.location, p.code) for p in result.errors] == [
         ("sheet 'Template-Movies_v1.9' row 5", "duplicate_transaction")
@@ -172,7 +196,7 @@ def test_transaction_id_repeated_with_other_terms_is_an_error():
         (b"hello", "unknown_format"),
         (b"<AvailList><Avail>", "malformed_xml"),
         (b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'/>", "not_avails"),
-        (b"<a:AvailList xmlns:a='http://www.movielabs.com/schema/avails/v2.1/avails'/>", "unsupported_version"),
+        (b"<a:AvailList xmlns:a='http://www.movielabs.com/schema/avails/v2.9/avails'/>", "unsupported_version"),
         (b"PK\x03\x04garbage", "malformed_xlsx"),
     ],
 )
@@ -269,13 +293,13 @@ def test_template_version_is_read_from_row_3(corner):
     assert result.version == str(corner).lstrip("v") and result.errors == []
 
 
-def test_template_older_than_1_7_is_refused():
+def test_template_older_than_1_6_is_refused():
     import io
 
     import openpyxl
 
     book = openpyxl.load_workbook(io.BytesIO(_workbook([GOOD_MOVIE_ROW])))
-    book.active["A3"] = 1.6
+    book.active["A3"] = 1.5
     buffer = io.BytesIO()
     book.save(buffer)
     assert [p.code for p in avails_parse(buffer.getvalue(), source="t.xlsx").errors] == ["unsupported_version"]

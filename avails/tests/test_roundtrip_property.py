@@ -7,7 +7,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from avails.exporters import avails_xlsx_for, avails_xml_for
+from avails.exporters import (
+    EXPORT_TEMPLATE_VERSIONS,
+    EXPORT_XML_VERSIONS,
+    TEMPLATE_VERSION,
+    XML_VERSION,
+    avails_xlsx_for,
+    avails_xml_for,
+)
 from avails.services import avails_import
 from rights.models import LicenceType, RightsWindow
 from rights.services import rights_window_revoke, rights_window_snapshot
@@ -50,16 +57,24 @@ def window_terms(draw):
     }
 
 
-@pytest.mark.parametrize("export", [avails_xml_for, avails_xlsx_for], ids=["xml", "xlsx"])
-def test_any_window_round_trips_without_changes(partner, export):
+# Every version is written; the default ones (what the API and the admin serve) get the most examples.
+VERSIONS = [(avails_xml_for, v, 25 if v == XML_VERSION else 6) for v in EXPORT_XML_VERSIONS] + [
+    (avails_xlsx_for, v, 25 if v == TEMPLATE_VERSION else 6) for v in EXPORT_TEMPLATE_VERSIONS
+]
+
+
+@pytest.mark.parametrize(
+    ("export", "version", "examples"), VERSIONS, ids=[f"{e.__name__[11:]}-{v}" for e, v, _ in VERSIONS]
+)
+def test_any_window_round_trips_without_changes(partner, export, version, examples):
     drama = drama_with_rights_in()
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(terms=window_terms())
     def round_trip(terms):
         window = grant_out(drama, partner, **terms)
         before = rights_window_snapshot(window)
-        data = export(RightsWindow.objects.filter(pk=window.pk))
+        data = export(RightsWindow.objects.filter(pk=window.pk), version=version)
         report = avails_import(data=data, source="roundtrip")
         try:
             assert report.errors == [], [str(p) for p in report.errors]

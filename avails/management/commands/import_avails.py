@@ -1,4 +1,4 @@
-"""Import an EMA Avails file (XML v2.2–v2.6 or .xlsx template v1.7–v1.9) onto rights windows."""
+"""Import an EMA Avails file (XML v2.1–v2.7 or .xlsx template v1.6–v1.9) onto rights windows."""
 
 from __future__ import annotations
 
