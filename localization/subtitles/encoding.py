@@ -21,6 +21,8 @@ from localization.subtitles.cues import Findings
 
 # The share of a legacy decoding's letters that must be in the declared language's script.
 SCRIPT_SHARE_ACCEPTED = 0.5
+# A Unicode file's language is checked on its start only: the check is a hint, and it is on every upload.
+UNICODE_SAMPLE_CHARS = 600
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -177,7 +179,7 @@ def _legacy(text: str, encoding: str, findings: Findings, line: int) -> DecodedT
 
 def _checked(decoded: DecodedText, script: str) -> DecodedText:
     """A Unicode file whose letters are mostly in another script: most likely the wrong language's track."""
-    share = scripts.script_share(decoded.text, script)
+    share = scripts.script_share(decoded.text[:UNICODE_SAMPLE_CHARS], script)
     if share is not None and share < SCRIPT_SHARE_ACCEPTED:
         decoded.findings.warning(
             SubtitleErrorCode.LANGUAGE_SCRIPT_MISMATCH,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from operator import attrgetter
 from pathlib import PurePath
 from typing import IO
 
@@ -33,6 +34,7 @@ EXTENSIONS: dict[str, SubtitleFormat] = {
 # The end of a cue may run past the episode's duration by this much: durations are whole seconds.
 BEYOND_EPISODE_TOLERANCE_MS = 1000
 
+_START, _END = attrgetter("start_ms"), attrgetter("end_ms")
 _UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Presentation forms: what pre-Unicode-bidi tools wrote, already shaped, in visual order.
 _ARABIC_PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefc]")
@@ -139,16 +141,14 @@ def _checked_cues(cues: list[Cue], findings: Findings, *, language: str, duratio
         if not findings.has_errors:
             findings.error(SubtitleErrorCode.NO_CUES, "The file holds no cues.")
         return cues
-    previous = -1
-    for cue in cues:
-        if cue.start_ms < previous:
-            findings.warning(
-                SubtitleErrorCode.OUT_OF_ORDER, "Cues are not in time order; they are sorted by start.", line=cue.line
-            )
-            cues = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
-            break
-        previous = cue.start_ms
-    if duration_ms is not None:
+    starts = list(map(_START, cues))
+    if starts != sorted(starts):
+        first = next(cue for cue, previous in zip(cues[1:], cues) if cue.start_ms < previous.start_ms)
+        findings.warning(
+            SubtitleErrorCode.OUT_OF_ORDER, "Cues are not in time order; they are sorted by start.", line=first.line
+        )
+        cues = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
+    if duration_ms is not None and max(map(_END, cues)) > duration_ms + BEYOND_EPISODE_TOLERANCE_MS:
         limit = duration_ms + BEYOND_EPISODE_TOLERANCE_MS
         for index, cue in enumerate(cues):
             if cue.end_ms > limit:

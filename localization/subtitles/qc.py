@@ -10,7 +10,6 @@ The vertical profile is for 9:16 video, where a line is about three quarters as 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -20,11 +19,8 @@ from localization.languages import normalize_tag
 from localization.subtitles import scripts
 from localization.subtitles.cues import Cue, Findings, Severity, plain_text
 
-_WIDE_RE = re.compile(
-    "[\u1100-\u115f\u2e80-\u303e\u3040-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
-)
-_THAI_UNCOUNTED_RE = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e ]")
-_ARABIC_UNCOUNTED_RE = re.compile("[\u064b-\u065f\u0670\u0640]")
+_THAI_UNCOUNTED = dict.fromkeys([0x20, 0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)])
+_ARABIC_UNCOUNTED = dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0640])
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,33 +109,41 @@ def qc_profile_get(name: str) -> QcProfile:
 
 
 def _counter(script: str):
-    """How to count a line's characters in `script` (a line without tags or entities)."""
+    """How to count a line's characters in `script` (tags and entities are not counted)."""
     if script in scripts.FULL_WIDTH:
 
         def count(line: str) -> float:
-            if line.isascii():
-                return len(line) / 2
-            wide = len(_WIDE_RE.findall(line))
-            return wide + (len(line) - wide) / 2
+            if "<" in line or "&" in line:
+                line = plain_text(line)
+            # ASCII is half-width; in a CJK line every other character is taken as full-width (CJK, kana,
+            # Hangul, full-width forms; the ellipsis and curly quotes take a full cell in CJK fonts too).
+            return len(line) - len(line.encode("ascii", "ignore")) / 2
 
     elif script == scripts.THAI:
 
         def count(line: str) -> float:
-            return len(line) - len(_THAI_UNCOUNTED_RE.findall(line))
+            if "<" in line or "&" in line:
+                line = plain_text(line)
+            return len(line.translate(_THAI_UNCOUNTED))
 
     elif script == scripts.ARABIC:
 
         def count(line: str) -> float:
-            return len(line) if line.isascii() else len(line) - len(_ARABIC_UNCOUNTED_RE.findall(line))
+            if "<" in line or "&" in line:
+                line = plain_text(line)
+            return len(line) if line.isascii() else len(line.translate(_ARABIC_UNCOUNTED))
 
     else:
-        count = len  # type: ignore[assignment]
+
+        def count(line: str) -> float:
+            return len(plain_text(line)) if "<" in line or "&" in line else len(line)
+
     return count
 
 
 def line_length(line: str, *, language: str) -> float:
     """A line's length as quality control counts it for `language` (tags and entities not counted)."""
-    return _counter(scripts.script_of(language))(plain_text(line))
+    return _counter(scripts.script_of(language))(line)
 
 
 def subtitle_quality_check(cues: list[Cue], *, language: str, profile: QcProfile = DEFAULT_PROFILE) -> Findings:
@@ -153,7 +157,7 @@ def subtitle_quality_check(cues: list[Cue], *, language: str, profile: QcProfile
     latest_end, latest_position = -1, None
     for index, cue in enumerate(cues):
         start, end, lines = cue.start_ms, cue.end_ms, cue.lines
-        lengths = [count(plain_text(line) if ("<" in line or "&" in line) else line) for line in lines]
+        lengths = list(map(count, lines))
         total = sum(lengths)
         if not total:
             findings.add(

@@ -21,7 +21,7 @@ DEVANAGARI = "devanagari"
 GREEK = "greek"
 LATIN = "latin"
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN = "\u3000-\u303f\uff00-\uffef\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 SCRIPT_CHARS: dict[str, str] = {
     HAN: _HAN,
     JAPANESE: _HAN + "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f",
@@ -35,7 +35,8 @@ SCRIPT_CHARS: dict[str, str] = {
     LATIN: "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff",
 }
 _SCRIPT_RE = {script: re.compile(f"[{chars}]") for script, chars in SCRIPT_CHARS.items()}
-_LETTER_RE = re.compile(r"[^\W\d_]")
+_ASCII_LETTER_RE = re.compile("[A-Za-z]")
+_LATIN_BEYOND_ASCII_RE = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 
 _BY_LANGUAGE: dict[str, str] = {
     **dict.fromkeys(("zh", "yue", "cmn", "wuu", "hak", "nan", "gan", "hsn", "cdo", "lzh"), HAN),
@@ -83,8 +84,18 @@ def is_right_to_left(language: str) -> bool:
 
 
 def script_share(text: str, script: str) -> float | None:
-    """The share of the text's letters written in `script` (None when it has no letters at all)."""
-    letters = len(_LETTER_RE.findall(text))
+    """The share of the text's letters written in `script` (None when it has none).
+
+    Letters here are the ASCII letters and every character beyond ASCII: subtitle text is letters,
+    spaces, digits and punctuation, and a Unicode letter-category test costs ten times as much.
+    """
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    ascii_letters = len(_ASCII_LETTER_RE.findall(text))
+    letters = non_ascii + ascii_letters
     if not letters:
         return None
-    return min(1.0, len(_SCRIPT_RE[script].findall(text)) / letters)
+    if script == LATIN:
+        in_script = ascii_letters + (len(_LATIN_BEYOND_ASCII_RE.findall(text)) if non_ascii else 0)
+    else:
+        in_script = len(_SCRIPT_RE[script].findall(text)) if non_ascii else 0
+    return min(1.0, in_script / letters)

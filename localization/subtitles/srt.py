@@ -17,6 +17,39 @@ from localization.subtitles.markup import CueTextReader
 
 _TIME = r"(-?)(?:(\d+):)?(\d+):(\d+)([,.])(\d{1,3})"
 TIMING_RE = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(.*)$")
+# A clean file (what tools write) is checked by one pattern and read by another in C, one row of groups
+# per cue; anything else goes through the line reader below. Groups: identifier, start h m s ms, end h m
+# s ms, the rest of the timing line, the text, the blank lines after it.
+_CLEAN_TEXT = r"((?:[^\S\n]*+\S[^\n]*+(?:\n|\Z))*+)((?:[^\S\n]*+\n)*+)"
+_CLEAN_SRT_CUE = (
+    r"(\d+)[^\S\n]*\n"
+    r"(\d\d+):([0-5]\d):([0-5]\d),(\d\d\d) --> (\d\d+):([0-5]\d):([0-5]\d),(\d\d\d)([^\S\n]*)\n" + _CLEAN_TEXT
+)
+_CLEAN_VTT_CUE = (
+    r"(?:([^\n]*\S[^\n]*)\n)?"
+    r"(?:(\d\d+):)?([0-5]\d):([0-5]\d)\.(\d\d\d)[^\S\n]+-->[^\S\n]+(?:(\d\d+):)?([0-5]\d):([0-5]\d)\.(\d\d\d)([^\n]*)\n"
+    + _CLEAN_TEXT
+)
+CLEAN_SRT_RE, CLEAN_SRT_FILE_RE = re.compile(_CLEAN_SRT_CUE), re.compile(f"(?:{_CLEAN_SRT_CUE})*+")
+CLEAN_VTT_RE, CLEAN_VTT_FILE_RE = re.compile(_CLEAN_VTT_CUE), re.compile(f"(?:{_CLEAN_VTT_CUE})*+")
+# SRT as tools write it, to the letter: once the whole file matches, each block is cut by position.
+_STRICT_SRT_CUE = (
+    r"\d+\n\d\d:[0-5]\d:[0-5]\d,\d\d\d --> \d\d:[0-5]\d:[0-5]\d,\d\d\d\n"
+    r"(?:[^\S\n]*+\S[^\n]*+(?:\n|\Z))*+(?:[^\S\n]*+\n)*+"
+)
+STRICT_SRT_FILE_RE = re.compile(f"(?:{_STRICT_SRT_CUE})*+")
+_BLANK_RUN_RE = re.compile(r"(\n(?:[^\S\n]*\n)+)")
+_FRACTION_MS = {f"{n:03d}": n for n in range(1000)}
+_CLOCK_MS: dict[str, int] = {}  # "hh:mm:ss" -> ms, filled as met (a few thousand keys at most)
+
+
+def _clock_ms(clock: str) -> int:
+    value = _CLOCK_MS.get(clock)
+    if value is None:
+        value = _CLOCK_MS[clock] = (int(clock[0:2]) * 3600 + int(clock[3:5]) * 60 + int(clock[6:8])) * 1000
+    return value
+
+
 _LOOSE_TIME_RE = re.compile(r"^\s*-?\d+:\d{2}(?::\d{2})?[,.]\d")
 
 
@@ -31,13 +64,14 @@ class CueBlockReader:
         self.cues: list[Cue] = []
         self.text_reader = CueTextReader(findings, webvtt=self.webvtt)
         self.warned: set[SubtitleErrorCode] = set()
+        self.text = text
         if "\r" in text:
             self.warn_once(
                 SubtitleErrorCode.CRLF,
                 "CR or CRLF line ends converted to LF.",
                 text.count("\n", 0, text.index("\r")) + 1,
             )
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text = self.text = text.replace("\r\n", "\n").replace("\r", "\n")
         self.lines = text.split("\n")
 
     def warn_once(self, code: SubtitleErrorCode, message: str, line: int) -> None:
@@ -46,6 +80,9 @@ class CueBlockReader:
             self.findings.warning(code, message, line=line)
 
     def read(self) -> list[Cue]:
+        if self.read_clean():
+            return self.cues
+        self.cues = []
         lines = self.lines
         count = len(lines)
         index = self.read_header()
@@ -60,6 +97,104 @@ class CueBlockReader:
             self.read_block(index, end)
             index = end
         return self.cues
+
+    clean_re, clean_file_re = CLEAN_SRT_RE, CLEAN_SRT_FILE_RE
+
+    def read_clean(self) -> bool:
+        """Read a file that follows the format to the letter with one pattern match per cue; False (and
+        nothing kept, no finding made) at the first thing the pattern does not take, for the line reader."""
+        findings, text_reader, warned = self.findings, self.text_reader, set(self.warned)
+        self.findings = Findings()
+        self.text_reader = CueTextReader(self.findings, webvtt=self.webvtt)
+        clean = False
+        try:
+            clean = self._read_clean()
+        finally:
+            if clean:
+                findings.extend(self.findings)
+            else:
+                self.cues, self.warned = [], warned
+            self.findings, self.text_reader = findings, text_reader
+        return clean
+
+    def _read_clean(self) -> bool:
+        if not self.webvtt and not self.text.startswith("\n"):
+            return self._read_strict_srt()
+        return self._read_clean_rows()
+
+    def _read_strict_srt(self) -> bool:
+        """SRT that matches the strict pattern: blocks split at blank lines, timings read by position."""
+        text = self.text
+        if STRICT_SRT_FILE_RE.fullmatch(text) is None:
+            return self._read_clean_rows()
+        parts = _BLANK_RUN_RE.split(text)
+        blocks = parts[::2]
+        if text.count("-->") != len(blocks) - blocks.count(""):  # a timing line inside a cue's text
+            return False
+        cues = self.cues
+        append = cues.append
+        clock, fraction = _CLOCK_MS, _FRACTION_MS
+        line = 1
+        previous_start = 0
+        for index in range(0, len(parts), 2):
+            block = parts[index]
+            if not block:
+                continue
+            number, _, rest = block.partition("\n")
+            timing, _, body = rest.partition("\n")
+            start_ms = (clock.get(timing[0:8]) or _clock_ms(timing[0:8])) + fraction[timing[9:12]]
+            end_ms = (clock.get(timing[17:25]) or _clock_ms(timing[17:25])) + fraction[timing[26:29]]
+            if end_ms <= start_ms or start_ms < previous_start:
+                return False
+            previous_start = start_ms
+            timing_line = line + 1
+            line += block.count("\n") + (parts[index + 1].count("\n") if index + 1 < len(parts) else 0)
+            body = body.rstrip("\n")
+            raw = body.split("\n") if body else []
+            if "<" in body or ">" in body or "&" in body or "{" in body:
+                lines, position = self.text_reader.lines(raw, first_line=timing_line + 1, cue=len(cues))
+            elif " \n" in body or "\t\n" in body or body.endswith((" ", "\t")):
+                lines, position = [raw_line.rstrip() for raw_line in raw], None
+            else:
+                lines, position = raw, None
+            append(Cue(start_ms, end_ms, lines, timing_line, position, number))
+        return len(cues) <= MAX_CUES
+
+    def _read_clean_rows(self) -> bool:
+        text = self.text
+        line = self.read_header()
+        position = sum(len(header) + 1 for header in self.lines[:line])
+        while position < len(text) and text[position] == "\n":
+            position += 1
+            line += 1
+        if self.clean_file_re.fullmatch(text, position) is None:
+            return False
+        rows = self.clean_re.findall(text, position)
+        if len(rows) > MAX_CUES:
+            return False
+        cues = self.cues
+        append = cues.append
+        text_reader = self.text_reader
+        previous_start = 0
+        for identifier, h1, m1, s1, f1, h2, m2, s2, f2, rest, block, blanks in rows:
+            start_ms = ((int(h1 or 0) * 60 + int(m1)) * 60 + int(s1)) * 1000 + int(f1)
+            end_ms = ((int(h2 or 0) * 60 + int(m2)) * 60 + int(s2)) * 1000 + int(f2)
+            if end_ms <= start_ms or start_ms < previous_start or "-->" in block:
+                return False
+            previous_start = start_ms
+            timing_line = line + 2 if identifier else line + 1
+            line = timing_line + block.count("\n") + blanks.count("\n")
+            raw = block.rstrip().split("\n") if block else []
+            if "<" in block or ">" in block or "&" in block or "{" in block:
+                lines, position = text_reader.lines(raw, first_line=timing_line + 1, cue=len(cues))
+            elif " \n" in block or "\t\n" in block:
+                lines, position = [raw_line.rstrip() for raw_line in raw], None
+            else:
+                lines, position = raw, None
+            if rest and not rest.isspace():
+                position = position or self.settings(rest, timing_line)
+            append(Cue(start_ms, end_ms, lines, timing_line, position, identifier.strip()))
+        return True
 
     def read_header(self) -> int:
         return 0

@@ -7,7 +7,7 @@ import re
 
 from localization.errors import SubtitleErrorCode
 from localization.subtitles.cues import Cue, Findings
-from localization.subtitles.srt import CueBlockReader
+from localization.subtitles.srt import CLEAN_VTT_FILE_RE, CLEAN_VTT_RE, CueBlockReader
 
 _HEADER_RE = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 _SKIPPED_BLOCKS = ("NOTE", "STYLE", "REGION")
@@ -17,6 +17,7 @@ _SETTING_RE = re.compile(r"(line|align|position):(\S+)")
 class WebVttReader(CueBlockReader):
     webvtt = True
     expected_separator = "."
+    clean_re, clean_file_re = CLEAN_VTT_RE, CLEAN_VTT_FILE_RE
 
     def read_header(self) -> int:
         lines = self.lines
