@@ -5,7 +5,7 @@ UTF-8; the legacy encodings of the declared language (zh-Hans: GB18030; zh-Hant 
 then GB18030; Thai: TIS-620 then cp874; Arabic: cp1256; Korean: cp949; Latin languages: cp1252 ...);
 then charset-normalizer's guess when it is installed. A legacy decoding is accepted only when most of
 the letters it gives are in the language's script: every single-byte code page decodes any bytes, and
-detectors alone misread short files (a 200-byte Thai file comes out as Cyrillic or Latin-1).
+detectors alone misread short files (charset-normalizer takes a 100-byte TIS-620 Thai file for cp932).
 """
 
 from __future__ import annotations

@@ -109,11 +109,11 @@ def subtitle_parse(
     data = subtitle_file_read(data)
     if not data.strip():
         raise SubtitleRefusedError("The file is empty.", code=SubtitleErrorCode.EMPTY_FILE, line=1)
+    if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        _refuse_nul(data.count(b"\n", 0, data.index(b"\x00")) + 1)
     kind = format or subtitle_format_of(data, filename)
     findings = Findings()
     if kind is SubtitleFormat.TTML:
-        if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            _refuse_nul(data.count(b"\n", 0, data.index(b"\x00")) + 1)
         cues, encoding = ttml_read(data, findings)
         if encoding.replace("_", "-") not in ("utf-8", "utf8"):
             findings.warning(SubtitleErrorCode.NOT_UTF8, f"The document was {encoding}; written out as UTF-8.", line=1)

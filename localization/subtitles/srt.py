@@ -57,6 +57,7 @@ class CueBlockReader:
     """Reads blank-line separated blocks of timing + text; the WebVTT reader adds its header and blocks."""
 
     webvtt = False
+    numbered = True  # SRT cues carry numbers; WebVTT identifiers are optional
     expected_separator = ","
 
     def __init__(self, text: str, findings: Findings) -> None:
@@ -211,7 +212,7 @@ class CueBlockReader:
             before = first - 1
         if before > start:
             self.read_loose_text(start, before)
-        if before == first:
+        if before == first and self.numbered:
             self.warn_once(
                 SubtitleErrorCode.MISSING_CUE_NUMBER, "Cues without a number are numbered in order.", first + 1
             )

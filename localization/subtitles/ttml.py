@@ -56,11 +56,12 @@ class TtmlReader:
     # --- the document ----------------------------------------------------------------------------
 
     def parse(self) -> etree._Element:
-        if b"<!DOCTYPE" in self.data or b"<!ENTITY" in self.data:
+        found = [at for at in (self.data.find(b"<!DOCTYPE"), self.data.find(b"<!ENTITY")) if at >= 0]
+        if found:
             raise SubtitleRefusedError(
                 "The document declares a DOCTYPE or entities; TTML uses none, and they are not read.",
                 code=SubtitleErrorCode.XML_ENTITIES_REFUSED,
-                line=self.data.count(b"\n", 0, max(self.data.find(b"<!DOCTYPE"), self.data.find(b"<!ENTITY"))) + 1,
+                line=self.data.count(b"\n", 0, min(found)) + 1,
             )
         parser = etree.XMLParser(
             resolve_entities=False,

@@ -16,6 +16,7 @@ _SETTING_RE = re.compile(r"(line|align|position):(\S+)")
 
 class WebVttReader(CueBlockReader):
     webvtt = True
+    numbered = False
     expected_separator = "."
     clean_re, clean_file_re = CLEAN_VTT_RE, CLEAN_VTT_FILE_RE
 
