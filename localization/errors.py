@@ -77,3 +77,20 @@ class SubtitleTooLargeError(TooLargeError):
 
 class SubtitleInvalidError(DomainError):
     """Subtitles with error findings: the first one's code and line, and every finding in `findings`."""
+
+    def __init__(
+        self, message: str, *, code: SubtitleErrorCode, line: int | None = None, findings: list[dict] | None = None
+    ) -> None:
+        super().__init__(message, code=code, line=line, findings=findings or [])
+        self.line = line
+        self.findings = findings or []
+
+
+def subtitle_invalid_error(findings: list[dict]) -> SubtitleInvalidError:
+    """The typed error for subtitles with error findings (each a dict: code, severity, message, line,
+    cue): the first error's code and line, its message, and every finding."""
+    first = next(finding for finding in findings if finding["severity"] == "error")
+    where = f"line {first['line']}: " if first.get("line") is not None else ""
+    return SubtitleInvalidError(
+        f"{where}{first['message']}", code=SubtitleErrorCode(first["code"]), line=first.get("line"), findings=findings
+    )
