@@ -72,7 +72,8 @@ class SubtitleRefusedError(DomainError):
 class SubtitleTooLargeError(TooLargeError):
     """A subtitle file over the size limit, refused before it is read whole."""
 
-    code = SubtitleErrorCode.FILE_TOO_LARGE
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=SubtitleErrorCode.FILE_TOO_LARGE)
 
 
 class SubtitleInvalidError(DomainError):

@@ -153,12 +153,12 @@ class CueBlockReader:
             body = body.rstrip("\n")
             raw = body.split("\n") if body else []
             if "<" in body or ">" in body or "&" in body or "{" in body:
-                lines, position = self.text_reader.lines(raw, first_line=timing_line + 1, cue=len(cues))
+                lines, cue_position = self.text_reader.lines(raw, first_line=timing_line + 1, cue=len(cues))
             elif " \n" in body or "\t\n" in body or body.endswith((" ", "\t")):
-                lines, position = [raw_line.rstrip() for raw_line in raw], None
+                lines, cue_position = [raw_line.rstrip() for raw_line in raw], None
             else:
-                lines, position = raw, None
-            append(Cue(start_ms, end_ms, lines, timing_line, position, number))
+                lines, cue_position = raw, None
+            append(Cue(start_ms, end_ms, lines, timing_line, cue_position, number))
         return len(cues) <= MAX_CUES
 
     def _read_clean_rows(self) -> bool:
@@ -187,14 +187,14 @@ class CueBlockReader:
             line = timing_line + block.count("\n") + blanks.count("\n")
             raw = block.rstrip().split("\n") if block else []
             if "<" in block or ">" in block or "&" in block or "{" in block:
-                lines, position = text_reader.lines(raw, first_line=timing_line + 1, cue=len(cues))
+                lines, cue_position = text_reader.lines(raw, first_line=timing_line + 1, cue=len(cues))
             elif " \n" in block or "\t\n" in block:
-                lines, position = [raw_line.rstrip() for raw_line in raw], None
+                lines, cue_position = [raw_line.rstrip() for raw_line in raw], None
             else:
-                lines, position = raw, None
+                lines, cue_position = raw, None
             if rest and not rest.isspace():
-                position = position or self.settings(rest, timing_line)
-            append(Cue(start_ms, end_ms, lines, timing_line, position, identifier.strip()))
+                cue_position = cue_position or self.settings(rest, timing_line)
+            append(Cue(start_ms, end_ms, lines, timing_line, cue_position, identifier.strip()))
         return True
 
     def read_header(self) -> int:
@@ -286,11 +286,11 @@ class CueBlockReader:
                 self.findings.error(SubtitleErrorCode.TOO_MANY_CUES, f"More than {MAX_CUES} cues.", line=line_number)
             return
         cue_index = len(self.cues)
-        lines, position = self.text_reader.lines(
+        lines, cue_position = self.text_reader.lines(
             self.lines[timing + 1 : end], first_line=line_number + 1, cue=cue_index
         )
         settings_position = self.settings(groups[12], line_number)
-        self.cues.append(Cue(start_ms, end_ms, lines, line_number, position or settings_position, identifier))
+        self.cues.append(Cue(start_ms, end_ms, lines, line_number, cue_position or settings_position, identifier))
 
     def milliseconds(self, groups: tuple[str, ...], line_number: int) -> int | None:
         negative, hours, minutes, seconds, separator, fraction = groups

@@ -205,7 +205,7 @@ class TtmlReader:
             if int(minutes) > 59 or int(seconds) > 59:
                 clock = None
             else:
-                total = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+                total: float = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
                 if fraction:
                     total += float(f"0.{fraction}")
                 if frames:

@@ -146,9 +146,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"failed {failed[-1]}")
                 continue
             if version.status == SubtitleStatus.REJECTED:
-                error = subtitle_invalid_error(version.findings)
+                invalid = subtitle_invalid_error(version.findings)
                 more = f" (and {version.error_count - 1} more errors)" if version.error_count > 1 else ""
-                failed.append(f"{upload.name}: rejected, {error.code}: {error.message}{more}")
+                failed.append(f"{upload.name}: rejected, {invalid.code}: {invalid.message}{more}")
                 self.stderr.write(f"failed {failed[-1]}")
                 continue
             ingested += 1
