@@ -39,6 +39,7 @@ _UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Presentation forms: what pre-Unicode-bidi tools wrote, already shaped, in visual order.
 _ARABIC_PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefc]")
 _ARABIC_LETTER_RE = re.compile("[\u0621-\u064a\u0671-\u06d3\ufb50-\ufdff\ufe70-\ufefc]")
+ARABIC_ORDER_SAMPLE_CHARS = 4000
 # A reversed line turns the article ال at the start of words into لا at their end.
 _ARTICLE_FIRST_RE = re.compile("(?<![\u0621-\u064a])\u0627\u0644(?=[\u0621-\u064a])")
 _ARTICLE_REVERSED_RE = re.compile("(?<=[\u0621-\u064a])\u0644\u0627(?![\u0621-\u064a])")
@@ -165,22 +166,24 @@ def _checked_cues(cues: list[Cue], findings: Findings, *, language: str, duratio
 
 def _check_arabic_order(cues: list[Cue], findings: Findings) -> None:
     """Warn about Arabic in visual order: presentation forms (shaped glyphs, as old fansub tools wrote
-    them), or the article ال found reversed at the end of words far more often than at their start."""
+    them), or the article ال found reversed at the end of words far more often than at their start.
+    The article count reads a sample: a reversed file is reversed throughout."""
     text = "\n".join(line for cue in cues for line in cue.lines)
-    letters = len(_ARABIC_LETTER_RE.findall(text))
-    if not letters:
-        return
-    shaped = len(_ARABIC_PRESENTATION_RE.findall(text))
-    reversed_articles = len(_ARTICLE_REVERSED_RE.findall(text))
-    articles = len(_ARTICLE_FIRST_RE.findall(text))
-    if shaped / letters > 0.3:
-        first = next(cue for cue in cues if any(_ARABIC_PRESENTATION_RE.search(line) for line in cue.lines))
-        reason = f"{shaped / letters:.0%} of the Arabic letters are presentation forms"
-    elif reversed_articles >= 3 and reversed_articles > 2 * articles:
+    if _ARABIC_PRESENTATION_RE.search(text):
+        letters = len(_ARABIC_LETTER_RE.findall(text))
+        shaped = len(_ARABIC_PRESENTATION_RE.findall(text))
+        if letters and shaped / letters > 0.3:
+            first = next(cue for cue in cues if any(_ARABIC_PRESENTATION_RE.search(line) for line in cue.lines))
+            _warn_visual_order(findings, first, f"{shaped / letters:.0%} of the Arabic letters are presentation forms")
+            return
+    sample = text[:ARABIC_ORDER_SAMPLE_CHARS]
+    reversed_articles = len(_ARTICLE_REVERSED_RE.findall(sample))
+    if reversed_articles >= 3 and reversed_articles > 2 * len(_ARTICLE_FIRST_RE.findall(sample)):
         first = next(cue for cue in cues if any(_ARTICLE_REVERSED_RE.search(line) for line in cue.lines))
-        reason = f"the article ال is reversed at the end of {reversed_articles} words"
-    else:
-        return
+        _warn_visual_order(findings, first, f"the article ال is reversed at the end of {reversed_articles} words")
+
+
+def _warn_visual_order(findings: Findings, first: Cue, reason: str) -> None:
     findings.warning(
         SubtitleErrorCode.ARABIC_VISUAL_ORDER,
         f"The Arabic looks to be in visual (reversed) order, as old subtitle tools wrote it: {reason}. "

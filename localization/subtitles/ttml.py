@@ -312,9 +312,8 @@ class TtmlReader:
             raise SubtitleRefusedError(f"More than {MAX_CUES} cues.", code=SubtitleErrorCode.TOO_MANY_CUES, line=line)
         lines: list[list[str]] = [[]]
         self.read_content(p, lines, [], depth=0)
-        text = [" ".join(unicodedata.normalize("NFC", "".join(parts)).split()) for parts in lines]
-        while text and not text[-1]:
-            text.pop()
+        # Empty lines (<br/><br/>, or only spaces) are dropped: in WebVTT a blank line ends the cue.
+        text = [joined for parts in lines if (joined := " ".join(unicodedata.normalize("NFC", "".join(parts)).split()))]
         region_id = p.get("region") or region
         position = self.regions.get(region_id) if region_id else None
         column = self.column(p)

@@ -353,6 +353,17 @@ def test_ttml_bad_cues_are_errors_with_their_line(body, error):
     assert (error, 4) in errors(document)
 
 
+def test_ttml_empty_lines_are_dropped_so_that_webvtt_output_stays_one_cue():
+    data = (
+        b'<tt xmlns="http://www.w3.org/ns/ttml"><body><div>'
+        b'<p begin="1s" end="2s">one<br/><br/>  <br/>two<br/></p></div></body></tt>'
+    )
+
+    document = subtitle_parse(data, language="en")
+
+    assert document.cues[0].lines == ["one", "two"]
+
+
 def test_ttml_in_a_legacy_encoding_is_read_through_its_declaration():
     data = (
         '<?xml version="1.0" encoding="GB2312"?>\n<tt xmlns="http://www.w3.org/ns/ttml"><body><div>'
