@@ -20,7 +20,8 @@ _ASS_STYLE_RE = re.compile(r"\\([ibu])([01])")
 _KEPT = {"i", "b", "u"}
 _DROPPED_SRT = {"font"}
 _DROPPED_VTT = {"c", "v", "lang", "ruby", "rt", "font"}
-_SPECIAL = ("<", ">", "&", "{")
+# A line whose only markup is <i>, <b>, <u> in lower case is already in canonical form.
+_CANONICAL_RE = re.compile(r"(?:[^<>&{]++|</?[ibu]>)*+")
 
 
 class CueTextReader:
@@ -38,7 +39,7 @@ class CueTextReader:
         out: list[str] = []
         for offset, line in enumerate(raw):
             line = line.rstrip()
-            if not any(mark in line for mark in _SPECIAL):
+            if _CANONICAL_RE.fullmatch(line):
                 out.append(line)
                 continue
             text, found = self._line(line, line_number=first_line + offset, cue=cue)

@@ -108,7 +108,7 @@ def subtitle_parse(
     """
     language = normalize_tag(language)
     data = subtitle_file_read(data)
-    if not data.strip():
+    if not data or data.isspace():
         raise SubtitleRefusedError("The file is empty.", code=SubtitleErrorCode.EMPTY_FILE, line=1)
     if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         _refuse_nul(data.count(b"\n", 0, data.index(b"\x00")) + 1)

@@ -10,6 +10,7 @@ The vertical profile is for 9:16 video, where a line is about three quarters as 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -19,8 +20,9 @@ from localization.languages import normalize_tag
 from localization.subtitles import scripts
 from localization.subtitles.cues import Cue, Findings, Severity, plain_text
 
-_THAI_UNCOUNTED = dict.fromkeys([0x20, 0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)])
-_ARABIC_UNCOUNTED = dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0640])
+# Spaces and the combining vowel and tone marks (Thai); the vowel marks and tatweel (Arabic).
+_THAI_UNCOUNTED_RE = re.compile("[ \u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+_ARABIC_UNCOUNTED_RE = re.compile("[\u064b-\u065f\u0670\u0640]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +126,14 @@ def _counter(script: str):
         def count(line: str) -> float:
             if "<" in line or "&" in line:
                 line = plain_text(line)
-            return len(line.translate(_THAI_UNCOUNTED))
+            return len(line) - len(_THAI_UNCOUNTED_RE.findall(line))
 
     elif script == scripts.ARABIC:
 
         def count(line: str) -> float:
             if "<" in line or "&" in line:
                 line = plain_text(line)
-            return len(line) if line.isascii() else len(line.translate(_ARABIC_UNCOUNTED))
+            return len(line) if line.isascii() else len(line) - len(_ARABIC_UNCOUNTED_RE.findall(line))
 
     else:
 

@@ -9,6 +9,7 @@ text with no timing line, markup that is not subtitle styling.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import re
@@ -41,7 +42,6 @@ _STRICT_SRT_CUE = (
 )
 STRICT_SRT_FILE_RE = re.compile(f"(?:{_STRICT_SRT_CUE})*+")
 _BLANK_RUN_RE = re.compile(r"(\n(?:[^\S\n]*\n)+)")
-_STRICT_TIMING_RE = re.compile(r"^(\d\d:\d\d:\d\d),(\d\d\d) --> (\d\d:\d\d:\d\d),(\d\d\d)$", re.MULTILINE)
 _FRACTION_MS = {f"{n:03d}": n for n in range(1000)}
 
 
@@ -78,8 +78,12 @@ class CueBlockReader:
                 "CR or CRLF line ends converted to LF.",
                 text.count("\n", 0, text.index("\r")) + 1,
             )
-            text = self.text = text.replace("\r\n", "\n").replace("\r", "\n")
-        self.lines = text.split("\n")
+            self.text = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, for the line reader (a clean file is read without them)."""
+        return self.text.split("\n")
 
     def warn_once(self, code: SubtitleErrorCode, message: str, line: int) -> None:
         if code not in self.warned:
@@ -141,14 +145,14 @@ class CueBlockReader:
         blocks = parts[0::2]
         if text.count("-->") != len(blocks) or len(blocks) > MAX_CUES:  # a timing line inside a cue's text
             return False
-        timings = _STRICT_TIMING_RE.findall(text)
+        # block: number \n hh:mm:ss,mmm --> hh:mm:ss,mmm \n text lines (the pattern holds each to that)
+        numbers_and_bodies = [block.split("\n", 2) for block in blocks]
         clock, fraction = _CLOCK_MS, _FRACTION_MS
-        starts = [clock[a] + fraction[b] for a, b, _, _ in timings]
-        ends = [clock[c] + fraction[d] for _, _, c, d in timings]
+        starts = [clock[head[1][0:8]] + fraction[head[1][9:12]] for head in numbers_and_bodies]
+        ends = [clock[head[1][17:25]] + fraction[head[1][26:29]] for head in numbers_and_bodies]
         if starts != sorted(starts) or any(map(operator.le, ends, starts)):
             return False
-        # block: number \n timing \n text lines; its cue's timing line follows the lines of blocks before
-        numbers_and_bodies = [block.split("\n", 2) for block in blocks]
+        # each cue's timing line follows the lines of the blocks and blank lines before it
         spans = [block.count("\n") for block in blocks]
         gaps = [separator.count("\n") for separator in parts[1::2]]
         timing_lines = [2, *itertools.accumulate(span + gap for span, gap in zip(spans, gaps))]
