@@ -159,21 +159,20 @@ def subtitle_quality_check(cues: list[Cue], *, language: str, profile: QcProfile
     latest_end, latest_position = -1, None
     for index, cue in enumerate(cues):
         start, end, lines = cue.start_ms, cue.end_ms, cue.lines
+        duration = end - start
         # A line's length as counted is never more than its length in characters, so the counting (the
         # costly part, for Thai, Arabic and CJK) is done only for cues that raw lengths cannot clear.
-        raw_lengths = list(map(len, lines))
-        total = sum(raw_lengths)
-        duration = end - start
-        if (
-            not total
-            or max(raw_lengths) > max_chars
-            or total * 1000 > max_cps * duration
-            or any("<" in line or "&" in line for line in lines)
-        ):
+        if len(lines) == 1:
+            text = lines[0]
+            total = longest = len(text)
+        else:
+            text = "\n".join(lines)
+            total = len(text) - len(lines) + 1 if lines else 0
+            longest = max(map(len, lines)) if lines else 0
+        if not total or longest > max_chars or total * 1000 > max_cps * duration or "<" in text or "&" in text:
             lengths = list(map(count, lines))
             total = sum(lengths)
-        else:
-            lengths = raw_lengths
+            longest = max(lengths) if lengths else 0
         if not total:
             findings.add(
                 SubtitleErrorCode.EMPTY_CUE, severity[SubtitleErrorCode.EMPTY_CUE], "The cue has no text.",
@@ -184,7 +183,6 @@ def subtitle_quality_check(cues: list[Cue], *, language: str, profile: QcProfile
                 SubtitleErrorCode.TOO_MANY_LINES, severity[SubtitleErrorCode.TOO_MANY_LINES],
                 f"{len(lines)} lines; at most {max_lines}.", line=cue.line, cue=index,
             )  # fmt: skip
-        longest = max(lengths) if lengths else 0
         if longest > max_chars:
             findings.add(
                 SubtitleErrorCode.CHARS_PER_LINE, severity[SubtitleErrorCode.CHARS_PER_LINE],
