@@ -1,9 +1,97 @@
-"""Error codes of the localization app."""
+"""Error codes of the localization app, and the subtitle errors."""
 
 from __future__ import annotations
 
 import enum
 
+from migu_platform.errors import DomainError, TooLargeError
+
 
 class LocalizationErrorCode(enum.StrEnum):
     INVALID_LANGUAGE = "invalid_language"
+
+
+class SubtitleErrorCode(enum.StrEnum):
+    """Codes of subtitle findings: refusals of the whole file, errors and warnings on a cue or a line."""
+
+    # The file as a whole (refused: nothing of it is read as cues)
+    FILE_TOO_LARGE = "file_too_large"
+    EMPTY_FILE = "empty_file"
+    UNKNOWN_ENCODING = "unknown_encoding"
+    NUL_BYTES = "nul_bytes"
+    UNKNOWN_FORMAT = "unknown_format"
+    MALFORMED_XML = "malformed_xml"
+    XML_ENTITIES_REFUSED = "xml_entities_refused"
+    XML_TOO_DEEP = "xml_too_deep"
+    NOT_TTML = "not_ttml"
+    NO_CUES = "no_cues"
+    TOO_MANY_CUES = "too_many_cues"
+    # A cue (error: the file cannot go live)
+    BAD_TIMESTAMP = "bad_timestamp"
+    NEGATIVE_TIME = "negative_time"
+    END_BEFORE_START = "end_before_start"
+    BEYOND_EPISODE = "beyond_episode"
+    MARKUP_NOT_ALLOWED = "markup_not_allowed"
+    MISSING_TIMING = "missing_timing"
+    # Tolerated, with a warning
+    NOT_UTF8 = "not_utf8"
+    DECLARED_ENCODING_WRONG = "declared_encoding_wrong"
+    LANGUAGE_SCRIPT_MISMATCH = "language_script_mismatch"
+    BYTE_ORDER_MARK = "byte_order_mark"
+    CRLF = "crlf"
+    MILLISECOND_SEPARATOR = "millisecond_separator"
+    MISSING_CUE_NUMBER = "missing_cue_number"
+    TRAILING_TEXT = "trailing_text"
+    BLANK_LINE_IN_CUE = "blank_line_in_cue"
+    MISSING_BLANK_LINE = "missing_blank_line"
+    MISSING_HEADER = "missing_header"
+    STYLING_DROPPED = "styling_dropped"
+    OUT_OF_ORDER = "out_of_order"
+    EMPTY_CUE = "empty_cue"
+    ARABIC_VISUAL_ORDER = "arabic_visual_order"
+    # Quality control (severity set by the profile)
+    CHARS_PER_LINE = "chars_per_line"
+    TOO_MANY_LINES = "too_many_lines"
+    READING_SPEED = "reading_speed"
+    DURATION_TOO_SHORT = "duration_too_short"
+    DURATION_TOO_LONG = "duration_too_long"
+    GAP_TOO_SHORT = "gap_too_short"
+    OVERLAP = "overlap"
+    # Uploads
+    INVALID_KIND = "invalid_subtitle_kind"
+
+
+class SubtitleRefusedError(DomainError):
+    """The file cannot be read as subtitles at all (its encoding, size, markup or XML); `line` names where."""
+
+    def __init__(self, message: str, *, code: SubtitleErrorCode, line: int | None = None) -> None:
+        super().__init__(message, code=code, line=line)
+        self.line = line
+
+
+class SubtitleTooLargeError(TooLargeError):
+    """A subtitle file over the size limit, refused before it is read whole."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=SubtitleErrorCode.FILE_TOO_LARGE)
+
+
+class SubtitleInvalidError(DomainError):
+    """Subtitles with error findings: the first one's code and line, and every finding in `findings`."""
+
+    def __init__(
+        self, message: str, *, code: SubtitleErrorCode, line: int | None = None, findings: list[dict] | None = None
+    ) -> None:
+        super().__init__(message, code=code, line=line, findings=findings or [])
+        self.line = line
+        self.findings = findings or []
+
+
+def subtitle_invalid_error(findings: list[dict]) -> SubtitleInvalidError:
+    """The typed error for subtitles with error findings (each a dict: code, severity, message, line,
+    cue): the first error's code and line, its message, and every finding."""
+    first = next(finding for finding in findings if finding["severity"] == "error")
+    where = f"line {first['line']}: " if first.get("line") is not None else ""
+    return SubtitleInvalidError(
+        f"{where}{first['message']}", code=SubtitleErrorCode(first["code"]), line=first.get("line"), findings=findings
+    )

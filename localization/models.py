@@ -72,3 +72,82 @@ class EpisodeLocalization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.episode} [{self.language}]"
+
+
+class SubtitleKind(models.TextChoices):
+    FULL = "full", "Full"
+    SDH = "sdh", "SDH (for the deaf and hard of hearing)"
+    FORCED = "forced", "Forced (foreign dialogue and signs only)"
+
+
+class SubtitleStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    LIVE = "live", "Live"
+    SUPERSEDED = "superseded", "Superseded"
+    REJECTED = "rejected", "Rejected"
+
+
+class SubtitleTrack(models.Model):
+    """An episode's subtitles in one language and kind (full, SDH, forced); its uploads are its versions.
+
+    Belongs to the tenant that owns the drama (episode → drama → owner). At most one version is live.
+    """
+
+    episode = models.ForeignKey("catalog.Episode", on_delete=models.CASCADE, related_name="subtitle_tracks")
+    language = models.CharField(max_length=16, validators=[validate_language_tag])
+    kind = models.CharField(max_length=8, choices=SubtitleKind.choices, default=SubtitleKind.FULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["episode", "language", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "language", "kind"], name="subtitle_track_unique_language_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.episode} [{self.language} {self.kind}]"
+
+
+class SubtitleVersion(models.Model):
+    """One upload of a track, kept whatever its fate: the file as uploaded, the encoding it was found in,
+    its cues counted, every finding (parse and quality control), and the WebVTT made from it.
+
+    A version goes live only with no error finding; the one live before is then superseded. A rejected
+    upload leaves the live version as it was. Numbers run 1, 2, 3 ... per track.
+    """
+
+    track = models.ForeignKey(SubtitleTrack, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=SubtitleStatus.choices, default=SubtitleStatus.DRAFT)
+    source = models.FileField(max_length=500, help_text="The file as uploaded (storage key, generated).")
+    webvtt = models.FileField(max_length=500, blank=True, help_text="UTF-8 WebVTT made from it, when it validated.")
+    original_filename = models.CharField(max_length=300, blank=True)
+    format = models.CharField(max_length=8, blank=True, help_text="srt, webvtt or ttml; blank when unreadable.")
+    encoding = models.CharField(max_length=32, blank=True, help_text="The encoding the file was found in.")
+    size_bytes = models.PositiveIntegerField(default=0)
+    checksum_sha256 = models.CharField(max_length=64)
+    cue_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    findings = models.JSONField(default=list, blank=True, help_text="Each: code, severity, message, line, cue.")
+    qc_profile = models.CharField(max_length=32, blank=True)
+    uploaded_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["track", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "number"], name="subtitle_version_unique_number"),
+            # The player gets one file per track: two live versions would be a coin toss.
+            models.UniqueConstraint(
+                fields=["track"], condition=models.Q(status="live"), name="subtitle_version_one_live_per_track"
+            ),
+            # What makes a version live is the absence of errors; the database holds that too.
+            models.CheckConstraint(
+                condition=~models.Q(status="live") | models.Q(error_count=0), name="subtitle_version_live_has_no_errors"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} v{self.number} ({self.status})"
