@@ -32,8 +32,11 @@ REGION_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def country_name(code: str) -> str:
+    """The country's name as people say it ("South Korea", "Taiwan", "Vietnam"), else its ISO name, else the code."""
     country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name
 
 
 def territories_expand(codes: list[str] | tuple[str, ...]) -> list[str]:
