@@ -4,11 +4,13 @@ grid of a drama, the audit trail and the change events, and windows inline on dr
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
+from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -28,7 +30,7 @@ from rights.models import (
     RightsWindow,
     RightsWindowTerritory,
 )
-from rights.selectors import rights_avails_grid
+from rights.selectors import AVAILS_GRID_MAX_MONTHS, AvailsGrid, AvailsRow, rights_avails_grid
 from rights.services import EDITABLE_FIELDS, rights_window_grant, rights_window_revoke, rights_window_update
 
 LIST_FIELDS = ("territories", "territory_exclusions", "audio_languages", "subtitle_languages", "holdback_languages")
@@ -251,11 +253,12 @@ class RightsWindowAdmin(admin.ModelAdmin):
     def grid_link(self, obj):
         if not obj or not obj.drama_id:
             return "—"
-        return format_html(
-            '<a href="{}?start={}">avails grid</a>',
-            reverse("admin:rights_avails_grid", args=[obj.drama_id]),
-            obj.start.date().replace(day=1).isoformat(),
-        )
+        url = reverse("admin:rights_avails_grid", args=[obj.drama_id])
+        now = timezone.now()
+        if obj.start > now or (obj.end is not None and obj.end <= now):
+            # Not in force now: open on the window's first month rather than on today's.
+            url += f"?start={timezone.localdate(obj.start).strftime('%Y-%m')}"
+        return format_html('<a href="{}">avails grid</a>', url)
 
     def get_urls(self):
         return [
@@ -267,32 +270,74 @@ class RightsWindowAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         drama = get_object_or_404(Drama, pk=drama_id)
+        month = _month_param(request.GET.get("start", ""))
         try:
-            start = parse_date(request.GET.get("start", ""))
+            months = int(request.GET.get("months", AVAILS_GRID_MONTHS))
         except ValueError:
-            start = None
-        start_at = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC) if start else None
-        try:
-            months = int(request.GET.get("months", 24))
-        except ValueError:
-            months = 24
+            months = AVAILS_GRID_MONTHS
+        months = max(1, min(months, AVAILS_GRID_MAX_MONTHS))
         licence_type = request.GET.get("licence_type") or None
         if licence_type not in (None, *LicenceType.values):
             licence_type = None
-        grid = rights_avails_grid(drama=drama, start=start_at, months=months, licence_type=licence_type)
+        grid = rights_avails_grid(drama=drama, month=month, months=months, licence_type=licence_type)
+        base = reverse("admin:rights_avails_grid", args=[drama.pk])
+
+        def period_url(first: dt.date | None) -> str:
+            query = {"months": months, **({"licence_type": licence_type} if licence_type else {})}
+            if first is not None:
+                query["start"] = first.strftime("%Y-%m")
+            return f"{base}?{urlencode(query)}"
+
         context = {
             **self.admin_site.each_context(request),
             "title": f"Avails grid — {drama}",
+            "rows": _avails_rows_html(grid, licence_type),
             "opts": self.model._meta,
             "drama": drama,
             "grid": grid,
             "months": months,
+            "max_months": AVAILS_GRID_MAX_MONTHS,
             "licence_type": licence_type or "",
-            "licence_types": LicenceType.values,
-            "start": (start_at or grid["columns"][0]).date().isoformat(),
+            "licence_types": LicenceType.choices,
+            "start": grid.columns[0].strftime("%Y-%m"),
+            "time_zone": timezone.get_current_timezone_name(),
+            "earlier_url": period_url(grid.earlier),
+            "later_url": period_url(grid.later),
+            "this_month_url": period_url(None),
             "changelist_url": reverse("admin:rights_rightswindow_changelist") + f"?drama__id__exact={drama.pk}",
         }
         return TemplateResponse(request, "admin/rights/avails_grid.html", context)
+
+
+AVAILS_GRID_MONTHS = 12
+
+
+def _avails_rows_html(grid: AvailsGrid, licence_type: str | None) -> list[tuple[AvailsRow, list[str]]]:
+    """Each row with its cells as HTML. Rows covered by the same windows share their cell objects (a drama
+    acquired worldwide has hundreds of rows and a handful of distinct ones), so each is rendered once."""
+    cell_template = get_template("admin/rights/_avails_cell.html")
+    rendered: dict[tuple[int, bool], str] = {}
+    rows = []
+    for row in grid.rows:
+        cells = []
+        for index, cell in enumerate(row.cells):
+            key = (id(cell), index == grid.current)
+            if key not in rendered:
+                rendered[key] = cell_template.render({"cell": cell, "now": key[1], "licence_type": licence_type})
+            cells.append(rendered[key])
+        rows.append((row, cells))
+    return rows
+
+
+def _month_param(value: str) -> dt.date | None:
+    """A month typed as 2026-03 (a month input) or 2026-03-15 (a date); None when blank or malformed."""
+    try:
+        parsed = dt.datetime.strptime(value, "%Y-%m").date() if len(value) == 7 else parse_date(value)
+    except ValueError:
+        return None
+    if parsed is None or not 1900 <= parsed.year <= 2200:
+        return None
+    return parsed.replace(day=1)
 
 
 @admin.register(RightsEvent)

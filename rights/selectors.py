@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from catalog.models import Drama
 from migu_platform.db import execute_prepared
+from partners.geography import country_name
 from partners.models import Channel, Organization, OrganizationKind
 from rights.errors import RightsErrorCode
 from rights.models import (
@@ -336,77 +338,260 @@ def rights_events_since(*, licensee: Organization | int, cursor: int = 0, limit:
     )
 
 
-def _month_start(instant: dt.datetime) -> dt.datetime:
-    return instant.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+# --- the avails grid: a seller's view of a drama ---------------------------------------------
+
+AVAILS_GRID_MAX_MONTHS = 36
+
+Interval = tuple[dt.datetime, dt.datetime]
 
 
-def _month_add(instant: dt.datetime, months: int) -> dt.datetime:
-    index = instant.year * 12 + instant.month - 1 + months
-    return instant.replace(year=index // 12, month=index % 12 + 1)
+def _months_add(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _clipped(window: RightsWindow, low: dt.datetime, high: dt.datetime) -> Interval | None:
+    """The part of [low, high) the window covers (start inclusive, end exclusive), or None."""
+    start = max(window.start, low)
+    end = high if window.end is None else min(window.end, high)
+    return (start, end) if start < end else None
+
+
+def _some_instant_uncovered(base: list[Interval], cover: list[Interval]) -> bool:
+    """Whether some instant of the intervals `base` lies outside every interval of `cover`."""
+    ordered = sorted(cover)
+    for base_start, base_end in base:
+        reached = base_start
+        for cover_start, cover_end in ordered:
+            if cover_end <= reached:
+                continue
+            if cover_start > reached:
+                return True
+            reached = cover_end
+            if reached >= base_end:
+                break
+        if reached < base_end:
+            return True
+    return False
+
+
+def _covers_every_episode(window: RightsWindow) -> bool:
+    return (window.episode_start or 1) == 1 and window.episode_end is None
+
+
+def _window_label(window: RightsWindow) -> str:
+    """A window as a seller names it: licensee, licence type, exclusivity, period (local dates) and contract."""
+    start = timezone.localdate(window.start).isoformat()
+    end = timezone.localdate(window.end).isoformat() if window.end else "open end"
+    parts = [
+        window.licensee.name,
+        window.licence_type,
+        "exclusive" if window.exclusive else "non-exclusive",
+        f"{start} → {end}",
+    ]
+    if window.channel is not None:
+        parts.insert(1, f"channel {window.channel.name}")
+    if window.episode_start is not None or window.episode_end is not None:
+        parts.append(f"episodes {window.episode_start or 1}–{window.episode_end or 'end'}")
+    if window.status == RightsStatus.PENDING:
+        parts.append("pending approval")
+    if window.contract_id:
+        parts.append(f"contract {window.contract_id}")
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class AvailsSale:
+    """A window out that covers part of a cell's month, with the name it is shown by."""
+
+    window: RightsWindow
+    label: str
+    hue: int
+
+
+@dataclass
+class AvailsCell:
+    """One territory in one month: what is sold there, and what may still be sold.
+
+    `available_types` are the licence types acquired for some instant of the month that no exclusive
+    whole-series sale covers (more non-exclusive sales may be made); `unsold_types` those acquired for an
+    instant no sale covers at all (an exclusive sale may be made too)."""
+
+    month: dt.datetime
+    sales: list[AvailsSale] = field(default_factory=list)
+    acquired_types: list[str] = field(default_factory=list)
+    available_types: list[str] = field(default_factory=list)
+    unsold_types: list[str] = field(default_factory=list)
+    holdback_languages: list[str] = field(default_factory=list)
+    excluded_by: list[RightsWindow] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """available, sold_available (sold, and more can be sold), sold, held_back (a territory the rights in
+        exclude) or not_acquired."""
+        if self.available_types:
+            return "sold_available" if self.sales else "available"
+        if self.sales:
+            return "sold"
+        return "held_back" if self.excluded_by else "not_acquired"
+
+    @property
+    def exclusive_available(self) -> bool:
+        return bool(self.unsold_types)
+
+    @property
+    def non_exclusive_only_types(self) -> list[str]:
+        """Available types already sold non-exclusively for the whole acquired part of the month."""
+        return [type_ for type_ in self.available_types if type_ not in self.unsold_types]
+
+
+@dataclass(frozen=True)
+class AvailsRightsIn:
+    """A window in as the grid lists it: its name and the territories it holds back, by name."""
+
+    window: RightsWindow
+    label: str
+    excluded: list[tuple[str, str]]
+
+
+@dataclass
+class AvailsRow:
+    territory: str
+    name: str
+    cells: list[AvailsCell]
+
+
+@dataclass
+class AvailsGrid:
+    """Territories × months of a drama; `current` is the index of this month's column, if shown."""
+
+    columns: list[dt.datetime]
+    current: int | None
+    earlier: dt.date
+    later: dt.date
+    rows: list[AvailsRow]
+    licensees: dict[int, dict[str, Any]]
+    windows_in: list[AvailsRightsIn]
+    licence_type: str | None
 
 
 def rights_avails_grid(
     *,
     drama: Drama,
-    start: dt.datetime | None = None,
-    months: int = 24,
+    month: dt.date | None = None,
+    months: int = 12,
     licence_type: str | None = None,
-) -> dict[str, Any]:
-    """The avails grid of a drama: territories × months, each cell the windows out covering any
-    part of that month, and whether rights in cover it. One query whatever the size."""
-    months = max(1, min(months, 60))
-    windows = list(
-        RightsWindow.objects.filter(drama=drama)
-        .exclude(status=RightsStatus.REVOKED)
-        .select_related("licensee")
-        .order_by("start", "id")
-    )
+    now: dt.datetime | None = None,
+) -> AvailsGrid:
+    """The avails grid of a drama, as a seller reads it: a row for every territory its rights in cover or
+    exclude and every territory it was sold in; a column per month from `month` (default: the current month
+    in the current time zone); each cell the sales covering part of that month, and whether the territory is
+    still available there (acquired, in force, not sold exclusively), not acquired, or held back by rights in.
+
+    One query, whatever the number of territories and months. Windows revoked count for nothing; pending
+    windows out count as sold (they block an exclusive grant), pending rights in as not acquired."""
+    months = max(1, min(months, AVAILS_GRID_MAX_MONTHS))
+    zone = timezone.get_current_timezone()
+    this_month = timezone.localdate(now or timezone.now(), zone).replace(day=1)
+    first = (month or this_month).replace(day=1)
+    month_starts = [_months_add(first, index) for index in range(months + 1)]
+    bounds = [dt.datetime.combine(day, dt.time(), tzinfo=zone) for day in month_starts]
+
+    windows = RightsWindow.objects.filter(drama=drama).exclude(status=RightsStatus.REVOKED)
     if licence_type:
-        windows = [w for w in windows if w.licence_type == licence_type]
-    first = _month_start(start or timezone.now())
-    columns = [_month_add(first, index) for index in range(months)]
-    horizon = _month_add(first, months)
-    outs = [w for w in windows if w.direction == RightsDirection.OUT]
-    ins = [w for w in windows if w.direction == RightsDirection.IN]
-    territories = sorted({t for w in outs for t in w.effective_territories})
+        windows = windows.filter(licence_type=licence_type)
+    windows = windows.select_related("licensee", "channel").order_by("start", "id")
+
+    windows_in: list[AvailsRightsIn] = []
+    ins: dict[str, dict[str, list[RightsWindow]]] = defaultdict(lambda: defaultdict(list))
+    outs: dict[str, dict[str, list[RightsWindow]]] = defaultdict(lambda: defaultdict(list))
+    excluded: dict[str, list[RightsWindow]] = defaultdict(list)
     licensees: dict[int, dict[str, Any]] = {}
-    for window in outs:
-        licensees.setdefault(
-            window.licensee_id,
-            {"name": window.licensee.name, "hue": (window.licensee_id * 137) % 360},
-        )
-
-    def covering(
-        pool: list[RightsWindow], territory: str, month_start: dt.datetime, month_end: dt.datetime
-    ) -> list[RightsWindow]:
-        return [
-            w
-            for w in pool
-            if territory in w.effective_territories and w.start < month_end and (w.end is None or w.end > month_start)
-        ]
-
-    rows = []
-    for territory in territories:
-        cells = []
-        for index, month_start in enumerate(columns):
-            month_end = columns[index + 1] if index + 1 < len(columns) else horizon
-            cells.append(
-                {
-                    "windows": [
-                        {"window": w, "hue": licensees[w.licensee_id]["hue"]}
-                        for w in covering(outs, territory, month_start, month_end)
-                    ],
-                    "acquired": bool(covering(ins, territory, month_start, month_end)),
-                }
+    labels: dict[int, str] = {}
+    for window in windows:
+        if window.direction == RightsDirection.IN:
+            if not window.is_in_force:
+                continue
+            windows_in.append(
+                AvailsRightsIn(
+                    window=window,
+                    label=_window_label(window),
+                    excluded=[(code, country_name(code)) for code in window.territory_exclusions],
+                )
             )
-        rows.append({"territory": territory, "cells": cells})
-    return {
-        "columns": columns,
-        "rows": rows,
-        "licensees": licensees,
-        "windows_in": ins,
-        "licence_types": sorted({w.licence_type for w in windows}),
-    }
+            for territory in window.effective_territories:
+                ins[territory][window.licence_type].append(window)
+            for territory in window.territory_exclusions:
+                excluded[territory].append(window)
+        else:
+            labels[window.pk] = _window_label(window)
+            licensees.setdefault(
+                window.licensee_id, {"name": window.licensee.name, "hue": (window.licensee_id * 137) % 360}
+            )
+            for territory in window.effective_territories:
+                outs[territory][window.licence_type].append(window)
+
+    def cell(territory: str, low: dt.datetime, high: dt.datetime) -> AvailsCell:
+        result = AvailsCell(month=low)
+        holdbacks: set[str] = set()
+        for type_ in sorted(set(ins[territory]) | set(outs[territory])):
+            acquired = [
+                (window, interval)
+                for window in ins[territory].get(type_, ())
+                if (interval := _clipped(window, low, high)) is not None
+            ]
+            sold = [
+                (window, interval)
+                for window in outs[territory].get(type_, ())
+                if (interval := _clipped(window, low, high)) is not None
+            ]
+            result.sales.extend(
+                AvailsSale(window=window, label=labels[window.pk], hue=licensees[window.licensee_id]["hue"])
+                for window, _ in sold
+            )
+            if not acquired:
+                continue
+            result.acquired_types.append(type_)
+            for window, _ in acquired:
+                holdbacks.update(window.holdback_languages)
+            acquired_intervals = [interval for _, interval in acquired]
+            sold_exclusively = [
+                interval for window, interval in sold if window.exclusive and _covers_every_episode(window)
+            ]
+            if _some_instant_uncovered(acquired_intervals, sold_exclusively):
+                result.available_types.append(type_)
+            if _some_instant_uncovered(acquired_intervals, [interval for _, interval in sold]):
+                result.unsold_types.append(type_)
+        result.sales.sort(key=lambda sale: (sale.window.start, sale.window.pk))
+        result.holdback_languages = sorted(holdbacks)
+        if not result.acquired_types:
+            result.excluded_by = [window for window in excluded[territory] if _clipped(window, low, high)]
+        return result
+
+    # Territories covered by the same windows have the same cells: a drama acquired worldwide has a few
+    # hundred rows but a handful of distinct ones, each computed once (the rows share their cell objects).
+    distinct: dict[tuple[object, ...], list[AvailsCell]] = {}
+    rows = []
+    for territory in sorted(set(ins) | set(outs) | set(excluded)):
+        signature = (
+            tuple((type_, tuple(w.pk for w in pool)) for type_, pool in sorted(ins[territory].items())),
+            tuple((type_, tuple(w.pk for w in pool)) for type_, pool in sorted(outs[territory].items())),
+            tuple(w.pk for w in excluded[territory]),
+        )
+        if signature not in distinct:
+            distinct[signature] = [cell(territory, bounds[index], bounds[index + 1]) for index in range(months)]
+        rows.append(AvailsRow(territory=territory, name=country_name(territory), cells=distinct[signature]))
+    current = (this_month.year - first.year) * 12 + this_month.month - first.month
+    return AvailsGrid(
+        columns=bounds[:-1],
+        current=current if 0 <= current < months else None,
+        earlier=_months_add(first, -months),
+        later=_months_add(first, months),
+        rows=rows,
+        licensees=licensees,
+        windows_in=windows_in,
+        licence_type=licence_type or None,
+    )
 
 
 def rights_windows_starting_or_ending(

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from partners.tests.factories import OrganizationFactory, UserFactory
 from rights.models import RightsAudit, RightsWindow
@@ -101,27 +102,79 @@ def test_changelist_has_no_per_row_queries(client, rights_manager, django_assert
         client.get(CHANGELIST)
 
 
-def test_avails_grid_shows_territories_months_and_exclusivity(client, rights_manager):
-    drama = drama_with_rights_in(territories=("SEA",))
-    exclusive = grant_out(drama, territories=["TH"], exclusive=True, start=at(0), end=at(60))
-    shared = grant_out(drama, territories=["SG"], start=at(31), end=None)
-    response = client.get(f"{CHANGELIST}grid/{drama.pk}/?start=2026-01-01&months=6")
+def test_avails_grid_shows_sold_and_available_cells_by_name(client, rights_manager):
+    # given rights in for South-East Asia, an exclusive sale in Thailand and a non-exclusive one in Singapore
+    drama = drama_with_rights_in(territories=("SEA",), licence_types=("AVOD",))
+    exclusive = grant_out(
+        drama, OrganizationFactory(name="StreamAsia"), territories=["TH"], exclusive=True, start=at(0), end=at(60)
+    )
+    shared = grant_out(drama, OrganizationFactory(name="Telco SG"), territories=["SG"], start=at(31), end=None)
+
+    # when the rights manager opens the grid on January 2026 for six months
+    response = client.get(f"{CHANGELIST}grid/{drama.pk}/?start=2026-01&months=6")
+
+    # then every acquired country is a row, Thailand sold until March, Singapore sold and still available
     assert response.status_code == 200
     grid = response.context["grid"]
-    assert [row["territory"] for row in grid["rows"]] == ["SG", "TH"]
-    sg, th = grid["rows"]
-    assert [len(cell["windows"]) for cell in th["cells"]] == [1, 1, 1, 0, 0, 0]  # Jan, Feb, Mar 1 (exclusive end)
-    assert [len(cell["windows"]) for cell in sg["cells"]] == [0, 1, 1, 1, 1, 1]
-    assert all(cell["acquired"] for cell in th["cells"])
+    assert len(grid.rows) == 11
+    rows = {row.territory: row for row in grid.rows}
+    assert [cell.state for cell in rows["TH"].cells] == ["sold", "sold", "sold_available"] + ["available"] * 3
+    assert [cell.state for cell in rows["SG"].cells] == ["available"] + ["sold_available"] * 5
     html = response.content.decode()
-    assert f"#{exclusive.pk}" in html and f"#{shared.pk}" in html and 'class="slot exclusive"' in html
+    assert f"/admin/rights/rightswindow/{exclusive.pk}/change/" in html
+    assert f"/admin/rights/rightswindow/{shared.pk}/change/" in html
+    assert "StreamAsia" in html and "Telco SG" in html and "Thailand" in html
+    assert '<th scope="row" id="territory-TH">' in html and '<th scope="col"' in html
+    assert ">Available non-exclusive</span>" in html
+    assert '<span class="state">No rights</span>' not in html
 
 
-def test_grid_with_bad_parameters_still_renders(client, rights_manager):
-    drama = drama_with_rights_in()
-    response = client.get(f"{CHANGELIST}grid/{drama.pk}/?months=lots&licence_type=PIRATE&start=2026-13-40")
-    assert response.status_code == 200
-    assert client.get(f"{CHANGELIST}grid/999999/").status_code == 404
+def test_avails_grid_opens_on_the_current_month(client, rights_manager):
+    drama = drama_with_rights_in(territories=("TH",), licence_types=("AVOD",))
+
+    response = client.get(f"{CHANGELIST}grid/{drama.pk}/")
+
+    grid = response.context["grid"]
+    assert grid.columns[0].date() == timezone.localdate().replace(day=1) and grid.current == 0
+    assert len(grid.columns) == 12
+    html = response.content.decode()
+    assert 'aria-current="date"' in html and "this month" in html
+    earlier = _months_back(timezone.localdate().replace(day=1), 12).strftime("%Y-%m")
+    assert f"start={earlier}" in response.context["earlier_url"]
+
+
+def _months_back(month, count):
+    index = month.year * 12 + month.month - 1 - count
+    return month.replace(year=index // 12, month=index % 12 + 1)
+
+
+def test_avails_grid_filters_by_licence_type(client, rights_manager):
+    drama = drama_with_rights_in(territories=("TH",), licence_types=("AVOD", "SVOD"))
+    grant_out(drama, territories=["TH"], licence_type="SVOD", exclusive=True, end=None)
+
+    avod = client.get(f"{CHANGELIST}grid/{drama.pk}/?start=2026-01&months=1&licence_type=AVOD").context["grid"]
+    svod = client.get(f"{CHANGELIST}grid/{drama.pk}/?start=2026-01&months=1&licence_type=SVOD").context["grid"]
+
+    assert avod.rows[0].cells[0].state == "available"
+    assert svod.rows[0].cells[0].state == "sold"
+
+
+def test_avails_grid_queries_do_not_grow_with_territories(client, rights_manager, django_assert_max_num_queries):
+    # given a drama acquired in one country with one sale
+    small = drama_with_rights_in(territories=("TH",), licence_types=("AVOD",))
+    grant_out(small, territories=["TH"], end=None)
+    with django_assert_max_num_queries(12) as one:
+        client.get(f"{CHANGELIST}grid/{small.pk}/?start=2026-01")
+
+    # when a drama acquired worldwide for every licence type, sold in thirty countries, is shown
+    large = drama_with_rights_in()
+    grant_out(large, territories=["SEA", "EU"], exclusive=True, end=at(200))
+    grant_out(large, territories=["NA"], licence_type="SVOD", end=None)
+
+    # then the page costs no more queries
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(f"{CHANGELIST}grid/{large.pk}/?start=2026-01&months=24")
+    assert response.status_code == 200 and len(response.context["grid"].rows) > 240
 
 
 def test_windows_inline_on_drama_and_organization(admin_client):
