@@ -1,12 +1,22 @@
-"""The avails grid in a real headless Chromium: a rights manager sees territories × months at a glance."""
+"""The avails grid in a real headless Chromium: a rights manager sees what is sold and what is still for sale."""
+
+import os
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from partners.tests.factories import OrganizationFactory, UserFactory
 from rights.tests.factories import at, drama_with_rights_in, grant_out
 
+CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]  # fmt: skip
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -15,32 +25,58 @@ def _allow_sync_orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.mark.browser
+def screenshot(page, tmp_path: Path, name: str) -> None:
+    # Kept next to the test's files; MIGU_SCREENSHOT_DIR collects them somewhere to look at.
+    directory = Path(os.environ.get("MIGU_SCREENSHOT_DIR", tmp_path))
+    directory.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+
+
 def test_avails_grid_in_a_browser(live_server, transactional_db, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    # given a drama with rights in for SEA and windows out to two partners
+    # given a drama acquired for South-East Asia except Singapore (Korean held back), sold to two partners
     UserFactory(username="boss", is_staff=True, is_superuser=True)
-    drama = drama_with_rights_in(territories=("SEA",))
+    drama = drama_with_rights_in(
+        territories=("SEA",), licence_types=("AVOD", "SVOD"), territory_exclusions=["SG"], holdback_languages=["ko"]
+    )
     streamer, telco = OrganizationFactory(name="StreamAsia"), OrganizationFactory(name="Telco TH", kind="operator")
-    grant_out(drama, streamer, territories=["TH", "MY"], exclusive=True, start=at(0), end=at(120))
-    grant_out(drama, telco, territories=["SG", "ID"], start=at(60), end=None)
-    grant_out(drama, streamer, territories=["SG"], start=at(90), end=at(200), licence_type="SVOD")
+    grant_out(drama, streamer, territories=["TH", "MY"], exclusive=True, start=at(0), end=at(120),
+              holdback_languages=["ko"])  # fmt: skip
+    grant_out(drama, telco, territories=["ID"], start=at(60), end=None, holdback_languages=["ko"])
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 700})
-        # when the rights manager logs in and opens the grid
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        # when the rights manager logs in and opens the grid: on this month, then on January 2026, AVOD only
         page.goto(f"{live_server.url}/admin/login/")
         page.fill("#id_username", "boss")
         page.fill("#id_password", "correct-horse-battery")
         page.click("input[type=submit]")
-        page.goto(f"{live_server.url}/admin/rights/rightswindow/grid/{drama.pk}/?start=2026-01-01&months=9")
-        page.screenshot(path=str(tmp_path / "avails-grid.png"), full_page=True)
+        page.goto(f"{live_server.url}/admin/rights/rightswindow/grid/{drama.pk}/")
+        this_month = timezone.localdate().strftime("%b %Y")
+        assert page.inner_text("#avails-grid thead th[aria-current=date]").upper().startswith(this_month.upper())
+        page.select_option("#licence_type", "AVOD")
+        page.fill("#start", "2026-01")
+        page.click(".avails-controls input[type=submit]")
+        page.wait_for_url("**licence_type=AVOD**")
+        screenshot(page, tmp_path, "avails-grid")
 
-        # then each granted territory is a row, exclusive cells are marked, and the legend names the licensees
-        rows = page.locator("#avails-grid tbody th.territory").all_inner_texts()
-        assert rows == ["ID", "MY", "SG", "TH"]
-        assert page.locator("#avails-grid a.slot.exclusive").count() == 2 * 4  # TH and MY, Jan to Apr (120 days)
-        assert "StreamAsia" in page.inner_text(".legend") and "Telco TH" in page.inner_text(".legend")
+        # then every acquired country is a row, by code and name, Singapore held back by the rights in
+        rows = page.locator("#avails-grid tbody th[scope=row]")
+        assert rows.count() == 11
+        assert rows.nth(0).inner_text().split("\n") == ["BN", "Brunei Darussalam"]
+        singapore = page.locator("#avails-grid tbody tr", has=page.locator("#territory-SG"))
+        assert singapore.locator("td").first.inner_text() == "Held back"
+        # Thailand is sold exclusively to StreamAsia January to April, then available again
+        thailand = page.locator("#avails-grid tbody tr", has=page.locator("#territory-TH")).locator("td")
+        assert thailand.nth(0).inner_text().split("\n")[:3] == ["StreamAsia", "exclusive", "Sold"]
+        assert thailand.nth(4).inner_text().split("\n")[0] == "Available"
+        # Indonesia's non-exclusive sale leaves it available for more non-exclusive sales
+        indonesia = page.locator("#avails-grid tbody tr", has=page.locator("#territory-ID")).locator("td")
+        assert "Available non-exclusive" in indonesia.nth(3).inner_text()
+        assert "Holdback: ko" in indonesia.nth(3).inner_text()
+        # the cell links to the window, and the legend explains each state in words
+        page.click("#avails-grid tbody tr:has(#territory-TH) a.sale >> nth=0")
+        assert "/admin/rights/rightswindow/" in page.url and page.url.endswith("/change/")
         browser.close()
