@@ -499,7 +499,7 @@ def rights_avails_grid(
 
     windows = RightsWindow.objects.filter(drama=drama).exclude(status=RightsStatus.REVOKED)
     if licence_type:
-        windows = windows.filter(licence_type=licence_type)
+        windows = windows.filter(licence_type=licence_type.upper())
     windows = windows.select_related("licensee", "channel").order_by("start", "id")
 
     windows_in: list[AvailsRightsIn] = []

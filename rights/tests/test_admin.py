@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -175,6 +177,39 @@ def test_avails_grid_queries_do_not_grow_with_territories(client, rights_manager
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(f"{CHANGELIST}grid/{large.pk}/?start=2026-01&months=24")
     assert response.status_code == 200 and len(response.context["grid"].rows) > 240
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?months=lots&licence_type=PIRATE&start=2026-13-40", "?start=0001-01&months=-5", "?start=9999-12&months=999",
+     "?start=2026-02-15&licence_type=svod"],
+)  # fmt: skip
+def test_grid_with_bad_parameters_still_renders(client, rights_manager, query):
+    drama = drama_with_rights_in()
+    response = client.get(f"{CHANGELIST}grid/{drama.pk}/{query}")
+    assert response.status_code == 200
+    assert 1 <= len(response.context["grid"].columns) <= 36
+
+
+def test_grid_of_a_missing_drama_is_not_found(client, rights_manager):
+    assert client.get(f"{CHANGELIST}grid/999999/").status_code == 404
+
+
+def test_window_links_to_the_grid_on_this_month_or_on_its_own_when_not_in_force(client, rights_manager):
+    # given a window in force now and one starting in two years
+    drama = drama_with_rights_in()
+    now = timezone.now()
+    current = grant_out(drama, territories=["TH"], start=now - dt.timedelta(days=10), end=None)
+    later = grant_out(drama, territories=["SG"], start=now + dt.timedelta(days=730), end=None)
+
+    # when their pages are opened
+    current_page = client.get(f"{CHANGELIST}{current.pk}/change/").content.decode()
+    later_page = client.get(f"{CHANGELIST}{later.pk}/change/").content.decode()
+
+    # then the first links to the grid as it opens (this month), the second to its own first month
+    grid = f"{CHANGELIST}grid/{drama.pk}/"
+    assert f'href="{grid}">avails grid' in current_page
+    assert f'href="{grid}?start={timezone.localdate(later.start).strftime("%Y-%m")}">avails grid' in later_page
 
 
 def test_windows_inline_on_drama_and_organization(admin_client):
