@@ -54,6 +54,7 @@ def test_avails_grid_in_a_browser(live_server, transactional_db, tmp_path):
         page.fill("#id_password", "correct-horse-battery")
         page.click("input[type=submit]")
         page.goto(f"{live_server.url}/admin/rights/rightswindow/grid/{drama.pk}/")
+        screenshot(page, tmp_path, "avails-grid-this-month")
         this_month = timezone.localdate().strftime("%b %Y")
         assert page.inner_text("#avails-grid thead th[aria-current=date]").upper().startswith(this_month.upper())
         page.select_option("#licence_type", "AVOD")
