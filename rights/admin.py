@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from catalog.models import Drama
 from migu_platform.admin_extensions import admin_inline_attach
 from migu_platform.errors import DomainError
-from partners.geography import country_name
+from partners.geography import country_name, territories_expand
 from partners.models import Organization
 from rights.models import (
     LicenceType,
@@ -279,11 +279,24 @@ class RightsWindowAdmin(admin.ModelAdmin):
         licence_type = request.GET.get("licence_type") or None
         if licence_type not in (None, *LicenceType.values):
             licence_type = None
-        grid = rights_avails_grid(drama=drama, month=month, months=months, licence_type=licence_type)
+        territories_typed = request.GET.get("territories", "").strip()
+        territories = None
+        if territories_typed:
+            try:
+                territories = territories_expand(_split(territories_typed))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        grid = rights_avails_grid(
+            drama=drama, month=month, months=months, licence_type=licence_type, territories=territories
+        )
         base = reverse("admin:rights_avails_grid", args=[drama.pk])
 
         def period_url(first: dt.date | None) -> str:
-            query = {"months": months, **({"licence_type": licence_type} if licence_type else {})}
+            query: dict[str, str | int] = {"months": months}
+            if licence_type:
+                query["licence_type"] = licence_type
+            if territories_typed:
+                query["territories"] = territories_typed
             if first is not None:
                 query["start"] = first.strftime("%Y-%m")
             return f"{base}?{urlencode(query)}"
@@ -299,6 +312,7 @@ class RightsWindowAdmin(admin.ModelAdmin):
             "max_months": AVAILS_GRID_MAX_MONTHS,
             "licence_type": licence_type or "",
             "licence_types": LicenceType.choices,
+            "territories": territories_typed,
             "start": grid.columns[0].strftime("%Y-%m"),
             "time_zone": timezone.get_current_timezone_name(),
             "earlier_url": period_url(grid.earlier),

@@ -481,6 +481,7 @@ def rights_avails_grid(
     month: dt.date | None = None,
     months: int = 12,
     licence_type: str | None = None,
+    territories: Iterable[str] | None = None,
     now: dt.datetime | None = None,
 ) -> AvailsGrid:
     """The avails grid of a drama, as a seller reads it: a row for every territory its rights in cover or
@@ -489,7 +490,8 @@ def rights_avails_grid(
     still available there (acquired, in force, not sold exclusively), not acquired, or held back by rights in.
 
     One query, whatever the number of territories and months. Windows revoked count for nothing; pending
-    windows out count as sold (they block an exclusive grant), pending rights in as not acquired."""
+    windows out count as sold (they block an exclusive grant), pending rights in as not acquired.
+    With `territories` (country codes), only those of them the grid would show."""
     months = max(1, min(months, AVAILS_GRID_MAX_MONTHS))
     zone = timezone.get_current_timezone()
     this_month = timezone.localdate(now or timezone.now(), zone).replace(day=1)
@@ -572,7 +574,10 @@ def rights_avails_grid(
     # hundred rows but a handful of distinct ones, each computed once (the rows share their cell objects).
     distinct: dict[tuple[object, ...], list[AvailsCell]] = {}
     rows = []
-    for territory in sorted(set(ins) | set(outs) | set(excluded)):
+    shown = set(ins) | set(outs) | set(excluded)
+    if territories is not None:
+        shown &= {code.upper() for code in territories}
+    for territory in sorted(shown):
         signature = (
             tuple((type_, tuple(w.pk for w in pool)) for type_, pool in sorted(ins[territory].items())),
             tuple((type_, tuple(w.pk for w in pool)) for type_, pool in sorted(outs[territory].items())),

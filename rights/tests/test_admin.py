@@ -191,6 +191,22 @@ def test_grid_with_bad_parameters_still_renders(client, rights_manager, query):
     assert 1 <= len(response.context["grid"].columns) <= 36
 
 
+def test_avails_grid_narrowed_to_a_region_group_and_told_of_unknown_codes(client, rights_manager):
+    # given a drama acquired worldwide
+    drama = drama_with_rights_in(licence_types=("AVOD",))
+
+    # when the grid is asked for South-East Asia, then for a code that is no country
+    sea = client.get(f"{CHANGELIST}grid/{drama.pk}/?territories=SEA&months=2")
+    unknown = client.get(f"{CHANGELIST}grid/{drama.pk}/?territories=TH,XX")
+
+    # then it shows the region's eleven countries, with the filter kept in its period links; and says what is wrong
+    assert len(sea.context["grid"].rows) == 11
+    assert "territories=SEA" in sea.context["later_url"]
+    assert unknown.status_code == 200
+    assert any("Unknown territory code(s): XX" in str(message) for message in unknown.context["messages"])
+    assert len(unknown.context["grid"].rows) > 240
+
+
 def test_grid_of_a_missing_drama_is_not_found(client, rights_manager):
     assert client.get(f"{CHANGELIST}grid/999999/").status_code == 404
 

@@ -193,3 +193,11 @@ def test_the_grid_is_one_query_whatever_the_number_of_territories(django_assert_
     with django_assert_num_queries(0):
         names = {sale.window.licensee.name for row in grid.rows for cell in row.cells for sale in cell.sales}
     assert len(names) == 2
+
+
+def test_the_grid_can_be_narrowed_to_some_territories():
+    drama = drama_with_rights_in(territories=("SEA",), licence_types=("AVOD",))
+
+    grid = rights_avails_grid(drama=drama, month=JANUARY, months=1, territories=["th", "SG", "US"])
+
+    assert [row.territory for row in grid.rows] == ["SG", "TH"]  # the United States were never acquired
