@@ -10,6 +10,7 @@ from partners.tests.factories import OrganizationFactory, UserFactory
 from rights.tests.factories import at, drama_with_rights_in, grant_out
 
 CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parents[2] / "portal" / "tests" / "vendor" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]  # fmt: skip
 
@@ -77,7 +78,16 @@ def test_avails_grid_in_a_browser(live_server, transactional_db, tmp_path):
         indonesia = page.locator("#avails-grid tbody tr", has=page.locator("#territory-ID")).locator("td")
         assert "Available non-exclusive" in indonesia.nth(3).inner_text()
         assert "Holdback: ko" in indonesia.nth(3).inner_text()
-        # the cell links to the window, and the legend explains each state in words
+        # the page's own parts (controls, legend, table) pass axe-core's accessibility rules
+        page.add_script_tag(path=str(AXE))
+        checked = page.evaluate(
+            "axe.run({include: [['.avails-controls'], ['.avails-nav'], ['.legend'], ['#avails-grid']]})"
+            ".then(r => ({passes: r.passes.map(p => p.id), violations: r.violations.map("
+            "v => v.id + ' ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))}))"
+        )
+        assert checked["violations"] == []
+        assert {"th-has-data-cells", "label", "color-contrast"} <= set(checked["passes"])
+        # the cell links to the window
         page.click("#avails-grid tbody tr:has(#territory-TH) a.sale >> nth=0")
         assert "/admin/rights/rightswindow/" in page.url and page.url.endswith("/change/")
         browser.close()
