@@ -162,6 +162,7 @@ class CueBlockReader:
         for index, (start_ms, end_ms, head) in enumerate(zip(starts, ends, numbers_and_bodies)):
             body = head[2].rstrip("\n") if len(head) == 3 else ""
             position = None
+            lines: list[str]
             if not body:
                 lines = []
             elif "<" in body or ">" in body or "&" in body or "{" in body:
