@@ -49,7 +49,9 @@ class PrivatePostgres:
 
         done = subprocess.run([str(POSTGRES_BIN_PATH / tool), *args], timeout=30, **kwargs)
         if done.returncode:
-            raise AssertionError(f"{tool} exited {done.returncode}: {(done.stderr or b'')[-2000:].decode(errors='replace')}")
+            raise AssertionError(
+                f"{tool} exited {done.returncode}: {(done.stderr or b'')[-2000:].decode(errors='replace')}"
+            )
         return done
 
     def copy_of(self, database_url: str) -> None:
