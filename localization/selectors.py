@@ -188,3 +188,21 @@ def subtitle_media_of(
             )
         )
     return media
+
+
+def subtitle_languages_packaged(*, episode_ids: Iterable[int]) -> dict[int, list[str]]:
+    """episode id -> the sorted languages of its subtitles packaged for playback (READY renditions on its
+    READY ladder), in one query."""
+    from localization.models import SubtitleRendition, SubtitleRenditionStatus
+
+    rows = (
+        SubtitleRendition.objects.filter(
+            status=SubtitleRenditionStatus.READY, ladder__status="ready", ladder__episode_id__in=list(episode_ids)
+        )
+        .values_list("ladder__episode_id", "track__language")
+        .distinct()
+    )
+    languages: dict[int, set[str]] = {}
+    for episode_id, language in rows:
+        languages.setdefault(episode_id, set()).add(language)
+    return {episode_id: sorted(tags) for episode_id, tags in languages.items()}
