@@ -278,6 +278,13 @@ def test_an_empty_subtitle_list_in_the_window_means_every_packaged_language(clie
     names = [re.search(r'NAME="([^"]+)"', t).group(1) for t in tags]
     assert len(set(names)) == 4
 
+    # and the Arabic files keep the text in logical order, the IMSC sidecar setting the direction
+    base = session.url.rsplit("/", 1)[0]
+    ttml = b"".join(client.get(f"{base}/subs/ar.full/subtitles.ttml").streaming_content).decode()
+    assert 'tts:direction="rtl" tts:unicodeBidi="embed">مرحبا بك</p>' in ttml
+    segment = b"".join(client.get(f"{base}/subs/ar.full/seg_00000.vtt").streaming_content).decode()
+    assert "\nمرحبا بك\n" in segment
+
 
 def test_a_foreign_token_sees_no_subtitles(client, media_sources):
     # given packaged subtitles and a partner holding no window for the drama
