@@ -71,13 +71,9 @@ def webvtt_segment_write(cues: Sequence[tuple[int, Cue]], *, mpegts: int) -> str
     """One WebVTT segment: the header with X-TIMESTAMP-MAP, then the cues with their episode-wide numbers
     (a repeated cue keeps its identifier, so players can tell it is the same one)."""
     header = f"WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:{mpegts},LOCAL:00:00:00.000\n\n"
-    body = webvtt_write([cue for _number, cue in cues])[len("WEBVTT\n\n") :]
-    if not body:
-        return header
-    # webvtt_write numbers cues from 1; give each its number in the whole file instead.
-    blocks = body.split("\n\n")
-    numbered = [f"{number}\n{block.split(chr(10), 1)[1]}" for (number, _cue), block in zip(cues, blocks, strict=False)]
-    return header + "\n\n".join(numbered) + "\n\n"
+    # webvtt_write numbers the cues it is given from 1: each cue is written alone and given its number.
+    skip = len("WEBVTT\n\n1\n")
+    return header + "".join(f"{number}\n{webvtt_write([cue])[skip:]}" for number, cue in cues)
 
 
 def subtitle_playlist_write(durations: Sequence[float], *, target_duration: int | None = None) -> str:
