@@ -24,6 +24,7 @@ from localization.selectors import (
     localization_order_sql,
     localization_ordered,
     localization_pick,
+    subtitle_languages_packaged,
 )
 from migu_platform.db import execute_prepared
 from migu_platform.errors import found
@@ -176,7 +177,8 @@ def languages_for(*, window: RightsWindow, drama_id: int, original_language: str
 
 
 def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[dict[str, Any]]:
-    """The episodes the window covers, with localised titles (two queries)."""
+    """The episodes the window covers, with localised titles and the subtitle languages packaged for playback
+    that the window allows (three queries)."""
     episodes = Episode.objects.filter(window.episode_numbers(), drama_id=drama_id)
     # Plain dicts that gain the localised keys below (values() rows, typed by the stubs as closed TypedDicts).
     rows = cast(
@@ -188,11 +190,15 @@ def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[
         "episode_id", "language", "title", "synopsis"
     ):
         by_episode[text["episode_id"]][text["language"]] = text
+    packaged = subtitle_languages_packaged(episode_ids=[r["id"] for r in rows])
     for row in rows:
         loc = localization_pick(by_episode.get(row["id"], {}), language=language) or {}
         row["title"] = loc.get("title") or row.pop("original_title")
         row.pop("original_title", None)
         row["synopsis"] = loc.get("synopsis", "")
+        available = packaged.get(row["id"], [])
+        allowed = rights_languages_allowed(window=window, audio_available=[], subtitles_available=available)
+        row["subtitle_languages"] = [tag for tag in allowed["subtitle_languages"] if tag in available]
     return rows
 
 
@@ -299,8 +305,8 @@ def catalogue_version(*, licensee: Organization) -> CatalogueVersion:
 
 
 def title_last_modified(*, drama_id: int, window: RightsWindow) -> dt.datetime:
-    """When what a title's page shows last changed: the drama, its episodes, localisations, artwork, the
-    caller's window (its terms, or its start) — never later than now."""
+    """When what a title's page shows last changed: the drama, its episodes, localisations, artwork, packaged
+    subtitles, the caller's window (its terms, or its start) — never later than now."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -312,7 +318,10 @@ def title_last_modified(*, drama_id: int, window: RightsWindow) -> dt.datetime:
                 (SELECT max(updated_at) FROM localization_dramalocalization WHERE drama_id = d.id),
                 (SELECT max(l.updated_at) FROM localization_episodelocalization l
                    JOIN catalog_episode e ON e.id = l.episode_id WHERE e.drama_id = d.id),
-                (SELECT max(created_at) FROM catalog_artwork WHERE drama_id = d.id))
+                (SELECT max(created_at) FROM catalog_artwork WHERE drama_id = d.id),
+                (SELECT max(r.updated_at) FROM localization_subtitlerendition r
+                   JOIN media_ladder l ON l.id = r.ladder_id
+                   JOIN catalog_episode e ON e.id = l.episode_id WHERE e.drama_id = d.id))
               FROM catalog_drama d WHERE d.id = %s
             """,
             [drama_id],

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class LocalizationConfig(AppConfig):
     name = "localization"
     verbose_name = "Localization"
+
+    def ready(self) -> None:
+        from jobs.models import JobKind
+        from jobs.runners import job_runner_register
+        from localization.services import subtitle_packaging_job_send
+
+        job_runner_register(JobKind.SUBTITLES, subtitle_packaging_job_send)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from migu_platform.errors import DomainError, TooLargeError
 
@@ -61,6 +62,16 @@ class SubtitleErrorCode(enum.StrEnum):
     INVALID_KIND = "invalid_subtitle_kind"
 
 
+class SubtitlePackagingErrorCode(enum.StrEnum):
+    """Why a subtitle packaging job ended FAILED (the rendition served before, if any, stays served)."""
+
+    VERSION_MISSING = "subtitle_version_missing"
+    WEBVTT_MISSING = "subtitle_webvtt_missing"
+    LADDER_UNREADABLE = "ladder_unreadable"
+    STORAGE_FAILED = "storage_failed"
+    TIME_LIMIT = "time_limit"
+
+
 class SubtitleRefusedError(DomainError):
     """The file cannot be read as subtitles at all (its encoding, size, markup or XML); `line` names where."""
 
@@ -95,3 +106,11 @@ def subtitle_invalid_error(findings: list[dict]) -> SubtitleInvalidError:
     return SubtitleInvalidError(
         f"{where}{first['message']}", code=SubtitleErrorCode(first["code"]), line=first.get("line"), findings=findings
     )
+
+
+class SubtitlePackagingError(DomainError):
+    """Subtitles could not be packaged against a ladder: its files unreadable, the version's WebVTT gone,
+    storage refusing writes. Nothing of the attempt is published."""
+
+    def __init__(self, message: str, *, code: SubtitlePackagingErrorCode, **extra: Any) -> None:
+        super().__init__(message, code=code, **extra)

@@ -151,3 +151,52 @@ class SubtitleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track} v{self.number} ({self.status})"
+
+
+class SubtitleRenditionStatus(models.TextChoices):
+    BUILDING = "building", "Building"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class SubtitleRendition(models.Model):
+    """A subtitle version packaged against a ladder: WebVTT segments aligned with the ladder's video
+    segments, their media playlist, and the sidecar WebVTT and IMSC 1.1 files, under `storage_prefix`.
+
+    One row per (ladder, version); a re-run writes a new build and switches the prefix, never a second row.
+    Published (READY) only once every file is written; at most one READY rendition per ladder and track:
+    the older version's stays served until the newer one is complete.
+    """
+
+    ladder = models.ForeignKey("media.Ladder", on_delete=models.CASCADE, related_name="subtitle_renditions")
+    track = models.ForeignKey(SubtitleTrack, on_delete=models.CASCADE, related_name="renditions")
+    version = models.ForeignKey(SubtitleVersion, on_delete=models.CASCADE, related_name="renditions")
+    status = models.CharField(
+        max_length=16, choices=SubtitleRenditionStatus.choices, default=SubtitleRenditionStatus.BUILDING
+    )
+    storage_prefix = models.CharField(max_length=300, blank=True)
+    mpegts = models.BigIntegerField(null=True, blank=True, help_text="X-TIMESTAMP-MAP's MPEGTS (90 kHz).")
+    segment_count = models.PositiveIntegerField(default=0)
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ladder", "track"]
+        constraints = [
+            models.UniqueConstraint(fields=["ladder", "version"], name="subtitle_rendition_unique_ladder_version"),
+            # The master playlist lists one rendition per track: two READY ones would be two NAMEs for it.
+            models.UniqueConstraint(
+                fields=["ladder", "track"],
+                condition=models.Q(status="ready"),
+                name="subtitle_rendition_one_ready_per_track",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} on ladder {self.ladder_id} ({self.status})"
+
+    def key(self, relative: str) -> str:
+        return f"{self.storage_prefix}/{relative}"

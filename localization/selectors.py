@@ -13,7 +13,8 @@ from migu_platform.errors import found
 
 if TYPE_CHECKING:
     from catalog.models import Drama
-    from localization.models import SubtitleTrack, SubtitleVersion
+    from localization.models import SubtitleRendition, SubtitleTrack, SubtitleVersion
+    from localization.subtitles.hls import SubtitleMedia
     from partners.models import Organization
 
 T = TypeVar("T")
@@ -117,3 +118,91 @@ def subtitle_versions_live(*, episode_ids: Iterable[int]) -> dict[tuple[int, str
         track__episode_id__in=list(episode_ids), status=SubtitleStatus.LIVE
     ).select_related("track")
     return {(v.track.episode_id, v.track.language, v.track.kind): v for v in versions}
+
+
+def subtitle_renditions_ready(*, ladder_id: int) -> list[SubtitleRendition]:
+    """The READY subtitle renditions of a ladder (one per track), with their track, in one query; by
+    language, then full, SDH, forced."""
+    from localization.models import SubtitleRendition, SubtitleRenditionStatus
+
+    renditions = SubtitleRendition.objects.filter(ladder_id=ladder_id, status=SubtitleRenditionStatus.READY)
+    order = list(SUBTITLE_KIND_SUFFIX)
+    return sorted(renditions.select_related("track"), key=lambda r: (r.track.language, order.index(r.track.kind)))
+
+
+def subtitle_rendition_ready(*, ladder_id: int, language: str, kind: str) -> SubtitleRendition | None:
+    """The READY rendition of the ladder's track in `language` and `kind`, if any."""
+    from localization.models import SubtitleRendition, SubtitleRenditionStatus
+
+    return SubtitleRendition.objects.filter(
+        ladder_id=ladder_id, status=SubtitleRenditionStatus.READY, track__language=language, track__kind=kind
+    ).first()
+
+
+SUBTITLE_KIND_SUFFIX = {"full": "", "sdh": " (SDH)", "forced": " (forced)"}
+
+
+def subtitle_language_name(tag: str) -> str:
+    """A language's name for people (English), else the tag itself."""
+    import pycountry
+
+    from localization.languages import LANGUAGE_NAMES
+
+    if tag in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[tag]
+    language = tag.split("-", 1)[0]
+    found_language = pycountry.languages.get(**{"alpha_2" if len(language) == 2 else "alpha_3": language})
+    return found_language.name if found_language is not None else tag
+
+
+def subtitle_media_of(
+    renditions: Iterable[SubtitleRendition], *, allowed_languages: Iterable[str], preferred_language: str = ""
+) -> list[SubtitleMedia]:
+    """What a master playlist lists of these renditions for a viewer allowed `allowed_languages`: NAMEs
+    unique in the group (language name and kind, then the tag where two names meet), FORCED only on forced
+    narratives, and DEFAULT on at most one — the full subtitles in the partner's first language."""
+    from localization.subtitles.hls import SubtitleMedia
+
+    allowed = set(allowed_languages)
+    listed = [r for r in renditions if r.track.language in allowed]
+    names = [subtitle_language_name(r.track.language) + SUBTITLE_KIND_SUFFIX[r.track.kind] for r in listed]
+    taken: set[str] = set()
+    media = []
+    default_taken = False
+    for rendition, name in zip(listed, names, strict=True):
+        track = rendition.track
+        if names.count(name) > 1 or name in taken:
+            name = f"{name} [{track.language}]"
+        while name in taken:
+            name += "*"
+        taken.add(name)
+        default = not default_taken and track.kind == "full" and track.language == preferred_language
+        default_taken = default_taken or default
+        media.append(
+            SubtitleMedia(
+                language=track.language,
+                name=name,
+                uri=f"subs/{track.language}.{track.kind}/index.m3u8",
+                forced=track.kind == "forced",
+                default=default,
+            )
+        )
+    return media
+
+
+def subtitle_languages_packaged(*, episode_ids: Iterable[int]) -> dict[int, list[str]]:
+    """episode id -> the sorted languages of its subtitles packaged for playback (READY renditions on its
+    READY ladder), in one query."""
+    from localization.models import SubtitleRendition, SubtitleRenditionStatus
+
+    rows = (
+        SubtitleRendition.objects.filter(
+            status=SubtitleRenditionStatus.READY, ladder__status="ready", ladder__episode_id__in=list(episode_ids)
+        )
+        .values_list("ladder__episode_id", "track__language")
+        .distinct()
+    )
+    languages: dict[int, set[str]] = {}
+    for episode_id, language in rows:
+        languages.setdefault(episode_id, set()).add(language)
+    return {episode_id: sorted(tags) for episode_id, tags in languages.items()}

@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
@@ -188,6 +189,23 @@ def probe(path: Path) -> Probe:
         format_name=format_name, duration=duration, width=width, height=height, fps=fps,
         has_audio=bool(audios), video_codec=video.get("codec_name", ""), raw=data,
     )  # fmt: skip
+
+
+def first_video_timestamp(path: Path) -> tuple[int, Fraction]:
+    """The presentation timestamp of the first video frame of a (fragmented) MP4 and its time base, as
+    ffprobe reads them; ProbeError (`no_video`) when there is no video packet to read."""
+    result = subprocess.run(
+        [ffprobe_binary(), "-v", "error", *INPUT_GUARD, "-select_streams", "v:0", "-read_intervals", "%+#1",
+         "-show_entries", "packet=pts:stream=time_base", "-of", "json", f"file:{path}"],
+        capture_output=True, text=True, timeout=60, check=False, preexec_fn=_die_with_parent,
+    )  # fmt: skip
+    data = json.loads(result.stdout or "{}") if result.returncode == 0 else {}
+    packets = [p for p in data.get("packets", []) if str(p.get("pts", "N/A")).lstrip("-").isdigit()]
+    streams = data.get("streams", [])
+    if not packets or not streams:
+        reason = result.stderr.strip().splitlines()[-1:] or ["no video packet"]
+        raise ProbeError("no_video", f"No first video timestamp in {path.name}: {reason[0]}")
+    return int(packets[0]["pts"]), Fraction(streams[0]["time_base"])
 
 
 def _is_cover_art(stream: dict) -> bool:

@@ -37,6 +37,19 @@ def segment_encrypt(path: Path, *, key: bytes, iv: bytes) -> None:
     path.write_bytes(encryptor.update(padder.update(data) + padder.finalize()) + encryptor.finalize())
 
 
+def segment_decrypt(data: bytes, *, key: bytes, iv: bytes) -> bytes:
+    """The clear bytes of a segment encrypted by segment_encrypt."""
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    unpadder = padding.PKCS7(128).unpadder()
+    return unpadder.update(decryptor.update(data) + decryptor.finalize()) + unpadder.finalize()
+
+
+def variant_key_iv(playlist: str) -> bytes | None:
+    """The IV the variant playlist declares for its segments (None: they are in the clear)."""
+    match = re.search(r"#EXT-X-KEY:METHOD=AES-128,[^\n]*IV=0x([0-9a-fA-F]{32})", playlist)
+    return bytes.fromhex(match.group(1)) if match else None
+
+
 def variant_encrypt(playlist: Path, *, key: bytes) -> int:
     """Encrypt every media segment of a variant playlist and declare the key; return the segment count."""
     iv = os.urandom(16)

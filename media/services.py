@@ -380,6 +380,10 @@ def ladder_publish(
         )
         if previous_prefix and previous_prefix != prefix:
             transaction.on_commit(lambda: storage_delete_prefix(storage, previous_prefix))
+        # Subtitles are packaged against the ladder they play with (segment times, first timestamp).
+        from localization.services import subtitle_packaging_queue_for_ladder
+
+        subtitle_packaging_queue_for_ladder(ladder=ladder, created_by=job.created_by)
     return ladder
 
 

@@ -12,9 +12,12 @@ import re
 import time
 
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from localization.selectors import subtitle_media_of, subtitle_rendition_ready, subtitle_renditions_ready
+from localization.subtitles.hls import SubtitleMedia, master_playlist_subtitles_add
 from media import protection
 from media.errors import MediaErrorCode
 from media.models import EpisodeKey
@@ -23,10 +26,15 @@ from media.storage import media_storage, storage_presigns
 from migu_platform.api.errors import NOT_FOUND_BODY
 from partners.models import Organization
 from rights.errors import PLAYBACK_REFUSALS
-from rights.selectors import rights_playback_refusal
+from rights.selectors import rights_languages_allowed, rights_playback_refusal, rights_window_for
 
 _ALLOWED_PATH = re.compile(
     r"^(master\.m3u8|poster\.jpg|sprite\.jpg|thumbnails\.vtt|v\d{1,2}/index\.m3u8|v\d{1,2}/[\w-]{1,64}\.(m4s|mp4))$"
+)
+# A packaged subtitle track: its playlist, its segments and its sidecars (subs/<language>.<kind>/<file>).
+_SUBTITLE_PATH = re.compile(
+    r"^subs/(?P<language>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,4}){0,2})\.(?P<kind>full|sdh|forced)/"
+    r"(?P<file>index\.m3u8|seg_\d{5}\.vtt|subtitles\.vtt|subtitles\.ttml)$"
 )
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -34,6 +42,7 @@ CONTENT_TYPES = {
     ".mp4": "video/mp4",
     ".jpg": "image/jpeg",
     ".vtt": "text/vtt",
+    ".ttml": "application/ttml+xml",
 }
 PRESIGN_MAX_SECONDS = 6 * 3600
 
@@ -86,6 +95,9 @@ def hls(request, episode_id: str, token: str, path: str):
         if key is None:
             return _not_found()
         return _private(HttpResponse(bytes(key), content_type="application/octet-stream"))
+    subtitle_path = _SUBTITLE_PATH.match(path)
+    if subtitle_path is not None:
+        return _subtitle_file(ladder, organization=organization, claims=claims, match=subtitle_path)
     if not _ALLOWED_PATH.match(path):
         return _not_found()
 
@@ -106,10 +118,67 @@ def hls(request, episode_id: str, token: str, path: str):
         return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
     if path == "master.m3u8":
         with storage.open(name, "rb") as handle:
-            return _private(HttpResponse(handle.read(), content_type=CONTENT_TYPES[suffix]))
+            text = handle.read().decode()
+        text = master_playlist_subtitles_add(text, _subtitle_media(ladder, organization=organization, claims=claims))
+        return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
     if storage_presigns(storage):
         expire = max(60, min(300, claims.expires_at - int(time.time())))
         # Presigning storages (S3) take an expiry; Storage.url's stub does not.
+        return _private(HttpResponseRedirect(storage.url(name, expire=expire)))  # type: ignore[call-arg]
+    response = FileResponse(storage.open(name, "rb"), content_type=CONTENT_TYPES[suffix])
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _subtitle_media(ladder, *, organization: Organization, claims) -> list[SubtitleMedia]:
+    """The subtitle renditions the master playlist lists for this organization: the ladder's READY ones in
+    the languages its window allows here (rights_languages_allowed: its list, or any, less holdbacks)."""
+    renditions = subtitle_renditions_ready(ladder_id=ladder.pk)
+    if not renditions:
+        return []
+    window = rights_window_for(licensee=organization, drama=ladder.episode.drama_id, territory=claims.territory)
+    if window is None:
+        return []
+    available = sorted({r.track.language for r in renditions})
+    allowed = rights_languages_allowed(window=window, audio_available=[], subtitles_available=available)
+    preferred = (organization.languages or [""])[0]
+    return subtitle_media_of(renditions, allowed_languages=allowed["subtitle_languages"], preferred_language=preferred)
+
+
+def _subtitle_file(ladder, *, organization: Organization, claims, match: re.Match) -> HttpResponseBase:
+    """A file of a packaged subtitle track, for a token holder whose window allows its language.
+
+    Subtitles are not encrypted, so each request is checked as the master playlist and the key are."""
+    language, kind, file = match.group("language"), match.group("kind"), match.group("file")
+    refusal = rights_playback_refusal(
+        licensee=organization,
+        drama=ladder.episode.drama_id,
+        episode_number=ladder.episode.number,
+        territory=claims.territory,
+    )
+    if refusal is not None:
+        return _refuse(refusal, PLAYBACK_REFUSALS[refusal].format(territory=claims.territory))
+    window = rights_window_for(licensee=organization, drama=ladder.episode.drama_id, territory=claims.territory)
+    if window is None:
+        return _not_found()
+    rendition = subtitle_rendition_ready(ladder_id=ladder.pk, language=language, kind=kind)
+    allowed = rights_languages_allowed(window=window, audio_available=[], subtitles_available=[language])
+    if rendition is None or language not in allowed["subtitle_languages"]:
+        return _not_found()  # missing and held back look the same
+    storage = media_storage()
+    name = rendition.key(file)
+    if not storage.exists(name):
+        return _not_found()
+    suffix = file[file.rfind(".") :]
+    if file == "index.m3u8":
+        with storage.open(name, "rb") as handle:
+            text = handle.read().decode()
+        if storage_presigns(storage):
+            expire = max(60, min(PRESIGN_MAX_SECONDS, claims.expires_at - int(time.time())))
+            text = _presign_uris(text, storage=storage, base=rendition.storage_prefix, expire=expire)
+        return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
+    if storage_presigns(storage):
+        expire = max(60, min(300, claims.expires_at - int(time.time())))
         return _private(HttpResponseRedirect(storage.url(name, expire=expire)))  # type: ignore[call-arg]
     response = FileResponse(storage.open(name, "rb"), content_type=CONTENT_TYPES[suffix])
     response["Cache-Control"] = "private, max-age=3600"

@@ -55,6 +55,11 @@ class EpisodeOutSerializer(serializers.Serializer):
     synopsis = serializers.CharField(allow_blank=True)
     duration_seconds = serializers.IntegerField(allow_null=True)
     free = serializers.BooleanField(help_text="Watchable without unlocking under your window's terms.")
+    subtitle_languages = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Subtitle languages (BCP 47) packaged for playback that your window allows; the master "
+        "playlist lists the same.",
+    )
 
 
 class MonetisationSerializer(serializers.Serializer):

@@ -402,3 +402,47 @@ def test_the_hand_written_page_query_answers_what_the_orm_one_does(partner, othe
         )
         assert fast == orm
         assert orm[0]
+
+
+def packaged_subtitles(episode, *languages: str, status: str = "ready") -> None:
+    """Subtitle renditions of the episode's READY ladder in `languages` (rows only: no files are served here)."""
+    from localization.models import SubtitleRendition, SubtitleTrack, SubtitleVersion
+    from media.models import Ladder
+
+    ladder, _ = Ladder.objects.get_or_create(
+        episode=episode, profile="vertical", source_checksum="c" * 64, defaults={"status": "ready",
+                                                                                  "storage_prefix": "hls/x"}
+    )  # fmt: skip
+    for language in languages:
+        track = SubtitleTrack.objects.create(episode=episode, language=language, kind="full")
+        version = SubtitleVersion.objects.create(track=track, number=1, status="live", source="s", checksum_sha256="0")
+        SubtitleRendition.objects.create(ladder=ladder, track=track, version=version, status=status, storage_prefix="p")
+
+
+def test_episodes_list_the_packaged_subtitle_languages_the_window_allows_in_a_flat_number_of_queries(
+    client_for, partner
+):
+    # given a window allowing Thai and English with English held back, and episodes packaged in several
+    # languages (one still building)
+    drama = licensed_title(partner, episodes=2, subtitle_languages=["th", "en"], holdback_languages=["en"])
+    first, second = drama.episodes.order_by("number")
+    packaged_subtitles(first, "en", "th", "ar")
+    packaged_subtitles(second, "th", status="building")
+    client = client_for(partner)
+    url = f"/api/v1/titles/{drama.pk}/episodes/?territory=TH"
+    client.get(url)  # the key's first use is recorded once
+
+    # when the episodes are asked for
+    with CaptureQueriesContext(connection) as two_episodes:
+        body = client.get(url).json()
+
+    # then each lists only what is packaged and allowed
+    assert [e["subtitle_languages"] for e in body["results"]] == [["th"], []]
+
+    # and more episodes with subtitles cost no more queries
+    for number in (3, 4, 5):
+        packaged_subtitles(EpisodeFactory(drama=drama, number=number), "th", "en")
+    with CaptureQueriesContext(connection) as five_episodes:
+        body = client.get(url).json()
+    assert [e["subtitle_languages"] for e in body["results"]] == [["th"], [], ["th"], ["th"], ["th"]]
+    assert len(five_episodes.captured_queries) == len(two_episodes.captured_queries)

@@ -323,6 +323,11 @@ MEDIA_QUALITY_SUBSAMPLE = int(os.environ.get("MEDIA_QUALITY_SUBSAMPLE", 5))
 # Time limits of one media job (seconds); the broker's visibility timeout must exceed the hard one.
 MEDIA_TRANSCODE_SOFT_TIME_LIMIT = int(os.environ.get("MEDIA_TRANSCODE_SOFT_TIME_LIMIT", 2 * 3600))
 MEDIA_TRANSCODE_TIME_LIMIT = int(os.environ.get("MEDIA_TRANSCODE_TIME_LIMIT", MEDIA_TRANSCODE_SOFT_TIME_LIMIT + 600))
+# Packaging one subtitle version against a ladder (an ffprobe, a few hundred small files) takes seconds.
+SUBTITLE_PACKAGING_SOFT_TIME_LIMIT = int(os.environ.get("SUBTITLE_PACKAGING_SOFT_TIME_LIMIT", 300))
+SUBTITLE_PACKAGING_TIME_LIMIT = int(
+    os.environ.get("SUBTITLE_PACKAGING_TIME_LIMIT", SUBTITLE_PACKAGING_SOFT_TIME_LIMIT + 60)
+)
 
 LOGGING = {
     "version": 1,
