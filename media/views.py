@@ -15,6 +15,8 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonRe
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from catalog.errors import EPISODE_WITHHELD_DETAIL
+from catalog.selectors import episode_playback_refusal
 from media import protection
 from media.errors import MediaErrorCode
 from media.models import EpisodeKey
@@ -80,6 +82,10 @@ def hls(request, episode_id: str, token: str, path: str):
         )
         if refusal is not None:
             return _refuse(refusal, PLAYBACK_REFUSALS[refusal].format(territory=claims.territory))
+        # An episode withheld after the token was issued stops playback the same way.
+        withheld = episode_playback_refusal(episode=ladder.episode)
+        if withheld is not None:
+            return _refuse(withheld, EPISODE_WITHHELD_DETAIL.format(number=ladder.episode.number))
 
     if path == "key":
         key = EpisodeKey.objects.filter(episode_id=episode_id).values_list("key", flat=True).first()
