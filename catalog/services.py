@@ -17,7 +17,7 @@ from catalog.models import Drama, DramaStatus, Episode, EpisodeStatus, Genre, Tr
 from partners.models import Organization, OrganizationKind
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 # Allowed moves of the workflow: draft → ready → published → retired, and back to draft to rework.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -229,7 +229,7 @@ def episode_status_set(
     episodes: Iterable[Episode],
     status: str,
     reason: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> list[Episode]:
     """Make many episodes available or withheld at once; returns those whose status changed, by id.
 
