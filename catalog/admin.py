@@ -13,13 +13,15 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
-from catalog.errors import EpisodeNumbersError
+from catalog.errors import EpisodeNumbersError, EpisodeStatusError
 from catalog.models import (
     Artwork,
     Credit,
@@ -27,6 +29,7 @@ from catalog.models import (
     DramaFormat,
     DramaStatus,
     Episode,
+    EpisodeStatus,
     ExternalId,
     Genre,
     Person,
@@ -41,6 +44,7 @@ from catalog.services import (
     drama_update,
     episode_bulk_create,
     episode_numbers_parse,
+    episode_status_set,
 )
 from localization.admin import DramaLocalizationForm
 from localization.languages import LANGUAGE_NAMES
@@ -171,13 +175,26 @@ def episode_pages(request: HttpRequest, drama: Drama) -> list[EpisodePage]:
     return pages
 
 
+def episode_status_badge(episode: Episode) -> str:
+    """The status as a badge; a withheld episode's reason in its tooltip."""
+    return format_html(
+        '<span class="status-badge status-{}" title="{}">{}</span>',
+        episode.status,
+        episode.withheld_reason,
+        episode.get_status_display(),
+    )
+
+
 class EpisodeInline(admin.TabularInline):
     """The episodes in one compact table (paged past EPISODES_PER_PAGE) that scrolls within the page."""
 
     model = Episode
     template = "admin/catalog/drama/episode_inline.html"
-    fields = ("number", "original_title", "duration_seconds", "master", "cliffhanger_timecodes", "episode_page")
-    readonly_fields = ("episode_page",)
+    fields = (
+        "number", "original_title", "duration_seconds", "master", "cliffhanger_timecodes", "status_label",
+        "episode_page",
+    )  # fmt: skip
+    readonly_fields = ("status_label", "episode_page")
     extra = 0
     classes = ("episode-inline",)
     ordering = ("number",)
@@ -185,6 +202,10 @@ class EpisodeInline(admin.TabularInline):
     def get_queryset(self, request):
         # Each row's label (its __str__) names the drama: join it once instead of once per row.
         return super().get_queryset(request).select_related("drama")
+
+    @admin.display(description="Status")
+    def status_label(self, obj: Episode) -> str:
+        return episode_status_badge(obj) if obj.pk else ""
 
     @admin.display(description="Page")
     def episode_page(self, obj: Episode) -> str:
@@ -585,11 +606,35 @@ class DramaAdmin(admin.ModelAdmin):
 # --- Episodes and artwork on their own -------------------------------------------------------
 
 
+class EpisodeWithholdForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are they withheld?",
+        required=False,
+        max_length=Episode._meta.get_field("withheld_reason").max_length,
+        widget=forms.TextInput(attrs={"size": 80}),
+        help_text="Kept with each episode (e.g. “re-edit requested”, “not finished”). Partners are not shown it.",
+    )
+
+
+def describe_episodes(episodes: list[Episode]) -> str:
+    """Episodes named by drama: “Rebirth” E3–5, E8; “Revenge” E1 (for messages)."""
+    by_drama: dict[int, tuple[Drama, list[int]]] = {}
+    for episode in episodes:
+        by_drama.setdefault(episode.drama_id, (episode.drama, []))[1].append(episode.number)
+    parts = []
+    for drama, numbers in sorted(by_drama.values(), key=lambda item: (item[0].original_title, item[0].pk)):
+        runs = ", ".join(f"E{run}" for run in describe_numbers(numbers).split(", "))
+        parts.append(f"“{drama.original_title}” {runs}")
+    return "; ".join(parts)
+
+
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "drama", "number", "duration", "has_master", "updated_at")
+    list_display = ("__str__", "drama", "number", "duration", "has_master", "status_column", "updated_at")
     list_select_related = ("drama",)
-    list_filter = ("drama__status", "drama__format")
+    list_filter = ("status", "drama__status", "drama__format")
+    readonly_fields = ("status_column", "withheld_reason", "status_changed_at", "status_changed_by")
+    actions = ("withhold_episodes", "make_episodes_available")
     search_fields = ("original_title", "drama__original_title")
     search_help_text = "Search by the drama's title in any language, or the episode's title."
     autocomplete_fields = ("drama",)
@@ -613,6 +658,61 @@ class EpisodeAdmin(admin.ModelAdmin):
     @admin.display(description="Master", boolean=True)
     def has_master(self, obj: Episode) -> bool:
         return bool(obj.master)
+
+    @admin.display(description="Status", ordering="status")
+    def status_column(self, obj: Episode) -> str:
+        return episode_status_badge(obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a published episode is withheld, not deleted under partners
+        return actions
+
+    # -- status actions -----------------------------------------------------------------------
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[Episode], status: str, reason: str = "") -> None:
+        episodes = list(queryset.select_related("drama"))
+        try:
+            changed = episode_status_set(episodes=episodes, status=status, reason=reason, actor=request.user)
+        except EpisodeStatusError as error:
+            self.message_user(request, f"Nothing was changed: {error.detail}", messages.ERROR)
+            return
+        label = EpisodeStatus(status).label.lower()
+        if changed:
+            verb = "Withheld" if status == EpisodeStatus.WITHHELD else "Made available"
+            text = f"{verb}: {describe_episodes(changed)}."
+            if reason:
+                text += f" Reason: {reason}"
+            self.message_user(request, text, messages.SUCCESS)
+        unchanged_ids = {episode.pk for episode in episodes} - {episode.pk for episode in changed}
+        if unchanged_ids:
+            unchanged = [episode for episode in episodes if episode.pk in unchanged_ids]
+            self.message_user(
+                request, f"Already {label}, left as they were: {describe_episodes(unchanged)}.", messages.WARNING
+            )
+
+    @admin.action(description="Withhold selected episodes", permissions=["change"])
+    def withhold_episodes(self, request, queryset):
+        # A page that asks for the reason first; its form posts the same action back with the episodes it
+        # lists, by id (never "select across", which would re-select from the list's filters).
+        form = EpisodeWithholdForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._set_status(request, queryset, EpisodeStatus.WITHHELD, form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Withhold episodes",
+            "opts": self.model._meta,
+            "form": form,
+            "episodes": list(queryset.select_related("drama").order_by("drama__original_title", "number")),
+            "action": "withhold_episodes",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/episode/withhold_confirmation.html", context)
+
+    @admin.action(description="Make selected episodes available", permissions=["change"])
+    def make_episodes_available(self, request, queryset):
+        self._set_status(request, queryset, EpisodeStatus.AVAILABLE)
 
 
 @admin.register(Artwork)

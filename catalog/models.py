@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -143,8 +144,17 @@ class Drama(models.Model):
         return self.original_title
 
 
+class EpisodeStatus(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    WITHHELD = "withheld", "Withheld"
+
+
 class Episode(models.Model):
-    """One episode of a drama: a number, a duration and (once uploaded) a master file."""
+    """One episode of a drama: a number, a duration and (once uploaded) a master file.
+
+    Its status says whether partners see it: a withheld episode (pulled back, or not finished) is left out
+    of what partners read and cannot be played. It changes only through catalog.services.episode_status_set.
+    """
 
     drama = models.ForeignKey(Drama, on_delete=models.CASCADE, related_name="episodes")
     number = models.PositiveIntegerField(validators=[MinValueValidator(1)])
@@ -156,6 +166,19 @@ class Episode(models.Model):
         default=list,
         blank=True,
         help_text="Seconds into the episode where a cliffhanger lands (for unlock prompts).",
+    )
+    status = models.CharField(
+        max_length=16, choices=EpisodeStatus.choices, default=EpisodeStatus.AVAILABLE, editable=False
+    )
+    withheld_reason = models.CharField(max_length=300, blank=True, editable=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

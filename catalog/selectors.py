@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from catalog.models import Drama
+from catalog.errors import CatalogErrorCode
+from catalog.models import Drama, Episode, EpisodeStatus
 
 
 def dramas_search(*, query: str, queryset: QuerySet[Drama] | None = None) -> QuerySet[Drama]:
@@ -21,3 +22,22 @@ def dramas_search(*, query: str, queryset: QuerySet[Drama] | None = None) -> Que
     return queryset.filter(
         Q(original_title__icontains=query) | Q(Exists(localized)) | Q(eidr__iexact=query) | Q(alid__iexact=query)
     )
+
+
+# --- What partners see of a drama's episodes --------------------------------------------------
+
+
+def episodes_available(queryset: QuerySet[Episode] | None = None) -> QuerySet[Episode]:
+    """The episodes partners may see and play (not withheld)."""
+    queryset = queryset if queryset is not None else Episode.objects.all()
+    return queryset.filter(status=EpisodeStatus.AVAILABLE)
+
+
+def episode_available_sql(alias: str) -> str:
+    """episodes_available() as a condition on `alias` (a catalog_episode row), for hand-written queries."""
+    return f"{alias}.status = '{EpisodeStatus.AVAILABLE.value}'"
+
+
+def episode_playback_refusal(*, episode: Episode) -> CatalogErrorCode | None:
+    """Why `episode` may not be played whatever the licence (withheld), or None if it may."""
+    return CatalogErrorCode.EPISODE_WITHHELD if episode.status != EpisodeStatus.AVAILABLE else None

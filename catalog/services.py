@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.errors import CatalogErrorCode, DramaTransitionError, EpisodeNumbersError
-from catalog.models import Drama, DramaStatus, Episode, Genre, Trope
+from catalog.errors import CatalogErrorCode, DramaTransitionError, EpisodeNumbersError, EpisodeStatusError
+from catalog.models import Drama, DramaStatus, Episode, EpisodeStatus, Genre, Trope
 from partners.models import Organization, OrganizationKind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 # Allowed moves of the workflow: draft → ready → published → retired, and back to draft to rework.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -212,3 +216,104 @@ def drama_bulk_transition(*, dramas: Iterable[Drama], to_status: str) -> BulkTra
         except DramaTransitionError as error:
             result.refused.append((drama, error.detail))
     return result
+
+
+# --- Episode status ---------------------------------------------------------------------------
+
+WITHHELD_REASON_MAX_LENGTH = Episode._meta.get_field("withheld_reason").max_length or 300
+
+
+@transaction.atomic
+def episode_status_set(
+    *,
+    episodes: Iterable[Episode],
+    status: str,
+    reason: str = "",
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+) -> list[Episode]:
+    """Make many episodes available or withheld at once; returns those whose status changed, by id.
+
+    Episodes already in `status` are left as they are (their reason, date and author too), so a repeat is
+    a no-op. Withholding keeps the reason, making available clears it; both record who and when. Each
+    drama touched is marked updated, so the partner API's ETags, list caches and changes feed see the
+    change at once, and the licensees of a published one are sent `title.updated`.
+    """
+    if status not in EpisodeStatus.values:
+        raise EpisodeStatusError(
+            f"'{status}' is not an episode status ({', '.join(EpisodeStatus.values)}).",
+            fields={"status": ["Not an episode status."]},
+        )
+    reason = reason.strip() if status == EpisodeStatus.WITHHELD else ""
+    if len(reason) > WITHHELD_REASON_MAX_LENGTH:
+        raise EpisodeStatusError(
+            f"The reason is longer than {WITHHELD_REASON_MAX_LENGTH} characters.",
+            fields={"reason": [f"At most {WITHHELD_REASON_MAX_LENGTH} characters."]},
+        )
+    ids = [episode.pk for episode in episodes]
+    # Locked in id order, so that two bulk changes over overlapping selections cannot deadlock; a row
+    # another change has just moved to `status` is re-read after its lock and skipped.
+    changed = list(
+        Episode.objects.select_for_update(of=("self",))
+        .select_related("drama")
+        .filter(pk__in=ids)
+        .exclude(status=status)
+        .order_by("pk")
+    )
+    if not changed:
+        return []
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    fields = {
+        "status": status,
+        "withheld_reason": reason,
+        "status_changed_at": now,
+        "status_changed_by_id": actor_id,
+        "updated_at": now,
+    }
+    Episode.objects.filter(pk__in=[episode.pk for episode in changed]).update(**fields)
+    for episode in changed:
+        for name, value in fields.items():
+            setattr(episode, name, value)
+    dramas = {episode.drama_id: episode.drama for episode in changed}
+    Drama.objects.filter(pk__in=dramas).update(updated_at=now)
+    episode_status_webhooks_publish(
+        dramas=[drama for drama in dramas.values() if drama.status == DramaStatus.PUBLISHED],
+        episodes=changed,
+        changed_at=now,
+    )
+    return changed
+
+
+def episode_status_webhooks_publish(*, dramas: list[Drama], episodes: list[Episode], changed_at: dt.datetime) -> int:
+    """Send `title.updated` for each drama to each organization holding a window out for it, naming the
+    episodes whose status changed. Deliveries are queued with the caller's transaction (on commit)."""
+    from partners.models import WebhookEventType
+    from partners.webhooks import webhook_event_id, webhook_event_publish
+    from rights.selectors import rights_licensees_of_dramas
+
+    if not dramas:
+        return 0
+    licensees = rights_licensees_of_dramas(drama_ids=[drama.pk for drama in dramas])
+    organizations = Organization.objects.in_bulk(set().union(*licensees.values()))
+    by_drama: dict[int, list[Episode]] = {}
+    for episode in episodes:
+        by_drama.setdefault(episode.drama_id, []).append(episode)
+    published = 0
+    for drama in dramas:
+        data = {
+            "title_id": drama.pk,
+            "episodes": [
+                {"id": episode.pk, "number": episode.number, "status": episode.status}
+                for episode in sorted(by_drama.get(drama.pk, []), key=lambda e: e.number)
+            ],
+            "occurred_at": changed_at.isoformat(),
+        }
+        for licensee_id in sorted(licensees.get(drama.pk, ())):
+            webhook_event_publish(
+                organization=organizations[licensee_id],
+                event_type=WebhookEventType.TITLE_UPDATED,
+                event_id=webhook_event_id(source="episode-status", key=f"{drama.pk}:{changed_at.isoformat()}"),
+                data=data,
+            )
+            published += 1
+    return published

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce, Greatest, JSONObject
 from django.utils import timezone
 
 from catalog.models import Artwork, Credit, Drama, DramaStatus, Episode
+from catalog.selectors import episode_available_sql, episodes_available
 from localization.models import DramaLocalization, EpisodeLocalization
 from localization.selectors import (
     localization_chain_param,
@@ -93,7 +94,7 @@ def titles_page(
     genres = Drama.genres.through.objects.filter(drama_id=OuterRef("pk")).order_by("genre__slug").values("genre__slug")
     tropes = Drama.tropes.through.objects.filter(drama_id=OuterRef("pk")).order_by("trope__slug").values("trope__slug")
     episode_count = (
-        Episode.objects.filter(drama_id=OuterRef("pk"))
+        episodes_available(Episode.objects.filter(drama_id=OuterRef("pk")))
         .order_by()
         .values("drama_id")
         .annotate(n=Count("id"))
@@ -178,8 +179,8 @@ def languages_for(*, window: RightsWindow, drama_id: int, original_language: str
 
 def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[dict[str, Any]]:
     """The episodes the window covers, with localised titles and the subtitle languages packaged for playback
-    that the window allows (three queries)."""
-    episodes = Episode.objects.filter(window.episode_numbers(), drama_id=drama_id)
+    that the window allows (three queries); withheld ones are left out."""
+    episodes = episodes_available(Episode.objects.filter(window.episode_numbers(), drama_id=drama_id))
     # Plain dicts that gain the localised keys below (values() rows, typed by the stubs as closed TypedDicts).
     rows = cast(
         list[dict[str, Any]],
@@ -344,7 +345,7 @@ SELECT d.id, d.original_title, d.original_language, d.format, d.production_year,
               WHERE dg.drama_id = d.id ORDER BY g.slug) AS genres,
        ARRAY(SELECT t.slug FROM catalog_drama_tropes dt JOIN catalog_trope t ON t.id = dt.trope_id
               WHERE dt.drama_id = d.id ORDER BY t.slug) AS tropes,
-       (SELECT count(*) FROM catalog_episode e WHERE e.drama_id = d.id) AS episode_count,
+       (SELECT count(*) FROM catalog_episode e WHERE e.drama_id = d.id AND {episode_available}) AS episode_count,
        (SELECT json_agg(json_build_object('kind', a.kind, 'language', a.language, 'image', a.image,
                                           'width', a.width, 'height', a.height) ORDER BY a.kind, a.language)
           FROM catalog_artwork a WHERE a.drama_id = d.id)::text AS artworks
@@ -363,6 +364,7 @@ SELECT d.id, d.original_title, d.original_language, d.format, d.production_year,
 """.format(  # noqa: S608 (module constants only, no input)
     localization_order=localization_order_sql(alias="l", original_language_sql="d.original_language"),
     in_force=IN_FORCE_SQL,
+    episode_available=episode_available_sql("e"),
 )
 TITLES_PAGE_COLUMNS = (
     *LIST_FIELDS, "language", "title", "title_medium", "title_short", "synopsis_short", "genres", "tropes",

@@ -16,6 +16,8 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from catalog.errors import EPISODE_WITHHELD_DETAIL
+from catalog.selectors import episode_playback_refusal
 from localization.selectors import subtitle_media_of, subtitle_rendition_ready, subtitle_renditions_ready
 from localization.subtitles.hls import SubtitleMedia, master_playlist_subtitles_add
 from media import protection
@@ -89,6 +91,10 @@ def hls(request, episode_id: str, token: str, path: str):
         )
         if refusal is not None:
             return _refuse(refusal, PLAYBACK_REFUSALS[refusal].format(territory=claims.territory))
+        # An episode withheld after the token was issued stops playback the same way.
+        withheld = episode_playback_refusal(episode=ladder.episode)
+        if withheld is not None:
+            return _refuse(withheld, EPISODE_WITHHELD_DETAIL.format(number=ladder.episode.number))
 
     if path == "key":
         key = EpisodeKey.objects.filter(episode_id=episode_id).values_list("key", flat=True).first()

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from catalog.models import Drama, DramaStatus, Episode
-from catalog.services import drama_transition
+from catalog.models import Drama, DramaStatus, Episode, EpisodeStatus
+from catalog.services import drama_transition, episode_status_set
 from catalog.tests.factories import (
     ArtworkFactory,
     CreditFactory,
@@ -458,3 +458,66 @@ def test_a_drama_that_fits_one_page_shows_no_page_links(content_client):
 
     assert b'class="episode-pages"' not in response.content
     assert response.context["inline_admin_formsets"][0].formset.total_form_count() == 100
+
+
+# --- episode status ----------------------------------------------------------------------------
+
+EPISODES = reverse("admin:catalog_episode_changelist")
+
+
+def test_withholding_episodes_asks_for_a_reason_then_names_each_episode_withheld(content_client):
+    # given two dramas' episodes selected in the episode list
+    rebirth = drama_with_episodes(5, original_title="Rebirth")
+    revenge = drama_with_episodes(2, original_title="Revenge")
+    chosen = Episode.objects.filter(drama=rebirth, number__in=[2, 4, 5]) | Episode.objects.filter(drama=revenge)
+    selected = [str(pk) for pk in chosen.values_list("pk", flat=True)]
+
+    # when the action is chosen, the page asks why, and nothing changes yet
+    asked = content_client.post(EPISODES, {"action": "withhold_episodes", "_selected_action": selected})
+    assert asked.status_code == 200
+    assert "Why are they withheld?" in asked.content.decode()
+    assert not Episode.objects.filter(status=EpisodeStatus.WITHHELD).exists()
+
+    # and when the reason is given
+    response = content_client.post(
+        EPISODES,
+        {"action": "withhold_episodes", "_selected_action": selected, "reason": "Re-edit requested", "apply": "1"},
+    )
+
+    # then those episodes are withheld with the reason and the author, and the message names them
+    assert response.status_code == 302
+    withheld = Episode.objects.filter(status=EpisodeStatus.WITHHELD)
+    assert sorted((e.drama.original_title, e.number) for e in withheld) == [
+        ("Rebirth", 2), ("Rebirth", 4), ("Rebirth", 5), ("Revenge", 1), ("Revenge", 2),
+    ]  # fmt: skip
+    assert {(e.withheld_reason, e.status_changed_by.username) for e in withheld} == {
+        ("Re-edit requested", "content-manager")
+    }
+    assert messages_of(response) == ["Withheld: “Rebirth” E2, E4–5; “Revenge” E1–2. Reason: Re-edit requested"]
+
+
+def test_making_episodes_available_names_what_changed_and_what_already_was(content_client):
+    drama = drama_with_episodes(3, original_title="Rebirth")
+    episode_status_set(episodes=list(drama.episodes.filter(number=3)), status=EpisodeStatus.WITHHELD)
+    selected = [str(pk) for pk in drama.episodes.values_list("pk", flat=True)]
+
+    response = content_client.post(EPISODES, {"action": "make_episodes_available", "_selected_action": selected})
+
+    assert not Episode.objects.filter(status=EpisodeStatus.WITHHELD).exists()
+    assert messages_of(response) == [
+        "Made available: “Rebirth” E3.",
+        "Already available, left as they were: “Rebirth” E1–2.",
+    ]
+
+
+def test_the_episode_list_and_the_drama_page_show_each_episodes_status(content_client):
+    drama = drama_with_episodes(2, original_title="Rebirth")
+    episode_status_set(episodes=list(drama.episodes.filter(number=2)), status=EpisodeStatus.WITHHELD, reason="Cut")
+
+    listed = content_client.get(EPISODES + "?status=withheld").content.decode()
+    page = content_client.get(change_url(drama)).content.decode()
+
+    assert listed.count('class="status-badge status-withheld"') == 1
+    assert 'class="status-badge status-available"' not in listed
+    assert page.count('class="status-badge status-available"') == 1
+    assert page.count('class="status-badge status-withheld" title="Cut"') == 1

@@ -25,6 +25,8 @@ from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
+from catalog.errors import EPISODE_WITHHELD_DETAIL, EpisodeWithheldError
+from catalog.selectors import episode_playback_refusal
 from distribution import selectors as queries
 from distribution.api.filters import TitleFilterSet
 from distribution.api.serializers import (
@@ -535,9 +537,11 @@ class EpisodePlaybackView(CatalogView):
             200: PlaybackOutSerializer,
             400: BAD_QUERY,
             403: error_response(
-                "Licensed, but not in this territory, or not now (or not this episode).",
+                "Licensed, but not in this territory, or not now (or not this episode); or the episode is "
+                "withheld by the licensor (it is then also left out of the title's episodes).",
                 error_example("territory_not_licensed", "You are not licensed to show this title in BR."),
                 error_example("outside_window", "Your window for this title in TH is not open now."),
+                error_example("episode_withheld", EPISODE_WITHHELD_DETAIL.format(number=3), episode_id=301),
                 error_example("permission_denied", "This API key lacks the scope(s): catalog:read."),
             ),
             404: error_response(
@@ -560,6 +564,8 @@ class EpisodePlaybackView(CatalogView):
         )
         if refusal is not None:
             raise RefusedError(PLAYBACK_REFUSALS[refusal].format(territory=territory), code=refusal)
+        if episode_playback_refusal(episode=episode) is not None:
+            raise EpisodeWithheldError(episode.number, episode_id=episode.pk)
         session = playback_session_create(
             organization=request.tenant, episode=episode, territory=territory, ttl_seconds=PLAYBACK_TTL_SECONDS
         )

@@ -135,6 +135,32 @@ def test_a_window_revoked_after_the_token_was_issued_stops_playback(client, part
 
 
 @pytest.mark.django_db
+def test_an_episode_withheld_after_the_token_was_issued_stops_playback(client, partner, media_sources):
+    from catalog.models import EpisodeStatus
+    from catalog.services import episode_status_set
+
+    # given a live ladder, a window and a session issued while the episode was available
+    episode = episode_make()
+    build_ladder(episode, media_sources["vertical"])
+    licensed_to(partner, episode, territories=("TH",))
+    session = playback_session_create(organization=partner, episode=episode, territory="TH")
+    key_url = session.url.replace("master.m3u8", "key")
+    assert client.get(session.url).status_code == 200 and client.get(key_url).status_code == 200
+
+    # when the licensor withholds the episode
+    episode_status_set(episodes=[episode], status=EpisodeStatus.WITHHELD, reason="Re-edit requested")
+
+    # then the same token opens neither the master playlist nor the key, saying why
+    for url in (session.url, key_url):
+        response = client.get(url)
+        assert response.status_code == 403 and response.json()["code"] == "episode_withheld", url
+
+    # and once it is available again, the token plays again
+    episode_status_set(episodes=[episode], status=EpisodeStatus.AVAILABLE)
+    assert client.get(session.url).status_code == 200 and client.get(key_url).status_code == 200
+
+
+@pytest.mark.django_db
 def test_the_variant_playlist_points_at_the_token_checked_key(client, partner, media_sources):
     # given a live ladder and a session
     episode = episode_make()
