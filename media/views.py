@@ -83,18 +83,9 @@ def hls(request, episode_id: str, token: str, path: str):
         # The rights are checked again where playback starts and where the key is handed out: a window
         # that ended or was revoked after the token was issued stops playback (segments are encrypted,
         # so they are of no use without the key, and are not checked one by one).
-        refusal = rights_playback_refusal(
-            licensee=organization,
-            drama=ladder.episode.drama_id,
-            episode_number=ladder.episode.number,
-            territory=claims.territory,
-        )
-        if refusal is not None:
-            return _refuse(refusal, PLAYBACK_REFUSALS[refusal].format(territory=claims.territory))
-        # An episode withheld after the token was issued stops playback the same way.
-        withheld = episode_playback_refusal(episode=ladder.episode)
-        if withheld is not None:
-            return _refuse(withheld, EPISODE_WITHHELD_DETAIL.format(number=ladder.episode.number))
+        refused = _playback_refused(ladder, organization=organization, claims=claims)
+        if refused is not None:
+            return refused
 
     if path == "key":
         key = EpisodeKey.objects.filter(episode_id=episode_id).values_list("key", flat=True).first()
@@ -151,11 +142,9 @@ def _subtitle_media(ladder, *, organization: Organization, claims) -> list[Subti
     return subtitle_media_of(renditions, allowed_languages=allowed["subtitle_languages"], preferred_language=preferred)
 
 
-def _subtitle_file(ladder, *, organization: Organization, claims, match: re.Match) -> HttpResponseBase:
-    """A file of a packaged subtitle track, for a token holder whose window allows its language.
-
-    Subtitles are not encrypted, so each request is checked as the master playlist and the key are."""
-    language, kind, file = match.group("language"), match.group("kind"), match.group("file")
+def _playback_refused(ladder, *, organization: Organization, claims) -> JsonResponse | None:
+    """The refusal for a token holder whose window ended, was revoked or does not reach this episode, or
+    whose episode was withheld after the token was issued; None when playback may go on."""
     refusal = rights_playback_refusal(
         licensee=organization,
         drama=ladder.episode.drama_id,
@@ -164,6 +153,20 @@ def _subtitle_file(ladder, *, organization: Organization, claims, match: re.Matc
     )
     if refusal is not None:
         return _refuse(refusal, PLAYBACK_REFUSALS[refusal].format(territory=claims.territory))
+    withheld = episode_playback_refusal(episode=ladder.episode)
+    if withheld is not None:
+        return _refuse(withheld, EPISODE_WITHHELD_DETAIL.format(number=ladder.episode.number))
+    return None
+
+
+def _subtitle_file(ladder, *, organization: Organization, claims, match: re.Match) -> HttpResponseBase:
+    """A file of a packaged subtitle track, for a token holder whose window allows its language.
+
+    Subtitles are not encrypted, so each request is checked as the master playlist and the key are."""
+    language, kind, file = match.group("language"), match.group("kind"), match.group("file")
+    refused = _playback_refused(ladder, organization=organization, claims=claims)
+    if refused is not None:
+        return refused
     window = rights_window_for(licensee=organization, drama=ladder.episode.drama_id, territory=claims.territory)
     if window is None:
         return _not_found()
