@@ -47,7 +47,7 @@ from localization.subtitles.parse import subtitle_file_read, subtitle_parse
 from localization.subtitles.qc import DEFAULT_PROFILE, VERTICAL_PROFILE, QcProfile, subtitle_quality_check
 from localization.subtitles.writers import imsc_write, webvtt_write
 from media.models import Ladder, LadderStatus
-from media.storage import media_storage, storage_delete_prefix, storage_put
+from media.storage import media_storage, storage_delete_prefix, storage_job_leftovers_delete, storage_put
 from migu_platform.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ def subtitle_package(*, job: Job, version: SubtitleVersion, ladder: Ladder) -> S
         files = subtitle_package_files(cues, durations=durations, target_duration=target, mpegts=mpegts,
                                        language=version.track.language)  # fmt: skip
         root = f"hls/e{ladder.episode_id}/subtitles/l{ladder.pk}-v{version.pk}"
-        _orphans_delete(storage=storage, root=root, job=job, keep=rendition.storage_prefix)
+        storage_job_leftovers_delete(storage, root=root, job_id=job.pk, keep=rendition.storage_prefix)
         build_prefix = f"{root}/j{job.pk}-{uuid.uuid4().hex[:10]}"
         out = work_dir / "out"
         out.mkdir()
@@ -373,18 +373,6 @@ def hls_map_uri(playlist: str) -> str:
     """The URI of a media playlist's EXT-X-MAP (its initialization section), or ""."""
     match = re.search(r'^#EXT-X-MAP:.*?URI="([^"]+)"', playlist, re.M)
     return match.group(1) if match else ""
-
-
-def _orphans_delete(*, storage: Storage, root: str, job: Job, keep: str) -> None:
-    """Files an earlier attempt of this job uploaded before its worker died (never published)."""
-    try:
-        builds, _files = storage.listdir(root)
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for build in builds:
-        prefix = f"{root}/{build}"
-        if build.startswith(f"j{job.pk}-") and prefix != keep:
-            storage_delete_prefix(storage, prefix)
 
 
 def subtitle_rendition_publish(

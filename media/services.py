@@ -40,6 +40,7 @@ from media.storage import (
     media_storage,
     storage_delete_prefix,
     storage_download,
+    storage_job_leftovers_delete,
     storage_local_copy,
     storage_put,
     storage_walk,
@@ -179,7 +180,7 @@ def master_transcode(*, job: Job, master: Master, measure_quality: bool = True) 
             renditions = _ladder_package(plan=plan, key=episode_key_get(episode=episode))
             # A prefix per build: a re-run never writes over the files partners are playing.
             ladder_root = f"hls/e{episode.pk}/{profile}-{master.checksum_sha256[:16]}"
-            _orphans_delete(storage=storage, ladder_root=ladder_root, job=job, keep=ladder.storage_prefix)
+            storage_job_leftovers_delete(storage, root=ladder_root, job_id=job.pk, keep=ladder.storage_prefix)
             build_prefix = f"{ladder_root}/j{job.pk}-{uuid.uuid4().hex[:10]}"
             _ladder_upload(storage=storage, out_dir=out_dir, prefix=build_prefix)
             job_progress(job=job, percent=PROGRESS_PUBLISHED, log_line=f"uploaded to {build_prefix}")
@@ -201,18 +202,6 @@ def master_transcode(*, job: Job, master: Master, measure_quality: bool = True) 
         raise
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-
-
-def _orphans_delete(*, storage: Storage, ladder_root: str, job: Job, keep: str) -> None:
-    """Files an earlier attempt of this job uploaded before its worker died (never published)."""
-    try:
-        builds, _files = storage.listdir(ladder_root)
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for build in builds:
-        prefix = f"{ladder_root}/{build}"
-        if build.startswith(f"j{job.pk}-") and prefix != keep:
-            storage_delete_prefix(storage, prefix)
 
 
 def _master_probe(*, job: Job, master: Master, episode: Episode, source: Path) -> ffmpeg.Probe:

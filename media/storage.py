@@ -46,6 +46,19 @@ def storage_walk(storage: Storage, prefix: str) -> Iterator[str]:
         yield from storage_walk(storage, f"{prefix}/{directory}")
 
 
+def storage_job_leftovers_delete(storage: Storage, *, root: str, job_id: int, keep: str) -> None:
+    """Delete the builds under `root` that an earlier attempt of job `job_id` uploaded before its worker died
+    (named `j<job id>-…`, never published), all but `keep`."""
+    try:
+        builds, _files = storage.listdir(root)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for build in builds:
+        prefix = f"{root}/{build}"
+        if build.startswith(f"j{job_id}-") and prefix != keep:
+            storage_delete_prefix(storage, prefix)
+
+
 def storage_delete_prefix(storage: Storage, prefix: str) -> int:
     deleted = 0
     for name in list(storage_walk(storage, prefix)):
