@@ -17,6 +17,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from catalog.demo import data
+from catalog.demo import events as demo_events
 from catalog.identifiers import is_valid_eidr, validate_alid
 from catalog.models import (
     ARTWORK_ASPECTS,
@@ -52,9 +53,13 @@ MODELS = (
 
 
 @pytest.fixture
-def var_dir(db, settings, tmp_path) -> Path:
+def var_dir(db, settings, tmp_path, monkeypatch) -> Path:
     # PBKDF2 costs a third of a second per password; what is tested here is which password, not how slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The demo's months of playback events (over 400,000 rows) are not what these tests check, and writing
+    # and rolling them back took most of each test's time: a few viewers per channel here.
+    monkeypatch.setattr(demo_events, "USERS_PER_CHANNEL", 3)
+    monkeypatch.setattr(demo_events, "OPERATOR_USERS_PER_CHANNEL", 6)
     settings.VAR_DIR = tmp_path / "var"
     return settings.VAR_DIR
 
