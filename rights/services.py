@@ -383,20 +383,33 @@ def _territory_rows_write(window: RightsWindow) -> None:
     except IntegrityError as exc:
         if getattr(exc.__cause__, "pgcode", None) != EXCLUSION_VIOLATION:
             raise
-        # The constraint waited for the other transaction to commit, so the conflict is visible now.
+        raise _overlap_error([window]) from exc
+
+
+def _overlap_error(windows: Sequence[RightsWindow]) -> RightsOverlapError:
+    """The domain's error for an overlap the exclusion constraint refused, naming the first window out that
+    one of `windows` meets. The constraint waited for the other transaction to commit, so the conflict is
+    visible now; when none is found, the windows overlap one another."""
+    subject = "This window" if len(windows) == 1 else "A window of these"
+    for window in windows:
         conflict = _overlap_conflict_find(window)
         if conflict is None:
-            raise RightsOverlapError(
-                "This window overlaps another window out for the same drama, territory and licence type.",
-                conflicting_window=None,
-            ) from exc
+            continue
         kind = "an exclusive window" if conflict.exclusive else "a window"
-        raise RightsOverlapError(
-            f"This window overlaps {kind} out, #{conflict.pk} to {conflict.licensee.name} "
+        return RightsOverlapError(
+            f"{subject} overlaps {kind} out, #{conflict.pk} to {conflict.licensee.name} "
             f"({conflict.licence_type}, {', '.join(sorted(set(conflict.effective_territories) & set(window.effective_territories)))}, "
             f"from {conflict.start.isoformat()} to {conflict.end.isoformat() if conflict.end else 'open end'}).",
             conflicting_window=conflict.pk,
-        ) from exc
+        )
+    return RightsOverlapError(
+        f"{subject} overlaps another window out for the same drama, territory and licence type.",
+        conflicting_window=None,
+    )
+
+
+def _transaction_id_taken(exc: IntegrityError) -> bool:
+    return getattr(exc.__cause__, "pgcode", None) == UNIQUE_VIOLATION and "transaction_id" in str(exc)
 
 
 def _window_save(window: RightsWindow) -> None:
@@ -404,7 +417,7 @@ def _window_save(window: RightsWindow) -> None:
         with transaction.atomic():
             window.save()
     except IntegrityError as exc:
-        if getattr(exc.__cause__, "pgcode", None) == UNIQUE_VIOLATION and "transaction_id" in str(exc):
+        if _transaction_id_taken(exc):
             other = RightsWindow.objects.filter(transaction_id=window.transaction_id).exclude(pk=window.pk).first()
             raise RightsValidationError(
                 {"transaction_id": [f"Already used by window #{other.pk if other else '?'}."]}
@@ -536,7 +549,7 @@ def rights_windows_grant(grants: Sequence[dict[str, Any]], *, actor: Actor = Non
             with transaction.atomic():
                 RightsWindow.objects.bulk_create(windows)
         except IntegrityError as exc:
-            if getattr(exc.__cause__, "pgcode", None) == UNIQUE_VIOLATION and "transaction_id" in str(exc):
+            if _transaction_id_taken(exc):
                 raise RightsValidationError(
                     {"transaction_id": ["A TransactionID of these windows is already used (or given twice)."]}
                 ) from exc
@@ -549,14 +562,7 @@ def rights_windows_grant(grants: Sequence[dict[str, Any]], *, actor: Actor = Non
         except IntegrityError as exc:
             if getattr(exc.__cause__, "pgcode", None) != EXCLUSION_VIOLATION:
                 raise
-            conflict = next(filter(None, (_overlap_conflict_find(window) for window in windows)), None)
-            raise RightsOverlapError(
-                "One of these windows overlaps "
-                + (f"window out #{conflict.pk} to {conflict.licensee.name}" if conflict else "another window out")
-                + " (or another of them) for the same drama, territory and licence type; grant them one by one"
-                " to learn which.",
-                conflicting_window=conflict.pk if conflict else None,
-            ) from exc
+            raise _overlap_error(windows) from exc
         RightsAudit.objects.bulk_create(
             RightsAudit(
                 window=window,
