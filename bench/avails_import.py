@@ -16,13 +16,12 @@ import json
 import os
 import re
 import resource
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.rights_availability import _admin_connection, _database_url, _server_params
+from bench.rights_availability import throwaway_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SAMPLE = BASE_DIR / "avails/tests/data/movielabs/Avails_noErrors_v2.4.xml"
@@ -55,15 +54,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="bench avails_import")
     parser.add_argument("--megabytes", type=float, default=50.0)
     args, _ = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
-    params = _server_params()
     name = f"migu_bench_avails_{os.getpid()}"
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    admin = _admin_connection(params)
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with throwaway_database(name) as database_url:
         env = dict(os.environ)
-        env["DATABASE_URL"] = _database_url(params, name)
+        env["DATABASE_URL"] = database_url
         env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")  # required by settings, never used here
         env.setdefault("DJANGO_SETTINGS_MODULE", "migu_platform.settings.dev")
         result_path = Path(f"/tmp/{name}.json")
@@ -75,11 +69,6 @@ def main(argv: list[str] | None = None) -> dict:
         results = json.loads(result_path.read_text())
         result_path.unlink()
         return results
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _measure(result_path: Path, megabytes: float) -> None:

@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.rights_availability import _admin_connection, _database_url, _server_params
+from bench.rights_availability import throwaway_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHANNELS, DAYS, DRAMAS, EPISODES, USERS = 50, 90, 200, 60, 200_000
@@ -48,16 +48,10 @@ def _option(name: str, default: int) -> int:
 
 
 def main() -> dict:
-    params = _server_params()
     name = f"migu_bench_portal_{os.getpid()}"
-    keep = "--keep" in sys.argv
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    admin = _admin_connection(params)
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with throwaway_database(name, keep="--keep" in sys.argv) as database_url:
         env = dict(os.environ)
-        env["DATABASE_URL"] = _database_url(params, name)
+        env["DATABASE_URL"] = database_url
         # What `make run` serves: the one-machine profile with DEBUG off (no query log, no debug pages).
         env["DJANGO_SETTINGS_MODULE"] = "migu_platform.settings.dev"
         env["DEBUG"] = "0"
@@ -71,14 +65,6 @@ def main() -> dict:
         results = json.loads(result_path.read_text())
         result_path.unlink()
         return results
-    finally:
-        with admin.cursor() as cursor:
-            if keep:
-                print(f"database kept: {name}")
-            else:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        signal.signal(signal.SIGTERM, previous)
 
 
 # --- the child: runs on the throwaway database ----------------------------------------------

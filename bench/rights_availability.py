@@ -16,6 +16,7 @@ The database is dropped at the end, whatever happens. `python -m bench rights_av
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -24,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,18 +72,34 @@ def _database_url(params: dict, name: str) -> str:
     return f"postgres://{quote(params.get('USER') or 'postgres', safe='')}{password}@{host}{port}/{name}"
 
 
-def main() -> dict:
-    """Create the throwaway database, run the measurement in a child process on it, drop it."""
+@contextlib.contextmanager
+def throwaway_database(name: str, *, keep: bool = False) -> Iterator[str]:
+    """A database of the bench's own on the server DATABASE_URL points at, created on entry and dropped on
+    exit (unless `keep`: its name is printed); yields its URL. A terminated run still drops it (SIGTERM
+    unwinds through here)."""
     params = _server_params()
-    name = f"migu_bench_rights_{os.getpid()}"
-    # A terminated run still drops its database (SIGTERM unwinds through the finally below).
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     admin = _admin_connection(params)
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
     try:
+        yield _database_url(params, name)
+    finally:
+        with admin.cursor() as cursor:
+            if keep:
+                print(f"database kept: {name}")
+            else:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main() -> dict:
+    """Create the throwaway database, run the measurement in a child process on it, drop it."""
+    name = f"migu_bench_rights_{os.getpid()}"
+    with throwaway_database(name) as database_url:
         env = dict(os.environ)
-        env["DATABASE_URL"] = _database_url(params, name)
+        env["DATABASE_URL"] = database_url
         env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")  # required by settings, never used here
         env.setdefault("DJANGO_SETTINGS_MODULE", "migu_platform.settings.dev")
         result_path = Path(f"/tmp/{name}.json")
@@ -94,11 +112,6 @@ def main() -> dict:
         results = json.loads(result_path.read_text())
         result_path.unlink()
         return results
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        signal.signal(signal.SIGTERM, previous)
 
 
 # --- the child: runs on the throwaway database ----------------------------------------------
