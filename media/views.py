@@ -11,6 +11,7 @@ import enum
 import re
 import time
 
+from django.core.files.storage import Storage
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -118,11 +119,17 @@ def hls(request, episode_id: str, token: str, path: str):
             text = handle.read().decode()
         text = master_playlist_subtitles_add(text, _subtitle_media(ladder, organization=organization, claims=claims))
         return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
+    return _file(storage, name, content_type=CONTENT_TYPES[suffix], claims=claims)
+
+
+def _file(storage: Storage, name: str, *, content_type: str, claims) -> HttpResponseBase:
+    """A stored file for a token holder: a short-lived presigned redirect where the storage signs URLs (S3),
+    else the file itself."""
     if storage_presigns(storage):
         expire = max(60, min(300, claims.expires_at - int(time.time())))
         # Presigning storages (S3) take an expiry; Storage.url's stub does not.
         return _private(HttpResponseRedirect(storage.url(name, expire=expire)))  # type: ignore[call-arg]
-    response = FileResponse(storage.open(name, "rb"), content_type=CONTENT_TYPES[suffix])
+    response = FileResponse(storage.open(name, "rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -186,12 +193,7 @@ def _subtitle_file(ladder, *, organization: Organization, claims, match: re.Matc
             expire = max(60, min(PRESIGN_MAX_SECONDS, claims.expires_at - int(time.time())))
             text = _presign_uris(text, storage=storage, base=rendition.storage_prefix, expire=expire)
         return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
-    if storage_presigns(storage):
-        expire = max(60, min(300, claims.expires_at - int(time.time())))
-        return _private(HttpResponseRedirect(storage.url(name, expire=expire)))  # type: ignore[call-arg]
-    response = FileResponse(storage.open(name, "rb"), content_type=CONTENT_TYPES[suffix])
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return _file(storage, name, content_type=CONTENT_TYPES[suffix], claims=claims)
 
 
 def _presign_uris(text: str, *, storage, base: str, expire: int) -> str:
