@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 BASE = Path(__file__).resolve().parent.parent.parent
-VENDORED = [BASE / "static" / "vendor" / "echarts", Path(__file__).parent / "vendor" / "axe-core"]
+VENDORED = [
+    BASE / "static" / "vendor" / "echarts",
+    BASE / "static" / "vendor" / "hls.js",
+    Path(__file__).parent / "vendor" / "axe-core",
+]
 
 
 @pytest.mark.parametrize("folder", VENDORED, ids=lambda p: p.name)
