@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any, NamedTuple, cast
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -172,9 +173,16 @@ def monetisation_for(*, window: RightsWindow, drama: Mapping[str, Any]) -> dict[
 
 
 def languages_for(*, window: RightsWindow, drama_id: int, original_language: str) -> dict[str, list[str]]:
-    """Only the languages the window allows of what exists (the original audio, the localised texts)."""
-    localized = sorted(set(DramaLocalization.objects.filter(drama_id=drama_id).values_list("language", flat=True)))
-    return rights_languages_allowed(window=window, audio_available=[original_language], subtitles_available=localized)
+    """Only the languages the window allows of what exists: the original audio, and the subtitles packaged
+    for playback on any available episode the window covers (one query)."""
+    episode_ids = episodes_available(Episode.objects.filter(window.episode_numbers(), drama_id=drama_id)).values("id")
+    packaged = set(chain.from_iterable(subtitle_languages_packaged(episode_ids=episode_ids).values()))
+    audio = [original_language]
+    allowed = rights_languages_allowed(window=window, audio_available=audio, subtitles_available=sorted(packaged))
+    return {
+        "audio_languages": [tag for tag in allowed["audio_languages"] if tag in audio],
+        "subtitle_languages": [tag for tag in allowed["subtitle_languages"] if tag in packaged],
+    }
 
 
 def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[dict[str, Any]]:

@@ -190,14 +190,16 @@ def subtitle_media_of(
     return media
 
 
-def subtitle_languages_packaged(*, episode_ids: Iterable[int]) -> dict[int, list[str]]:
+def subtitle_languages_packaged(*, episode_ids: Iterable[int] | QuerySet) -> dict[int, list[str]]:
     """episode id -> the sorted languages of its subtitles packaged for playback (READY renditions on its
-    READY ladder), in one query."""
+    READY ladder), in one query (`episode_ids` may be a query of ids, used as a subquery)."""
     from localization.models import SubtitleRendition, SubtitleRenditionStatus
 
     rows = (
         SubtitleRendition.objects.filter(
-            status=SubtitleRenditionStatus.READY, ladder__status="ready", ladder__episode_id__in=list(episode_ids)
+            status=SubtitleRenditionStatus.READY,
+            ladder__status="ready",
+            ladder__episode_id__in=(episode_ids if isinstance(episode_ids, QuerySet) else list(episode_ids)),
         )
         .values_list("ladder__episode_id", "track__language")
         .distinct()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from catalog.models import Drama, DramaFormat, Episode
+from catalog.models import Drama, DramaFormat, DramaStatus, Episode
 from jobs.models import Job, JobKind
 from jobs.runners import job_enqueue
 from jobs.services import job_create, job_log_append
@@ -396,6 +397,18 @@ def subtitle_rendition_publish(
             )
             return None
         previous_prefix = rendition.storage_prefix
+        language = rendition.version.track.language
+        drama = Drama.objects.get(episodes__ladders=rendition.ladder_id)
+        language_is_new = not (
+            SubtitleRendition.objects.filter(
+                status=SubtitleRenditionStatus.READY,
+                ladder__status=LadderStatus.READY,
+                ladder__episode__drama=drama,
+                track__language=language,
+            )
+            .exclude(pk=rendition.pk)
+            .exists()
+        )
         SubtitleRendition.objects.filter(
             ladder_id=rendition.ladder_id, track_id=rendition.track_id, status=SubtitleRenditionStatus.READY
         ).exclude(pk=rendition.pk).update(status=SubtitleRenditionStatus.SUPERSEDED, updated_at=timezone.now())
@@ -408,4 +421,38 @@ def subtitle_rendition_publish(
         rendition.save()
         if previous_prefix and previous_prefix != prefix:
             transaction.on_commit(lambda: storage_delete_prefix(storage, previous_prefix))
+        if language_is_new and rendition.ladder.status == LadderStatus.READY:
+            title_language_added(drama=drama, subtitle_language=language, at=rendition.published_at)
     return rendition
+
+
+def title_language_added(
+    *, drama: Drama, at: dt.datetime, subtitle_language: str | None = None, audio_language: str | None = None
+) -> int:
+    """A title can now be watched in a language it could not before (its first subtitles, or dub, in it):
+    the title changes (its ETag, the list's and the changes feed see it) and, once published, the licensees
+    whose windows allow that language are sent `title.updated` naming it. Returns the deliveries queued."""
+    from partners.models import Organization, WebhookEventType
+    from partners.webhooks import webhook_event_id, webhook_event_publish
+    from rights.selectors import rights_licensees_of_dramas
+
+    Drama.objects.filter(pk=drama.pk).update(updated_at=at)
+    if drama.status != DramaStatus.PUBLISHED:
+        return 0
+    licensees = rights_licensees_of_dramas(
+        drama_ids=[drama.pk], subtitle_language=subtitle_language, audio_language=audio_language
+    ).get(drama.pk, set())
+    data: dict[str, Any] = {"title_id": drama.pk, "occurred_at": at.isoformat()}
+    if subtitle_language:
+        data["subtitle_languages_added"] = [subtitle_language]
+    if audio_language:
+        data["audio_languages_added"] = [audio_language]
+    key = f"{drama.pk}:{subtitle_language or ''}:{audio_language or ''}:{at.isoformat()}"
+    for organization in Organization.objects.filter(pk__in=licensees).order_by("pk"):
+        webhook_event_publish(
+            organization=organization,
+            event_type=WebhookEventType.TITLE_UPDATED,
+            event_id=webhook_event_id(source="title-language", key=key),
+            data=data,
+        )
+    return len(licensees)

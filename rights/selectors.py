@@ -266,12 +266,22 @@ def rights_dramas_held(
     return windows.values("drama_id")
 
 
-def rights_licensees_of_dramas(*, drama_ids: Iterable[int]) -> dict[int, set[int]]:
-    """drama id -> the organizations holding a window out for it (approved or since ended)."""
-    licensees: dict[int, set[int]] = defaultdict(set)
-    for drama_id, licensee_id in RightsWindow.objects.filter(
+def rights_licensees_of_dramas(
+    *, drama_ids: Iterable[int], subtitle_language: str | None = None, audio_language: str | None = None
+) -> dict[int, set[int]]:
+    """drama id -> the organizations holding a window out for it (approved or since ended); with a language,
+    only through windows that let their licensee use it as subtitles (or audio) and do not hold it back."""
+    windows = RightsWindow.objects.filter(
         drama_id__in=list(drama_ids), direction=RightsDirection.OUT, status__in=list(IN_FORCE_STATUSES)
-    ).values_list("drama_id", "licensee_id"):
+    )
+    for list_field, language in (("subtitle_languages", subtitle_language), ("audio_languages", audio_language)):
+        if language:
+            windows = windows.filter(
+                Q(**{list_field: []}) | Q(**{f"{list_field}__contains": [language]}),
+                ~Q(holdback_languages__contains=[language]),
+            )
+    licensees: dict[int, set[int]] = defaultdict(set)
+    for drama_id, licensee_id in windows.values_list("drama_id", "licensee_id"):
         licensees[drama_id].add(licensee_id)
     return dict(licensees)
 

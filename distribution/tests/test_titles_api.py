@@ -271,6 +271,11 @@ def test_detail_has_episodes_credits_artwork_terms_and_only_licensed_languages(c
     for number in range(1, 6):
         episode = EpisodeFactory(drama=drama, number=number)
         EpisodeLocalization.objects.create(episode=episode, language="th", title=f"ตอน {number}")
+    # subtitles packaged in English and Thai on episode 1, Arabic on episode 2, Korean on episode 5 only
+    first, second, *_, fifth = drama.episodes.order_by("number")
+    packaged_subtitles(first, "en", "th")
+    packaged_subtitles(second, "ar")
+    packaged_subtitles(fifth, "ko")
     CreditFactory(drama=drama, role="director")
     ArtworkFactory(drama=drama, kind="cover_9x16")
     grant_out(
@@ -366,6 +371,23 @@ def test_a_new_window_shows_up_at_once_despite_the_cache(client_for, partner, se
     second = licensed_title(partner)
 
     assert ids(client.get("/api/v1/titles/?territory=TH")) == [first.pk, second.pk]
+
+
+def test_a_title_lists_the_subtitle_languages_packaged_on_the_episodes_its_window_covers(client_for, partner):
+    # given a window over episodes 1-2 that names no subtitle languages (any) but holds Arabic back, and
+    # subtitles packaged in Thai and Arabic on episode 1, Korean on episode 3 and Malay still building
+    drama = licensed_title(partner, episodes=3, subtitle_languages=[], holdback_languages=["ar"], episode_end=2)
+    first, second, third = drama.episodes.order_by("number")
+    packaged_subtitles(first, "th", "ar")
+    packaged_subtitles(third, "ko")
+    packaged_subtitles(second, "ms", status="building")
+
+    # when the partner fetches the title
+    body = client_for(partner).get(f"/api/v1/titles/{drama.pk}/?territory=TH").json()
+
+    # then only what is packaged, covered and not held back is listed
+    assert body["subtitle_languages"] == ["th"]
+    assert body["audio_languages"] == [drama.original_language]
 
 
 @pytest.mark.parametrize("language", ["th", "en", "zh-Hant-HK", "ko"])

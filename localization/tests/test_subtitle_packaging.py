@@ -296,3 +296,42 @@ def test_a_foreign_token_sees_no_subtitles(client, media_sources):
     for path in ("master.m3u8", "subs/en.full/index.m3u8", "subs/en.full/subtitles.vtt"):
         response = client.get(hls_url(episode.pk, token, path))
         assert response.status_code == 403 and response.json()["code"] == "territory_not_licensed", path
+
+
+def test_a_title_s_first_subtitles_in_a_language_announce_it_to_the_partners_allowed_it(media_sources):
+    from catalog.models import Drama
+    from partners.models import Webhook, WebhookDelivery
+
+    # given a published title with a ladder, one partner allowed Thai and one holding Thai back
+    episode = episode_make()
+    drama = episode.drama
+    Drama.objects.filter(pk=drama.pk).update(status="published")
+    drama.refresh_from_db()
+    build_ladder(episode, media_sources["vertical"])
+    allowed = OrganizationFactory(kind="partner", slug="allowed")
+    held = OrganizationFactory(kind="partner", slug="held")
+    licensed_to(allowed, episode, subtitle_languages=["th"])
+    licensed_to(held, episode, territories=("MY",), holdback_languages=["th"])
+    for organization in (allowed, held):
+        Webhook.objects.create(
+            organization=organization, url="https://p.example/h", events=["title.updated"], secret="s"
+        )
+    before = Drama.objects.get(pk=drama.pk).updated_at
+
+    # when its first Thai subtitles are packaged
+    ingest(episode, "th", TH)
+    [job] = packaging_jobs(episode)
+    assert run(job).status == JobStatus.SUCCEEDED
+
+    # then the title changed, and only the partner allowed Thai was told, naming the language
+    assert Drama.objects.get(pk=drama.pk).updated_at > before
+    [delivery] = WebhookDelivery.objects.filter(event_type="title.updated")
+    assert delivery.webhook.organization_id == allowed.pk
+    assert delivery.payload["data"]["title_id"] == drama.pk
+    assert delivery.payload["data"]["subtitle_languages_added"] == ["th"]
+
+    # and a second Thai version (the language is not new) announces nothing more
+    ingest(episode, "th", srt(("00:00:00,400", "00:00:01,400", "สวัสดีครับ")))
+    [job] = packaging_jobs(episode)[1:]
+    assert run(job).status == JobStatus.SUCCEEDED
+    assert WebhookDelivery.objects.filter(event_type="title.updated").count() == 1
