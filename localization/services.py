@@ -382,8 +382,8 @@ def subtitle_rendition_publish(
     """Make the build under `prefix` the rendition served for its track on its ladder, in one transaction.
 
     The track's row lock orders this against uploads (subtitle_ingest takes it too): a version superseded
-    meanwhile is not published (None). The track's rendition served until now is superseded; this
-    rendition's previous build (a re-run) is deleted once committed.
+    meanwhile is not published (None). The track's rendition served until now is superseded; its files and
+    this rendition's previous build (a re-run) are deleted once committed.
     """
     storage = media_storage()
     with transaction.atomic():
@@ -409,9 +409,12 @@ def subtitle_rendition_publish(
             .exclude(pk=rendition.pk)
             .exists()
         )
-        SubtitleRendition.objects.filter(
+        served_until_now = SubtitleRendition.objects.filter(
             ladder_id=rendition.ladder_id, track_id=rendition.track_id, status=SubtitleRenditionStatus.READY
-        ).exclude(pk=rendition.pk).update(status=SubtitleRenditionStatus.SUPERSEDED, updated_at=timezone.now())
+        ).exclude(pk=rendition.pk)
+        # Players reach a track's files through the rendition served now, so a superseded one's are garbage.
+        superseded_prefixes = [prefix for prefix in served_until_now.values_list("storage_prefix", flat=True) if prefix]
+        served_until_now.update(status=SubtitleRenditionStatus.SUPERSEDED, updated_at=timezone.now())
         rendition.status = SubtitleRenditionStatus.READY
         rendition.storage_prefix = prefix
         rendition.mpegts = mpegts
@@ -419,8 +422,9 @@ def subtitle_rendition_publish(
         rendition.job = job
         rendition.published_at = timezone.now()
         rendition.save()
-        if previous_prefix and previous_prefix != prefix:
-            transaction.on_commit(lambda: storage_delete_prefix(storage, previous_prefix))
+        garbage = [*superseded_prefixes, *([previous_prefix] if previous_prefix and previous_prefix != prefix else [])]
+        for stale in garbage:
+            transaction.on_commit(lambda stale=stale: storage_delete_prefix(storage, stale))
         if language_is_new and rendition.ladder.status == LadderStatus.READY:
             title_language_added(drama=drama, subtitle_language=language, at=rendition.published_at)
     return rendition

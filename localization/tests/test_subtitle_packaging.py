@@ -298,7 +298,7 @@ def test_a_foreign_token_sees_no_subtitles(client, media_sources):
         assert response.status_code == 403 and response.json()["code"] == "territory_not_licensed", path
 
 
-def test_a_title_s_first_subtitles_in_a_language_announce_it_to_the_partners_allowed_it(media_sources):
+def test_a_title_s_first_subtitles_in_a_language_announce_it_and_a_new_version_replaces_the_old_files(media_sources):
     from catalog.models import Drama
     from partners.models import Webhook, WebhookDelivery
 
@@ -331,7 +331,15 @@ def test_a_title_s_first_subtitles_in_a_language_announce_it_to_the_partners_all
     assert delivery.payload["data"]["subtitle_languages_added"] == ["th"]
 
     # and a second Thai version (the language is not new) announces nothing more
+    first = SubtitleRendition.objects.get(status="ready")
+    assert storage_walk(storages["default"], first.storage_prefix)
     ingest(episode, "th", srt(("00:00:00,400", "00:00:01,400", "สวัสดีครับ")))
     [job] = packaging_jobs(episode)[1:]
     assert run(job).status == JobStatus.SUCCEEDED
     assert WebhookDelivery.objects.filter(event_type="title.updated").count() == 1
+
+    # and the files of the rendition it superseded are deleted, the new one's kept
+    first.refresh_from_db()
+    assert first.status == "superseded"
+    assert list(storage_walk(storages["default"], first.storage_prefix)) == []
+    assert list(storage_walk(storages["default"], SubtitleRendition.objects.get(status="ready").storage_prefix))
