@@ -22,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -34,6 +35,7 @@ from django.utils import timezone
 from catalog.demo import data
 from catalog.demo.artwork import ARTWORK_SIZES, artwork_render
 from catalog.demo.events import demo_events_ensure
+from catalog.demo.media import demo_media_ensure
 from catalog.identifiers import eidr_with_check
 from catalog.models import (
     Artwork,
@@ -113,6 +115,8 @@ def seed_demo(*, credentials_path: Path) -> SeedReport:
             dramas = dramas_ensure(organizations=organizations, report=report, work=work)
             licences_ensure(dramas=dramas, organizations=organizations, report=report)
             report.created["playback events"] += demo_events_ensure()
+            if settings.DEMO_MEDIA:
+                report.created.update(demo_media_ensure(dramas=dramas))
             keys = api_keys_ensure(organizations=organizations, previous=previous, report=report)
             staff = staff_users_ensure(report=report, work=work)
             members = organization_users_ensure(organizations=organizations, report=report, work=work)

@@ -60,6 +60,8 @@ def var_dir(db, settings, tmp_path, monkeypatch) -> Path:
     # and rolling them back took most of each test's time: a few viewers per channel here.
     monkeypatch.setattr(demo_events, "USERS_PER_CHANNEL", 3)
     monkeypatch.setattr(demo_events, "OPERATOR_USERS_PER_CHANNEL", 6)
+    # The generated masters have a test of their own.
+    settings.DEMO_MEDIA = False
     settings.VAR_DIR = tmp_path / "var"
     return settings.VAR_DIR
 
@@ -359,3 +361,37 @@ def test_a_licence_refused_by_the_rights_rules_is_skipped_with_its_reason(var_di
     assert "DEMO-reelnorth-reborn-heiress-SVOD: rights_overlap" in errors.getvalue()
     assert RightsWindow.objects.count() == windows
     assert RightsWindow.objects.get(pk=window.pk).transaction_id == "RN-CONTRACT-7"
+
+
+def test_the_demo_has_short_masters_with_subtitles_queued_for_the_worker(var_dir, settings):
+    from catalog.demo import media as demo_media
+    from jobs.models import Job, JobKind, JobStatus
+    from localization.models import SubtitleVersion
+    from media import ffmpeg
+    from media.models import Master
+
+    # given the demo with its media
+    settings.DEMO_MEDIA = True
+
+    # when it is seeded, twice
+    seed(var_dir)
+    seed(var_dir)
+
+    # then the demo episodes have one master each, playable and as long as the episode, queued for transcoding
+    masters = list(Master.objects.select_related("episode__drama").order_by("episode__number"))
+    assert [m.episode.number for m in masters] == list(demo_media.EPISODES)
+    assert len({m.episode.drama_id for m in masters}) == 1
+    with default_storage.open(masters[0].file.name, "rb") as handle, open(var_dir / "m.mp4", "wb") as out:
+        out.write(handle.read())
+    probe = ffmpeg.probe(var_dir / "m.mp4")
+    assert (probe.width, probe.height) == (720, 1280) and round(probe.duration) == demo_media.SECONDS
+    assert all(m.episode.duration_seconds == demo_media.SECONDS for m in masters)
+    jobs = Job.objects.filter(kind=JobKind.TRANSCODE)
+    assert jobs.count() == len(masters) and {job.status for job in jobs} == {JobStatus.PENDING}
+
+    # and subtitles live in English, Chinese, Thai and Arabic on each, with no error
+    live = SubtitleVersion.objects.filter(status="live")
+    assert sorted(live.values_list("track__episode__number", "track__language")) == sorted(
+        (m.episode.number, language) for m in masters for language in ("ar", "en", "th", "zh-Hans")
+    )
+    assert set(live.values_list("error_count", flat=True)) == {0}

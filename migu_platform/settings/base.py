@@ -316,6 +316,9 @@ FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "")
 MEDIA_X264_PRESET = os.environ.get("MEDIA_X264_PRESET", "veryfast")
 # How long a superseded ladder's files stay for players that started on it (longer than a presigned URL).
 MEDIA_SUPERSEDED_KEEP_SECONDS = int(os.environ.get("MEDIA_SUPERSEDED_KEEP_SECONDS", 6 * 3600))
+# seed_demo also makes a few short masters with subtitles, for the worker to transcode and package, so that
+# the demo has something to play (off: the catalogue, rights and events only).
+DEMO_MEDIA = env_bool("DEMO_MEDIA", default=True)
 # Scratch space of transcodes (empty: a folder in the system's temporary directory).
 MEDIA_WORK_DIR = os.environ.get("MEDIA_WORK_DIR", "")
 # The quality job compares every n-th frame (VMAF/SSIM): 1 is exact, 5 is five times cheaper.
