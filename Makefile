@@ -16,12 +16,14 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-# Headless Chromium for the browser tests (Debian's package; Playwright drives it by path).
+# Headless Chromium for the browser tests (Debian's package; Playwright drives it by path), with fonts for
+# the scripts the platform shows (Chinese, Japanese, Korean, Thai), so screenshots show text, not boxes.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	echo "installing Debian's chromium for browser tests"; \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . && fc-list :lang=th | grep -q .; } || { \
+	echo "installing Debian's chromium and CJK and Thai fonts for browser tests"; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+		chromium fonts-noto-cjk fonts-thai-tlwg >/dev/null; }
 
 # gunicorn with DEBUG off, as deployed, plus a Celery worker and beat on the embedded servers.
 run: venv
