@@ -80,26 +80,6 @@ def als_fold_in(item_factors: np.ndarray, user_rows: sp.csr_matrix, params: dict
         return np.asarray(model.recalculate_user(np.arange(user_rows.shape[0]), sp.csr_matrix(user_rows)))
 
 
-def top_k_licensed(
-    user_factors: np.ndarray, item_factors: np.ndarray, licensed: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each user's k best items by ALS score among `licensed` (item indices): the items are pre-filtered by
-    rights, never masked after scoring the whole catalogue, and implicit's top-k multiplies and selects in
-    blocks. Returns (item indices, scores), users × min(k, len(licensed)).
-
-    OpenBLAS is held to one thread: its threads spin after each block's multiply and take the cores from
-    implicit's selection threads (on 2 cores that doubled the time)."""
-    from implicit.cpu.topk import topk
-
-    take = min(k, len(licensed))
-    if take == 0 or len(user_factors) == 0:
-        return np.zeros((len(user_factors), 0), dtype=np.int64), np.zeros((len(user_factors), 0), dtype=np.float32)
-    items = np.ascontiguousarray(item_factors[licensed], dtype=np.float32)
-    with threadpool_limits(1, "blas"):
-        ids, scores = topk(items, np.ascontiguousarray(user_factors, dtype=np.float32), take)
-    return licensed[ids], scores
-
-
 def knn_build(matrix: sp.csr_matrix, neighbours: int) -> sp.csr_matrix:
     """Item × item cosine similarity on who watched what, keeping each item's `neighbours` nearest."""
     binary = matrix.copy().astype(np.float32)
@@ -616,8 +596,8 @@ def users_candidates(
 ) -> UserCandidates:
     """Every part's top `candidates` for queries described by what they watched (`user_items`), their
     territory|language keys and ALS factors, among `licensed` (item indices the queries' organization may
-    show; None: every item) less what each watched. ALS and content rank through implicit's top-k on the
-    licensed items only; kNN and popularity by their (sparse, or shared per key) scores. The cold term ranks
+    show; None: every item) less what each watched. ALS and content score the licensed items only, in blocks
+    (_dense_candidates: the multiply, then top_k_select); kNN and popularity by their (sparse, or shared per key) scores. The cold term ranks
     cold licensed titles by content among themselves. `n`: how many items a ranking needs (the fill)."""
     n_queries, n_items = user_items.shape
     shape = (n_queries, n_items)

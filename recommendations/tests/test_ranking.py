@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from recommendations.ranking import blend, top_k_licensed, top_k_select, top_n
+from recommendations.ranking import blend, top_k_select, top_n
 
 
 def parts_for_one_query(n_items: int = 40) -> dict[str, np.ndarray]:
@@ -29,24 +29,6 @@ def test_cold_titles_reach_the_top_through_the_cold_term_only(cold_weight, reach
     assert bool(cold_shown) is reaches
     if reaches:
         assert cold_shown[0] == 39 and cold_shown == [39, *sorted(cold_shown[1:])]
-
-
-def test_top_k_licensed_is_the_brute_force_top_k_among_licensed_titles_only():
-    # given factors and the titles one organization may show
-    rng = np.random.default_rng(5)
-    users, items = rng.standard_normal((300, 8), dtype=np.float32), rng.standard_normal((500, 8), dtype=np.float32)
-    licensed = np.flatnonzero(rng.random(500) < 0.3)
-
-    # when every user's top 10 is taken
-    ids, scores = top_k_licensed(users, items, licensed, 10)
-
-    # then it is the brute-force top 10 of the licensed titles, best first, and nothing else
-    brute = np.where(np.isin(np.arange(500), licensed), users @ items.T, -np.inf)
-    expected = np.argsort(-brute, axis=1)[:, :10]
-    assert np.isin(ids, licensed).all()
-    assert (np.sort(ids, axis=1) == np.sort(expected, axis=1)).all()
-    assert (np.diff(scores, axis=1) <= 1e-5).all()
-    assert top_k_licensed(users, items, licensed[:3], 10)[0].shape == (300, 3)
 
 
 def test_top_k_select_answers_what_a_full_partition_answers():
