@@ -19,6 +19,7 @@ from jobs.models import Job, JobStatus
 from jobs.runners import job_can_rerun, job_enqueue
 from jobs.selectors import job_progress_of
 from jobs.services import job_retry
+from migu_platform.admin_text import person_name
 
 RERUNNABLE_STATUSES = (JobStatus.FAILED, JobStatus.CANCELLED)
 
@@ -66,7 +67,7 @@ class JobAdmin(admin.ModelAdmin):
                     "params",
                     "result",
                     ("celery_task_id", "worker"),
-                    ("created_by", "created_at"),
+                    ("created_by_name", "created_at"),
                     ("started_at", "heartbeat_at", "finished_at"),
                 ),
                 "classes": ("collapse",),
@@ -148,6 +149,11 @@ class JobAdmin(admin.ModelAdmin):
         if target is None:
             return f"{obj.target_type.name} #{obj.target_id} (deleted)"  # type: ignore[union-attr]  # target_type_id is set
         return admin_link(target)
+
+    @admin.display(description="Created by")
+    def created_by_name(self, obj: Job) -> str:
+        # A name, not a link: the user's own page is for those who manage users.
+        return person_name(obj.created_by)
 
     @admin.display(description="Error")
     def error_display(self, obj: Job) -> str:

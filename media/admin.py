@@ -15,6 +15,7 @@ from jobs.models import Job, JobKind
 from media.models import Ladder, Master, Rendition
 from media.services import master_ingest, transcode_job_create
 from migu_platform.admin_extensions import admin_inline_attach
+from migu_platform.admin_text import person_name
 
 
 def _with_transcode_status(queryset):
@@ -72,12 +73,11 @@ class MasterAdmin(admin.ModelAdmin):
     list_filter = ["status", "rejection_code"]
     search_fields = ["original_filename", "episode__drama__original_title", "checksum_sha256"]
     list_select_related = ["episode__drama"]
-    autocomplete_fields = []
-    raw_id_fields = ["episode"]
+    autocomplete_fields = ["episode"]
     actions = ["retranscode"]
     readonly_fields = [
         "episode", "file", "original_filename", "size_bytes", "checksum_sha256", "status", "rejection_code",
-        "rejection_reason", "warnings", "transcode", "probe", "uploaded_by", "created_at",
+        "rejection_reason", "warnings", "transcode", "probe", "uploaded_by_name", "created_at",
     ]  # fmt: skip
 
     def get_queryset(self, request):
@@ -108,6 +108,11 @@ class MasterAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # The detail page is read-only; masters are replaced by uploading another one.
         return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description="uploaded by")
+    def uploaded_by_name(self, obj: Master) -> str:
+        # A name, not a link: the user's own page is for those who manage users.
+        return person_name(obj.uploaded_by)
 
     @admin.display(description="size (MB)", ordering="size_bytes")
     def size_mb(self, obj: Master) -> str:
