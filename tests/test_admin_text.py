@@ -1,5 +1,8 @@
 """Text in its language's direction and names, not numbers, across the admin (migu_platform.admin_text)."""
 
+import datetime as dt
+import zoneinfo
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -8,6 +11,7 @@ from django.utils import timezone
 from catalog.tests.factories import DramaFactory, DramaLocalizationFactory, EpisodeFactory
 from localization.admin import DramaLocalizationForm
 from migu_platform.admin_text import bidi, direction_attrs, error_message, person_name
+from migu_platform.errors import moment_text
 from partners.tests.factories import OrganizationFactory, UserFactory
 from rights.errors import RightsOverlapError
 from rights.models import RightsEvent, RightsStatus, RightsWindow
@@ -220,3 +224,44 @@ def test_the_window_list_shows_names_in_their_direction(client):
 
     assert '<bdi dir="ltr" lang="zh-Hans">重生之千金归来</bdi>' in page
     assert '<bdi dir="auto">قناة الدراما</bdi>' in page
+
+
+def test_a_refusal_on_the_admin_gives_its_times_in_the_user_s_time_zone(client):
+    # given a rights manager whose browser is in Dubai, and a drama acquired for Thailand
+    client.force_login(staff_user("rights"))
+    client.cookies["migu_tz"] = "Asia/Dubai"
+    drama = acquired_drama()
+    partner = OrganizationFactory(name="Haneul TV")
+    add = reverse("admin:rights_rightswindow_add")
+    data = changeform_data(client.get(add))
+    data.update(
+        direction="out", drama=str(drama.pk), licensee=str(partner.pk), territories="JP", licence_type="SVOD",
+        start_0="2026-01-01", start_1="08:00:00", status="approved",
+    )  # fmt: skip
+
+    # when a window out for Japan is granted, its start typed in Dubai's time
+    page = client.post(add, data).content.decode()
+
+    # then the refusal gives the start as typed, in Dubai's time, not as a raw UTC timestamp
+    assert "from 2026-01-01 08:00 +04 to open end" in page
+    assert "T04:00:00" not in page
+
+
+@pytest.mark.parametrize("cookie", ["Mars/Olympus_Mons", "../../etc/passwd", "x" * 200, ""])
+def test_a_time_zone_the_browser_made_up_leaves_the_server_s(client, cookie):
+    client.force_login(staff_user("rights"))
+    client.cookies["migu_tz"] = cookie
+
+    response = client.get(reverse("admin:rights_rightswindow_changelist"))
+
+    assert response.status_code == 200
+    assert str(response.context["request"].COOKIES.get("migu_tz", "")) == cookie
+    assert timezone.get_current_timezone_name() == "UTC"
+
+
+def test_moment_text_writes_an_instant_in_the_active_zone():
+    instant = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert moment_text(instant) == "2026-01-01 00:00 UTC"
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Manila")):
+        assert moment_text(instant) == "2026-01-01 08:00 PST"
+    assert moment_text(None) == "open end"
