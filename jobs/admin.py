@@ -35,6 +35,14 @@ def admin_link(obj) -> str:
     return format_html('<a href="{}">{}</a>', url, obj)
 
 
+def job_label(job: Job) -> str:
+    """A job as people know it: what it works on ("Transcode of “Rebirth — E003” (job #12)")."""
+    target = job.target if job.target_type_id else None
+    if target is None:
+        return f"{job.get_kind_display()} job #{job.pk}"
+    return f"{job.get_kind_display()} of “{target}” (job #{job.pk})"
+
+
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = (
@@ -173,7 +181,7 @@ class JobAdmin(admin.ModelAdmin):
             if job.status not in RERUNNABLE_STATUSES:
                 self.message_user(
                     request,
-                    f"Job #{job.pk} ({job.get_kind_display()}) is {job.get_status_display().lower()}; "
+                    f"{job_label(job)} is {job.get_status_display().lower()}; "
                     "only failed or cancelled jobs can be re-run.",
                     messages.WARNING,
                 )
@@ -181,7 +189,7 @@ class JobAdmin(admin.ModelAdmin):
             if not job_can_rerun(job):
                 self.message_user(
                     request,
-                    f"Job #{job.pk} ({job.get_kind_display()}) cannot be re-run from here: nothing runs "
+                    f"{job_label(job)} cannot be re-run from here: nothing runs "
                     f"“{job.kind}” jobs on demand. Start it again from where it was created.",
                     messages.ERROR,
                 )
@@ -192,8 +200,8 @@ class JobAdmin(admin.ModelAdmin):
         if started:
             self.message_user(
                 request,
-                ngettext("Queued %(n)d job again: #%(ids)s.", "Queued %(n)d jobs again: #%(ids)s.", len(started))
-                % {"n": len(started), "ids": ", #".join(str(job.pk) for job in started)},
+                ngettext("Queued %(n)d job again: %(jobs)s.", "Queued %(n)d jobs again: %(jobs)s.", len(started))
+                % {"n": len(started), "jobs": "; ".join(job_label(job) for job in started)},
                 messages.SUCCESS,
             )
 

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from localization.languages import normalize_tag
+from migu_platform.admin_text import language_tags_label
 from partners.geography import REGION_GROUPS, territories_expand
 from partners.login import ThrottledAdminAuthenticationForm
 from partners.models import ApiKey, ApiKeyScope, Channel, Membership, Organization, default_scopes
@@ -168,7 +169,7 @@ class TenantAdminMixin:
 
     @admin.display(description="Languages")
     def language_list(self, obj) -> str:
-        return ", ".join(obj.languages) or "—"
+        return language_tags_label(obj.languages)
 
 
 @admin.register(Organization)
