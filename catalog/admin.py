@@ -53,7 +53,7 @@ from localization.selectors import (
     localization_gaps,
     localization_target_languages,
 )
-from migu_platform.admin_text import DirectionalFormMixin, bidi
+from migu_platform.admin_text import DirectionalFormMixin, bidi, language_list_filter
 
 # How many refusals an action lists one by one before it sums up the rest.
 MAX_REFUSAL_MESSAGES = 25
@@ -113,7 +113,7 @@ class PersonAdmin(admin.ModelAdmin):
 @admin.register(SourceWork)
 class SourceWorkAdmin(admin.ModelAdmin):
     list_display = ("title", "author", "kind", "original_language", "publisher")
-    list_filter = ("kind", "original_language")
+    list_filter = ("kind", language_list_filter("original_language", "original language"))
     search_fields = ("title", "author", "publisher")
 
 
@@ -385,7 +385,7 @@ class DramaAdmin(admin.ModelAdmin):
         "tropes",
         LocalizedInFilter,
         MissingLanguageFilter,
-        "original_language",
+        language_list_filter("original_language", "original language"),
         ("owner", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("original_title",)  # the search itself is dramas_search (see get_search_results)
@@ -741,7 +741,7 @@ class ArtworkAdmin(ArtworkDisplayMixin, admin.ModelAdmin):
     list_display = ("preview", "drama", "kind", "language", "dimensions", "created_at")
     list_display_links = ("preview", "drama")
     list_select_related = ("drama",)
-    list_filter = ("kind", "language")
+    list_filter = ("kind", language_list_filter("language"))
     search_fields = ("drama__original_title",)
     autocomplete_fields = ("drama",)
     readonly_fields = ("preview", "dimensions")

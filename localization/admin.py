@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from catalog.selectors import dramas_search
 from localization.languages import language_label, normalize_tag
 from localization.models import DramaLocalization, EpisodeLocalization
-from migu_platform.admin_text import DirectionalFormMixin, bidi
+from migu_platform.admin_text import DirectionalFormMixin, bidi, language_list_filter
 
 BOUNDED_FORMS = ("title_medium", "title_short", "synopsis_short", "synopsis_medium", "synopsis_long")
 
@@ -41,7 +41,7 @@ class DramaLocalizationAdmin(admin.ModelAdmin):
     form = DramaLocalizationForm
     list_display = ("title_column", "drama_column", "language_column", "status", "completeness", "updated_at")
     list_select_related = ("drama",)
-    list_filter = ("language", "status")
+    list_filter = (language_list_filter("language"), "status")
     search_fields = ("title", "title_medium", "title_short")
     search_help_text = "Search localised titles, or the drama's title in any language."
     autocomplete_fields = ("drama",)
@@ -93,7 +93,7 @@ class EpisodeLocalizationAdmin(admin.ModelAdmin):
     form = EpisodeLocalizationForm
     list_display = ("episode", "language_column", "title_column", "status", "updated_at")
     list_select_related = ("episode__drama",)
-    list_filter = ("language", "status")
+    list_filter = (language_list_filter("language"), "status")
     search_fields = ("title", "episode__drama__original_title")
     autocomplete_fields = ("episode",)
 

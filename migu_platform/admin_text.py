@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -93,6 +94,25 @@ def readonly_direction_attrs(admin_field: Any) -> dict[str, str]:
     if not isinstance(form, DirectionalFormMixin) or name not in form.text_fields:
         return {}
     return direction_attrs(form.text_language())
+
+
+def language_list_filter(field_name: str, title: str = "language") -> type[admin.SimpleListFilter]:
+    """A list filter on a language tag column offering each tag in use by name ("Filipino (fil)"); it takes
+    the same parameter as Django's own filter on the field, so links into filtered lists keep working."""
+
+    class LanguageFilter(admin.SimpleListFilter):
+        parameter_name = f"{field_name}__exact"
+
+        def lookups(self, request, model_admin):
+            tags = model_admin.model._default_manager.order_by(field_name).values_list(field_name, flat=True)
+            return [(tag, language_label(tag)) for tag in tags.distinct() if tag]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field_name: self.value()}) if self.value() else queryset
+
+    LanguageFilter.title = title
+    LanguageFilter.__name__ = f"LanguageFilter_{field_name}"
+    return LanguageFilter
 
 
 def language_tags_label(tags: Iterable[str]) -> str:
