@@ -128,7 +128,7 @@ class ChannelLineupAdmin(admin.ModelAdmin):
 class PlaybackEventAdmin(admin.ModelAdmin):
     list_display = ("occurred_at", "organization", "kind", "user_ref", "drama", "episode", "country", "channel")
     list_filter = ("kind",)
-    list_select_related = ("organization", "drama", "episode", "channel")
+    list_select_related = ("organization", "drama", "episode__drama", "channel__organization")
     search_fields = ("user_ref", "event_id")
     readonly_fields = [f.name for f in PlaybackEvent._meta.fields]
     show_full_result_count = False
