@@ -1,6 +1,7 @@
 """Text in its language's direction and names, not numbers, across the admin (migu_platform.admin_text)."""
 
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
@@ -64,9 +65,9 @@ def test_a_localisation_form_gives_its_text_fields_the_direction_saved_posted_or
     assert (posted.fields["title"].widget.attrs["dir"], posted.fields["title"].widget.attrs["lang"]) == ("rtl", "he")
     assert DramaLocalizationForm().fields["title"].widget.attrs["dir"] == "auto"
     # and each form has its own attributes (widgets are not shared between forms)
-    assert DramaLocalizationForm(instance=DramaLocalizationFactory(language="en")).fields["title"].widget.attrs[
-        "dir"
-    ] == ("ltr")
+    english = DramaLocalizationForm(instance=DramaLocalizationFactory(language="en"))
+    assert english.fields["title"].widget.attrs["dir"] == "ltr"
+    assert DramaLocalizationForm(instance=arabic).fields["title"].widget.attrs["dir"] == "rtl"
 
 
 def test_the_drama_page_sets_each_localisation_row_in_its_direction(client):
@@ -265,3 +266,30 @@ def test_moment_text_writes_an_instant_in_the_active_zone():
     with timezone.override(zoneinfo.ZoneInfo("Asia/Manila")):
         assert moment_text(instant) == "2026-01-01 08:00 PST"
     assert moment_text(None) == "open end"
+
+
+def test_a_read_only_episode_table_sets_each_title_in_its_drama_s_direction(client):
+    # given a localization manager, who may view a drama's episodes but not change them, and an Arabic drama
+    client.force_login(staff_user("localization"))
+    drama = DramaFactory(original_title="الانتقام", original_language="ar")
+    EpisodeFactory(drama=drama, number=1, original_title="الحلقة الأولى")
+
+    # when the drama's page is opened
+    page = client.get(reverse("admin:catalog_drama_change", args=[drama.pk])).content.decode()
+
+    # then the episode's read-only title runs right to left, and so does the drama's own title field
+    assert '<p dir="rtl" lang="ar">الحلقة الأولى</p>' in page
+    title_input = re.search(r'<input[^>]*name="original_title"[^>]*>', page)[0]
+    assert 'dir="rtl" lang="ar"' in title_input
+
+
+def test_the_language_filters_name_each_language(client):
+    client.force_login(staff_user("localization"))
+    DramaLocalizationFactory(language="fil", title="Mabilis na Kasal")
+    DramaLocalizationFactory(language="ar", title=ARABIC_TITLE)
+
+    page = client.get(reverse("admin:localization_dramalocalization_changelist")).content.decode()
+    filtered = client.get(reverse("admin:localization_dramalocalization_changelist"), {"language__exact": "fil"})
+
+    assert '<a href="?language__exact=fil">Filipino (fil)</a>' in page
+    assert [loc.language for loc in filtered.context["cl"].result_list] == ["fil"]
