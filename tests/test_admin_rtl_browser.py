@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -36,8 +37,8 @@ def browser():
         browser.close()
 
 
-def signed_in(browser, live_server, username: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def signed_in(browser, live_server, username: str, time_zone: str = "UTC"):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id=time_zone)
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.goto(f"{live_server.url}/admin/")
@@ -112,6 +113,13 @@ def test_arabic_runs_right_to_left_beside_chinese_in_forms_inlines_lists_and_rea
     assert "Arabic (ar)" in page.inner_text("#result_list")
     screenshot(page, tmp_path, "localisation-list")
 
+    # and in the drama list, an Arabic original title runs right to left beside the Chinese one
+    DramaFactory(original_title="الانتقام الحلو", original_language="ar")
+    page.goto(f"{live_server.url}/admin/catalog/drama/")
+    assert style_of(page, ".field-title_column bdi[lang=ar]") == {"direction": "rtl", "bidi": "isolate"}
+    assert style_of(page, ".field-title_column bdi[lang=zh-Hans]") == {"direction": "ltr", "bidi": "isolate"}
+    screenshot(page, tmp_path, "drama-list")
+
     # when the rights manager (who may only view localisations) opens the same one: a read-only view
     reader = signed_in(browser, live_server, "rights-manager")
     reader.goto(f"{live_server.url}/admin/localization/dramalocalization/{arabic.pk}/change/")
@@ -139,9 +147,9 @@ def test_a_localisation_is_added_choosing_its_drama_by_name(live_server, transac
     assert page.locator("#id_drama.admin-autocomplete").count() == 1
     page.click(".field-drama .select2-selection")
     page.fill(".select2-container--open .select2-search__field", "千金")
+    # only the drama whose name holds what was typed is offered, once the search has answered
+    expect(page.locator(".select2-results__option")).to_have_count(1)
     option = page.locator(".select2-results__option", has_text=wanted.original_title)
-    option.wait_for()
-    assert page.locator(".select2-results__option").count() == 1
     option.click()
     page.fill("#id_language", "fa")
     # a new localisation has no language yet: its text fields follow what is typed in them
@@ -159,3 +167,49 @@ def test_a_localisation_is_added_choosing_its_drama_by_name(live_server, transac
     assert page.get_attribute("#id_title", "lang") == "fa"
     assert wanted.original_title in page.inner_text(".field-drama")
     screenshot(page, tmp_path, "localisation-saved")
+
+
+def pick(page, field: str, typed: str, name: str) -> None:
+    """Choose `name` in the autocomplete of `field` by typing part of it."""
+    page.click(f".field-{field} .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", typed)
+    expect(page.locator(".select2-results__option")).to_have_count(1)
+    page.locator(".select2-results__option", has_text=name).click()
+
+
+def test_a_rights_manager_in_dubai_picks_drama_and_licensee_by_name_and_reads_the_refusal_in_dubai_time(
+    live_server, transactional_db, browser, tmp_path
+):
+    from partners.tests.factories import OrganizationFactory
+    from rights.models import RightsWindow
+    from rights.tests.factories import drama_with_rights_in
+    from tests.admin_helpers import staff_user
+
+    # given a drama acquired for Thailand only, a partner, and a rights manager whose browser is in Dubai
+    staff_user("rights", password=PASSWORD)
+    drama = drama_with_rights_in(territories=("TH",))
+    drama.original_title = "重生之千金归来"
+    drama.save(update_fields=["original_title"])
+    OrganizationFactory(name="Gulf Stream Plus")
+    page = signed_in(browser, live_server, "rights-manager", time_zone="Asia/Dubai")
+
+    # when they grant a window out in Japan from 1 January 08:00, choosing drama and licensee by typing names
+    page.goto(f"{live_server.url}/admin/rights/rightswindow/add/")
+    page.select_option("#id_direction", "out")
+    pick(page, "drama", "千金", "重生之千金归来")
+    pick(page, "licensee", "Gulf", "Gulf Stream Plus")
+    page.fill("#id_territories", "JP")
+    page.select_option("#id_licence_type", "SVOD")
+    page.fill("#id_start_0", "2026-01-01")
+    page.fill("#id_start_1", "08:00:00")
+    screenshot(page, tmp_path, "window-add-autocomplete")
+    page.click("input[name=_save]")
+
+    # then the refusal is a sentence with its times in Dubai's time and its code in small print; nothing saved
+    error = page.locator(".errornote + ul.errorlist, ul.errorlist.nonfield").first
+    text = error.inner_text()
+    assert "No rights in cover this window in JP for SVOD from 2026-01-01 08:00 +04 to open end" in text
+    assert error.locator("small.error-code").inner_text() == "(code: no_rights_in)"
+    assert page.locator(".field-drama .select2-selection__rendered").inner_text().endswith("重生之千金归来")
+    assert not RightsWindow.objects.filter(direction="out").exists()
+    screenshot(page, tmp_path, "window-refused-in-dubai-time")

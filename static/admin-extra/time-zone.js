@@ -8,10 +8,11 @@
   } catch (error) {
     return;
   }
-  if (!zone) {
+  // IANA names ("Asia/Dubai", "America/Argentina/Buenos_Aires", "Etc/GMT+4") need no escaping in a cookie.
+  if (!zone || !/^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone)) {
     return;
   }
-  var cookie = "migu_tz=" + encodeURIComponent(zone);
+  var cookie = "migu_tz=" + zone;
   if (document.cookie.split("; ").indexOf(cookie) === -1) {
     document.cookie = cookie + "; path=/admin/; max-age=31536000; SameSite=Lax";
   }
