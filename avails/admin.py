@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from jobs.models import JobKind
 from jobs.selectors import job_progress_of, jobs_for
-from migu_platform.admin_text import person_name
+from migu_platform.admin_text import error_message, person_name
 
 from .errors import AvailsImportStateError
 from .forms import AvailsUploadForm
@@ -119,7 +119,7 @@ class AvailsImportAdmin(admin.ModelAdmin):
         try:
             record = avails_import_confirm(avails_import_record=record, user=request.user)
         except AvailsImportStateError as error:
-            messages.error(request, error.detail)
+            messages.error(request, error_message(error))
         else:
             if record.is_queued:
                 messages.info(request, f"Importing {record.original_name} in the background; this page follows it.")

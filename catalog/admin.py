@@ -53,7 +53,7 @@ from localization.selectors import (
     localization_gaps,
     localization_target_languages,
 )
-from migu_platform.admin_text import DirectionalFormMixin, bidi, language_list_filter
+from migu_platform.admin_text import DirectionalFormMixin, bidi, error_message, language_list_filter
 
 # How many refusals an action lists one by one before it sums up the rest.
 MAX_REFUSAL_MESSAGES = 25
@@ -563,7 +563,7 @@ class DramaAdmin(admin.ModelAdmin):
         try:
             created = episode_bulk_create(drama=form.instance, count=count, numbers=numbers, duration_seconds=duration)
         except EpisodeNumbersError as error:
-            self.message_user(request, f"No episodes were added: {error.detail}", messages.ERROR)
+            self.message_user(request, error_message(error, prefix="No episodes were added: "), messages.ERROR)
             return
         wanted = count or len(numbers)
         if created:
@@ -651,7 +651,7 @@ def describe_episodes(episodes: list[Episode]) -> str:
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin):
     form = EpisodeForm
-    list_display = ("__str__", "drama", "number", "duration", "has_master", "status_column", "updated_at")
+    list_display = ("episode_column", "drama_column", "number", "duration", "has_master", "status_column", "updated_at")
     list_select_related = ("drama",)
     list_filter = ("status", "drama__status", "drama__format")
     readonly_fields = ("status_column", "withheld_reason", "status_changed_at", "status_changed_by")
@@ -668,6 +668,14 @@ class EpisodeAdmin(admin.ModelAdmin):
             return queryset, False
         matching_dramas = dramas_search(query=term).values("pk")
         return queryset.filter(Q(drama__in=matching_dramas) | Q(original_title__icontains=term)), False
+
+    @admin.display(description="Episode", ordering="drama__original_title")
+    def episode_column(self, obj: Episode) -> str:
+        return bidi(obj, obj.drama.original_language)
+
+    @admin.display(description="Drama", ordering="drama__original_title")
+    def drama_column(self, obj: Episode) -> str:
+        return bidi(obj.drama.original_title, obj.drama.original_language)
 
     @admin.display(description="Duration", ordering="duration_seconds")
     def duration(self, obj: Episode) -> str:
@@ -696,7 +704,7 @@ class EpisodeAdmin(admin.ModelAdmin):
         try:
             changed = episode_status_set(episodes=episodes, status=status, reason=reason, actor=request.user)
         except EpisodeStatusError as error:
-            self.message_user(request, f"Nothing was changed: {error.detail}", messages.ERROR)
+            self.message_user(request, error_message(error, prefix="Nothing was changed: "), messages.ERROR)
             return
         label = EpisodeStatus(status).label.lower()
         if changed:

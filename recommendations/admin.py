@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from catalog.models import Drama
+from migu_platform.admin_text import error_message
 from recommendations.errors import MatchingError
 from recommendations.matching import matching_version_activate
 from recommendations.models import ChannelLineup, MatchingModelVersion, PlaybackEvent
@@ -54,7 +55,7 @@ class MatchingModelVersionAdmin(admin.ModelAdmin):
         try:
             version = matching_version_activate(version=queryset.get())
         except MatchingError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+            self.message_user(request, error_message(exc), messages.ERROR)
             return
         self.message_user(request, f"Version {version.pk} is live.", messages.SUCCESS)
 
