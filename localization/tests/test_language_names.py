@@ -66,3 +66,15 @@ def test_a_label_keeps_the_tag_beside_the_name():
 )
 def test_text_runs_in_its_language_s_direction(tag, direction):
     assert language_direction(tag) == direction
+
+
+def test_every_language_a_tag_may_name_has_a_name():
+    # is_valid_tag() takes any ISO 639 language by its two- or three-letter code: each of them is named
+    import pycountry
+
+    from localization.languages import is_valid_tag
+
+    codes = [getattr(language, "alpha_2", None) or language.alpha_3 for language in pycountry.languages]
+    unnamed = [code for code in codes if is_valid_tag(code) and not language_name(code)]
+    assert len(codes) > 7000
+    assert unnamed == []
