@@ -293,3 +293,35 @@ def test_the_language_filters_name_each_language(client):
 
     assert '<a href="?language__exact=fil">Filipino (fil)</a>' in page
     assert [loc.language for loc in filtered.context["cl"].result_list] == ["fil"]
+
+
+def test_the_header_says_which_time_zone_the_pages_are_in(client):
+    client.force_login(staff_user("rights"))
+    client.cookies["migu_tz"] = "Asia/Bangkok"
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    assert ">Asia/Bangkok</span>" in page
+
+
+def test_the_audit_and_event_lists_name_windows_without_a_query_per_row(client, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given one window out, listed in the audit trail and the events
+    client.force_login(staff_user("rights"))
+    drama = acquired_drama()
+    grant_out(drama, OrganizationFactory(name="Haneul TV"))
+    lists = [reverse("admin:rights_rightsaudit_changelist"), reverse("admin:rights_rightsevent_changelist")]
+    with CaptureQueriesContext(connection) as one:
+        for url in lists:
+            client.get(url)
+
+    # when nine more are granted to other partners
+    for n in range(9):
+        grant_out(drama, OrganizationFactory(name=f"Partner {n}"), territories=["TH"], start=at(n + 1), end=at(n + 2))
+
+    # then the lists name each window by drama and licensee in the same number of queries
+    with django_assert_max_num_queries(len(one)):
+        pages = [client.get(url).content.decode() for url in lists]
+    assert all("Partner 8" in page and "重生之千金归来" in page for page in pages)
