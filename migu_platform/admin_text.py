@@ -72,7 +72,8 @@ class DirectionalFormMixin:
                 self.fields[name].widget.attrs.update(attrs)
 
     def text_language(self) -> str | None:
-        """The language of the form's text: as posted, else as saved, else as given initially."""
+        """The language of the form's text: as posted, else as the form starts (saved or initial), else the
+        instance's (a language kept on a related object: an episode's drama)."""
         form: Any = self
         if self.language_path in self.fields:
             if form.is_bound:
