@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from jobs.models import JobKind
 from jobs.selectors import job_progress_of, jobs_for
+from migu_platform.admin_text import error_message, person_name
 
 from .errors import AvailsImportStateError
 from .forms import AvailsUploadForm
@@ -29,16 +30,23 @@ class AvailsImportAdmin(admin.ModelAdmin):
         "updated_count",
         "unchanged_count",
         "error_count",
-        "uploaded_by",
+        "uploaded_by_name",
         "created_at",
         "preview_link",
     )
     list_filter = ("status", "direction")
+    list_select_related = ("uploaded_by",)
     search_fields = ("original_name", "sha256")
-    readonly_fields = [f.name for f in AvailsImport._meta.fields]
+    # The uploader as a name, not a link to the user's page (for those who manage users only).
+    readonly_fields = [f.name if f.name != "uploaded_by" else "uploaded_by_name" for f in AvailsImport._meta.fields]
+    exclude = ("uploaded_by",)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # an upload's record is what happened; it is not edited
+
+    @admin.display(description="Uploaded by", ordering="uploaded_by__username")
+    def uploaded_by_name(self, obj: AvailsImport) -> str:
+        return person_name(obj.uploaded_by)
 
     @admin.display(description="Report")
     def preview_link(self, obj: AvailsImport) -> str:
@@ -111,7 +119,7 @@ class AvailsImportAdmin(admin.ModelAdmin):
         try:
             record = avails_import_confirm(avails_import_record=record, user=request.user)
         except AvailsImportStateError as error:
-            messages.error(request, error.detail)
+            messages.error(request, error_message(error))
         else:
             if record.is_queued:
                 messages.info(request, f"Importing {record.original_name} in the background; this page follows it.")

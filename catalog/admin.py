@@ -47,12 +47,13 @@ from catalog.services import (
     episode_status_set,
 )
 from localization.admin import DramaLocalizationForm
-from localization.languages import LANGUAGE_NAMES
+from localization.languages import language_label, language_name
 from localization.models import DramaLocalization
 from localization.selectors import (
     localization_gaps,
     localization_target_languages,
 )
+from migu_platform.admin_text import DirectionalFormMixin, bidi, error_message, language_list_filter
 
 # How many refusals an action lists one by one before it sums up the rest.
 MAX_REFUSAL_MESSAGES = 25
@@ -68,11 +69,6 @@ GAP_LABELS = {
     "synopsis_medium": "synopsis ≤400",
     "synopsis_long": "synopsis ≤4000",
 }
-
-
-def language_label(tag: str) -> str:
-    name = LANGUAGE_NAMES.get(tag)
-    return f"{name} ({tag})" if name else tag
 
 
 def list_target_languages() -> list[str]:
@@ -117,7 +113,7 @@ class PersonAdmin(admin.ModelAdmin):
 @admin.register(SourceWork)
 class SourceWorkAdmin(admin.ModelAdmin):
     list_display = ("title", "author", "kind", "original_language", "publisher")
-    list_filter = ("kind", "original_language")
+    list_filter = ("kind", language_list_filter("original_language", "original language"))
     search_fields = ("title", "author", "publisher")
 
 
@@ -185,10 +181,22 @@ def episode_status_badge(episode: Episode) -> str:
     )
 
 
+class EpisodeForm(DirectionalFormMixin, forms.ModelForm):
+    """An episode's title runs in the direction of its drama's original language."""
+
+    text_fields = ("original_title",)
+    language_path = "drama.original_language"
+
+    class Meta:
+        model = Episode
+        fields = ("drama", "number", "original_title", "duration_seconds", "master", "cliffhanger_timecodes")
+
+
 class EpisodeInline(admin.TabularInline):
     """The episodes in one compact table (paged past EPISODES_PER_PAGE) that scrolls within the page."""
 
     model = Episode
+    form = EpisodeForm
     template = "admin/catalog/drama/episode_inline.html"
     fields = (
         "number", "original_title", "duration_seconds", "master", "cliffhanger_timecodes", "status_label",
@@ -293,8 +301,11 @@ class MissingLanguageFilter(admin.SimpleListFilter):
 # --- Drama -----------------------------------------------------------------------------------
 
 
-class DramaAdminForm(forms.ModelForm):
+class DramaAdminForm(DirectionalFormMixin, forms.ModelForm):
     """The drama's own fields plus "add episodes in bulk", handled by catalog.services."""
+
+    text_fields = ("original_title",)
+    language_path = "original_language"
 
     add_episode_count = forms.IntegerField(
         label="How many episodes to add",
@@ -357,7 +368,7 @@ def describe_numbers(numbers: list[int]) -> str:
 class DramaAdmin(admin.ModelAdmin):
     form = DramaAdminForm
     list_display = (
-        "original_title",
+        "title_column",
         "english_title",
         "owner",
         "format_label",
@@ -366,7 +377,7 @@ class DramaAdmin(admin.ModelAdmin):
         "languages_column",
         "updated_at",
     )
-    list_display_links = ("original_title",)
+    list_display_links = ("title_column",)
     list_filter = (
         "status",
         "format",
@@ -374,7 +385,7 @@ class DramaAdmin(admin.ModelAdmin):
         "tropes",
         LocalizedInFilter,
         MissingLanguageFilter,
-        "original_language",
+        language_list_filter("original_language", "original language"),
         ("owner", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("original_title",)  # the search itself is dramas_search (see get_search_results)
@@ -470,11 +481,15 @@ class DramaAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         return dramas_search(query=search_term, queryset=queryset), False
 
+    @admin.display(description="Original title", ordering="original_title")
+    def title_column(self, obj: Drama) -> str:
+        return bidi(obj.original_title, obj.original_language)
+
     @admin.display(description="English title")
     def english_title(self, obj: Drama) -> str:
         for loc in obj.listed_localizations:  # type: ignore[attr-defined]  # prefetched by get_queryset()
             if loc.language == "en":
-                return loc.title
+                return bidi(loc.title, "en")
         return "—"
 
     @admin.display(description="Format", ordering="format")
@@ -495,7 +510,8 @@ class DramaAdmin(admin.ModelAdmin):
         targets = list_target_languages()
         chips = [(("lang-chip present" if tag in present else "lang-chip missing"), tag) for tag in targets]
         chips += [("lang-chip extra", tag) for tag in sorted(present - set(targets))]
-        return format_html_join("", '<span class="{}">{}</span>', chips)
+        named = [(css, language_name(tag) or tag, tag) for css, tag in chips]
+        return format_html_join("", '<span class="{}" title="{}">{}</span>', named)
 
     # -- change page --------------------------------------------------------------------------
 
@@ -547,7 +563,7 @@ class DramaAdmin(admin.ModelAdmin):
         try:
             created = episode_bulk_create(drama=form.instance, count=count, numbers=numbers, duration_seconds=duration)
         except EpisodeNumbersError as error:
-            self.message_user(request, f"No episodes were added: {error.detail}", messages.ERROR)
+            self.message_user(request, error_message(error, prefix="No episodes were added: "), messages.ERROR)
             return
         wanted = count or len(numbers)
         if created:
@@ -575,7 +591,11 @@ class DramaAdmin(admin.ModelAdmin):
             )
         for drama, reason in result.refused[:MAX_REFUSAL_MESSAGES]:
             self.message_user(
-                request, format_html("“{}” was not {}: {}", drama.original_title, verb.lower(), reason), messages.ERROR
+                request,
+                format_html(
+                    "“{}” was not {}: {}", bidi(drama.original_title, drama.original_language), verb.lower(), reason
+                ),
+                messages.ERROR,
             )
         if len(result.refused) > MAX_REFUSAL_MESSAGES:
             self.message_user(
@@ -630,7 +650,8 @@ def describe_episodes(episodes: list[Episode]) -> str:
 
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "drama", "number", "duration", "has_master", "status_column", "updated_at")
+    form = EpisodeForm
+    list_display = ("episode_column", "drama_column", "number", "duration", "has_master", "status_column", "updated_at")
     list_select_related = ("drama",)
     list_filter = ("status", "drama__status", "drama__format")
     readonly_fields = ("status_column", "withheld_reason", "status_changed_at", "status_changed_by")
@@ -647,6 +668,14 @@ class EpisodeAdmin(admin.ModelAdmin):
             return queryset, False
         matching_dramas = dramas_search(query=term).values("pk")
         return queryset.filter(Q(drama__in=matching_dramas) | Q(original_title__icontains=term)), False
+
+    @admin.display(description="Episode", ordering="drama__original_title")
+    def episode_column(self, obj: Episode) -> str:
+        return bidi(obj, obj.drama.original_language)
+
+    @admin.display(description="Drama", ordering="drama__original_title")
+    def drama_column(self, obj: Episode) -> str:
+        return bidi(obj.drama.original_title, obj.drama.original_language)
 
     @admin.display(description="Duration", ordering="duration_seconds")
     def duration(self, obj: Episode) -> str:
@@ -675,7 +704,7 @@ class EpisodeAdmin(admin.ModelAdmin):
         try:
             changed = episode_status_set(episodes=episodes, status=status, reason=reason, actor=request.user)
         except EpisodeStatusError as error:
-            self.message_user(request, f"Nothing was changed: {error.detail}", messages.ERROR)
+            self.message_user(request, error_message(error, prefix="Nothing was changed: "), messages.ERROR)
             return
         label = EpisodeStatus(status).label.lower()
         if changed:
@@ -720,7 +749,7 @@ class ArtworkAdmin(ArtworkDisplayMixin, admin.ModelAdmin):
     list_display = ("preview", "drama", "kind", "language", "dimensions", "created_at")
     list_display_links = ("preview", "drama")
     list_select_related = ("drama",)
-    list_filter = ("kind", "language")
+    list_filter = ("kind", language_list_filter("language"))
     search_fields = ("drama__original_title",)
     autocomplete_fields = ("drama",)
     readonly_fields = ("preview", "dimensions")

@@ -19,6 +19,7 @@ from jobs.models import Job, JobStatus
 from jobs.runners import job_can_rerun, job_enqueue
 from jobs.selectors import job_progress_of
 from jobs.services import job_retry
+from migu_platform.admin_text import person_name
 
 RERUNNABLE_STATUSES = (JobStatus.FAILED, JobStatus.CANCELLED)
 
@@ -32,6 +33,14 @@ def admin_link(obj) -> str:
     except NoReverseMatch:
         return str(obj)
     return format_html('<a href="{}">{}</a>', url, obj)
+
+
+def job_label(job: Job) -> str:
+    """A job as people know it: what it works on ("Transcode of “Rebirth — E003” (job #12)")."""
+    target = job.target if job.target_type_id else None
+    if target is None:
+        return f"{job.get_kind_display()} job #{job.pk}"
+    return f"{job.get_kind_display()} of “{target}” (job #{job.pk})"
 
 
 @admin.register(Job)
@@ -66,7 +75,7 @@ class JobAdmin(admin.ModelAdmin):
                     "params",
                     "result",
                     ("celery_task_id", "worker"),
-                    ("created_by", "created_at"),
+                    ("created_by_name", "created_at"),
                     ("started_at", "heartbeat_at", "finished_at"),
                 ),
                 "classes": ("collapse",),
@@ -149,6 +158,11 @@ class JobAdmin(admin.ModelAdmin):
             return f"{obj.target_type.name} #{obj.target_id} (deleted)"  # type: ignore[union-attr]  # target_type_id is set
         return admin_link(target)
 
+    @admin.display(description="Created by")
+    def created_by_name(self, obj: Job) -> str:
+        # A name, not a link: the user's own page is for those who manage users.
+        return person_name(obj.created_by)
+
     @admin.display(description="Error")
     def error_display(self, obj: Job) -> str:
         return format_html('<pre class="job-text">{}</pre>', obj.error) if obj.error else "—"
@@ -167,7 +181,7 @@ class JobAdmin(admin.ModelAdmin):
             if job.status not in RERUNNABLE_STATUSES:
                 self.message_user(
                     request,
-                    f"Job #{job.pk} ({job.get_kind_display()}) is {job.get_status_display().lower()}; "
+                    f"{job_label(job)} is {job.get_status_display().lower()}; "
                     "only failed or cancelled jobs can be re-run.",
                     messages.WARNING,
                 )
@@ -175,7 +189,7 @@ class JobAdmin(admin.ModelAdmin):
             if not job_can_rerun(job):
                 self.message_user(
                     request,
-                    f"Job #{job.pk} ({job.get_kind_display()}) cannot be re-run from here: nothing runs "
+                    f"{job_label(job)} cannot be re-run from here: nothing runs "
                     f"“{job.kind}” jobs on demand. Start it again from where it was created.",
                     messages.ERROR,
                 )
@@ -186,8 +200,8 @@ class JobAdmin(admin.ModelAdmin):
         if started:
             self.message_user(
                 request,
-                ngettext("Queued %(n)d job again: #%(ids)s.", "Queued %(n)d jobs again: #%(ids)s.", len(started))
-                % {"n": len(started), "ids": ", #".join(str(job.pk) for job in started)},
+                ngettext("Queued %(n)d job again: %(jobs)s.", "Queued %(n)d jobs again: %(jobs)s.", len(started))
+                % {"n": len(started), "jobs": "; ".join(job_label(job) for job in started)},
                 messages.SUCCESS,
             )
 

@@ -7,8 +7,9 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from catalog.selectors import dramas_search
-from localization.languages import normalize_tag
+from localization.languages import language_label, normalize_tag
 from localization.models import DramaLocalization, EpisodeLocalization
+from migu_platform.admin_text import DirectionalFormMixin, bidi, language_list_filter
 
 BOUNDED_FORMS = ("title_medium", "title_short", "synopsis_short", "synopsis_medium", "synopsis_long")
 
@@ -19,7 +20,9 @@ class LanguageTagForm(forms.ModelForm):
         return normalize_tag(self.cleaned_data["language"])
 
 
-class DramaLocalizationForm(LanguageTagForm):
+class DramaLocalizationForm(DirectionalFormMixin, LanguageTagForm):
+    text_fields = ("title", "title_medium", "title_short", "synopsis_short", "synopsis_medium", "synopsis_long")
+
     class Meta:
         model = DramaLocalization
         fields = (
@@ -36,9 +39,9 @@ class DramaLocalizationForm(LanguageTagForm):
 @admin.register(DramaLocalization)
 class DramaLocalizationAdmin(admin.ModelAdmin):
     form = DramaLocalizationForm
-    list_display = ("title", "drama", "language", "status", "completeness", "updated_at")
+    list_display = ("title_column", "drama_column", "language_column", "status", "completeness", "updated_at")
     list_select_related = ("drama",)
-    list_filter = ("language", "status")
+    list_filter = (language_list_filter("language"), "status")
     search_fields = ("title", "title_medium", "title_short")
     search_help_text = "Search localised titles, or the drama's title in any language."
     autocomplete_fields = ("drama",)
@@ -54,6 +57,18 @@ class DramaLocalizationAdmin(admin.ModelAdmin):
             return queryset, False
         return queryset.filter(drama__in=dramas_search(query=term).values("pk")), False
 
+    @admin.display(description="Title", ordering="title")
+    def title_column(self, obj: DramaLocalization) -> str:
+        return bidi(obj.title, obj.language)
+
+    @admin.display(description="Drama", ordering="drama__original_title")
+    def drama_column(self, obj: DramaLocalization) -> str:
+        return bidi(obj.drama.original_title, obj.drama.original_language)
+
+    @admin.display(description="Language", ordering="language")
+    def language_column(self, obj: DramaLocalization) -> str:
+        return language_label(obj.language)
+
     @admin.display(description="Bounded forms")
     def completeness(self, obj: DramaLocalization) -> str:
         filled = sum(1 for name in BOUNDED_FORMS if getattr(obj, name))
@@ -65,7 +80,9 @@ class DramaLocalizationAdmin(admin.ModelAdmin):
         )
 
 
-class EpisodeLocalizationForm(LanguageTagForm):
+class EpisodeLocalizationForm(DirectionalFormMixin, LanguageTagForm):
+    text_fields = ("title", "synopsis")
+
     class Meta:
         model = EpisodeLocalization
         fields = ("episode", "language", "title", "synopsis", "status")
@@ -74,8 +91,16 @@ class EpisodeLocalizationForm(LanguageTagForm):
 @admin.register(EpisodeLocalization)
 class EpisodeLocalizationAdmin(admin.ModelAdmin):
     form = EpisodeLocalizationForm
-    list_display = ("episode", "language", "title", "status", "updated_at")
+    list_display = ("episode", "language_column", "title_column", "status", "updated_at")
     list_select_related = ("episode__drama",)
-    list_filter = ("language", "status")
+    list_filter = (language_list_filter("language"), "status")
     search_fields = ("title", "episode__drama__original_title")
     autocomplete_fields = ("episode",)
+
+    @admin.display(description="Title", ordering="title")
+    def title_column(self, obj: EpisodeLocalization) -> str:
+        return bidi(obj.title, obj.language)
+
+    @admin.display(description="Language", ordering="language")
+    def language_column(self, obj: EpisodeLocalization) -> str:
+        return language_label(obj.language)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Literal
 
 import pycountry
 from django.core.exceptions import ValidationError
@@ -41,7 +43,13 @@ LANGUAGE_NAMES: dict[str, str] = {
     "ms": "Malay",
     "es": "Spanish",
     "pt": "Portuguese",
+    "fil": "Filipino",
 }
+# Subtags named in the catalogue's own words where the ISO names read oddly ("Han (Simplified variant)").
+SCRIPT_NAMES: dict[str, str] = {"Hans": "Simplified", "Hant": "Traditional", "Latn": "Latin", "Arab": "Arabic"}
+REGION_NAMES: dict[str, str] = {"419": "Latin America", "001": "World", "150": "Europe"}
+
+TextDirection = Literal["ltr", "rtl", "auto"]
 
 
 def normalize_tag(tag: str) -> str:
@@ -66,6 +74,57 @@ def is_valid_tag(tag: str) -> bool:
     if len(lang) == 2:
         return pycountry.languages.get(alpha_2=lang) is not None
     return pycountry.languages.get(alpha_3=lang) is not None
+
+
+@functools.lru_cache(maxsize=512)
+def language_name(tag: str) -> str | None:
+    """A tag's English name for people: "fil" -> "Filipino", "zh-Hant-TW" -> "Chinese (Traditional, Taiwan)",
+    "ar-EG" -> "Arabic (Egypt)"; None for a tag that is not a valid one.
+
+    Names every tag is_valid_tag() accepts: the catalogue's own names first, else ISO 639 / 15924 / 3166.
+    """
+    tag = normalize_tag(tag)
+    if tag in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[tag]
+    match = _TAG_RE.match(tag)
+    if not match or not is_valid_tag(tag):
+        return None
+    lang = match["lang"]
+    found = pycountry.languages.get(**{"alpha_2" if len(lang) == 2 else "alpha_3": lang})
+    base = LANGUAGE_NAMES.get(lang) or getattr(found, "common_name", None) or found.name
+    base = base.removesuffix(" (macrolanguage)")
+    details = []
+    if match["script"]:
+        script = match["script"]
+        found_script = pycountry.scripts.get(alpha_4=script)
+        details.append(SCRIPT_NAMES.get(script) or (found_script.name if found_script else script))
+    if match["region"]:
+        region = match["region"]
+        found_region = None if region.isdigit() else pycountry.countries.get(alpha_2=region)
+        details.append(
+            REGION_NAMES.get(region)
+            or (getattr(found_region, "common_name", None) or found_region.name if found_region else region)
+        )
+    return f"{base} ({', '.join(details)})" if details else base
+
+
+def language_label(tag: str) -> str:
+    """A tag as people read it, with the tag kept for the trade: "Filipino (fil)"; an unknown tag as typed."""
+    name = language_name(tag) if tag else None
+    return f"{name} ({tag})" if name else tag
+
+
+@functools.lru_cache(maxsize=512)
+def language_direction(tag: str | None) -> TextDirection:
+    """How text in `tag` runs: "rtl" for Arabic, Persian, Urdu, Hebrew ... (by the tag's script, see
+    localization.subtitles.scripts), "ltr" for other valid tags, "auto" when the tag is missing or unknown
+    (the browser then takes the direction from the text's first strong letter)."""
+    # scripts imports normalize_tag from this module: imported here, not at the top.
+    from localization.subtitles import scripts
+
+    if not tag or not is_valid_tag(normalize_tag(tag)):
+        return "auto"
+    return "rtl" if scripts.is_right_to_left(tag) else "ltr"
 
 
 def validate_language_tag(value: str) -> None:

@@ -15,6 +15,7 @@ from jobs.models import Job, JobKind
 from media.models import Ladder, Master, Rendition
 from media.services import master_ingest, transcode_job_create
 from migu_platform.admin_extensions import admin_inline_attach
+from migu_platform.admin_text import person_name
 
 
 def _with_transcode_status(queryset):
@@ -42,9 +43,9 @@ def transcode_status_html(master: Master) -> str:
     job_link = format_html('<a href="/admin/jobs/job/{}/change/">job #{}</a>', master.job_id, master.job_id)  # type: ignore[attr-defined]
     if status == "failed":
         return format_html(
-            '<span style="color:#ba2121">failed: {}</span> — {} ({})',
-            master.job_error_code,  # type: ignore[attr-defined]
+            '<span style="color:#ba2121">Failed:</span> {} <small class="error-code">(code: {})</small> ({})',
             master.job_error,  # type: ignore[attr-defined]
+            master.job_error_code,  # type: ignore[attr-defined]
             job_link,
         )
     return format_html(
@@ -72,12 +73,11 @@ class MasterAdmin(admin.ModelAdmin):
     list_filter = ["status", "rejection_code"]
     search_fields = ["original_filename", "episode__drama__original_title", "checksum_sha256"]
     list_select_related = ["episode__drama"]
-    autocomplete_fields = []
-    raw_id_fields = ["episode"]
+    autocomplete_fields = ["episode"]
     actions = ["retranscode"]
     readonly_fields = [
         "episode", "file", "original_filename", "size_bytes", "checksum_sha256", "status", "rejection_code",
-        "rejection_reason", "warnings", "transcode", "probe", "uploaded_by", "created_at",
+        "rejection_reason", "warnings", "transcode", "probe", "uploaded_by_name", "created_at",
     ]  # fmt: skip
 
     def get_queryset(self, request):
@@ -103,11 +103,16 @@ class MasterAdmin(admin.ModelAdmin):
             episode=form.cleaned_data["episode"], file=upload, original_filename=upload.name, uploaded_by=request.user
         )
         obj.pk, obj.file, obj._state.adding = master.pk, master.file, False
-        messages.info(request, f"Stored; transcode job #{job.pk} queued.")
+        messages.info(request, f"Stored {master} for “{master.episode}”; its transcode is queued (job #{job.pk}).")
 
     def has_change_permission(self, request, obj=None):
         # The detail page is read-only; masters are replaced by uploading another one.
         return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description="uploaded by")
+    def uploaded_by_name(self, obj: Master) -> str:
+        # A name, not a link: the user's own page is for those who manage users.
+        return person_name(obj.uploaded_by)
 
     @admin.display(description="size (MB)", ordering="size_bytes")
     def size_mb(self, obj: Master) -> str:
@@ -116,7 +121,11 @@ class MasterAdmin(admin.ModelAdmin):
     @admin.display(description="flags")
     def flags(self, obj: Master) -> str:
         if obj.rejection_code:
-            return format_html('<span style="color:#ba2121">{}: {}</span>', obj.rejection_code, obj.rejection_reason)
+            return format_html(
+                '<span style="color:#ba2121">{}</span> <small class="error-code">(code: {})</small>',
+                obj.rejection_reason,
+                obj.rejection_code,
+            )
         return "; ".join(obj.warnings) or "—"
 
     @admin.display(description="transcode")
@@ -125,9 +134,10 @@ class MasterAdmin(admin.ModelAdmin):
 
     @admin.action(description="Transcode the selected masters again", permissions=["add"])
     def retranscode(self, request, queryset):
-        for master in queryset.select_related("episode__drama"):
+        masters = list(queryset.select_related("episode__drama"))
+        for master in masters:
             transcode_job_create(master=master, created_by=request.user)
-        self.message_user(request, f"Queued {queryset.count()} transcode job(s).")
+        self.message_user(request, "Transcoding again: " + "; ".join(str(master) for master in masters) + ".")
 
 
 class RenditionInline(admin.TabularInline):

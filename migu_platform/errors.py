@@ -8,8 +8,11 @@ error, NotFoundError, so a foreign tenant's object cannot be told from a missing
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import Any, TypeVar
+
+from django.utils import timezone
 
 T = TypeVar("T")
 
@@ -88,6 +91,14 @@ class TooLargeError(DomainError):
     """An input beyond a configured size limit."""
 
     code = ErrorCode.PAYLOAD_TOO_LARGE
+
+
+def moment_text(value: dt.datetime | None, *, open_end: str = "open end") -> str:
+    """An instant as error messages write it for people: "2026-01-01 08:00 +08" in the time zone active for the
+    request (the admin user's own, UTC on the API); `open_end` for None."""
+    if value is None:
+        return open_end
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def invalid(field: str, message: str) -> DomainError:

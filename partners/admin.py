@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from localization.languages import normalize_tag
+from migu_platform.admin_text import language_tags_label
 from partners.geography import REGION_GROUPS, territories_expand
 from partners.login import ThrottledAdminAuthenticationForm
 from partners.models import ApiKey, ApiKeyScope, Channel, Membership, Organization, default_scopes
@@ -168,7 +169,7 @@ class TenantAdminMixin:
 
     @admin.display(description="Languages")
     def language_list(self, obj) -> str:
-        return ", ".join(obj.languages) or "—"
+        return language_tags_label(obj.languages)
 
 
 @admin.register(Organization)
@@ -349,24 +350,32 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected API keys", permissions=["change"])
     def revoke(self, request, queryset):
-        revoked = 0
-        for api_key in queryset.filter(revoked_at__isnull=True):
+        revoked = []
+        for api_key in queryset.filter(revoked_at__isnull=True).select_related("organization"):
             api_key_revoke(api_key=api_key)
-            revoked += 1
-        already = queryset.count() - revoked
+            revoked.append(api_key)
+        already = list(
+            queryset.filter(revoked_at__isnull=False)
+            .exclude(pk__in=[api_key.pk for api_key in revoked])
+            .select_related("organization")
+        )
         if revoked:
             self.message_user(
                 request,
                 ngettext(
-                    "Revoked %(n)d key; it is refused from the next request on.",
-                    "Revoked %(n)d keys; they are refused from the next request on.",
-                    revoked,
+                    "Revoked %(n)d key (%(keys)s); it is refused from the next request on.",
+                    "Revoked %(n)d keys (%(keys)s); they are refused from the next request on.",
+                    len(revoked),
                 )
-                % {"n": revoked},
+                % {"n": len(revoked), "keys": _keys_named(revoked)},
                 messages.SUCCESS,
             )
         if already:
-            self.message_user(request, f"{already} selected key(s) were already revoked.", messages.WARNING)
+            self.message_user(request, f"Already revoked, left as they were: {_keys_named(already)}.", messages.WARNING)
+
+
+def _keys_named(api_keys: list[ApiKey]) -> str:
+    return "; ".join(f"{api_key} of {api_key.organization.name}" for api_key in api_keys)
 
 
 # The admin's sign-in counts attempts per account and per address (partners/login.py).

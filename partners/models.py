@@ -99,7 +99,7 @@ class Channel(models.Model):
         constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="channel_unique_slug_per_org")]
 
     def __str__(self) -> str:
-        return f"{self.organization.slug}/{self.slug}"
+        return f"{self.name} ({self.organization.name})"
 
 
 class ApiKeyScope(models.TextChoices):
@@ -183,7 +183,7 @@ class Webhook(models.Model):
         constraints = [models.UniqueConstraint(fields=["organization", "url"], name="webhook_unique_url_per_org")]
 
     def __str__(self) -> str:
-        return f"{self.organization.slug} → {self.url}"
+        return f"{self.organization.name} → {self.url}"
 
 
 class WebhookDeliveryStatus(models.TextChoices):

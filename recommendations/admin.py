@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from catalog.models import Drama
+from migu_platform.admin_text import error_message
 from recommendations.errors import MatchingError
 from recommendations.matching import matching_version_activate
 from recommendations.models import ChannelLineup, MatchingModelVersion, PlaybackEvent
@@ -54,7 +55,7 @@ class MatchingModelVersionAdmin(admin.ModelAdmin):
         try:
             version = matching_version_activate(version=queryset.get())
         except MatchingError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+            self.message_user(request, error_message(exc), messages.ERROR)
             return
         self.message_user(request, f"Version {version.pk} is live.", messages.SUCCESS)
 
@@ -128,7 +129,7 @@ class ChannelLineupAdmin(admin.ModelAdmin):
 class PlaybackEventAdmin(admin.ModelAdmin):
     list_display = ("occurred_at", "organization", "kind", "user_ref", "drama", "episode", "country", "channel")
     list_filter = ("kind",)
-    list_select_related = ("organization", "drama", "episode", "channel")
+    list_select_related = ("organization", "drama", "episode__drama", "channel__organization")
     search_fields = ("user_ref", "event_id")
     readonly_fields = [f.name for f in PlaybackEvent._meta.fields]
     show_full_result_count = False

@@ -49,7 +49,7 @@ class PlaybackEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.drama_id} by {self.user_ref}"
+        return f"{self.get_kind_display()} of {self.drama} by {self.user_ref}"
 
 
 class MatchingModelStatus(models.TextChoices):
@@ -120,7 +120,7 @@ class ChannelLineup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"line-up of channel {self.channel_id} by model v{self.version_id}"
+        return f"Line-up of {self.channel} by matching model v{self.version_id}"
 
 
 class UserRecommendation(models.Model):

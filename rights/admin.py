@@ -15,10 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from catalog.models import Drama
 from migu_platform.admin_extensions import admin_inline_attach
+from migu_platform.admin_text import bidi, error_message, language_tags_label
 from migu_platform.errors import DomainError
 from partners.geography import country_name, territories_expand
 from partners.models import Organization
@@ -102,7 +104,7 @@ class RightsWindowForm(forms.ModelForm):
                 for field, messages_ in fields.items():
                     self.add_error(field if field in self.fields else None, messages_)
             else:
-                raise ValidationError(f"{exc.detail} [{exc.code}]", code=exc.code) from exc
+                raise ValidationError(error_message(exc), code=str(exc.code)) from exc
         return cleaned
 
     def _post_clean(self):
@@ -149,28 +151,63 @@ class EndingSoonFilter(admin.SimpleListFilter):
         return queryset
 
 
+# How many windows a message names one by one before it counts the rest.
+MAX_NAMED_WINDOWS = 10
+
+
+def windows_named(windows: list[RightsWindow]) -> str:
+    """Windows as people know them, for messages: “Rebirth” → Haneul TV (SVOD, 2026-01-01 to open end); …"""
+    named = [
+        format_html(
+            "“{}” → {} ({}, {} to {})",
+            bidi(window.drama.original_title, window.drama.original_language),
+            bidi(window.licensee.name),
+            window.licence_type,
+            timezone.localdate(window.start).isoformat(),
+            timezone.localdate(window.end).isoformat() if window.end else "open end",
+        )
+        for window in windows[:MAX_NAMED_WINDOWS]
+    ]
+    more = len(windows) - MAX_NAMED_WINDOWS
+    text = format_html_join("; ", "{}", ((part,) for part in named))
+    return format_html("{} and {} more", text, more) if more > 0 else text
+
+
+def _windows_act(modeladmin, request, windows, act, verb: str) -> None:
+    done: list[RightsWindow] = []
+    for window in windows:
+        try:
+            act(window)
+        except DomainError as exc:
+            modeladmin.message_user(
+                request, error_message(exc, prefix=format_html("{}: ", windows_named([window]))), messages.ERROR
+            )
+        else:
+            done.append(window)
+    if done:
+        modeladmin.message_user(request, format_html("{}: {}.", verb, windows_named(done)), messages.SUCCESS)
+    else:
+        modeladmin.message_user(request, f"No windows were {verb.lower()}.", messages.WARNING)
+
+
 @admin.action(description="Approve selected windows", permissions=["change"])
 def approve_windows(modeladmin, request, queryset):
-    approved = 0
-    for window in queryset.filter(status=RightsStatus.PENDING):
-        try:
-            rights_window_update(window=window, actor=request.user, status=RightsStatus.APPROVED)
-            approved += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"Window #{window.pk}: {exc.detail}", messages.ERROR)
-    modeladmin.message_user(request, f"{approved} window(s) approved.", messages.SUCCESS)
+    pending = list(queryset.filter(status=RightsStatus.PENDING).select_related("drama", "licensee").order_by("id"))
+    _windows_act(
+        modeladmin,
+        request,
+        pending,
+        lambda window: rights_window_update(window=window, actor=request.user, status=RightsStatus.APPROVED),
+        "Approved",
+    )
 
 
 @admin.action(description="Revoke selected windows", permissions=["change"])
 def revoke_windows(modeladmin, request, queryset):
-    revoked = 0
-    for window in queryset.exclude(status=RightsStatus.REVOKED):
-        try:
-            rights_window_revoke(window=window, actor=request.user)
-            revoked += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"Window #{window.pk}: {exc.detail}", messages.ERROR)
-    modeladmin.message_user(request, f"{revoked} window(s) revoked.", messages.SUCCESS)
+    live = list(queryset.exclude(status=RightsStatus.REVOKED).select_related("drama", "licensee").order_by("id"))
+    _windows_act(
+        modeladmin, request, live, lambda window: rights_window_revoke(window=window, actor=request.user), "Revoked"
+    )
 
 
 class RightsAuditInline(admin.TabularInline):
@@ -192,7 +229,7 @@ class RightsAuditInline(admin.TabularInline):
 class RightsWindowAdmin(admin.ModelAdmin):
     form = RightsWindowForm
     list_display = (
-        "id", "drama", "direction", "licensee", "licence_type", "territory_summary", "start", "end",
+        "id", "drama_column", "direction", "licensee_column", "licence_type", "territory_summary", "start", "end",
         "exclusive", "status", "grid_link",
     )  # fmt: skip
     list_filter = (
@@ -206,16 +243,16 @@ class RightsWindowAdmin(admin.ModelAdmin):
     )
     list_select_related = ("drama", "licensee")
     search_fields = ("drama__original_title", "licensee__name", "contract_id", "alid", "transaction_id")
-    raw_id_fields = ("drama", "licensee", "channel")
+    autocomplete_fields = ("drama", "licensee", "channel")
     date_hierarchy = "start"
     actions = [approve_windows, revoke_windows]
     inlines = [RightsAuditInline]
-    readonly_fields = ("live_since", "created_at", "updated_at", "grid_link")
+    readonly_fields = ("live_since", "created_at", "updated_at", "grid_link", "languages_named")
     fieldsets = (
         (None, {"fields": ("direction", "drama", ("episode_start", "episode_end"), "licensee", "channel")}),
         ("Where", {"fields": ("territories", "territory_exclusions")}),
         ("What and when", {"fields": ("licence_type", ("start", "end"), "exclusive", "status")}),
-        ("Languages", {"fields": ("audio_languages", "subtitle_languages", "holdback_languages")}),
+        ("Languages", {"fields": ("audio_languages", "subtitle_languages", "holdback_languages", "languages_named")}),
         (
             "Monetisation (overrides the drama's defaults)",
             {"fields": ("free_episode_count", "unlock_price", "currency")},
@@ -242,6 +279,25 @@ class RightsWindowAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # windows are revoked, never deleted: the audit trail and the feed refer to them
+
+    @admin.display(description="languages by name")
+    def languages_named(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = [
+            ("Audio", language_tags_label(obj.audio_languages) if obj.audio_languages else "any"),
+            ("Subtitles", language_tags_label(obj.subtitle_languages) if obj.subtitle_languages else "any"),
+            ("Held back", language_tags_label(obj.holdback_languages)),
+        ]
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
+
+    @admin.display(description="drama", ordering="drama__original_title")
+    def drama_column(self, obj):
+        return bidi(obj.drama.original_title, obj.drama.original_language)
+
+    @admin.display(description="licensee", ordering="licensee__name")
+    def licensee_column(self, obj):
+        return bidi(obj.licensee.name)
 
     @admin.display(description="territories")
     def territory_summary(self, obj):
@@ -358,7 +414,7 @@ def _month_param(value: str) -> dt.date | None:
 class RightsEventAdmin(admin.ModelAdmin):
     list_display = ("id", "kind", "window", "drama", "licensee", "licence_type", "occurred_at", "created_at")
     list_filter = ("kind", "direction", "licence_type")
-    list_select_related = ("window", "drama", "licensee")
+    list_select_related = ("window__drama", "window__licensee", "drama", "licensee")
     search_fields = ("drama__original_title", "licensee__name")
     raw_id_fields = ("window", "drama", "licensee", "channel")
 
@@ -376,8 +432,8 @@ class RightsEventAdmin(admin.ModelAdmin):
 class RightsAuditAdmin(admin.ModelAdmin):
     list_display = ("at", "action", "window", "actor_label")
     list_filter = ("action",)
-    list_select_related = ("window",)
-    search_fields = ("actor_label",)
+    list_select_related = ("window__drama", "window__licensee")
+    search_fields = ("actor_label", "window__drama__original_title", "window__licensee__name")
     raw_id_fields = ("window", "actor_user", "actor_organization")
 
     def has_add_permission(self, request):

@@ -156,10 +156,11 @@ class RightsWindow(models.Model):
         ]
 
     def __str__(self) -> str:
-        end = self.end.date().isoformat() if self.end else "open"
+        # Names, not ids: lists that show windows select the drama and the licensee with them.
+        end = self.end.date().isoformat() if self.end else "open end"
         return (
-            f"#{self.pk} rights {self.direction} drama {self.drama_id} → org {self.licensee_id} "
-            f"{self.licence_type} {self.start.date().isoformat()}–{end}"
+            f"Rights {self.direction}: {self.drama} → {self.licensee}, "
+            f"{self.licence_type} {self.start.date().isoformat()} to {end}"
         )
 
     def episode_numbers(self) -> Q:
@@ -335,7 +336,7 @@ class RightsEvent(models.Model):
         indexes = [models.Index(fields=["licensee", "id"]), models.Index(fields=["drama", "id"])]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.kind} window {self.window_id}"
+        return f"{self.get_kind_display()}: {self.drama} → {self.licensee}, {self.licence_type}"
 
 
 class RightsAudit(models.Model):
@@ -361,4 +362,4 @@ class RightsAudit(models.Model):
         verbose_name_plural = "rights audit trail"
 
     def __str__(self) -> str:
-        return f"{self.action} of window {self.window_id} by {self.actor_label}"
+        return f"{self.get_action_display()} of “{self.window}” by {self.actor_label}"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from catalog.models import Drama
 from localization.languages import normalize_tag
+from migu_platform.errors import moment_text
 from partners.geography import territories_expand
 from partners.models import Channel, Organization, OrganizationKind, WebhookEventType
 from partners.webhooks import webhook_event_id, webhook_event_publish, webhook_feed_position_lock
@@ -303,10 +304,9 @@ def _rights_in_check(window: RightsWindow) -> None:
         return
     missing = rights_in_missing_territories(window, lock=True)
     if missing:
-        end = window.end.isoformat() if window.end else "open end"
         raise NoRightsInError(
             f"No rights in cover this window in {', '.join(missing)} for {window.licence_type} from "
-            f"{window.start.isoformat()} to {end} with these episodes and languages.",
+            f"{moment_text(window.start)} to {moment_text(window.end)} with these episodes and languages.",
             territories=missing,
         )
 
@@ -318,13 +318,17 @@ def _rights_in_dependents_check(in_window: RightsWindow, territories: list[str])
             direction=RightsDirection.OUT, drama_id=in_window.drama_id, status__in=SETTABLE_STATUSES
         )
         .filter(territories__overlap=territories)
+        .select_related("licensee")
         .order_by("id")
     )
     uncovered = [out for out in dependents if rights_in_missing_territories(out)]
     if uncovered:
         ids = [out.pk for out in uncovered]
+        named = "; ".join(
+            f"to {out.licensee.name} ({out.licence_type}, from {moment_text(out.start)})" for out in uncovered[:10]
+        ) + (f" and {len(uncovered) - 10} more" if len(uncovered) > 10 else "")
         raise RightsInInUseError(
-            f"Windows out {', '.join(f'#{pk}' for pk in ids)} depend on these rights in; change or revoke them first.",
+            f"Windows out depend on these rights in ({named}); change or revoke them first.",
             windows=ids,
         )
 
@@ -397,9 +401,9 @@ def _overlap_error(windows: Sequence[RightsWindow]) -> RightsOverlapError:
             continue
         kind = "an exclusive window" if conflict.exclusive else "a window"
         return RightsOverlapError(
-            f"{subject} overlaps {kind} out, #{conflict.pk} to {conflict.licensee.name} "
+            f"{subject} overlaps {kind} out to {conflict.licensee.name} "
             f"({conflict.licence_type}, {', '.join(sorted(set(conflict.effective_territories) & set(window.effective_territories)))}, "
-            f"from {conflict.start.isoformat()} to {conflict.end.isoformat() if conflict.end else 'open end'}).",
+            f"from {moment_text(conflict.start)} to {moment_text(conflict.end)}; window #{conflict.pk}).",
             conflicting_window=conflict.pk,
         )
     return RightsOverlapError(

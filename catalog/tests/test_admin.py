@@ -145,8 +145,13 @@ def test_bulk_publish_publishes_the_ready_and_names_each_refused_drama_with_its_
     assert Drama.objects.filter(status=DramaStatus.PUBLISHED).count() == 2
     texts = messages_of(response)
     assert "Published 2 dramas." in texts
-    assert "“Still a draft” was not published: A draft drama can move to ready, not published." in texts
-    assert "“Gappy” was not published: Episode numbers have gaps (missing 3)." in texts
+    assert (
+        '“<bdi dir="ltr" lang="zh-Hans">Still a draft</bdi>” was not published: A draft drama can move to ready, not published.'
+        in texts
+    )
+    assert (
+        '“<bdi dir="ltr" lang="zh-Hans">Gappy</bdi>” was not published: Episode numbers have gaps (missing 3).' in texts
+    )
     assert Drama.objects.get(pk=draft.pk).status == DramaStatus.DRAFT
 
 
@@ -182,7 +187,7 @@ def test_mark_ready_refuses_a_drama_without_episodes_or_titles_giving_every_reas
     response = content_client.post(CHANGELIST, {"action": "mark_ready", "_selected_action": [str(empty.pk)]})
 
     assert messages_of(response) == [
-        "“Empty” was not marked ready: It has no episodes. It has no localised title in any language."
+        '“<bdi dir="ltr" lang="zh-Hans">Empty</bdi>” was not marked ready: It has no episodes. It has no localised title in any language.'
     ]
     assert Drama.objects.get(pk=empty.pk).status == DramaStatus.DRAFT
 
@@ -305,8 +310,8 @@ def test_the_drama_list_shows_english_titles_episode_counts_and_language_chips(c
     assert "重生之千金归来" in html
     assert drama.localizations.get(language="en").title in html
     assert '<td class="field-episode_count">4</td>' in html
-    assert '<span class="lang-chip present">en</span>' in html
-    assert '<span class="lang-chip missing">ko</span>' in html
+    assert '<span class="lang-chip present" title="English">en</span>' in html
+    assert '<span class="lang-chip missing" title="Korean">ko</span>' in html
 
 
 def test_a_100_episode_drama_page_renders_without_a_query_per_episode(content_client, django_assert_max_num_queries):

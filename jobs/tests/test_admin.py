@@ -103,7 +103,7 @@ def test_rerun_resets_a_failed_job_and_enqueues_it_after_commit(
     job.refresh_from_db()
     assert (job.status, job.attempts, job.error_code, job.error, job.progress) == (JobStatus.PENDING, 0, "", "", 0.0)
     assert maintenance_runner == [job.pk]
-    assert messages_of(response) == [f"Queued 1 job again: #{job.pk}."]
+    assert messages_of(response) == [f"Queued 1 job again: Maintenance of “{job.target}” (job #{job.pk})."]
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_rerun_explains_when_no_runner_can_start_the_kind(content_client, no_ava
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert messages_of(response) == [
-        f"Job #{job.pk} (Avails import) cannot be re-run from here: nothing runs “avails_import” jobs on demand. "
+        f"Avails import of “{job.target}” (job #{job.pk}) cannot be re-run from here: nothing runs “avails_import” jobs on demand. "
         "Start it again from where it was created."
     ]
 
@@ -138,7 +138,7 @@ def test_rerun_refuses_jobs_that_did_not_fail(content_client, maintenance_runner
     assert Job.objects.get(pk=job.pk).status == status
     assert maintenance_runner == []
     assert messages_of(response) == [
-        f"Job #{job.pk} (Maintenance) is {status.label.lower()}; only failed or cancelled jobs can be re-run."
+        f"Maintenance job #{job.pk} is {status.label.lower()}; only failed or cancelled jobs can be re-run."
     ]
 
 
@@ -181,7 +181,7 @@ def test_the_page_of_a_failed_job_has_a_rerun_button_that_queues_it(
     assert response.status_code == 302
     assert Job.objects.get(pk=job.pk).status == JobStatus.PENDING
     assert maintenance_runner == [job.pk]
-    assert messages_of(response) == [f"Queued 1 job again: #{job.pk}."]
+    assert messages_of(response) == [f"Queued 1 job again: Maintenance of “{job.target}” (job #{job.pk})."]
 
 
 @pytest.mark.parametrize(("role", "status"), [("content", JobStatus.SUCCEEDED), ("localization", JobStatus.FAILED)])

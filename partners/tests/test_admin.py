@@ -62,7 +62,10 @@ def test_the_key_created_in_the_admin_works_on_the_api_until_it_is_revoked(admin
     response = admin_client_.post(KEYS, {"action": "revoke", "_selected_action": [str(api_key.pk)]})
 
     # then it is marked revoked, the manager is told, and the next request is refused
-    assert "Revoked 1 key; it is refused from the next request on." in messages_of(response)
+    assert (
+        f"Revoked 1 key ({api_key.name} (migu_{api_key.prefix}_…) of {partner.name}); "
+        "it is refused from the next request on."
+    ) in messages_of(response)
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
     assert api.get("/api/v1/me/").status_code == 401
@@ -75,7 +78,9 @@ def test_revoking_twice_says_the_key_was_already_revoked(admin_client_, partner)
 
     response = admin_client_.post(KEYS, {"action": "revoke", "_selected_action": [str(api_key.pk)]})
 
-    assert messages_of(response) == ["1 selected key(s) were already revoked."]
+    assert messages_of(response) == [
+        f"Already revoked, left as they were: old (migu_{api_key.prefix}_…) of {partner.name}."
+    ]
     assert ApiKey.objects.get(pk=api_key.pk).revoked_at == first_revoked_at
 
 
