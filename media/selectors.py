@@ -127,7 +127,11 @@ def episodes_with_ladder_status(queryset: QuerySet[Episode]) -> QuerySet[Episode
         Case(When(status=LadderStatus.READY, then=Value(0)), default=Value(1), output_field=IntegerField()),
         "-created_at",
     )
-    jobs = Job.objects.filter(kind=JobKind.TRANSCODE, params__episode_id=OuterRef("pk")).order_by("-created_at")
+    # Through the episode's masters, so the lookup uses the jobs' (target_type, target_id, kind) index.
+    master_ids = Master.objects.filter(episode=OuterRef(OuterRef("pk"))).values(as_text=Cast("pk", CharField()))
+    jobs = Job.objects.filter(
+        kind=JobKind.TRANSCODE, target_type=ContentType.objects.get_for_model(Master), target_id__in=master_ids
+    ).order_by("-created_at")
     return queryset.annotate(
         ladder_id=Subquery(ladders.values("pk")[:1]),
         ladder_status=Subquery(ladders.values("status")[:1]),
