@@ -10,7 +10,7 @@
 
   function showError(text) {
     errorBox.textContent = text;
-    errorBox.hidden = false;
+    errorBox.style.display = "";
   }
 
   if (!window.Hls || !Hls.isSupported()) {
