@@ -132,3 +132,51 @@ def test_masters_in_bulk_with_live_progress_then_the_preview_plays_two_rungs(
     assert switched[0][0] != switched[1][0]
     assert "360×640" in switched[0][1] and "540×960" in switched[1][1]
     assert page.locator("#preview-error").is_hidden(), page.inner_text("#preview-error")
+
+
+def test_files_dropped_on_the_page_are_matched_and_uploaded_one_by_one(
+    live_server, transactional_db, page, media_sources
+):
+    import base64
+
+    from catalog.tests.factories import drama_with_episodes
+    from jobs.models import Job, JobStatus
+    from media.models import Master
+    from tests.admin_helpers import staff_user
+
+    # given a content manager on the bulk page of a drama with 3 episodes
+    staff_user("content", password=PASSWORD)
+    drama = drama_with_episodes(3)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/media/master/bulk/{drama.pk}/")
+    page.fill("#id_username", "content-manager")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#masters-drop")
+    master = media_sources["vertical"].read_bytes()
+
+    # when a master for episode 2, one for episode 5 and a text file are dropped on it
+    page.evaluate(
+        """b64 => {
+          const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+          const dt = new DataTransfer();
+          dt.items.add(new File([bytes], "EP_02.mp4", {type: "video/mp4"}));
+          dt.items.add(new File([bytes], "ep005.mp4", {type: "video/mp4"}));
+          dt.items.add(new File(["hello"], "notes.txt", {type: "text/plain"}));
+          const zone = document.getElementById("masters-drop");
+          zone.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+        }""",
+        base64.b64encode(master).decode(),
+    )
+
+    # then the two that go nowhere say why, and episode 2's master is stored whole with its transcode queued
+    for name, code in (("ep005.mp4", "no_such_episode"), ("notes.txt", "name_not_understood")):
+        row(page, name).and_(page.locator("[data-state=refused]")).wait_for()
+        assert row(page, name).get_attribute("data-code") == code
+    row(page, "EP_02.mp4").and_(page.locator("[data-state=transcoding]")).wait_for()
+    assert row(page, "EP_02.mp4").locator("td.upload").get_attribute("data-percent") == "100"
+    stored = Master.objects.get(episode__drama=drama)
+    assert (stored.episode.number, stored.size_bytes, stored.original_filename) == (2, len(master), "EP_02.mp4")
+    assert Job.objects.get(params__master_id=stored.pk).status == JobStatus.PENDING
+    page.wait_for_function(
+        "() => document.querySelector('tr[data-name=\"EP_02.mp4\"] td.transcode').dataset.status === 'pending'"
+    )
