@@ -64,11 +64,15 @@ def master_ingest(
     file: IO[bytes],
     original_filename: str = "",
     uploaded_by: User | None = None,
+    refuse_if_transcoding: bool = False,
 ) -> tuple[Master, Job]:
     """Store an episode's master under a generated key and queue its transcode.
 
     The file is read in chunks (checksum) and streamed to storage; it never sits in memory. The
-    transcode task is sent once the rows are committed.
+    transcode task is sent once the rows are committed. With `refuse_if_transcoding`, an episode with a
+    pending or running transcode raises MasterUploadRefusedError (checked under the episode's row lock,
+    after the copy, so no transaction stays open while the file is copied); the stored copy of a
+    refused or failed ingest is deleted.
     """
     file.seek(0)
     checksum, size = file_checksum(file)
@@ -76,17 +80,28 @@ def master_ingest(
     key = f"masters/e{episode.pk}/{uuid.uuid4().hex}"
     storage = media_storage()
     stored = storage.save(key, File(file, name=key))
-    with transaction.atomic():
-        master = Master.objects.create(
-            episode=episode,
-            file=stored,
-            original_filename=os.path.basename(original_filename or "")[:300],
-            size_bytes=size,
-            checksum_sha256=checksum,
-            uploaded_by=uploaded_by,
-        )
-        Episode.objects.filter(pk=episode.pk).update(master=stored, updated_at=timezone.now())
-        job = transcode_job_create(master=master, created_by=uploaded_by)
+    committed: list[bool] = []
+    try:
+        with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(True))
+            if refuse_if_transcoding:
+                # Two uploads for one episode at once: the second waits here and is then refused.
+                Episode.objects.select_for_update().filter(pk=episode.pk).first()
+                _master_upload_idle_check(episode=episode, name=original_filename)
+            master = Master.objects.create(
+                episode=episode,
+                file=stored,
+                original_filename=os.path.basename(original_filename or "")[:300],
+                size_bytes=size,
+                checksum_sha256=checksum,
+                uploaded_by=uploaded_by,
+            )
+            Episode.objects.filter(pk=episode.pk).update(master=stored, updated_at=timezone.now())
+            job = transcode_job_create(master=master, created_by=uploaded_by)
+    except BaseException:
+        if not committed:  # the rows were never written (an error after the commit leaves the file to them)
+            storage.delete(stored)
+        raise
     return master, job
 
 
@@ -129,11 +144,9 @@ def master_upload(
                 code=MediaErrorCode.UPLOAD_INCOMPLETE, name=name, number=match.number,
             )  # fmt: skip
         spool.flush()
-        with transaction.atomic():
-            # Two uploads for one episode at once: the second waits here and is then refused.
-            Episode.objects.select_for_update().filter(pk=episode.pk).first()
-            _master_upload_idle_check(episode=episode, name=name)
-            return master_ingest(episode=episode, file=spool, original_filename=name, uploaded_by=uploaded_by)
+        return master_ingest(
+            episode=episode, file=spool, original_filename=name, uploaded_by=uploaded_by, refuse_if_transcoding=True
+        )
 
 
 def _master_upload_idle_check(*, episode: Episode, name: str) -> None:

@@ -315,3 +315,18 @@ def test_anonymous_users_are_sent_to_the_login_page(client, media_sources):
     response = upload(client, drama, media_sources["vertical"], name="ep001.mp4")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not Master.objects.exists()
+
+
+def test_an_upload_that_finds_its_episode_transcoding_once_stored_deletes_its_copy(media_sources):
+    # given an episode whose transcode was queued while another upload for it was being copied
+    from media.services import master_ingest
+
+    episode = drama_with_episodes(1).episodes.get()
+    first, _job = master_ingest_file(episode, media_sources["vertical"])
+
+    # when the second one reaches the episode's lock, then it is refused and its stored copy deleted
+    with media_sources["vertical"].open("rb") as handle, pytest.raises(MasterUploadRefusedError) as refused:
+        master_ingest(episode=episode, file=handle, original_filename="ep001.mp4", refuse_if_transcoding=True)
+    assert refused.value.code == MediaErrorCode.ALREADY_TRANSCODING
+    assert list(Master.objects.all()) == [first]
+    assert stored_masters() == [str(Path(storages["default"].location) / first.file.name)]
