@@ -330,3 +330,44 @@ def test_an_upload_that_finds_its_episode_transcoding_once_stored_deletes_its_co
     assert refused.value.code == MediaErrorCode.ALREADY_TRANSCODING
     assert list(Master.objects.all()) == [first]
     assert stored_masters() == [str(Path(storages["default"].location) / first.file.name)]
+
+
+class GeneratedBody(io.RawIOBase):
+    """`size` bytes of a repeating pattern, produced as they are read (the body never exists whole)."""
+
+    def __init__(self, size: int):
+        self.remaining = size
+        self.pattern = bytes(range(256)) * 4096  # 1 MiB
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        size = min(size, len(self.pattern))
+        self.remaining -= size
+        return self.pattern[:size]
+
+    def readable(self) -> bool:
+        return True
+
+
+def test_a_large_upload_never_sits_in_memory(admin_client):
+    import tracemalloc
+
+    # given a 48 MiB body produced as it is read
+    drama = drama_with_episodes(1)
+    size = 48 * 1024 * 1024
+
+    # when it is uploaded, with Python's allocations traced
+    tracemalloc.start()
+    try:
+        response = admin_client.generic(
+            "POST", bulk_url(drama, "upload/") + f"?name=ep001.mp4&size={size}", b"x", "application/octet-stream",
+            CONTENT_LENGTH=str(size), **{"wsgi.input": GeneratedBody(size)},
+        )  # fmt: skip
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # then it is stored whole while the peak of allocations stays a few chunks, not the file
+    assert response.status_code == 201, response.content
+    assert Master.objects.get().size_bytes == size
+    assert peak < 16 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"  # measured: 7.4 MB (1 MiB chunks, copied a few times)
