@@ -122,3 +122,38 @@ def test_the_preview_page_is_for_those_who_may_see_ladders(client, role, status)
     client.force_login(staff_user(role))
     episode = drama_with_episodes(1).episodes.get()
     assert client.get(f"/admin/media/ladder/preview/{episode.pk}/").status_code == status
+
+
+@pytest.mark.parametrize(
+    ("whose", "withheld", "status"),
+    [
+        ("owner", False, 404),  # let through: the (test) ladder has no files
+        ("owner", True, 404),  # its own withheld episode too
+        ("other licensor", False, 403),  # another drama's owner holds no window on this one
+    ],
+)
+def test_delivery_lets_only_the_dramas_owner_play_without_a_window(client, whose, withheld, status):
+    import time
+
+    from catalog.models import EpisodeStatus
+    from catalog.tests.factories import DramaFactory
+    from media import protection
+
+    # given an episode with a live ladder and no window out, and a token of its owner or of another licensor
+    episode = drama_with_episodes(1).episodes.get()
+    if withheld:
+        Episode.objects.filter(pk=episode.pk).update(status=EpisodeStatus.WITHHELD)
+    Ladder.objects.create(episode=episode, profile="vertical", source_checksum="0" * 64, status="ready",
+                          storage_prefix="hls/test")  # fmt: skip
+    organization = episode.drama.owner if whose == "owner" else DramaFactory().owner
+    claims = protection.PlaybackClaims(
+        organization_id=organization.pk, episode_id=episode.pk, territory="ZZ", expires_at=int(time.time()) + 60
+    )
+
+    # when the master playlist is asked for
+    response = client.get(f"/media-delivery/hls/{episode.pk}/{protection.token_sign(claims)}/master.m3u8")
+
+    # then only the owner gets past the rights and status checks
+    assert response.status_code == status
+    if status == 403:
+        assert response.json()["code"] == "territory_not_licensed"
