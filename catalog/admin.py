@@ -53,6 +53,8 @@ from localization.selectors import (
     localization_gaps,
     localization_target_languages,
 )
+from media.admin_display import episode_ladder_html
+from media.selectors import episodes_with_ladder_status
 from migu_platform.admin_text import DirectionalFormMixin, bidi, error_message, language_list_filter
 
 # How many refusals an action lists one by one before it sums up the rest.
@@ -189,7 +191,7 @@ class EpisodeForm(DirectionalFormMixin, forms.ModelForm):
 
     class Meta:
         model = Episode
-        fields = ("drama", "number", "original_title", "duration_seconds", "master", "cliffhanger_timecodes")
+        fields = ("drama", "number", "original_title", "duration_seconds", "cliffhanger_timecodes")
 
 
 class EpisodeInline(admin.TabularInline):
@@ -199,17 +201,22 @@ class EpisodeInline(admin.TabularInline):
     form = EpisodeForm
     template = "admin/catalog/drama/episode_inline.html"
     fields = (
-        "number", "original_title", "duration_seconds", "master", "cliffhanger_timecodes", "status_label",
+        "number", "original_title", "duration_seconds", "ladder", "cliffhanger_timecodes", "status_label",
         "episode_page",
     )  # fmt: skip
-    readonly_fields = ("status_label", "episode_page")
+    readonly_fields = ("ladder", "status_label", "episode_page")
     extra = 0
     classes = ("episode-inline",)
     ordering = ("number",)
 
     def get_queryset(self, request):
-        # Each row's label (its __str__) names the drama: join it once instead of once per row.
-        return super().get_queryset(request).select_related("drama")
+        # Each row's label (its __str__) names the drama: join it once instead of once per row; the ladder's
+        # state is annotated in the same query.
+        return episodes_with_ladder_status(super().get_queryset(request).select_related("drama"))
+
+    @admin.display(description="Ladder")
+    def ladder(self, obj: Episode) -> str:
+        return episode_ladder_html(obj) if obj.pk else ""
 
     @admin.display(description="Status")
     def status_label(self, obj: Episode) -> str:
@@ -651,10 +658,19 @@ def describe_episodes(episodes: list[Episode]) -> str:
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin):
     form = EpisodeForm
-    list_display = ("episode_column", "drama_column", "number", "duration", "has_master", "status_column", "updated_at")
+    list_display = ("episode_column", "drama_column", "number", "duration", "ladder", "status_column", "updated_at")
     list_select_related = ("drama",)
     list_filter = ("status", "drama__status", "drama__format")
-    readonly_fields = ("status_column", "withheld_reason", "status_changed_at", "status_changed_by")
+    # The master is uploaded through the media admin (which queues its transcode), not as a plain file field.
+    exclude = ("master",)
+    readonly_fields = (
+        "ladder",
+        "masters",
+        "status_column",
+        "withheld_reason",
+        "status_changed_at",
+        "status_changed_by",
+    )
     actions = ("withhold_episodes", "make_episodes_available")
     search_fields = ("original_title", "drama__original_title")
     search_help_text = "Search by the drama's title in any language, or the episode's title."
@@ -684,9 +700,22 @@ class EpisodeAdmin(admin.ModelAdmin):
         minutes, seconds = divmod(obj.duration_seconds, 60)
         return f"{minutes}:{seconds:02d}"
 
-    @admin.display(description="Master", boolean=True)
-    def has_master(self, obj: Episode) -> bool:
-        return bool(obj.master)
+    def get_queryset(self, request):
+        return episodes_with_ladder_status(super().get_queryset(request))
+
+    @admin.display(description="Ladder")
+    def ladder(self, obj: Episode) -> str:
+        return episode_ladder_html(obj)
+
+    @admin.display(description="Master")
+    def masters(self, obj: Episode) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}?episode={}">Upload a master</a> (its transcode starts on upload) · '
+            '<a href="{}">upload the drama\'s masters in bulk</a>',
+            reverse("admin:media_master_add"), obj.pk, reverse("admin:media_master_bulk", args=[obj.drama_id]),
+        )  # fmt: skip
 
     @admin.display(description="Status", ordering="status")
     def status_column(self, obj: Episode) -> str:

@@ -5,33 +5,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, OuterRef, Subquery
-from django.db.models.functions import Cast
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from catalog.models import Episode
-from jobs.models import Job, JobKind
-from media.models import Ladder, Master, Rendition
+from media import admin_views
+from media.models import Ladder, LadderStatus, Master, Rendition
+from media.selectors import masters_with_transcode_status as _with_transcode_status
 from media.services import master_ingest, transcode_job_create
 from migu_platform.admin_extensions import admin_inline_attach
 from migu_platform.admin_text import person_name
-
-
-def _with_transcode_status(queryset):
-    """Annotate masters with their latest transcode job (status, progress, error) in the same query."""
-    latest = Job.objects.filter(
-        kind=JobKind.TRANSCODE,
-        target_type=ContentType.objects.get_for_model(Master),
-        target_id=Cast(OuterRef("pk"), CharField()),
-    ).order_by("-created_at")
-    return queryset.annotate(
-        job_id=Subquery(latest.values("pk")[:1]),
-        job_status=Subquery(latest.values("status")[:1]),
-        job_progress=Subquery(latest.values("progress")[:1]),
-        job_error_code=Subquery(latest.values("error_code")[:1]),
-        job_error=Subquery(latest.values("error")[:1]),
-    )
 
 
 def transcode_status_html(master: Master) -> str:
@@ -82,6 +65,18 @@ class MasterAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return _with_transcode_status(super().get_queryset(request))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        bulk = "bulk/<int:drama_id>/"
+        return [
+            path(bulk, view(admin_views.masters_bulk_page), name="media_master_bulk"),
+            path(f"{bulk}match/", view(admin_views.masters_bulk_match), name="media_master_bulk_match"),
+            path(f"{bulk}upload/", view(admin_views.masters_bulk_upload), name="media_master_bulk_upload"),
+            path(f"{bulk}status/", view(admin_views.masters_bulk_status), name="media_master_bulk_status"),
+            path(f"{bulk}rerun/<int:master_id>/", view(admin_views.masters_bulk_rerun), name="media_master_bulk_rerun"),
+            *super().get_urls(),
+        ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -166,6 +161,19 @@ class LadderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("renditions")
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(admin_views.ladder_preview)
+        return [path("preview/<int:episode_id>/", preview, name="media_ladder_preview"), *super().get_urls()]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["preview", *self.readonly_fields]
+
+    @admin.display(description="preview")
+    def preview(self, obj: Ladder) -> str:
+        if obj.status != LadderStatus.READY:
+            return "— (only the live ladder plays)"
+        return format_html('<a href="{}">Play it ›</a>', reverse("admin:media_ladder_preview", args=[obj.episode_id]))
 
     def has_add_permission(self, request):
         return False

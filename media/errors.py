@@ -26,6 +26,12 @@ class MediaErrorCode(enum.StrEnum):
     STORAGE_FULL = "storage_full"
     STORAGE_READ_ONLY = "storage_read_only"
     QUALITY_FAILED = "quality_failed"
+    # Refusals of one file of a bulk upload (the others go on).
+    NAME_NOT_UNDERSTOOD = "name_not_understood"
+    NO_SUCH_EPISODE = "no_such_episode"
+    DUPLICATE_IN_BATCH = "duplicate_in_batch"
+    ALREADY_TRANSCODING = "already_transcoding"
+    UPLOAD_INCOMPLETE = "upload_incomplete"
     # Playback.
     NOT_READY = "not_ready"
     TOKEN_INVALID = "token_invalid"  # noqa: S105 (an error code)
@@ -68,3 +74,9 @@ class PlaybackTokenError(RefusedError):
     """A playback token that is malformed, tampered with, foreign to the resource or expired."""
 
     code = MediaErrorCode.TOKEN_INVALID
+
+
+class MasterUploadRefusedError(DomainError):
+    """One file of a bulk upload is refused (its name, its episode, or an interrupted upload); nothing is kept."""
+
+    code = MediaErrorCode.NAME_NOT_UNDERSTOOD

@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import DramaFormat, Episode
+from catalog.models import Drama, DramaFormat, Episode
 from jobs.models import Job, JobKind
 from jobs.runners import job_enqueue
 from jobs.services import job_create, job_log_append, job_progress
@@ -30,6 +30,7 @@ from media import ffmpeg, protection
 from media.errors import (
     LadderNotReadyError,
     MasterRejectedError,
+    MasterUploadRefusedError,
     MediaErrorCode,
     TranscodeError,
     storage_error_code,
@@ -63,11 +64,15 @@ def master_ingest(
     file: IO[bytes],
     original_filename: str = "",
     uploaded_by: User | None = None,
+    refuse_if_transcoding: bool = False,
 ) -> tuple[Master, Job]:
     """Store an episode's master under a generated key and queue its transcode.
 
     The file is read in chunks (checksum) and streamed to storage; it never sits in memory. The
-    transcode task is sent once the rows are committed.
+    transcode task is sent once the rows are committed. With `refuse_if_transcoding`, an episode with a
+    pending or running transcode raises MasterUploadRefusedError (checked under the episode's row lock,
+    after the copy, so no transaction stays open while the file is copied); the stored copy of a
+    refused or failed ingest is deleted.
     """
     file.seek(0)
     checksum, size = file_checksum(file)
@@ -75,18 +80,93 @@ def master_ingest(
     key = f"masters/e{episode.pk}/{uuid.uuid4().hex}"
     storage = media_storage()
     stored = storage.save(key, File(file, name=key))
-    with transaction.atomic():
-        master = Master.objects.create(
-            episode=episode,
-            file=stored,
-            original_filename=os.path.basename(original_filename or "")[:300],
-            size_bytes=size,
-            checksum_sha256=checksum,
-            uploaded_by=uploaded_by,
-        )
-        Episode.objects.filter(pk=episode.pk).update(master=stored, updated_at=timezone.now())
-        job = transcode_job_create(master=master, created_by=uploaded_by)
+    committed: list[bool] = []
+    try:
+        with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(True))
+            if refuse_if_transcoding:
+                # Two uploads for one episode at once: the second waits here and is then refused.
+                Episode.objects.select_for_update().filter(pk=episode.pk).first()
+                _master_upload_idle_check(episode=episode, name=original_filename)
+            master = Master.objects.create(
+                episode=episode,
+                file=stored,
+                original_filename=os.path.basename(original_filename or "")[:300],
+                size_bytes=size,
+                checksum_sha256=checksum,
+                uploaded_by=uploaded_by,
+            )
+            Episode.objects.filter(pk=episode.pk).update(master=stored, updated_at=timezone.now())
+            job = transcode_job_create(master=master, created_by=uploaded_by)
+    except BaseException:
+        if not committed:  # the rows were never written (an error after the commit leaves the file to them)
+            storage.delete(stored)
+        raise
     return master, job
+
+
+UPLOAD_CHUNK_BYTES = 1024 * 1024
+
+
+def master_upload(
+    *, drama: Drama, name: str, stream: IO[bytes], size: int, uploaded_by: User | None = None
+) -> tuple[Master, Job]:
+    """One file of a bulk upload on a drama: matched to an episode by its name (ep001.mp4 -> episode 1, the
+    rules of `ingest_masters`), read from `stream` in chunks to a temporary file, then ingested as that
+    episode's master, its transcode queued on commit.
+
+    Raises MasterUploadRefusedError, keeping nothing, when the name is not understood, the drama has no
+    such episode, the episode is already transcoding, or `stream` ends before `size` bytes (an upload
+    cut off half-way) or goes past them.
+    """
+    from media.selectors import masters_match
+
+    match = masters_match(drama=drama, names=[name])[0]
+    if match.episode is None:
+        raise MasterUploadRefusedError(match.detail, code=MediaErrorCode(match.code), name=name, number=match.number)
+    episode = match.episode
+    _master_upload_idle_check(episode=episode, name=name)
+    directory = settings.FILE_UPLOAD_TEMP_DIR or None
+    with tempfile.NamedTemporaryFile(prefix="master-upload-", dir=directory) as spool:
+        received = 0
+        try:
+            while received <= size:
+                chunk = stream.read(min(UPLOAD_CHUNK_BYTES, size - received + 1))
+                if not chunk:
+                    break
+                spool.write(chunk)
+                received += len(chunk)
+        except OSError as exc:  # the client went away mid-body
+            logger.info("upload of %s cut off after %s bytes: %s", name, received, exc)
+        if received != size:
+            raise MasterUploadRefusedError(
+                f"{name}: the upload was cut off ({received:,} of {size:,} bytes arrived); nothing was kept.",
+                code=MediaErrorCode.UPLOAD_INCOMPLETE, name=name, number=match.number,
+            )  # fmt: skip
+        spool.flush()
+        return master_ingest(
+            episode=episode, file=spool, original_filename=name, uploaded_by=uploaded_by, refuse_if_transcoding=True
+        )
+
+
+def _master_upload_idle_check(*, episode: Episode, name: str) -> None:
+    from media.selectors import episode_transcode_active
+
+    active = episode_transcode_active(episode_id=episode.pk)
+    if active is not None:
+        raise MasterUploadRefusedError(
+            f"{name}: episode {episode.number} is already transcoding (job #{active.pk}); upload it again once "
+            "that job has ended.",
+            code=MediaErrorCode.ALREADY_TRANSCODING, name=name, number=episode.number, job_id=active.pk,
+        )  # fmt: skip
+
+
+def master_retranscode(*, master: Master, created_by: User | None = None) -> Job:
+    """Transcode the master again (the bulk page's re-run); refused while its episode is transcoding."""
+    with transaction.atomic():
+        Episode.objects.select_for_update().filter(pk=master.episode_id).first()
+        _master_upload_idle_check(episode=master.episode, name=master.original_filename or f"master {master.pk}")
+        return transcode_job_create(master=master, created_by=created_by)
 
 
 def _episode_job_create(
@@ -511,6 +591,24 @@ def playback_session_create(
     )
     url = reverse("media:hls", kwargs={"episode_id": episode.pk, "token": token, "path": "master.m3u8"})
     return PlaybackSession(url=url, expires_at=dt.datetime.fromtimestamp(expires, tz=dt.UTC))
+
+
+# A licensor's preview of its own episode (the admin's player): no territory applies, so the token carries
+# ISO 3166's "unknown" code; short-lived, as a page is watched for minutes.
+PREVIEW_TERRITORY = "ZZ"
+PREVIEW_TTL_SECONDS = 600
+
+
+def playback_preview_create(*, episode: Episode) -> PlaybackSession:
+    """A short-lived playback URL of the episode for its drama's owner (the admin's preview player).
+
+    The same token as a partner's (playback_session_create); delivery lets the owner of the drama play
+    it whatever the rights windows and the episode's status say. Raises LadderNotReadyError.
+    """
+    return playback_session_create(
+        organization=episode.drama.owner, episode=episode, territory=PREVIEW_TERRITORY,
+        ttl_seconds=PREVIEW_TTL_SECONDS,
+    )  # fmt: skip
 
 
 # --- Webhooks ---------------------------------------------------------------------------------

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.models import Drama, Episode
+from catalog.models import Drama
+from media.errors import MediaErrorCode
+from media.selectors import MASTER_EXTENSIONS as EXTENSIONS
+from media.selectors import episode_number_from, masters_match
 from media.services import master_ingest
 
-# ep001.mp4, EP_12.mov, episode-3.mkv, E07.mp4, 012.mp4
-EPISODE_FILE = re.compile(r"^(?:ep(?:isode)?|e)?[ _-]*0*(\d{1,4})(?:[ _-].*)?$", re.IGNORECASE)
-EXTENSIONS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".ts", ".mts"}
-
-
-def episode_number_from(path: Path) -> int | None:
-    match = EPISODE_FILE.match(path.stem)
-    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
+__all__ = ["EXTENSIONS", "Command", "episode_number_from"]  # the file-name rules live in media.selectors
 
 
 class Command(BaseCommand):
@@ -34,21 +29,18 @@ class Command(BaseCommand):
             raise CommandError(f"No drama with id {drama!r}.")
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder.")
-        episodes = {e.number: e for e in Episode.objects.filter(drama=drama_obj)}
+        paths = {p.name: p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.is_file()}
         by_number: dict[int, Path] = {}
         skipped: list[str] = []
-        for path in sorted(folder.iterdir()):
-            if path.name.startswith(".") or not path.is_file():
-                continue
-            number = episode_number_from(path) if path.suffix.lower() in EXTENSIONS else None
-            if number is None:
-                skipped.append(f"{path.name}: not a video file named like ep001.mp4")
-            elif number in by_number:
-                raise CommandError(f"{path.name} and {by_number[number].name} both map to episode {number}.")
-            elif number not in episodes:
-                skipped.append(f"{path.name}: the drama has no episode {number}")
+        episodes = {}
+        for match in masters_match(drama=drama_obj, names=paths):
+            if match.code == MediaErrorCode.DUPLICATE_IN_BATCH:
+                raise CommandError(match.detail)
+            if match.episode is None:
+                skipped.append(match.detail)
             else:
-                by_number[number] = path
+                by_number[match.episode.number] = paths[match.name]
+                episodes[match.episode.number] = match.episode
         for line in skipped:
             self.stderr.write(f"skipped {line}")
         for number, path in sorted(by_number.items()):
