@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.tests.factories import drama_with_episodes
-from localization.management.commands.ingest_subtitles import SubtitleFileName, subtitle_file_name_parse
 from localization.models import SubtitleStatus, SubtitleVersion
+from localization.subtitles.names import SubtitleFileName, subtitle_file_name_parse
 from localization.tests.subtitle_samples import srt, thai_tis620_200_bytes
 
 GOOD = srt(("00:00:01,000", "00:00:03,000", "Why did you come back?")).encode()
