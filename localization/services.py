@@ -9,6 +9,8 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,14 +28,18 @@ from jobs.runners import job_enqueue
 from jobs.services import job_create, job_log_append
 from localization.errors import (
     LocalizationErrorCode,
+    SubtitleBulkErrorCode,
     SubtitleErrorCode,
     SubtitlePackagingError,
     SubtitlePackagingErrorCode,
     SubtitleRefusedError,
+    SubtitleTooLargeError,
+    SubtitleWaiverErrorCode,
 )
 from localization.languages import is_valid_tag, normalize_tag
 from localization.models import (
     DramaLocalization,
+    SubtitleFindingWaiver,
     SubtitleKind,
     SubtitleRendition,
     SubtitleRenditionStatus,
@@ -42,7 +48,8 @@ from localization.models import (
     SubtitleVersion,
 )
 from localization.subtitles import hls
-from localization.subtitles.cues import Cue, Findings, SubtitleDocument
+from localization.subtitles.bundle import BulkFile
+from localization.subtitles.cues import MAX_FILE_BYTES, Cue, Findings, SubtitleDocument
 from localization.subtitles.parse import subtitle_file_read, subtitle_parse
 from localization.subtitles.qc import DEFAULT_PROFILE, VERTICAL_PROFILE, QcProfile, subtitle_quality_check
 from localization.subtitles.writers import imsc_write, webvtt_write
@@ -168,6 +175,141 @@ def subtitle_ingest(
             if ladder is not None:
                 subtitle_packaging_job_create(version=version, ladder=ladder, created_by=actor)
     return version
+
+
+# --- Waivers and bulk uploads (the admin's subtitle pages) ---------------------------------------
+
+MAX_WAIVER_REASON = 500
+
+
+@transaction.atomic
+def subtitle_finding_waive(
+    *, version: SubtitleVersion, finding_index: int, reason: str, actor: User | None
+) -> SubtitleFindingWaiver:
+    """Accept one warning of `version` for the reason given, recording who and when.
+
+    Raises DomainError: the version has no finding at that index (FINDING_NOT_FOUND), it is an error
+    (ERROR_NOT_WAIVABLE: errors block publishing and stay), it is already waived (ALREADY_WAIVED, the
+    first waiver kept), or the reason is blank (REASON_REQUIRED).
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError(
+            "Say why the warning is accepted.",
+            code=SubtitleWaiverErrorCode.REASON_REQUIRED,
+            fields={"reason": ["Say why the warning is accepted."]},
+        )
+    if len(reason) > MAX_WAIVER_REASON:
+        raise DomainError(
+            f"The reason is {len(reason)} characters; at most {MAX_WAIVER_REASON}.",
+            code=SubtitleWaiverErrorCode.REASON_REQUIRED,
+            fields={"reason": [f"At most {MAX_WAIVER_REASON} characters."]},
+        )
+    # The version's row lock orders two waivers of one finding; the unique constraint holds it anyway.
+    version = SubtitleVersion.objects.select_for_update().get(pk=version.pk)
+    findings = version.findings or []
+    if not 0 <= finding_index < len(findings):
+        raise DomainError(
+            f"Version {version.number} has no finding {finding_index + 1}.",
+            code=SubtitleWaiverErrorCode.FINDING_NOT_FOUND,
+        )
+    finding = findings[finding_index]
+    if finding.get("severity") != "warning":
+        raise DomainError(
+            f"{finding.get('code')} is an error: errors block publishing and cannot be waived; fix the file.",
+            code=SubtitleWaiverErrorCode.ERROR_NOT_WAIVABLE,
+        )
+    existing = SubtitleFindingWaiver.objects.filter(version=version, finding_index=finding_index).first()
+    if existing is not None:
+        raise DomainError(
+            f"This warning was already waived ({existing.reason}).", code=SubtitleWaiverErrorCode.ALREADY_WAIVED
+        )
+    return SubtitleFindingWaiver.objects.create(
+        version=version, finding_index=finding_index, code=str(finding.get("code", ""))[:40], reason=reason,
+        waived_by=actor,
+    )  # fmt: skip
+
+
+@dataclass
+class SubtitleBulkRow:
+    """The outcome of one file of a bulk upload: `outcome` is live, rejected or refused; a refused file
+    has `code` and `message` and was not ingested."""
+
+    name: str
+    outcome: str
+    episode: Episode | None = None
+    language: str = ""
+    kind: str = ""
+    version: SubtitleVersion | None = None
+    code: str = ""
+    message: str = ""
+
+
+def subtitle_bulk_ingest(
+    *, drama: Drama, files: Iterable[BulkFile], actor: User | None = None
+) -> list[SubtitleBulkRow]:
+    """Ingest the files of a bulk upload onto the drama's episodes by their names (ep001.th.srt,
+    ep002.zh-Hans.sdh.vtt ...), one subtitle_ingest each: a row per file, in the order given.
+
+    A file is refused, and the others go on, when its name is not understood, the drama has no such
+    episode, another file of the upload is for the same episode, language and kind (none of them is
+    taken: which one was meant cannot be told), it is too large, or reading it from the archive fails.
+    Each file is its own transaction: a bad file never undoes the good ones.
+    """
+    from localization.subtitles.names import subtitle_file_name_parse
+
+    files = list(files)
+    episodes = {episode.number: episode for episode in Episode.objects.filter(drama=drama).select_related("drama")}
+    rows: list[SubtitleBulkRow] = []
+    wanted: dict[int, tuple[BulkFile, Any]] = {}
+    keys: dict[tuple[int, str, str], list[int]] = {}
+    for position, file in enumerate(files):
+        row = SubtitleBulkRow(name=file.name, outcome="refused")
+        rows.append(row)
+        if file.refused is not None:
+            row.code, row.message = str(file.refused[0]), file.refused[1]
+            continue
+        parsed = subtitle_file_name_parse(file.name)
+        if isinstance(parsed, str):
+            row.code, row.message = str(SubtitleBulkErrorCode.NAME_NOT_UNDERSTOOD), f"The name is {parsed}."
+            continue
+        row.language, row.kind = parsed.language, parsed.kind
+        row.episode = episodes.get(parsed.episode)
+        if row.episode is None:
+            row.code = str(SubtitleBulkErrorCode.NO_SUCH_EPISODE)
+            row.message = f"The drama has no episode {parsed.episode}."
+            continue
+        wanted[position] = (file, parsed)
+        keys.setdefault((parsed.episode, parsed.language, parsed.kind), []).append(position)
+    for (number, language, kind), positions in keys.items():
+        if len(positions) > 1:
+            names = ", ".join(files[p].name for p in positions)
+            for p in positions:
+                rows[p].code = str(SubtitleBulkErrorCode.DUPLICATE_IN_UPLOAD)
+                rows[p].message = f"{names} are all for episode {number} {language} {kind}; none was taken."
+                wanted.pop(p)
+    for position, (file, parsed) in wanted.items():
+        row = rows[position]
+        try:
+            if file.size > MAX_FILE_BYTES:  # refused before a byte is read
+                raise SubtitleTooLargeError(
+                    f"The file is over {MAX_FILE_BYTES // 1024 // 1024} MiB; a subtitle file is far smaller."
+                )
+            version = subtitle_ingest(
+                episode=row.episode, language=parsed.language, kind=parsed.kind, filename=file.name,
+                data=file.read(), actor=actor,
+            )  # fmt: skip
+        except DomainError as error:
+            row.code = (
+                str(SubtitleBulkErrorCode.FILE_TOO_LARGE)
+                if isinstance(error, SubtitleTooLargeError)
+                else str(error.code)
+            )
+            row.message = error.message
+            continue
+        row.version = version
+        row.outcome = "live" if version.status == SubtitleStatus.LIVE else "rejected"
+    return rows
 
 
 # --- Packaging for HLS and sidecars ------------------------------------------------------------
