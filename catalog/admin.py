@@ -47,6 +47,7 @@ from catalog.services import (
     episode_status_set,
 )
 from localization.admin import DramaLocalizationForm
+from localization.admin_subtitles import subtitle_coverage_link
 from localization.languages import LANGUAGE_NAMES
 from localization.models import DramaLocalization
 from localization.selectors import (
@@ -364,6 +365,7 @@ class DramaAdmin(admin.ModelAdmin):
         "status_badge",
         "episode_count",
         "languages_column",
+        "subtitles_column",
         "updated_at",
     )
     list_display_links = ("original_title",)
@@ -382,7 +384,10 @@ class DramaAdmin(admin.ModelAdmin):
     list_per_page = 50
     ordering = ("original_title",)
     autocomplete_fields = ("owner", "source_work", "genres", "tropes")
-    readonly_fields = ("status", "published_at", "retired_at", "created_at", "updated_at", "localization_gaps_display")
+    readonly_fields = (
+        "status", "published_at", "retired_at", "created_at", "updated_at", "localization_gaps_display",
+        "subtitle_coverage_display",
+    )  # fmt: skip
     inlines = (EpisodeInline, DramaLocalizationInline, CreditInline, ArtworkInline, ExternalIdInline)
     actions = ("mark_ready", "publish", "retire", "back_to_draft")
     save_on_top = True
@@ -408,7 +413,9 @@ class DramaAdmin(admin.ModelAdmin):
                 )
             )
         if obj is not None:
-            fieldsets.append(("What is missing per language", {"fields": ("localization_gaps_display",)}))
+            fieldsets.append(
+                ("What is missing per language", {"fields": ("localization_gaps_display", "subtitle_coverage_display")})
+            )
             fieldsets.append(("History", {"fields": (("published_at", "retired_at"), ("created_at", "updated_at"))}))
         return fieldsets
 
@@ -497,7 +504,15 @@ class DramaAdmin(admin.ModelAdmin):
         chips += [("lang-chip extra", tag) for tag in sorted(present - set(targets))]
         return format_html_join("", '<span class="{}">{}</span>', chips)
 
+    @admin.display(description="Subtitles")
+    def subtitles_column(self, obj: Drama) -> str:
+        return subtitle_coverage_link(obj, "per language")
+
     # -- change page --------------------------------------------------------------------------
+
+    @admin.display(description="Subtitles")
+    def subtitle_coverage_display(self, obj: Drama) -> str:
+        return subtitle_coverage_link(obj) if obj is not None and obj.pk is not None else "—"
 
     @admin.display(description="Localisation gaps")
     def localization_gaps_display(self, obj: Drama) -> str:

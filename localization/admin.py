@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from catalog.selectors import dramas_search
+from localization import admin_subtitles  # noqa: F401  (registers the subtitle pages)
 from localization.languages import normalize_tag
 from localization.models import DramaLocalization, EpisodeLocalization
 
