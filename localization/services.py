@@ -10,7 +10,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -232,8 +232,8 @@ def subtitle_finding_waive(
 
 @dataclass
 class SubtitleBulkRow:
-    """The outcome of one file of a bulk upload: `outcome` is live, rejected or refused; a refused file
-    has `code` and `message` and was not ingested."""
+    """The outcome of one file of a bulk upload: `outcome` is planned (matched, not ingested yet), live,
+    rejected or refused; a refused file has `code` and `message` and was not ingested."""
 
     name: str
     outcome: str
@@ -243,28 +243,25 @@ class SubtitleBulkRow:
     version: SubtitleVersion | None = None
     code: str = ""
     message: str = ""
+    file: BulkFile | None = field(default=None, repr=False)
 
 
-def subtitle_bulk_ingest(
-    *, drama: Drama, files: Iterable[BulkFile], actor: User | None = None
-) -> list[SubtitleBulkRow]:
-    """Ingest the files of a bulk upload onto the drama's episodes by their names (ep001.th.srt,
-    ep002.zh-Hans.sdh.vtt ...), one subtitle_ingest each: a row per file, in the order given.
+def subtitle_bulk_plan(*, drama: Drama, files: Iterable[BulkFile]) -> list[SubtitleBulkRow]:
+    """Where each file of a bulk upload would go on the drama's episodes by its name (ep001.th.srt,
+    ep002.zh-Hans.sdh.vtt ...), reading none of them: a row per file, in the order given, PLANNED or
+    refused.
 
-    A file is refused, and the others go on, when its name is not understood, the drama has no such
-    episode, another file of the upload is for the same episode, language and kind (none of them is
-    taken: which one was meant cannot be told), it is too large, or reading it from the archive fails.
-    Each file is its own transaction: a bad file never undoes the good ones.
+    A file is refused when its name is not understood, the drama has no such episode, another file of the
+    upload is for the same episode, language and kind (none of them is taken: which one was meant cannot
+    be told), or it was refused on the way in (an unsafe path or an archive inside the archive).
     """
     from localization.subtitles.names import subtitle_file_name_parse
 
-    files = list(files)
     episodes = {episode.number: episode for episode in Episode.objects.filter(drama=drama).select_related("drama")}
     rows: list[SubtitleBulkRow] = []
-    wanted: dict[int, tuple[BulkFile, Any]] = {}
-    keys: dict[tuple[int, str, str], list[int]] = {}
-    for position, file in enumerate(files):
-        row = SubtitleBulkRow(name=file.name, outcome="refused")
+    keys: dict[tuple[int, str, str], list[SubtitleBulkRow]] = {}
+    for file in files:
+        row = SubtitleBulkRow(name=file.name, outcome="refused", file=file)
         rows.append(row)
         if file.refused is not None:
             row.code, row.message = str(file.refused[0]), file.refused[1]
@@ -279,32 +276,42 @@ def subtitle_bulk_ingest(
             row.code = str(SubtitleBulkErrorCode.NO_SUCH_EPISODE)
             row.message = f"The drama has no episode {parsed.episode}."
             continue
-        wanted[position] = (file, parsed)
-        keys.setdefault((parsed.episode, parsed.language, parsed.kind), []).append(position)
-    for (number, language, kind), positions in keys.items():
-        if len(positions) > 1:
-            names = ", ".join(files[p].name for p in positions)
-            for p in positions:
-                rows[p].code = str(SubtitleBulkErrorCode.DUPLICATE_IN_UPLOAD)
-                rows[p].message = f"{names} are all for episode {number} {language} {kind}; none was taken."
-                wanted.pop(p)
-    for position, (file, parsed) in wanted.items():
-        row = rows[position]
+        row.outcome = "planned"
+        keys.setdefault((parsed.episode, parsed.language, parsed.kind), []).append(row)
+    for (number, language, kind), clashing in keys.items():
+        if len(clashing) > 1:
+            names = " and ".join(row.name for row in clashing)
+            for row in clashing:
+                row.outcome, row.code = "refused", str(SubtitleBulkErrorCode.DUPLICATE_IN_UPLOAD)
+                row.message = f"{names} are all for episode {number} {language} {kind}; none was taken."
+    return rows
+
+
+def subtitle_bulk_ingest(
+    *, drama: Drama, files: Iterable[BulkFile], actor: User | None = None
+) -> list[SubtitleBulkRow]:
+    """Ingest the files of a bulk upload as subtitle_bulk_plan places them, one subtitle_ingest each: a row
+    per file, live, rejected or refused (by the plan, for its size, or when reading it from the archive
+    fails). Each file is its own transaction: one bad file never stops or undoes the others.
+    """
+    rows = subtitle_bulk_plan(drama=drama, files=files)
+    for row in rows:
+        file = row.file
+        if row.outcome != "planned" or file is None or row.episode is None:
+            continue
         try:
             if file.size > MAX_FILE_BYTES:  # refused before a byte is read
                 raise SubtitleTooLargeError(
                     f"The file is over {MAX_FILE_BYTES // 1024 // 1024} MiB; a subtitle file is far smaller."
                 )
             version = subtitle_ingest(
-                episode=row.episode, language=parsed.language, kind=parsed.kind, filename=file.name,
-                data=file.read(), actor=actor,
+                episode=row.episode, language=row.language, kind=row.kind, filename=file.name, data=file.read(),
+                actor=actor,
             )  # fmt: skip
         except DomainError as error:
-            row.code = (
-                str(SubtitleBulkErrorCode.FILE_TOO_LARGE)
-                if isinstance(error, SubtitleTooLargeError)
-                else str(error.code)
-            )
+            row.outcome = "refused"
+            too_large = isinstance(error, SubtitleTooLargeError)
+            row.code = str(SubtitleBulkErrorCode.FILE_TOO_LARGE) if too_large else str(error.code)
             row.message = error.message
             continue
         row.version = version

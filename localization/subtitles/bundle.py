@@ -12,7 +12,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import IO
 
 from localization.errors import SubtitleArchiveError, SubtitleBulkErrorCode
@@ -58,6 +58,24 @@ def bulk_files_from_uploads(uploads: Iterable[IO[bytes]]) -> list[BulkFile]:
         if _is_archive_name(name):
             refused = (SubtitleBulkErrorCode.NESTED_ARCHIVE, "An archive among the files: upload it on its own.")
         files.append(BulkFile(name=name, size=size, read=read, refused=refused))
+    return files
+
+
+def bulk_files_from_folder(folder: Path) -> list[BulkFile]:
+    """The files of a folder (not its subfolders), by name; hidden files left out."""
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+
+        def read(path: Path = path) -> bytes:
+            with path.open("rb") as handle:
+                return _read_bounded(handle, MAX_FILE_BYTES + 1)
+
+        refused = None
+        if _is_archive_name(path.name):
+            refused = (SubtitleBulkErrorCode.NESTED_ARCHIVE, "An archive in the folder: give it on its own.")
+        files.append(BulkFile(name=path.name, size=path.stat().st_size, read=read, refused=refused))
     return files
 
 
