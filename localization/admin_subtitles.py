@@ -28,6 +28,7 @@ from localization.selectors import (
     CoverageState,
     subtitle_coverage,
     subtitle_language_name,
+    subtitle_languages_of,
     subtitle_version_review,
 )
 from localization.services import MAX_WAIVER_REASON, subtitle_bulk_ingest, subtitle_finding_waive, subtitle_ingest
@@ -64,11 +65,11 @@ def clock(ms: int | None) -> str:
 
 def episodes_visible(request: HttpRequest) -> QuerySet[Episode]:
     """The episodes the catalogue admin shows this user (its queryset, whatever scoping it applies)."""
-    return admin.site._registry[Episode].get_queryset(request)
+    return admin.site.get_model_admin(Episode).get_queryset(request)
 
 
 def dramas_visible(request: HttpRequest) -> QuerySet[Drama]:
-    return admin.site._registry[Drama].get_queryset(request)
+    return admin.site.get_model_admin(Drama).get_queryset(request)
 
 
 def episode_for(request: HttpRequest, episode_id: int) -> Episode:
@@ -319,7 +320,7 @@ class SubtitleVersionAdmin(admin.ModelAdmin):
     def upload_view(self, request: HttpRequest, episode_id: int) -> HttpResponse:
         require(request, UPLOAD_PERMISSION)
         episode = episode_for(request, episode_id)
-        coverage_languages = subtitle_coverage(drama=episode.drama).languages
+        coverage_languages = subtitle_languages_of(drama=episode.drama)
         initial = {"language": request.GET.get("language", ""), "kind": request.GET.get("kind", SubtitleKind.FULL)}
         posted = request.method == "POST"
         form = SubtitleUploadForm(

@@ -332,6 +332,25 @@ class SubtitleCoverage:
     totals: dict[str, dict[str, int]]
 
 
+def subtitle_languages_of(*, drama: Drama) -> list[str]:
+    """The languages a drama is to be subtitled in, sorted, in one query: its localisations' languages,
+    every language its rights windows name in `subtitle_languages`, and any language it has a track in."""
+    from localization.models import DramaLocalization, SubtitleTrack
+    from rights.selectors import rights_subtitle_languages_named
+
+    return sorted(
+        set(
+            DramaLocalization.objects.filter(drama=drama)
+            .order_by()
+            .values_list("language", flat=True)
+            .union(
+                rights_subtitle_languages_named(drama=drama).order_by(),
+                SubtitleTrack.objects.filter(episode__drama=drama).order_by().values_list("language", flat=True),
+            )
+        )
+    )
+
+
 def subtitle_coverage(*, drama: Drama) -> SubtitleCoverage:
     """Each episode's subtitles in each of the drama's target languages, in two queries whatever the size:
     the languages (its localisations', those its rights windows name for subtitles, those it has tracks
@@ -345,20 +364,9 @@ def subtitle_coverage(*, drama: Drama) -> SubtitleCoverage:
     from django.db.models import Count, IntegerField, OuterRef, Subquery
     from django.db.models.functions import Coalesce, JSONObject
 
-    from localization.models import DramaLocalization, SubtitleFindingWaiver, SubtitleTrack, SubtitleVersion
-    from rights.selectors import rights_subtitle_languages_named
+    from localization.models import SubtitleFindingWaiver, SubtitleTrack, SubtitleVersion
 
-    languages = sorted(
-        set(
-            DramaLocalization.objects.filter(drama=drama)
-            .order_by()
-            .values_list("language", flat=True)
-            .union(
-                rights_subtitle_languages_named(drama=drama).order_by(),
-                SubtitleTrack.objects.filter(episode__drama=drama).order_by().values_list("language", flat=True),
-            )
-        )
-    )
+    languages = subtitle_languages_of(drama=drama)
     live = SubtitleVersion.objects.filter(track=OuterRef("pk"), status="live")
     latest = SubtitleVersion.objects.filter(track=OuterRef("pk")).order_by("-number")
     waived = (
