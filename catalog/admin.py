@@ -47,7 +47,7 @@ from catalog.services import (
     episode_status_set,
 )
 from localization.admin import DramaLocalizationForm
-from localization.admin_subtitles import subtitle_coverage_link
+from localization.admin_subtitles import subtitle_coverage_link, subtitle_episode_links
 from localization.languages import LANGUAGE_NAMES
 from localization.models import DramaLocalization
 from localization.selectors import (
@@ -648,7 +648,7 @@ class EpisodeAdmin(admin.ModelAdmin):
     list_display = ("__str__", "drama", "number", "duration", "has_master", "status_column", "updated_at")
     list_select_related = ("drama",)
     list_filter = ("status", "drama__status", "drama__format")
-    readonly_fields = ("status_column", "withheld_reason", "status_changed_at", "status_changed_by")
+    readonly_fields = ("status_column", "withheld_reason", "status_changed_at", "status_changed_by", "subtitles_links")
     actions = ("withhold_episodes", "make_episodes_available")
     search_fields = ("original_title", "drama__original_title")
     search_help_text = "Search by the drama's title in any language, or the episode's title."
@@ -677,6 +677,10 @@ class EpisodeAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_column(self, obj: Episode) -> str:
         return episode_status_badge(obj)
+
+    @admin.display(description="Subtitles")
+    def subtitles_links(self, obj: Episode) -> str:
+        return subtitle_episode_links(obj) if obj is not None and obj.pk is not None else "—"
 
     def get_actions(self, request):
         actions = super().get_actions(request)

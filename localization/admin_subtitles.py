@@ -423,3 +423,12 @@ def subtitle_coverage_link(drama: Drama, text: str = "Subtitles per language") -
         reverse("admin:localization_subtitle_coverage", args=[drama.pk]),
         text,
     )
+
+
+def subtitle_episode_links(episode: Episode) -> str:
+    """Links to upload subtitles on an episode and to its drama's subtitles per language (episode page)."""
+    return format_html(
+        '<a class="subtitle-upload-link" href="{}">Upload subtitles</a> · {}',
+        reverse("admin:localization_subtitle_upload", args=[episode.pk]),
+        subtitle_coverage_link(episode.drama),
+    )

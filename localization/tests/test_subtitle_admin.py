@@ -295,15 +295,18 @@ def test_the_coverage_page_takes_as_many_queries_for_100_episodes_as_for_2(local
     assert counts[1] <= 8  # 7 measured: session, user, permissions, the drama, and the two of the matrix
 
 
-def test_the_drama_list_and_page_link_the_coverage(client):
+def test_the_drama_list_and_page_link_the_coverage_and_the_episode_page_the_upload(client):
     client.force_login(staff_user("superuser"))
     drama = drama_with_episodes(1)
+    episode = drama.episodes.get()
 
     listing = client.get(reverse("admin:catalog_drama_changelist")).content.decode()
     page = client.get(reverse("admin:catalog_drama_change", args=[drama.pk])).content.decode()
+    episode_page = client.get(reverse("admin:catalog_episode_change", args=[episode.pk])).content.decode()
 
     assert f'href="{coverage_url(drama)}"' in listing
     assert f'href="{coverage_url(drama)}"' in page
+    assert f'href="{upload_url(episode)}"' in episode_page
 
 
 # --- who may open what ----------------------------------------------------------------------------

@@ -260,12 +260,16 @@ def test_a_member_whose_header_lies_about_its_size_is_never_read_past_it():
         data[offset : offset + 4] = (100).to_bytes(4, "little")
 
     archive = bulk_zip_open(io.BytesIO(bytes(data)))
-    rows = subtitle_bulk_ingest(drama=drama, files=bulk_files_from_zip(archive))
+    [file] = bulk_files_from_zip(archive)
+    assert file.size == 100 and file.refused is None
 
-    # then it is refused (not a subtitle file once cut at its declared size, or unreadable), and small
-    assert rows[0].outcome in ("refused", "rejected")
-    if rows[0].version is not None:
-        assert rows[0].version.size_bytes <= 100
+    # when it is ingested
+    [row] = subtitle_bulk_ingest(drama=drama, files=[file])
+
+    # then zipfile stops at the declared 100 bytes, whose checksum fails: refused, nothing kept
+    assert (row.outcome, row.code) == ("refused", SubtitleBulkErrorCode.UNREADABLE)
+    assert "Bad CRC-32" in row.message
+    assert not drama.episodes.get().subtitle_tracks.exists()
 
 
 @pytest.mark.parametrize(
