@@ -9,6 +9,7 @@ archive and encrypted members are refused one by one; the other files go on.
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ MAX_BULK_FILES = 1_000
 MAX_BULK_TOTAL_BYTES = 256 * MIB
 # The upload itself (compressed).
 MAX_BULK_ARCHIVE_BYTES = 64 * MIB
+# A central directory entry: 46 bytes and the name (and extras); generous for names of subtitle files.
+MAX_DIRECTORY_ENTRY_BYTES = 1024
 
 ARCHIVE_SUFFIXES = frozenset(
     {".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar", ".zst", ".lz", ".lzma", ".cab", ".jar"}
@@ -107,8 +110,15 @@ def bulk_files_from_zip(
     return [_zip_member(archive, info, budget, max_file_bytes) for info in sorted(infos, key=lambda i: i.filename)]
 
 
-def bulk_zip_open(upload: IO[bytes], *, max_archive_bytes: int = MAX_BULK_ARCHIVE_BYTES) -> zipfile.ZipFile:
-    """An uploaded zip opened for reading; SubtitleArchiveError when it is too large or not a zip."""
+def bulk_zip_open(
+    upload: IO[bytes], *, max_archive_bytes: int = MAX_BULK_ARCHIVE_BYTES, max_files: int = MAX_BULK_FILES
+) -> zipfile.ZipFile:
+    """An uploaded zip opened for reading; SubtitleArchiveError when it is too large, lists too many
+    members or is not a zip.
+
+    The member count and the central directory's size are read from the end record first: zipfile
+    builds an object per member of the central directory, which a small upload could make millions of.
+    """
     size = getattr(upload, "size", None)
     if size is None:
         size = upload.seek(0, 2)
@@ -117,10 +127,20 @@ def bulk_zip_open(upload: IO[bytes], *, max_archive_bytes: int = MAX_BULK_ARCHIV
             f"The zip is {size // MIB} MiB; at most {max_archive_bytes // MIB} MiB are taken in one upload.",
             code=SubtitleBulkErrorCode.ARCHIVE_TOO_LARGE,
         )
-    upload.seek(0)
     try:
+        upload.seek(0)
+        end = zipfile._EndRecData(upload)  # type: ignore[attr-defined]  # stable since Python 2, zip64 included
+        if end is None:
+            raise zipfile.BadZipFile("no end of central directory record")
+        members, directory_bytes = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+        if members > max_files or directory_bytes > max_files * MAX_DIRECTORY_ENTRY_BYTES:
+            raise SubtitleArchiveError(
+                f"The zip lists {members} files; at most {max_files} are taken in one upload.",
+                code=SubtitleBulkErrorCode.TOO_MANY_FILES,
+            )
+        upload.seek(0)
         return zipfile.ZipFile(upload)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error) as exc:
         raise SubtitleArchiveError(
             f"Not a zip file that can be read ({exc}).", code=SubtitleBulkErrorCode.NOT_A_ZIP
         ) from exc

@@ -233,6 +233,17 @@ def test_a_zip_bomb_member_is_refused_by_its_declared_size_before_it_is_inflated
     assert rows["ep001.th.srt"].outcome == "live"
 
 
+def test_a_zip_listing_too_many_members_is_refused_before_its_directory_is_read():
+    # given a zip of 2,000 empty members (about 200 KB): as many objects as members once zipfile reads it
+    members = {f"ep{n:04d}.en.srt": b"" for n in range(1, 2001)}
+
+    with pytest.raises(SubtitleArchiveError) as refused:
+        bulk_zip_open(zip_of(members, zipfile.ZIP_STORED))
+
+    assert refused.value.code == SubtitleBulkErrorCode.TOO_MANY_FILES
+    assert "lists 2000 files; at most 1000" in refused.value.message
+
+
 @pytest.mark.parametrize(
     ("members", "limits", "code"),
     [
