@@ -39,8 +39,9 @@ from migu_platform.errors import DomainError
 UPLOAD_PERMISSION = "localization.add_subtitleversion"
 WAIVE_PERMISSION = "localization.change_subtitleversion"
 VIEW_PERMISSION = "localization.view_subtitleversion"
-# One upload page takes at most this many loose files (a zip is bounded by its own limits).
-MAX_BULK_UPLOAD_FILES = 500
+# One upload page takes at most this many loose files (a zip is bounded by its own limits); Django refuses
+# a request of more than DATA_UPLOAD_MAX_NUMBER_FILES before any view runs.
+MAX_BULK_UPLOAD_FILES = 1000
 
 
 def language_choice_label(tag: str) -> str:

@@ -239,6 +239,19 @@ def test_several_files_are_uploaded_at_once(localizer):
     assert SubtitleVersion.objects.filter(status="live").count() == 2
 
 
+def test_a_folder_of_several_hundred_files_is_taken(localizer):
+    # given a drama of 3 episodes and a folder of 300 files (Django takes 100 files per request by default)
+    drama = drama_with_episodes(3)
+    files = [file(f"ep{n:03d}.en.srt", GOOD) for n in range(1, 301)]
+
+    response = localizer.post(bulk_url(drama), {"folder": files})
+
+    assert response.status_code == 200
+    outcomes = [row.outcome for row in response.context["rows"]]
+    assert outcomes.count("live") == 3
+    assert outcomes.count("refused") == 297
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [({}, "Choose subtitle files, a folder or a zip."), ({"archive": ("a.zip", b"not a zip")}, "(not_a_zip)")],
