@@ -244,8 +244,9 @@ def subtitle_version_review(*, version: SubtitleVersion) -> list[CueReview]:
     """Every finding of `version` on its cue: the file's own findings first, then cues with an error, then
     cues with warnings only, each in cue order; in each, errors before warnings.
 
-    The cues are read again from the file as uploaded (in the encoding it was found in), which gives the
-    cue indices the findings were made on; a file that could not be read at all has only file findings.
+    The cues are read again from the file as uploaded, as subtitle_ingest read it (no uploader's encoding
+    is declared on any path today), which gives the cue indices the findings were made on; a file that
+    could not be read at all has only file findings.
     """
     from localization.errors import SubtitleRefusedError
     from localization.subtitles.parse import subtitle_parse
@@ -257,9 +258,10 @@ def subtitle_version_review(*, version: SubtitleVersion) -> list[CueReview]:
         try:
             with media_storage().open(version.source.name, "rb") as handle:  # type: ignore[arg-type]
                 raw = handle.read()
+            episode = version.track.episode
             cues = subtitle_parse(
                 raw, language=version.track.language, filename=version.original_filename,
-                declared_encoding=version.encoding or None,
+                duration_ms=episode.duration_seconds * 1000 if episode.duration_seconds else None,
             ).cues  # fmt: skip
         except (OSError, SubtitleRefusedError):
             cues = []

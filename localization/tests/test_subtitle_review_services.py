@@ -146,6 +146,23 @@ def test_the_review_puts_each_finding_on_its_cue_file_findings_first_errors_befo
     assert "duration_too_short" in [f.code for f in reviews[2].findings]
 
 
+def test_a_legacy_encoded_file_with_a_byte_order_mark_has_its_cues_read_back_alike():
+    # given a GB18030 Simplified Chinese file, and a UTF-8 one with a BOM, each with a short cue 2
+    drama = drama_with_episodes(1)
+    cues = (("00:00:01,000", "00:00:03,000", "你为什么回来？"), ("00:00:03,500", "00:00:03,700", "走吧。"))
+    gbk = srt(*cues).encode("gb18030")
+    bom = b"\xef\xbb\xbf" + srt(*cues).encode()
+
+    for kind, data in (("full", gbk), ("sdh", bom)):
+        version = subtitle_ingest(episode=drama.episodes.get(), language="zh-Hans", kind=kind, filename="a.srt",
+                                  data=data)  # fmt: skip
+
+        reviews = {review.number: review for review in subtitle_version_review(version=version)}
+
+        assert reviews[2].lines == ["走吧。"]
+        assert "duration_too_short" in [finding.code for finding in reviews[2].findings]
+
+
 def test_a_cue_left_out_for_an_error_is_named_by_its_line():
     drama = drama_with_episodes(1)
     data = srt(("00:00:01,000", "00:00:03,000", "fine"), ("00:00:05,000", "00:00:04,000", "backwards")).encode()
