@@ -151,6 +151,16 @@ def test_the_version_page_shows_each_finding_on_its_cue_errors_first(localizer, 
     assert "waiver-form" not in row
 
 
+def test_the_version_page_is_read_only(localizer, episode):
+    version = subtitle_ingest(episode=episode, language="en", kind="full", filename="a.srt", data=WARNED)
+
+    assert localizer.post(version_url(version), {"status": "rejected"}).status_code == 405
+    assert localizer.get(waive_url(version, 0)).status_code == 405
+    version.refresh_from_db()
+    assert version.status == SubtitleStatus.LIVE
+    assert not SubtitleFindingWaiver.objects.exists()
+
+
 def test_right_to_left_cue_text_is_shown_with_its_direction_and_isolated(localizer, episode):
     version = subtitle_ingest(episode=episode, language="ar", kind="full", filename="a.srt", data=ARABIC)
 
