@@ -47,6 +47,7 @@ from catalog.services import (
     episode_status_set,
 )
 from localization.admin import DramaLocalizationForm
+from localization.admin_subtitles import subtitle_coverage_link, subtitle_episode_links
 from localization.languages import language_label, language_name
 from localization.models import DramaLocalization
 from localization.selectors import (
@@ -382,6 +383,7 @@ class DramaAdmin(admin.ModelAdmin):
         "status_badge",
         "episode_count",
         "languages_column",
+        "subtitles_column",
         "updated_at",
     )
     list_display_links = ("title_column",)
@@ -400,7 +402,10 @@ class DramaAdmin(admin.ModelAdmin):
     list_per_page = 50
     ordering = ("original_title",)
     autocomplete_fields = ("owner", "source_work", "genres", "tropes")
-    readonly_fields = ("status", "published_at", "retired_at", "created_at", "updated_at", "localization_gaps_display")
+    readonly_fields = (
+        "status", "published_at", "retired_at", "created_at", "updated_at", "localization_gaps_display",
+        "subtitle_coverage_display",
+    )  # fmt: skip
     inlines = (EpisodeInline, DramaLocalizationInline, CreditInline, ArtworkInline, ExternalIdInline)
     actions = ("mark_ready", "publish", "retire", "back_to_draft")
     save_on_top = True
@@ -426,7 +431,9 @@ class DramaAdmin(admin.ModelAdmin):
                 )
             )
         if obj is not None:
-            fieldsets.append(("What is missing per language", {"fields": ("localization_gaps_display",)}))
+            fieldsets.append(
+                ("What is missing per language", {"fields": ("localization_gaps_display", "subtitle_coverage_display")})
+            )
             fieldsets.append(("History", {"fields": (("published_at", "retired_at"), ("created_at", "updated_at"))}))
         return fieldsets
 
@@ -520,7 +527,15 @@ class DramaAdmin(admin.ModelAdmin):
         named = [(css, language_name(tag) or tag, tag) for css, tag in chips]
         return format_html_join("", '<span class="{}" title="{}">{}</span>', named)
 
+    @admin.display(description="Subtitles")
+    def subtitles_column(self, obj: Drama) -> str:
+        return subtitle_coverage_link(obj, "per language")
+
     # -- change page --------------------------------------------------------------------------
+
+    @admin.display(description="Subtitles")
+    def subtitle_coverage_display(self, obj: Drama) -> str:
+        return subtitle_coverage_link(obj) if obj is not None and obj.pk is not None else "—"
 
     @admin.display(description="Localisation gaps")
     def localization_gaps_display(self, obj: Drama) -> str:
@@ -670,6 +685,7 @@ class EpisodeAdmin(admin.ModelAdmin):
         "withheld_reason",
         "status_changed_at",
         "status_changed_by",
+        "subtitles_links",
     )
     actions = ("withhold_episodes", "make_episodes_available")
     search_fields = ("original_title", "drama__original_title")
@@ -720,6 +736,10 @@ class EpisodeAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_column(self, obj: Episode) -> str:
         return episode_status_badge(obj)
+
+    @admin.display(description="Subtitles")
+    def subtitles_links(self, obj: Episode) -> str:
+        return subtitle_episode_links(obj) if obj is not None and obj.pk is not None else "—"
 
     def get_actions(self, request):
         actions = super().get_actions(request)

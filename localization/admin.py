@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from catalog.selectors import dramas_search
+from localization import admin_subtitles  # noqa: F401  (registers the subtitle pages)
 from localization.languages import language_label, normalize_tag
 from localization.models import DramaLocalization, EpisodeLocalization
 from migu_platform.admin_text import DirectionalFormMixin, bidi, language_list_filter

@@ -62,6 +62,35 @@ class SubtitleErrorCode(enum.StrEnum):
     INVALID_KIND = "invalid_subtitle_kind"
 
 
+class SubtitleWaiverErrorCode(enum.StrEnum):
+    """Why a finding could not be waived (errors block publishing and are never waived)."""
+
+    FINDING_NOT_FOUND = "finding_not_found"
+    ERROR_NOT_WAIVABLE = "error_not_waivable"
+    ALREADY_WAIVED = "finding_already_waived"
+    REASON_REQUIRED = "waiver_reason_required"
+
+
+class SubtitleBulkErrorCode(enum.StrEnum):
+    """Why a bulk upload, or one file of it, was refused before it was ingested."""
+
+    # The upload as a whole
+    NOT_A_ZIP = "not_a_zip"
+    ARCHIVE_TOO_LARGE = "archive_too_large"
+    TOO_MANY_FILES = "too_many_files"
+    ARCHIVE_EXPANDS_TOO_MUCH = "archive_expands_too_much"
+    ARCHIVE_CORRUPT = "archive_corrupt"
+    # One file of it
+    NAME_NOT_UNDERSTOOD = "name_not_understood"
+    NO_SUCH_EPISODE = "no_such_episode"
+    DUPLICATE_IN_UPLOAD = "duplicate_in_upload"
+    FILE_TOO_LARGE = "file_too_large"
+    UNSAFE_PATH = "unsafe_path"
+    NESTED_ARCHIVE = "nested_archive"
+    ENCRYPTED = "encrypted_member"
+    UNREADABLE = "unreadable_member"
+
+
 class SubtitlePackagingErrorCode(enum.StrEnum):
     """Why a subtitle packaging job ended FAILED (the rendition served before, if any, stays served)."""
 
@@ -106,6 +135,14 @@ def subtitle_invalid_error(findings: list[dict]) -> SubtitleInvalidError:
     return SubtitleInvalidError(
         f"{where}{first['message']}", code=SubtitleErrorCode(first["code"]), line=first.get("line"), findings=findings
     )
+
+
+class SubtitleArchiveError(DomainError):
+    """A bulk upload refused as a whole (not a zip, too many files, expands past the limit); nothing of it
+    was ingested."""
+
+    def __init__(self, message: str, *, code: SubtitleBulkErrorCode) -> None:
+        super().__init__(message, code=code)
 
 
 class SubtitlePackagingError(DomainError):

@@ -153,6 +153,34 @@ class SubtitleVersion(models.Model):
         return f"{self.track} v{self.number} ({self.status})"
 
 
+class SubtitleFindingWaiver(models.Model):
+    """A warning of a subtitle version accepted by a person, with the reason, who and when.
+
+    A row of its own rather than a mark inside `SubtitleVersion.findings`: the findings stay the record of
+    what quality control found in the file, untouched; a waiver is a later decision by someone, kept with
+    its author (a foreign key to the user), and the database allows one waiver per finding even when two
+    people waive at once. The finding is named by its index in the version's findings (they never change
+    after the upload), with its code kept alongside so the record reads on its own. Errors are never
+    waived (localization.services.subtitle_finding_waive refuses them): they block publishing.
+    """
+
+    version = models.ForeignKey(SubtitleVersion, on_delete=models.CASCADE, related_name="waivers")
+    finding_index = models.PositiveIntegerField(help_text="The finding's index in the version's findings.")
+    code = models.CharField(max_length=40, help_text="The finding's code, as it was found.")
+    reason = models.CharField(max_length=500)
+    waived_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "finding_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "finding_index"], name="subtitle_waiver_one_per_finding")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version}: finding {self.finding_index} ({self.code}) waived"
+
+
 class SubtitleRenditionStatus(models.TextChoices):
     BUILDING = "building", "Building"
     READY = "ready", "Ready"

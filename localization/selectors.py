@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.postgres.fields import ArrayField
@@ -13,7 +15,7 @@ from migu_platform.errors import found
 
 if TYPE_CHECKING:
     from catalog.models import Drama
-    from localization.models import SubtitleRendition, SubtitleTrack, SubtitleVersion
+    from localization.models import SubtitleFindingWaiver, SubtitleRendition, SubtitleTrack, SubtitleVersion
     from localization.subtitles.hls import SubtitleMedia
     from partners.models import Organization
 
@@ -208,3 +210,219 @@ def subtitle_languages_packaged(*, episode_ids: Iterable[int] | QuerySet) -> dic
     for episode_id, language in rows:
         languages.setdefault(episode_id, set()).add(language)
     return {episode_id: sorted(tags) for episode_id, tags in languages.items()}
+
+
+# --- The admin's subtitle pages ------------------------------------------------------------------
+
+
+@dataclass
+class FindingView:
+    """A finding of a version as the admin shows it: its index (what a waiver names), and its waiver."""
+
+    index: int
+    code: str
+    severity: str
+    message: str
+    line: int | None
+    waiver: SubtitleFindingWaiver | None = None
+
+
+@dataclass
+class CueReview:
+    """A cue beside its findings (errors first); `cue` is None for findings on the file as a whole."""
+
+    number: int | None
+    start_ms: int | None
+    end_ms: int | None
+    lines: list[str]
+    findings: list[FindingView]
+
+    @property
+    def has_error(self) -> bool:
+        return any(finding.severity == "error" for finding in self.findings)
+
+
+def subtitle_version_review(*, version: SubtitleVersion) -> list[CueReview]:
+    """Every finding of `version` on its cue: the file's own findings first, then cues with an error, then
+    cues with warnings only, each in cue order; in each, errors before warnings.
+
+    The cues are read again from the file as uploaded, as subtitle_ingest read it (no uploader's encoding
+    is declared on any path today), which gives the cue indices the findings were made on; a file that
+    could not be read at all has only file findings.
+    """
+    from localization.errors import SubtitleRefusedError
+    from localization.subtitles.parse import subtitle_parse
+    from media.storage import media_storage
+
+    waivers = {waiver.finding_index: waiver for waiver in version.waivers.select_related("waived_by")}
+    cues = []
+    if version.cue_count and version.source:
+        try:
+            with media_storage().open(version.source.name, "rb") as handle:  # type: ignore[arg-type]
+                raw = handle.read()
+            episode = version.track.episode
+            cues = subtitle_parse(
+                raw, language=version.track.language, filename=version.original_filename,
+                duration_ms=episode.duration_seconds * 1000 if episode.duration_seconds else None,
+            ).cues  # fmt: skip
+        except (OSError, SubtitleRefusedError):
+            cues = []
+    by_cue: dict[int | None, list[FindingView]] = {}
+    for index, finding in enumerate(version.findings or []):
+        cue = finding.get("cue")
+        if cue is not None and not 0 <= cue < len(cues):
+            cue = None
+        by_cue.setdefault(cue, []).append(
+            FindingView(
+                index=index, code=finding.get("code", ""), severity=finding.get("severity", ""),
+                message=finding.get("message", ""), line=finding.get("line"), waiver=waivers.get(index),
+            )
+        )  # fmt: skip
+    reviews = []
+    for cue_index, findings in by_cue.items():
+        findings.sort(key=lambda finding: (finding.severity != "error", finding.line or 0, finding.index))
+        if cue_index is None:
+            reviews.append(CueReview(None, None, None, [], findings))
+        else:
+            cue = cues[cue_index]
+            reviews.append(CueReview(cue_index + 1, cue.start_ms, cue.end_ms, cue.plain_lines(), findings))
+    reviews.sort(key=lambda review: (review.number is not None, not review.has_error, review.number or 0))
+    return reviews
+
+
+class CoverageState(enum.StrEnum):
+    LIVE = "live"
+    WARNINGS = "warnings"
+    REJECTED = "rejected"
+    MISSING = "missing"
+
+
+COVERAGE_LABELS = {
+    CoverageState.LIVE: "Live",
+    CoverageState.WARNINGS: "Warnings outstanding",
+    CoverageState.REJECTED: "Rejected",
+    CoverageState.MISSING: "Missing",
+}
+
+
+@dataclass
+class CoverageTrack:
+    """One track in a cell: its kind, its live version (if any) and its latest upload."""
+
+    kind: str
+    live_id: int | None
+    live_number: int | None
+    outstanding_warnings: int
+    latest_id: int | None
+    latest_number: int | None
+    latest_status: str
+
+
+@dataclass
+class CoverageCell:
+    episode_id: int
+    episode_number: int
+    language: str
+    state: CoverageState
+    tracks: list[CoverageTrack] = field(default_factory=list)
+
+
+@dataclass
+class SubtitleCoverage:
+    """What is missing per language on a drama: episodes × languages, each cell's state, totals per language."""
+
+    languages: list[str]
+    rows: list[tuple[int, int, list[CoverageCell]]]  # episode id, number, a cell per language
+    totals: dict[str, dict[str, int]]
+
+
+def subtitle_languages_of(*, drama: Drama) -> list[str]:
+    """The languages a drama is to be subtitled in, sorted, in one query: its localisations' languages,
+    every language its rights windows name in `subtitle_languages`, and any language it has a track in."""
+    from localization.models import DramaLocalization, SubtitleTrack
+    from rights.selectors import rights_subtitle_languages_named
+
+    return sorted(
+        set(
+            DramaLocalization.objects.filter(drama=drama)
+            .order_by()
+            .values_list("language", flat=True)
+            .union(
+                rights_subtitle_languages_named(drama=drama).order_by(),
+                SubtitleTrack.objects.filter(episode__drama=drama).order_by().values_list("language", flat=True),
+            )
+        )
+    )
+
+
+def subtitle_coverage(*, drama: Drama) -> SubtitleCoverage:
+    """Each episode's subtitles in each of the drama's target languages, in two queries whatever the size:
+    the languages (its localisations', those its rights windows name for subtitles, those it has tracks
+    in), then the episodes with every track's live version, outstanding warnings and latest upload.
+
+    A cell is live when a track of that language has a live version whose warnings are all waived,
+    warnings-outstanding when one is live with warnings not waived, rejected when none is live and an
+    upload was rejected, else missing.
+    """
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce, JSONObject
+
+    from localization.models import SubtitleFindingWaiver, SubtitleTrack, SubtitleVersion
+
+    languages = subtitle_languages_of(drama=drama)
+    live = SubtitleVersion.objects.filter(track=OuterRef("pk"), status="live")
+    latest = SubtitleVersion.objects.filter(track=OuterRef("pk")).order_by("-number")
+    waived = (
+        SubtitleFindingWaiver.objects.filter(version__track=OuterRef("pk"), version__status="live")
+        .values("version__track")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    track_rows = (
+        SubtitleTrack.objects.filter(episode=OuterRef("pk"))
+        .order_by("language", "kind")
+        .values(
+            json=JSONObject(
+                language="language",
+                kind="kind",
+                live_id=Subquery(live.values("pk")[:1]),
+                live_number=Subquery(live.values("number")[:1]),
+                live_warnings=Subquery(live.values("warning_count")[:1]),
+                waived=Coalesce(Subquery(waived, output_field=IntegerField()), 0),
+                latest_id=Subquery(latest.values("pk")[:1]),
+                latest_number=Subquery(latest.values("number")[:1]),
+                latest_status=Subquery(latest.values("status")[:1]),
+            )
+        )
+    )
+    episodes = drama.episodes.order_by("number").values_list("pk", "number").annotate(tracks=ArraySubquery(track_rows))
+    rows = []
+    totals = {language: dict.fromkeys(CoverageState, 0) for language in languages}
+    for episode_id, number, tracks in episodes:
+        by_language: dict[str, list[CoverageTrack]] = {}
+        for track in tracks:
+            by_language.setdefault(track["language"], []).append(
+                CoverageTrack(
+                    kind=track["kind"], live_id=track["live_id"], live_number=track["live_number"],
+                    outstanding_warnings=max((track["live_warnings"] or 0) - track["waived"], 0)
+                    if track["live_id"] else 0,
+                    latest_id=track["latest_id"], latest_number=track["latest_number"],
+                    latest_status=track["latest_status"] or "",
+                )
+            )  # fmt: skip
+        cells = []
+        for language in languages:
+            found = by_language.get(language, [])
+            lives = [track for track in found if track.live_id]
+            if lives:
+                outstanding = any(track.outstanding_warnings for track in lives)
+                state = CoverageState.WARNINGS if outstanding else CoverageState.LIVE
+            elif any(track.latest_status == "rejected" for track in found):
+                state = CoverageState.REJECTED
+            else:
+                state = CoverageState.MISSING
+            totals[language][state] += 1
+            cells.append(CoverageCell(episode_id, number, language, state, found))
+        rows.append((episode_id, number, cells))
+    return SubtitleCoverage(languages=languages, rows=rows, totals=totals)

@@ -10,6 +10,8 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,14 +29,18 @@ from jobs.runners import job_enqueue
 from jobs.services import job_create, job_log_append
 from localization.errors import (
     LocalizationErrorCode,
+    SubtitleBulkErrorCode,
     SubtitleErrorCode,
     SubtitlePackagingError,
     SubtitlePackagingErrorCode,
     SubtitleRefusedError,
+    SubtitleTooLargeError,
+    SubtitleWaiverErrorCode,
 )
 from localization.languages import is_valid_tag, normalize_tag
 from localization.models import (
     DramaLocalization,
+    SubtitleFindingWaiver,
     SubtitleKind,
     SubtitleRendition,
     SubtitleRenditionStatus,
@@ -43,7 +49,8 @@ from localization.models import (
     SubtitleVersion,
 )
 from localization.subtitles import hls
-from localization.subtitles.cues import Cue, Findings, SubtitleDocument
+from localization.subtitles.bundle import BulkFile
+from localization.subtitles.cues import MAX_FILE_BYTES, Cue, Findings, SubtitleDocument
 from localization.subtitles.parse import subtitle_file_read, subtitle_parse
 from localization.subtitles.qc import DEFAULT_PROFILE, VERTICAL_PROFILE, QcProfile, subtitle_quality_check
 from localization.subtitles.writers import imsc_write, webvtt_write
@@ -169,6 +176,148 @@ def subtitle_ingest(
             if ladder is not None:
                 subtitle_packaging_job_create(version=version, ladder=ladder, created_by=actor)
     return version
+
+
+# --- Waivers and bulk uploads (the admin's subtitle pages) ---------------------------------------
+
+MAX_WAIVER_REASON = 500
+
+
+@transaction.atomic
+def subtitle_finding_waive(
+    *, version: SubtitleVersion, finding_index: int, reason: str, actor: User | None
+) -> SubtitleFindingWaiver:
+    """Accept one warning of `version` for the reason given, recording who and when.
+
+    Raises DomainError: the version has no finding at that index (FINDING_NOT_FOUND), it is an error
+    (ERROR_NOT_WAIVABLE: errors block publishing and stay), it is already waived (ALREADY_WAIVED, the
+    first waiver kept), or the reason is blank (REASON_REQUIRED).
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError(
+            "Say why the warning is accepted.",
+            code=SubtitleWaiverErrorCode.REASON_REQUIRED,
+            fields={"reason": ["Say why the warning is accepted."]},
+        )
+    if len(reason) > MAX_WAIVER_REASON:
+        raise DomainError(
+            f"The reason is {len(reason)} characters; at most {MAX_WAIVER_REASON}.",
+            code=SubtitleWaiverErrorCode.REASON_REQUIRED,
+            fields={"reason": [f"At most {MAX_WAIVER_REASON} characters."]},
+        )
+    # The version's row lock orders two waivers of one finding; the unique constraint holds it anyway.
+    version = SubtitleVersion.objects.select_for_update().get(pk=version.pk)
+    findings = version.findings or []
+    if not 0 <= finding_index < len(findings):
+        raise DomainError(
+            f"Version {version.number} has no finding {finding_index + 1}.",
+            code=SubtitleWaiverErrorCode.FINDING_NOT_FOUND,
+        )
+    finding = findings[finding_index]
+    if finding.get("severity") != "warning":
+        raise DomainError(
+            f"{finding.get('code')} is an error: errors block publishing and cannot be waived; fix the file.",
+            code=SubtitleWaiverErrorCode.ERROR_NOT_WAIVABLE,
+        )
+    existing = SubtitleFindingWaiver.objects.filter(version=version, finding_index=finding_index).first()
+    if existing is not None:
+        raise DomainError(
+            f"This warning was already waived ({existing.reason}).", code=SubtitleWaiverErrorCode.ALREADY_WAIVED
+        )
+    return SubtitleFindingWaiver.objects.create(
+        version=version, finding_index=finding_index, code=str(finding.get("code", ""))[:40], reason=reason,
+        waived_by=actor,
+    )  # fmt: skip
+
+
+@dataclass
+class SubtitleBulkRow:
+    """The outcome of one file of a bulk upload: `outcome` is planned (matched, not ingested yet), live,
+    rejected or refused; a refused file has `code` and `message` and was not ingested."""
+
+    name: str
+    outcome: str
+    episode: Episode | None = None
+    language: str = ""
+    kind: str = ""
+    version: SubtitleVersion | None = None
+    code: str = ""
+    message: str = ""
+    file: BulkFile | None = field(default=None, repr=False)
+
+
+def subtitle_bulk_plan(*, drama: Drama, files: Iterable[BulkFile]) -> list[SubtitleBulkRow]:
+    """Where each file of a bulk upload would go on the drama's episodes by its name (ep001.th.srt,
+    ep002.zh-Hans.sdh.vtt ...), reading none of them: a row per file, in the order given, PLANNED or
+    refused.
+
+    A file is refused when its name is not understood, the drama has no such episode, another file of the
+    upload is for the same episode, language and kind (none of them is taken: which one was meant cannot
+    be told), or it was refused on the way in (an unsafe path or an archive inside the archive).
+    """
+    from localization.subtitles.names import subtitle_file_name_parse
+
+    episodes = {episode.number: episode for episode in Episode.objects.filter(drama=drama).select_related("drama")}
+    rows: list[SubtitleBulkRow] = []
+    keys: dict[tuple[int, str, str], list[SubtitleBulkRow]] = {}
+    for file in files:
+        row = SubtitleBulkRow(name=file.name, outcome="refused", file=file)
+        rows.append(row)
+        if file.refused is not None:
+            row.code, row.message = str(file.refused[0]), file.refused[1]
+            continue
+        parsed = subtitle_file_name_parse(file.name)
+        if isinstance(parsed, str):
+            row.code, row.message = str(SubtitleBulkErrorCode.NAME_NOT_UNDERSTOOD), f"The name is {parsed}."
+            continue
+        row.language, row.kind = parsed.language, parsed.kind
+        row.episode = episodes.get(parsed.episode)
+        if row.episode is None:
+            row.code = str(SubtitleBulkErrorCode.NO_SUCH_EPISODE)
+            row.message = f"The drama has no episode {parsed.episode}."
+            continue
+        row.outcome = "planned"
+        keys.setdefault((parsed.episode, parsed.language, parsed.kind), []).append(row)
+    for (number, language, kind), clashing in keys.items():
+        if len(clashing) > 1:
+            names = " and ".join(row.name for row in clashing)
+            for row in clashing:
+                row.outcome, row.code = "refused", str(SubtitleBulkErrorCode.DUPLICATE_IN_UPLOAD)
+                row.message = f"{names} are all for episode {number} {language} {kind}; none was taken."
+    return rows
+
+
+def subtitle_bulk_ingest(
+    *, drama: Drama, files: Iterable[BulkFile], actor: User | None = None
+) -> list[SubtitleBulkRow]:
+    """Ingest the files of a bulk upload as subtitle_bulk_plan places them, one subtitle_ingest each: a row
+    per file, live, rejected or refused (by the plan, for its size, or when reading it from the archive
+    fails). Each file is its own transaction: one bad file never stops or undoes the others.
+    """
+    rows = subtitle_bulk_plan(drama=drama, files=files)
+    for row in rows:
+        file = row.file
+        if row.outcome != "planned" or file is None or row.episode is None:
+            continue
+        try:
+            if file.size > MAX_FILE_BYTES:  # refused before a byte is read
+                raise SubtitleTooLargeError(
+                    f"The file is over {MAX_FILE_BYTES // 1024 // 1024} MiB; a subtitle file is far smaller."
+                )
+            version = subtitle_ingest(
+                episode=row.episode, language=row.language, kind=row.kind, filename=file.name, data=file.read(),
+                actor=actor,
+            )  # fmt: skip
+        except DomainError as error:
+            row.outcome = "refused"
+            too_large = isinstance(error, SubtitleTooLargeError)
+            row.code = str(SubtitleBulkErrorCode.FILE_TOO_LARGE) if too_large else str(error.code)
+            row.message = error.message
+            continue
+        row.version = version
+        row.outcome = "live" if version.status == SubtitleStatus.LIVE else "rejected"
+    return rows
 
 
 # --- Packaging for HLS and sidecars ------------------------------------------------------------

@@ -22,6 +22,7 @@ STAFF_ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("catalog", "externalid", ALL),
         ("localization", "dramalocalization", VIEW),
         ("localization", "episodelocalization", VIEW),
+        ("localization", "subtitleversion", VIEW),
         ("jobs", "job", ("view", "change")),
         ("media", "rendition", VIEW),
         ("media", "master", ("view", "add")),
@@ -51,6 +52,8 @@ STAFF_ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "localization": [
         ("localization", "dramalocalization", ALL),
         ("localization", "episodelocalization", ALL),
+        # Subtitles: upload (add), waive warnings (change); versions are never deleted.
+        ("localization", "subtitleversion", ("view", "add", "change")),
         ("catalog", "drama", ("view", "change")),
         ("catalog", "episode", VIEW),
         ("catalog", "artwork", ALL),

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
-from django.db.models import F, Q, QuerySet
+from django.db.models import CharField, F, Func, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Drama
@@ -329,6 +329,16 @@ def rights_languages_allowed(
         "audio_languages": [tag for tag in audio if tag not in held_back],
         "subtitle_languages": [tag for tag in subtitles if tag not in held_back],
     }
+
+
+def rights_subtitle_languages_named(*, drama: Drama | int) -> QuerySet:
+    """The subtitle languages the drama's windows name (one row per window and language, column
+    `language`), as a queryset to combine with others into one query; empty lists (any language) add none."""
+    return (
+        RightsWindow.objects.filter(drama_id=_pk(drama))
+        .annotate(language=Func(F("subtitle_languages"), function="unnest", output_field=CharField()))
+        .values_list("language", flat=True)
+    )
 
 
 def rights_windows_of(*, organization: Organization) -> QuerySet[RightsWindow]:

@@ -106,6 +106,14 @@ def _episode_localization():
     return EpisodeLocalization.objects.create(episode=EpisodeFactory(), language="en", title="Episode 1")
 
 
+def _subtitle_version():
+    from catalog.tests.factories import EpisodeFactory
+    from localization.services import subtitle_ingest
+
+    data = b"1\r\n00:00:01,000 --> 00:00:03,000\r\nWhy did you come back?\r\n"
+    return subtitle_ingest(episode=EpisodeFactory(), language="en", kind="full", filename="ep001.en.srt", data=data)
+
+
 def _api_key():
     from partners.services import api_key_create
     from partners.tests.factories import OrganizationFactory
@@ -133,6 +141,7 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "catalog.sourcework": _factory("catalog.tests.factories.SourceWorkFactory"),
     "localization.dramalocalization": _factory("catalog.tests.factories.DramaLocalizationFactory"),
     "localization.episodelocalization": _episode_localization,
+    "localization.subtitleversion": _subtitle_version,
     "partners.organization": _organization,
     "partners.channel": _factory("partners.tests.factories.ChannelFactory"),
     "partners.apikey": _api_key,

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.tests.factories import drama_with_episodes
-from localization.management.commands.ingest_subtitles import SubtitleFileName, subtitle_file_name_parse
 from localization.models import SubtitleStatus, SubtitleVersion
+from localization.subtitles.names import SubtitleFileName, subtitle_file_name_parse
 from localization.tests.subtitle_samples import srt, thai_tis620_200_bytes
 
 GOOD = srt(("00:00:01,000", "00:00:03,000", "Why did you come back?")).encode()
@@ -61,8 +61,8 @@ def test_a_folder_is_ingested_and_each_failure_reported_while_the_others_go_on(t
     ]  # fmt: skip
     errors = err.getvalue()
     assert "ep003.en.srt: rejected, bad_timestamp: line 2: Not a timing line" in errors
-    assert "ep009.en.srt: the drama has no episode 9" in errors
-    assert "notes.txt: not a subtitle file" in errors
+    assert "ep009.en.srt: The drama has no episode 9." in errors
+    assert "notes.txt: The name is not a subtitle file" in errors
     assert ".DS_Store" not in errors
     assert "ep001.th.forced.srt → episode 1 th forced: version 1 live, 3 cues, tis-620, 1 warning(s)" in out.getvalue()
     # the rejected upload is kept too
@@ -80,10 +80,12 @@ def test_a_zip_is_ingested_and_two_files_for_one_track_are_both_refused(tmp_path
         zf.writestr("__MACOSX/Drama/._ep001.en.srt", b"\0\0")
     out, err = StringIO(), StringIO()
 
-    with pytest.raises(CommandError, match="ingested 1 file\\(s\\); 1 failed"):
+    with pytest.raises(CommandError, match="ingested 1 file\\(s\\); 2 failed"):
         call_command("ingest_subtitles", str(drama.pk), str(archive), stdout=out, stderr=err)
 
-    assert "ep002.en.srt and ep002.en.vtt: all for episode 2 en full; none ingested" in err.getvalue()
+    assert "ep002.en.srt: ep002.en.srt and ep002.en.vtt are all for episode 2 en full; none was taken." in (
+        err.getvalue()
+    )
     assert SubtitleVersion.objects.filter(track__episode__drama=drama).count() == 1
 
 
@@ -98,7 +100,7 @@ def test_a_zip_member_over_the_limit_is_refused_without_being_read(tmp_path):
     with pytest.raises(CommandError, match="1 failed"):
         call_command("ingest_subtitles", str(drama.pk), str(archive), stdout=StringIO(), stderr=err)
 
-    assert "ep001.en.srt: The file is over 8 MiB" in err.getvalue()
+    assert "ep001.en.srt: The file expands to 50 MiB; a subtitle file is at most 8 MiB." in err.getvalue()
     assert not SubtitleVersion.objects.exists()
 
 

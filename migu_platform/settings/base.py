@@ -232,6 +232,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A folder of subtitles for 100 episodes in a few languages is several hundred files (Django's default: 100).
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 
 # S3-compatible object storage when MIGU_S3_BUCKET is set; the local filesystem otherwise.
 AWS_STORAGE_BUCKET_NAME = os.environ.get("MIGU_S3_BUCKET", "")

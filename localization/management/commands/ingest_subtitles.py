@@ -1,87 +1,23 @@
 """Bulk ingest: `manage.py ingest_subtitles DRAMA FOLDER-OR-ZIP` maps files such as ep001.th.srt and
 ep001.th.forced.vtt to the drama's episodes, languages and kinds, and keeps each as a subtitle version.
 
-Episode numbers are read as ingest_masters reads them (ep001, EP_12, episode-3, E07, 012). Each file
-that cannot be matched, is refused or does not validate is reported, and the others go on; the command
-exits non-zero when any failed.
+The same plan and ingest as the admin's bulk upload (localization.services.subtitle_bulk_plan and
+subtitle_bulk_ingest), and the same bounded zip reading (localization.subtitles.bundle). Each file that
+cannot be matched, is refused or does not validate is reported, and the others go on; the command exits
+non-zero when any failed.
 """
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.models import Drama, Episode
-from localization.errors import SubtitleTooLargeError, subtitle_invalid_error
-from localization.languages import is_valid_tag, normalize_tag
-from localization.models import SubtitleKind, SubtitleStatus
-from localization.services import subtitle_ingest
-from localization.subtitles.cues import MAX_FILE_BYTES
-from localization.subtitles.parse import EXTENSIONS
-from media.management.commands.ingest_masters import episode_number_from
-from migu_platform.errors import DomainError
-
-
-@dataclass(frozen=True)
-class SubtitleFileName:
-    episode: int
-    language: str
-    kind: str
-
-
-def subtitle_file_name_parse(name: str) -> SubtitleFileName | str:
-    """ep001.th.srt → (1, th, full); ep001.zh-Hans.forced.vtt → (1, zh-Hans, forced); else why not."""
-    path = PurePosixPath(name)
-    if path.suffix.lower() not in EXTENSIONS:
-        return f"not a subtitle file ({', '.join(sorted(EXTENSIONS))})"
-    parts = path.name[: -len(path.suffix)].split(".")
-    number = episode_number_from(Path(parts[0] + ".x"))
-    if number is None or len(parts) not in (2, 3):
-        return "not named like ep001.th.srt or ep001.th.forced.vtt"
-    language = normalize_tag(parts[1])
-    if not is_valid_tag(language):
-        return f"{parts[1]!r} is not a language tag"
-    kind = parts[2].lower() if len(parts) == 3 else SubtitleKind.FULL.value
-    if kind not in SubtitleKind.values:
-        return f"{parts[2]!r} is not a subtitle kind ({', '.join(SubtitleKind.values)})"
-    return SubtitleFileName(number, language, kind)
-
-
-@dataclass
-class _Upload:
-    name: str
-    size: int
-    read: Callable[[], bytes]  # at most MAX_FILE_BYTES + 1 of them
-
-
-def _folder_files(folder: Path) -> Iterator[_Upload]:
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-
-        def read(path: Path = path) -> bytes:
-            with path.open("rb") as handle:
-                return handle.read(MAX_FILE_BYTES + 1)
-
-        yield _Upload(path.name, path.stat().st_size, read)
-
-
-def _zip_files(archive: zipfile.ZipFile) -> Iterator[_Upload]:
-    for info in sorted(archive.infolist(), key=lambda i: i.filename):
-        name = PurePosixPath(info.filename).name
-        if info.is_dir() or name.startswith(".") or info.filename.startswith("__MACOSX/"):
-            continue
-
-        def read(info: zipfile.ZipInfo = info) -> bytes:
-            # Read no further than the limit, whatever size the archive declares.
-            with archive.open(info) as handle:
-                return handle.read(MAX_FILE_BYTES + 1)
-
-        yield _Upload(name, info.file_size, read)
+from catalog.models import Drama
+from localization.errors import SubtitleArchiveError, subtitle_invalid_error
+from localization.services import SubtitleBulkRow, subtitle_bulk_ingest, subtitle_bulk_plan
+from localization.subtitles.bundle import BulkFile, bulk_files_from_folder, bulk_files_from_zip
 
 
 class Command(BaseCommand):
@@ -100,65 +36,51 @@ class Command(BaseCommand):
         if drama_obj is None:
             raise CommandError(f"No drama with id {drama!r}.")
         if source.is_dir():
-            self.ingest(drama_obj, _folder_files(source), dry_run)
+            self.ingest(drama_obj, bulk_files_from_folder(source), dry_run)
         elif source.is_file() and zipfile.is_zipfile(source):
             with zipfile.ZipFile(source) as archive:
-                self.ingest(drama_obj, _zip_files(archive), dry_run)
+                try:
+                    files = bulk_files_from_zip(archive)
+                except SubtitleArchiveError as error:
+                    raise CommandError(f"{source}: {error.message} ({error.code})") from error
+                self.ingest(drama_obj, files, dry_run)
         else:
             raise CommandError(f"{source} is neither a folder nor a zip file.")
 
-    def ingest(self, drama: Drama, uploads: Iterator[_Upload], dry_run: bool) -> None:
-        episodes = {e.number: e for e in Episode.objects.filter(drama=drama).select_related("drama")}
-        failed: list[str] = []
-        matched: dict[tuple[int, str, str], list[_Upload]] = {}
-        for upload in uploads:
-            parsed = subtitle_file_name_parse(upload.name)
-            if isinstance(parsed, str):
-                failed.append(f"{upload.name}: {parsed}")
-            elif parsed.episode not in episodes:
-                failed.append(f"{upload.name}: the drama has no episode {parsed.episode}")
+    def ingest(self, drama: Drama, files: list[BulkFile], dry_run: bool) -> None:
+        if dry_run:
+            rows = subtitle_bulk_plan(drama=drama, files=files)
+        else:
+            rows = subtitle_bulk_ingest(drama=drama, files=files)
+        failed = 0
+        for row in rows:
+            line = self.describe(row)
+            if row.outcome in ("refused", "rejected"):
+                failed += 1
+                self.stderr.write(f"failed {line}")
             else:
-                matched.setdefault((parsed.episode, parsed.language, parsed.kind), []).append(upload)
-        for line in failed:
-            self.stderr.write(f"failed {line}")
-        ingested = 0
-        for (number, language, kind), found in sorted(matched.items()):
-            track = f"episode {number} {language} {kind}"
-            if len(found) > 1:
-                names = " and ".join(upload.name for upload in found)
-                failed.append(f"{names}: all for {track}; none ingested")
-                self.stderr.write(f"failed {failed[-1]}")
-                continue
-            upload = found[0]
-            if dry_run:
-                self.stdout.write(f"would ingest {upload.name} as {track}")
-                continue
-            try:
-                if upload.size > MAX_FILE_BYTES:  # refused before a byte is read
-                    raise SubtitleTooLargeError(
-                        f"The file is over {MAX_FILE_BYTES // 1024 // 1024} MiB; a subtitle file is far smaller."
-                    )
-                version = subtitle_ingest(
-                    episode=episodes[number], language=language, kind=kind, filename=upload.name, data=upload.read()
-                )
-            except DomainError as error:
-                failed.append(f"{upload.name}: {error.message}")
-                self.stderr.write(f"failed {failed[-1]}")
-                continue
-            if version.status == SubtitleStatus.REJECTED:
-                invalid = subtitle_invalid_error(version.findings)
-                more = f" (and {version.error_count - 1} more errors)" if version.error_count > 1 else ""
-                failed.append(f"{upload.name}: rejected, {invalid.code}: {invalid.message}{more}")
-                self.stderr.write(f"failed {failed[-1]}")
-                continue
-            ingested += 1
-            warnings = f", {version.warning_count} warning(s)" if version.warning_count else ""
-            self.stdout.write(
-                f"{upload.name} → {track}: version {version.number} live, {version.cue_count} cues, "
-                f"{version.encoding}{warnings}"
-            )
-        verb = "would ingest" if dry_run else "ingested"
-        summary = f"{verb} {len(matched) if dry_run else ingested} file(s); {len(failed)} failed"
+                self.stdout.write(line)
+        done = sum(1 for row in rows if row.outcome in ("planned", "live"))
+        summary = f"{'would ingest' if dry_run else 'ingested'} {done} file(s); {failed} failed"
         if failed:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary))
+
+    @staticmethod
+    def describe(row: SubtitleBulkRow) -> str:
+        track = f"episode {row.episode.number} {row.language} {row.kind}" if row.episode else ""
+        if row.outcome == "planned":
+            return f"would ingest {row.name} as {track}"
+        if row.outcome == "refused":
+            return f"{row.name}: {row.message}"
+        version = row.version
+        assert version is not None  # live or rejected rows carry their version
+        if row.outcome == "rejected":
+            invalid = subtitle_invalid_error(version.findings)
+            more = f" (and {version.error_count - 1} more errors)" if version.error_count > 1 else ""
+            return f"{row.name}: rejected, {invalid.code}: {invalid.message}{more}"
+        warnings = f", {version.warning_count} warning(s)" if version.warning_count else ""
+        return (
+            f"{row.name} → {track}: version {version.number} live, {version.cue_count} cues, "
+            f"{version.encoding}{warnings}"
+        )
