@@ -163,6 +163,8 @@ class AvailsImportAdmin(admin.ModelAdmin):
                 drama_choices=[
                     request.POST.get(f"drama-{i}", "") for i in range(len(report.get("unknown_dramas", [])))
                 ],
+                create_unmapped_organizations=request.POST.get("create-unmapped-organizations") == "on",
+                create_unmapped_dramas=request.POST.get("create-unmapped-dramas") == "on",
             )
         except (AvailsImportStateError, AvailsResolutionError) as error:
             messages.error(request, f"{error.detail} ({error.code})")

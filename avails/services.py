@@ -996,13 +996,16 @@ def avails_import_confirm(
     resolution_token: str = "",
     organization_choices: Sequence[str] = (),
     drama_choices: Sequence[str] = (),
+    create_unmapped_organizations: bool = False,
+    create_unmapped_dramas: bool = False,
 ) -> AvailsImport:
     """Apply a previewed upload from its stored bytes; refuses anything but a clean preview.
 
     When the preview listed organizations or dramas the file would create, the confirm carries a choice
     for each (`organization_choices` and `drama_choices`, in the preview's order: an existing object's
-    id, or "create") and the `resolution_token` the preview was rendered with
-    (avails_import_resolution_token), which ties those lists to this upload, its file and the user.
+    id, or "create"; left empty, "create" when `create_unmapped_organizations` / `create_unmapped_dramas`
+    is ticked, for a file that brings a new catalogue) and the `resolution_token` the preview was rendered
+    with (avails_import_resolution_token), which ties those lists to this upload, its file and the user.
     Nothing is created or applied without a choice for every name (AvailsResolutionError); the choices
     are kept on the upload, and the import maps each name as chosen.
     """
@@ -1016,8 +1019,10 @@ def avails_import_confirm(
             record,
             user=user,
             token=resolution_token,
-            organization_choices=list(organization_choices),
-            drama_choices=list(drama_choices),
+            organization_choices=[
+                choice.strip() or (CREATE if create_unmapped_organizations else "") for choice in organization_choices
+            ],
+            drama_choices=[choice.strip() or (CREATE if create_unmapped_dramas else "") for choice in drama_choices],
         )
         if record.file.size > settings.MIGU_AVAILS_INLINE_MAX_BYTES:
             record.status = AvailsImportStatus.QUEUED
@@ -1159,7 +1164,11 @@ def _suggestions_add(report: dict[str, Any]) -> None:
     """Offer, for each name the file would create, the closest existing names (pg_trgm similarity)."""
     threshold = settings.MIGU_AVAILS_NAME_SIMILARITY_THRESHOLD
     limit = settings.MIGU_AVAILS_NAME_SUGGESTIONS
-    for entry in report.get("unknown_organizations", []):
+    searched = settings.MIGU_AVAILS_NAMES_SEARCHED_MAX
+    for entry in report.get("unknown_organizations", [])[searched:] + report.get("unknown_dramas", [])[searched:]:
+        entry["suggestions"], entry["searched"] = [], False
+    for entry in report.get("unknown_organizations", [])[:searched]:
+        entry["searched"] = True
         if entry["kind"] == OrganizationKind.LICENSOR:
             kinds = [OrganizationKind.LICENSOR]
         else:
@@ -1170,7 +1179,8 @@ def _suggestions_add(report: dict[str, Any]) -> None:
                 name=entry["name"], kinds=kinds, threshold=threshold, limit=limit
             )
         ]
-    for entry in report.get("unknown_dramas", []):
+    for entry in report.get("unknown_dramas", [])[:searched]:
+        entry["searched"] = True
         entry["suggestions"] = [
             {
                 "id": drama.pk,

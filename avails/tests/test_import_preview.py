@@ -296,3 +296,41 @@ def test_a_bad_file_is_refused_with_a_named_error_and_nothing_written(name, data
         avails_import_confirm(avails_import_record=record, user=UserFactory())
     assert getattr(refused.value, "code", None) == AvailsErrorCode.IMPORT_STATE
     assert _state() == before
+
+
+def _two_dramas_rows() -> list[dict]:
+    second = {"AvailID": "T-2", "TitleInternalAlias": "Hidden Identity", "ContentID": "md:cid:org:migu:2"}
+    return [TYPO_ROW, TYPO_ROW | second | {"ALID": "md:alid:org:migu:2"}]
+
+
+def test_create_every_unmapped_drama_creates_those_not_mapped_and_maps_the_others(migu):
+    # given a preview of two new dramas, one of them already on the platform under another title
+    existing = DramaFactory(owner=migu, original_title="Hidden Identity (2025)")
+    user = UserFactory()
+    record = _preview(user, rows=_two_dramas_rows())
+    assert [entry["title"] for entry in record.report["unknown_dramas"]] == [
+        "Rebirth of the Heiress",
+        "Hidden Identity",
+    ]
+    # when the second is mapped and "create every drama not mapped" is ticked
+    avails_import_confirm(
+        avails_import_record=record,
+        user=user,
+        resolution_token=avails_import_resolution_token(avails_import_record=record, user=user),
+        organization_choices=[str(migu.pk)],
+        drama_choices=["", str(existing.pk)],
+        create_unmapped_dramas=True,
+    )
+    # then the first is created and the second window is on the existing drama
+    windows = {w.transaction_id: w.drama for w in RightsWindow.objects.select_related("drama")}
+    assert windows["T-2"] == existing
+    assert windows["T-1"].original_title == "Rebirth of the Heiress" and windows["T-1"].owner == migu
+    assert Drama.objects.count() == 2
+
+
+def test_names_past_the_search_limit_are_listed_without_suggestions(migu, settings):
+    settings.MIGU_AVAILS_NAMES_SEARCHED_MAX = 1
+    DramaFactory(owner=migu, original_title="Hidden Identity (2025)")
+    record = _preview(UserFactory(), rows=_two_dramas_rows())
+    first, second = record.report["unknown_dramas"]
+    assert first["searched"] is True and second["searched"] is False and second["suggestions"] == []
