@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from jobs.models import JobKind
 from jobs.selectors import job_progress_of, jobs_for
 from migu_platform.admin_text import error_message, person_name
+from partners.geography import country_name
 
-from .errors import AvailsImportStateError
+from .errors import AvailsImportStateError, AvailsResolutionError
 from .forms import AvailsUploadForm
 from .models import AvailsImport, AvailsImportStatus
-from .services import avails_import_confirm, avails_import_preview
+from .services import avails_import_confirm, avails_import_preview, avails_import_resolution_token
+
+ROWS_PER_PAGE = 100
+ROW_ACTIONS = ("created", "updated", "unchanged", "revoked", "error")
+
+
+def _row_for_display(outcome: dict[str, Any]) -> dict[str, Any]:
+    """A report row as the preview shows it: territories named, instants as datetimes (shown in the
+    current time zone by the template)."""
+    row = dict(outcome)
+    row["territory_names"] = [(code, country_name(code)) for code in outcome.get("territories", [])]
+    row["exclusion_names"] = [(code, country_name(code)) for code in outcome.get("territory_exclusions", [])]
+    row["start_at"] = datetime.fromisoformat(outcome["start"]) if outcome.get("start") else None
+    row["end_at"] = datetime.fromisoformat(outcome["end"]) if outcome.get("end") else None
+    return row
 
 
 @admin.register(AvailsImport)
@@ -93,6 +113,16 @@ class AvailsImportAdmin(admin.ModelAdmin):
         report = record.report or {}
         problems = report.get("problems", [])
         job = jobs_for(target=record, kind=JobKind.AVAILS_IMPORT).first() if record.is_queued else None
+        outcomes = report.get("outcomes", [])
+        action = request.GET.get("action", "")
+        if action in ROW_ACTIONS:
+            outcomes = [o for o in outcomes if o.get("action") == action]
+        else:
+            action = ""
+        rows = Paginator(outcomes, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        can_confirm = record.status == AvailsImportStatus.PREVIEWED and self.has_add_permission(request)
+        unknown_organizations = report.get("unknown_organizations", [])
+        unknown_dramas = report.get("unknown_dramas", [])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -100,10 +130,22 @@ class AvailsImportAdmin(admin.ModelAdmin):
             "record": record,
             "report": report,
             "counts": report.get("counts", {}),
-            "outcomes": report.get("outcomes", []),
+            "rows": rows,
+            "row_list": [_row_for_display(outcome) for outcome in rows.object_list],
+            "row_filter": action,
+            "row_actions": ROW_ACTIONS,
+            "time_zone": timezone.get_current_timezone_name(),
             "errors": [p for p in problems if p.get("severity") == "error"],
             "warnings": [p for p in problems if p.get("severity") == "warning"],
-            "can_confirm": record.status == AvailsImportStatus.PREVIEWED and self.has_add_permission(request),
+            "can_confirm": can_confirm,
+            "unknown_organizations": unknown_organizations,
+            "unknown_dramas": unknown_dramas,
+            "new_names_count": len(unknown_organizations) + len(unknown_dramas),
+            "resolution_token": (
+                avails_import_resolution_token(avails_import_record=record, user=request.user)
+                if can_confirm and (unknown_organizations or unknown_dramas)
+                else ""
+            ),
             # A queued upload is read by a background job: its progress, and the page reloads until it ends.
             "job": job,
             "job_progress": round(job_progress_of(job)) if job else None,
@@ -116,9 +158,23 @@ class AvailsImportAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         record = get_object_or_404(AvailsImport, pk=pk)
+        report = record.report or {}
         try:
-            record = avails_import_confirm(avails_import_record=record, user=request.user)
-        except AvailsImportStateError as error:
+            record = avails_import_confirm(
+                avails_import_record=record,
+                user=request.user,
+                resolution_token=request.POST.get("resolution_token", ""),
+                organization_choices=[
+                    request.POST.get(f"organization-{i}", "")
+                    for i in range(len(report.get("unknown_organizations", [])))
+                ],
+                drama_choices=[
+                    request.POST.get(f"drama-{i}", "") for i in range(len(report.get("unknown_dramas", [])))
+                ],
+                create_unmapped_organizations=request.POST.get("create-unmapped-organizations") == "on",
+                create_unmapped_dramas=request.POST.get("create-unmapped-dramas") == "on",
+            )
+        except (AvailsImportStateError, AvailsResolutionError) as error:
             messages.error(request, error_message(error))
         else:
             if record.is_queued:

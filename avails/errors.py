@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from migu_platform.errors import ConflictError
+from migu_platform.errors import ConflictError, DomainError
 
 
 class AvailsErrorCode(enum.StrEnum):
@@ -40,14 +40,27 @@ class AvailsErrorCode(enum.StrEnum):
     WRONG_ORGANIZATION_KIND = "wrong_organization_kind"
     TRANSACTION_ELSEWHERE = "transaction_elsewhere"
     ROW_REFUSED_BY_DATABASE = "conflict"
+    # An organization or drama the file names and the platform does not hold, with no choice made for it
+    UNRESOLVED_NAME = "unresolved_name"
     # Warnings: the row is imported without the value
     END_CONDITION_KEPT_OPEN = "open_end"
     PRICE_WITHOUT_CURRENCY = "price_without_currency"
     # The upload
     IMPORT_STATE = "avails_import_state"
+    # The confirm step's choices for what the file would create
+    RESOLUTION_REQUIRED = "avails_resolution_required"
+    RESOLUTION_INVALID = "avails_resolution_invalid"
 
 
 class AvailsImportStateError(ConflictError):
     """An uploaded file that cannot be applied now (refused, already applied, or changed since its preview)."""
 
     code = AvailsErrorCode.IMPORT_STATE
+
+
+class AvailsResolutionError(DomainError):
+    """The confirm step's choices for the organizations and dramas a file would create are missing or
+    wrong: no choice for a name, an object that does not exist or is of the wrong kind, or a choice form
+    signed for another upload, another file or another user (tampered or replayed)."""
+
+    code = AvailsErrorCode.RESOLUTION_INVALID

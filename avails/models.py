@@ -37,6 +37,12 @@ class AvailsImport(models.Model):
     )
     status = models.CharField(max_length=10, choices=AvailsImportStatus.choices, default=AvailsImportStatus.PREVIEWED)
     report = models.JSONField(default=dict, blank=True)
+    resolution = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the confirm step chose for each organization and drama the file would create: "
+        "an existing one's id, or create.",
+    )
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -28,6 +29,7 @@ from django.utils.text import slugify
 
 from catalog.identifiers import is_valid_eidr, validate_alid
 from catalog.models import Drama, ExternalId, ExternalIdScheme
+from catalog.selectors import dramas_titled_like
 from catalog.services import drama_bulk_create, episode_bulk_create
 from jobs.models import Job, JobKind
 from jobs.runners import job_enqueue
@@ -35,13 +37,14 @@ from jobs.services import job_create, job_progress, job_progress_note
 from localization.languages import is_valid_tag
 from migu_platform.errors import DomainError
 from partners.models import Organization, OrganizationKind
+from partners.selectors import organizations_named_like
 from partners.services import organization_create
 from rights.errors import RightsValidationError
 from rights.models import LicenceType, RightsDirection, RightsStatus, RightsWindow
 from rights.services import rights_window_grant, rights_window_revoke, rights_window_update, rights_windows_grant
 
 from . import vocabulary
-from .errors import AvailsErrorCode, AvailsImportStateError
+from .errors import AvailsErrorCode, AvailsImportStateError, AvailsResolutionError
 from .exporters import DRAMA_CONTENT_ID_PREFIX, WINDOW_TRANSACTION_PREFIX, drama_platform_alid
 from .models import AvailsImport, AvailsImportStatus
 from .parsers import avails_parse
@@ -102,6 +105,25 @@ class AvailsRowOutcome:
     licensee: str = ""
     changes: list[str] = field(default_factory=list)
     detail: str = ""
+    # The deal as the row states it (the platform's reading once the row got that far).
+    licensor: str = ""
+    drama_new: bool = False  # the platform holds no such drama: created, or mapped at the confirm step
+    licensee_new: bool = False
+    licensor_new: bool = False
+    territories: list[str] = field(default_factory=list)
+    territory_exclusions: list[str] = field(default_factory=list)
+    licence_type: str = ""
+    start: str = ""  # ISO 8601, UTC; "" when the row gives none
+    end: str = ""  # "" is an open end
+    exclusive: bool = False
+    episodes: str = ""
+    unlock_price: str = ""
+    currency: str = ""
+    free_episode_count: int | None = None
+    audio_languages: list[str] = field(default_factory=list)
+    subtitle_languages: list[str] = field(default_factory=list)
+    holdback_languages: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # of a refused row
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -122,6 +144,10 @@ class AvailsImportReport(ProblemsMixin):
     created_dramas: list[str] = field(default_factory=list)
     created_episodes: int = 0
     created_organizations: list[str] = field(default_factory=list)
+    # What the file names and the platform does not hold, by resolution key (see organization_resolution_key
+    # and drama_resolution_key): the confirm step maps each to an existing object or creates it.
+    unknown_organizations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unknown_dramas: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -145,6 +171,8 @@ class AvailsImportReport(ProblemsMixin):
             "created_dramas": self.created_dramas,
             "created_episodes": self.created_episodes,
             "created_organizations": self.created_organizations,
+            "unknown_organizations": list(self.unknown_organizations.values()),
+            "unknown_dramas": list(self.unknown_dramas.values()),
         }
 
 
@@ -193,9 +221,35 @@ class _Row:
         return drama
 
 
+CREATE = "create"
+
+
+def organization_resolution_key(*, kind: str, name: str) -> str:
+    """How an organization the file names is keyed in the import's resolution: its role and its name."""
+    return f"{kind}:{name.strip().lower()}"
+
+
+def drama_resolution_key(*, licensor_name: str, work_key: str) -> str:
+    """How a drama the file names is keyed in the import's resolution: its licensor's name and its work key."""
+    return f"{licensor_name.strip().lower()}|{work_key}"
+
+
 class _Importer:
-    def __init__(self, report: AvailsImportReport, *, default_licensee: Organization | None, actor: Actor):
+    def __init__(
+        self,
+        report: AvailsImportReport,
+        *,
+        default_licensee: Organization | None,
+        actor: Actor,
+        resolution: dict[str, dict[str, str]] | None = None,
+    ):
         self.report = report
+        # None: what the file names and the platform lacks is created (and listed); else each such name
+        # must have a choice here (an existing object's id, or CREATE), or its row is refused.
+        self.resolution = resolution
+        self.created_organization_ids: set[int] = set()
+        self.unknown_drama_keys: dict[tuple[int, str], str] = {}
+        self.created_drama_ids: set[int] = set()
         self.direction = report.direction
         self.default_licensee = default_licensee
         self.actor = actor
@@ -284,23 +338,48 @@ class _Importer:
             mapping.pop(key, None)
         self.journal = []
 
-    def fail(self, record: AvailRecord, problems: list[tuple[str, str, str]]) -> None:
+    def fail(self, row: _Row, problems: list[tuple[str, str, str]]) -> None:
+        record, outcome = row.record, row.outcome
         for field_name, reason, code in problems:
             self.report.problems.append(
                 AvailProblem(file=record.source, location=record.location, field=field_name, reason=reason, code=code)
             )
-        self.report.outcomes.append(
-            AvailsRowOutcome(
-                location=record.location,
-                transaction_id=record.transaction_id,
-                action="error",
-                detail="; ".join(reason for _, reason, _ in problems),
-            )
-        )
+        # The deal read so far stays on the row, so that the refusal is seen against it.
+        outcome.action, outcome.window_id, outcome.changes = "error", None, []
+        outcome.detail = " ".join(_sentence(reason) for _, reason, _ in problems)
+        outcome.codes = list(dict.fromkeys(str(code) for _, _, code in problems))
+        self.report.outcomes.append(outcome)
+
+    @staticmethod
+    def describe(outcome: AvailsRowOutcome, record: AvailRecord) -> None:
+        """The deal as the file states it; `apply` replaces it with the platform's reading as it goes."""
+        outcome.licensor, outcome.licensee = record.licensor.strip(), record.licensee.strip()
+        outcome.drama = record.drama_title
+        outcome.territories, outcome.territory_exclusions = list(record.territories), list(record.territory_exclusions)
+        outcome.licence_type = record.license_type
+        outcome.start = record.start.isoformat() if record.start else ""
+        outcome.end = record.end.isoformat() if record.end else ""
+        outcome.exclusive = record.exclusive
+        outcome.audio_languages = list(record.audio_languages)
+        outcome.subtitle_languages = list(record.subtitle_languages)
+        outcome.holdback_languages = list(record.holdback_languages)
+        outcome.free_episode_count = record.free_episode_count
+
+    @staticmethod
+    def describe_terms(outcome: AvailsRowOutcome, terms: dict[str, Any]) -> None:
+        outcome.licence_type = terms["licence_type"]
+        outcome.start = terms["start"].isoformat()
+        outcome.end = terms["end"].isoformat() if terms["end"] else ""
+        outcome.unlock_price = str(terms["unlock_price"]) if terms["unlock_price"] is not None else ""
+        outcome.currency = terms["currency"]
+        first, last = terms["episode_start"], terms["episode_end"]
+        if first is not None or last is not None:
+            outcome.episodes = f"{first or 1}" if first == last else f"{first or 1}–{last if last else 'last'}"
 
     def apply(self, row: _Row) -> None:
         record, outcome, pending = row.record, row.outcome, row.pending
         outcome.action = "unchanged"
+        self.describe(outcome, record)
         existing = self.window_by_transaction_id(record.transaction_id)
         if record.entry_type == "Full Delete" or record.title_status == "Revoked":
             existing = existing or self.window_by_platform_id(record.transaction_id, record=record)
@@ -327,9 +406,12 @@ class _Importer:
                 )
         else:
             licensee = licensor
+        outcome.licensor, outcome.licensor_new = licensor.name, licensor.pk in self.created_organization_ids
+        outcome.licensee, outcome.licensee_new = licensee.name, licensee.pk in self.created_organization_ids
         drama = self.drama(record, licensor, row)
+        outcome.drama, outcome.drama_new = drama.original_title, drama.pk is None or drama.pk in self.created_drama_ids
         terms, episodes = self.terms(record, drama, pending)
-        outcome.drama, outcome.licensee = drama.original_title, licensee.name
+        self.describe_terms(outcome, terms)
         if existing is None and drama.pk is not None:
             existing = self.window_by_platform_id(record.transaction_id, drama=drama, licensee=licensee)
         if existing is not None:
@@ -378,7 +460,7 @@ class _Importer:
             self.new_dramas = {}
         for row in self.rows:
             if row.problems is not None:
-                self.fail(row.record, row.problems)
+                self.fail(row, row.problems)
                 continue
             self.report.outcomes.append(row.outcome)
             self.report.created_dramas.extend(row.pending.dramas)
@@ -457,6 +539,8 @@ class _Importer:
 
     def granted(self, row: _Row, window: RightsWindow) -> None:
         row.outcome.action, row.outcome.window_id = "created", window.pk
+        if row.outcome.drama_new:
+            self.created_drama_ids.add(row.grant_drama.pk)
         self.windows[window.transaction_id] = window
 
     # --- lookups and creations ------------------------------------------------------------------
@@ -528,6 +612,10 @@ class _Importer:
         key = name.strip().lower()
         if not key:
             raise RowError(field_name, f"{field_name} DisplayName is required.", AvailsErrorCode.REQUIRED)
+        resolution_key = organization_resolution_key(kind=kind, name=name)
+        unknown = self.report.unknown_organizations.get(resolution_key)
+        if unknown is not None:
+            unknown["rows"] += 1
         organization = self.organizations.get(key)
         if organization is None:
             organization = (
@@ -535,9 +623,28 @@ class _Importer:
                 or Organization.objects.filter(slug=slugify(name)[:64]).first()
             )
         if organization is None:
-            self.write_ahead()
-            organization = organization_create(name=name.strip()[:200], slug=self.slug_for(name), kind=kind)
-            pending.organizations.append(f"{organization.name} ({organization.get_kind_display()})")
+            if unknown is None:
+                self.report.unknown_organizations[resolution_key] = {
+                    "key": resolution_key,
+                    "name": name.strip()[:200],
+                    "kind": kind,
+                    "field": field_name,
+                    "rows": 1,
+                }
+            choice = self.choice("organizations", resolution_key, field_name, f"{field_name} '{name.strip()}'")
+            if choice == CREATE:
+                self.write_ahead()
+                organization = organization_create(name=name.strip()[:200], slug=self.slug_for(name), kind=kind)
+                self.created_organization_ids.add(organization.pk)
+                pending.organizations.append(f"{organization.name} ({organization.get_kind_display()})")
+            else:
+                organization = Organization.objects.filter(pk=choice).first()
+                if organization is None:
+                    raise RowError(
+                        field_name,
+                        f"The organization chosen for {field_name} '{name.strip()}' no longer exists.",
+                        AvailsErrorCode.UNRESOLVED_NAME,
+                    )
         licensor_wanted = kind == OrganizationKind.LICENSOR
         if licensor_wanted != (organization.kind == OrganizationKind.LICENSOR):
             wanted = "a licensor" if licensor_wanted else "a partner platform or operator"
@@ -548,6 +655,19 @@ class _Importer:
             )
         self.remember(self.organizations, key, organization)
         return organization
+
+    def choice(self, kind: str, resolution_key: str, field_name: str, what: str) -> str:
+        """CREATE, or the id of the existing object chosen for a name the platform does not hold."""
+        if self.resolution is None:
+            return CREATE
+        choice = self.resolution.get(kind, {}).get(resolution_key)
+        if not choice:
+            raise RowError(
+                field_name,
+                f"{what} is not on this platform and no choice was made for it: map it to an existing one or create it.",
+                AvailsErrorCode.UNRESOLVED_NAME,
+            )
+        return str(choice)
 
     @staticmethod
     def slug_for(name: str) -> str:
@@ -562,6 +682,9 @@ class _Importer:
         key = record.work_key[:200]
         cached = self.dramas.get((licensor.pk, key))
         if cached is not None:
+            resolution_key = self.unknown_drama_keys.get((licensor.pk, key))
+            if resolution_key is not None and resolution_key in self.report.unknown_dramas:
+                self.report.unknown_dramas[resolution_key]["rows"] += 1
             return cached
         drama = None
         match = DRAMA_CONTENT_ID_RE.fullmatch(key)
@@ -579,13 +702,47 @@ class _Importer:
         if drama is None and alid:
             drama = self.by_alid.get(alid)
         if drama is None:
-            drama = self.drama_new(record, licensor, key=key, eidr=eidr, alid=alid)
-            self.remember(self.new_dramas, id(drama), _NewDrama(drama=drama, key=key, licensor=licensor, creator=row))
-            if drama.eidr:
-                self.remember(self.by_eidr, drama.eidr, drama)
-            if drama.alid:
-                self.remember(self.by_alid, drama.alid, drama)
+            drama = self.drama_unknown(record, licensor, row, key=key, eidr=eidr, alid=alid)
         self.remember(self.dramas, (licensor.pk, key), drama)
+        return drama
+
+    def drama_unknown(self, record: AvailRecord, licensor: Organization, row: _Row, **lookup: str) -> Drama:
+        """A drama the platform does not hold: created (with its row's window), or the existing one chosen."""
+        key = lookup["key"]
+        resolution_key = drama_resolution_key(licensor_name=record.licensor, work_key=key)
+        unknown = self.report.unknown_dramas.get(resolution_key)
+        if unknown is None:
+            self.report.unknown_dramas[resolution_key] = {
+                "key": resolution_key,
+                "title": record.drama_title[:300],
+                "licensor": record.licensor.strip()[:200],
+                "work_key": key,
+                "rows": 1,
+            }
+        else:
+            unknown["rows"] += 1
+        self.remember(self.unknown_drama_keys, (licensor.pk, key), resolution_key)
+        choice = self.choice("dramas", resolution_key, "Title", f"The title '{record.drama_title}'")
+        if choice != CREATE:
+            drama = Drama.objects.filter(pk=choice).first()
+            if drama is None:
+                raise RowError(
+                    "Title",
+                    f"The drama chosen for '{record.drama_title}' no longer exists.",
+                    AvailsErrorCode.UNRESOLVED_NAME,
+                )
+            # The licensor's key now names the chosen drama: the next file finds it without a choice.
+            self.write_ahead()
+            ExternalId.objects.get_or_create(
+                drama=drama, scheme=ExternalIdScheme.PARTNER, value=key, organization=licensor
+            )
+            return drama
+        drama = self.drama_new(record, licensor, **lookup)
+        self.remember(self.new_dramas, id(drama), _NewDrama(drama=drama, key=key, licensor=licensor, creator=row))
+        if drama.eidr:
+            self.remember(self.by_eidr, drama.eidr, drama)
+        if drama.alid:
+            self.remember(self.by_alid, drama.alid, drama)
         return drama
 
     def drama_new(self, record: AvailRecord, licensor: Organization, *, key: str, eidr: str, alid: str) -> Drama:
@@ -726,6 +883,11 @@ def _row_problems(error: Exception) -> list[tuple[str, str, str]]:
     return [("Transaction", f"The database refused this row: {error}", AvailsErrorCode.ROW_REFUSED_BY_DATABASE)]
 
 
+def _sentence(reason: str) -> str:
+    reason = reason.strip()
+    return reason if reason.endswith((".", "?", "!")) else f"{reason}."
+
+
 def _valid_alid(value: str) -> str:
     try:
         validate_alid(value)
@@ -743,14 +905,19 @@ def avails_import(
     dry_run: bool = False,
     actor: Actor = None,
     progress: ImportProgress | None = None,
+    resolution: dict[str, dict[str, str]] | None = None,
 ) -> AvailsImportReport:
     """Import an EMA Avails file (XML or .xlsx) onto rights windows, all or nothing.
 
-    Rights out by default: the licensee is the avail's ServiceProvider / Licensee (an unknown name
-    becomes a new partner organization), else `default_licensee`. Rights in: the avail's Licensor
-    is the licensee. Unknown dramas and episodes are created. With any parse error nothing is
-    attempted; with any row refused by the rights rules (reported against its row) or on a dry run,
-    everything is rolled back. The report says what was (or would be) created, updated, unchanged.
+    Rights out by default: the licensee is the avail's ServiceProvider / Licensee, else
+    `default_licensee`. Rights in: the avail's Licensor is the licensee. Organizations and dramas the
+    file names and the platform does not hold are listed in the report (`unknown_organizations`,
+    `unknown_dramas`); with a `resolution` ({"organizations": {key: id or "create"}, "dramas": {...}},
+    keyed by organization_resolution_key / drama_resolution_key) each is mapped to the existing object
+    chosen or created, and a row naming one without a choice is refused; without one (the dry run, the
+    command line) each is created. Episodes the avails name are created. With any parse error nothing
+    is attempted; with any row refused (reported against its row) or on a dry run, everything is
+    rolled back. The report says what was (or would be) created, updated, unchanged.
     """
     if direction not in RightsDirection.values:
         raise ValueError(f"direction must be one of {RightsDirection.values}")
@@ -764,7 +931,7 @@ def avails_import(
     gc.freeze()  # the parsed records live to the end (see _Importer.run)
     try:
         with transaction.atomic():
-            importer = _Importer(report, default_licensee=default_licensee, actor=actor)
+            importer = _Importer(report, default_licensee=default_licensee, actor=actor, resolution=resolution)
             importer.run(parsed.records, progress)
             if report.errors or dry_run:
                 transaction.set_rollback(True)
@@ -822,17 +989,44 @@ def avails_import_preview(
     return record
 
 
-def avails_import_confirm(*, avails_import_record: AvailsImport, user: User | AnonymousUser) -> AvailsImport:
-    """Apply a previewed upload from its stored bytes; refuses anything but a clean preview."""
+def avails_import_confirm(
+    *,
+    avails_import_record: AvailsImport,
+    user: User | AnonymousUser,
+    resolution_token: str = "",
+    organization_choices: Sequence[str] = (),
+    drama_choices: Sequence[str] = (),
+    create_unmapped_organizations: bool = False,
+    create_unmapped_dramas: bool = False,
+) -> AvailsImport:
+    """Apply a previewed upload from its stored bytes; refuses anything but a clean preview.
+
+    When the preview listed organizations or dramas the file would create, the confirm carries a choice
+    for each (`organization_choices` and `drama_choices`, in the preview's order: an existing object's
+    id, or "create"; left empty, "create" when `create_unmapped_organizations` / `create_unmapped_dramas`
+    is ticked, for a file that brings a new catalogue) and the `resolution_token` the preview was rendered
+    with (avails_import_resolution_token), which ties those lists to this upload, its file and the user.
+    Nothing is created or applied without a choice for every name (AvailsResolutionError); the choices
+    are kept on the upload, and the import maps each name as chosen.
+    """
     with transaction.atomic():
         record = AvailsImport.objects.select_for_update().get(pk=avails_import_record.pk)
         if record.status != AvailsImportStatus.PREVIEWED:
             raise AvailsImportStateError(
                 f"This upload is {record.get_status_display().lower()}; only a clean preview can be applied."
             )
+        record.resolution = _resolution_read(
+            record,
+            user=user,
+            token=resolution_token,
+            organization_choices=[
+                choice.strip() or (CREATE if create_unmapped_organizations else "") for choice in organization_choices
+            ],
+            drama_choices=[choice.strip() or (CREATE if create_unmapped_dramas else "") for choice in drama_choices],
+        )
         if record.file.size > settings.MIGU_AVAILS_INLINE_MAX_BYTES:
             record.status = AvailsImportStatus.QUEUED
-            record.save(update_fields=["status"])
+            record.save(update_fields=["status", "resolution"])
             _import_job_start(record, apply=True, user=user)
             return record
         data = _stored_bytes(record)
@@ -842,6 +1036,7 @@ def avails_import_confirm(*, avails_import_record: AvailsImport, user: User | An
             direction=record.direction,
             default_licensee=record.default_licensee,
             actor=user,
+            resolution=record.resolution,
         )
         _import_record_fill(
             record, report, status=AvailsImportStatus.APPLIED if report.applied else AvailsImportStatus.REFUSED
@@ -850,6 +1045,151 @@ def avails_import_confirm(*, avails_import_record: AvailsImport, user: User | An
             record.applied_at = timezone.now()
         record.save()
     return record
+
+
+RESOLUTION_SALT = "avails.import.resolution"
+
+
+def _resolution_keys(record: AvailsImport) -> tuple[list[str], list[str]]:
+    report = record.report or {}
+    return (
+        [entry["key"] for entry in report.get("unknown_organizations", [])],
+        [entry["key"] for entry in report.get("unknown_dramas", [])],
+    )
+
+
+def avails_import_resolution_token(*, avails_import_record: AvailsImport, user: User | AnonymousUser) -> str:
+    """The signed token a preview's choice form carries: this upload, its file's checksum, the user, and the
+    names to choose for, in order. The confirm refuses a token of another upload, file or user, or altered."""
+    organizations, dramas = _resolution_keys(avails_import_record)
+    payload = {
+        "import": avails_import_record.pk,
+        "sha256": avails_import_record.sha256,
+        "user": user.pk if isinstance(user, User) else None,
+        "organizations": organizations,
+        "dramas": dramas,
+    }
+    return signing.dumps(payload, salt=RESOLUTION_SALT, compress=True)
+
+
+def _resolution_read(
+    record: AvailsImport,
+    *,
+    user: User | AnonymousUser,
+    token: str,
+    organization_choices: list[str],
+    drama_choices: list[str],
+) -> dict[str, dict[str, str]]:
+    """The choices for the preview's new names, checked: signed for this upload, one for each, of existing objects."""
+    organizations, dramas = _resolution_keys(record)
+    if not organizations and not dramas:
+        return {"organizations": {}, "dramas": {}}
+    if not token:
+        names = [f"{entry['name']} ({entry['field'].lower()})" for entry in record.report["unknown_organizations"]]
+        names += [f"{entry['title']} (drama of {entry['licensor']})" for entry in record.report["unknown_dramas"]]
+        raise AvailsResolutionError(
+            "Nothing was imported: choose an existing one or tick create for each name the file would create "
+            f"({'; '.join(names)}).",
+            code=AvailsErrorCode.RESOLUTION_REQUIRED,
+        )
+    try:
+        payload = signing.loads(token, salt=RESOLUTION_SALT, max_age=settings.MIGU_AVAILS_RESOLUTION_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise AvailsResolutionError("The choice form has expired; open the preview again and choose again.") from error
+    except signing.BadSignature as error:
+        raise AvailsResolutionError(
+            "The choice form was altered or does not come from this preview; open the preview again."
+        ) from error
+    expected = {
+        "import": record.pk,
+        "sha256": record.sha256,
+        "user": user.pk if isinstance(user, User) else None,
+        "organizations": organizations,
+        "dramas": dramas,
+    }
+    if payload != expected:
+        raise AvailsResolutionError(
+            "The choice form belongs to another upload, file or user; open this upload's preview and choose again."
+        )
+    if len(organization_choices) != len(organizations) or len(drama_choices) != len(dramas):
+        raise AvailsResolutionError("The choice form does not list this upload's names; open the preview again.")
+    report = record.report
+    missing: list[str] = []
+    wrong: list[str] = []
+    chosen: dict[str, dict[str, str]] = {"organizations": {}, "dramas": {}}
+    wanted_ids = {int(choice) for choice in organization_choices if choice.isdigit()}
+    existing_organizations = Organization.objects.in_bulk(list(wanted_ids))
+    for entry, choice in zip(report["unknown_organizations"], organization_choices, strict=True):
+        label = f"{entry['name']} ({entry['field'].lower()})"
+        choice = choice.strip()
+        if not choice:
+            missing.append(label)
+        elif choice == CREATE:
+            chosen["organizations"][entry["key"]] = CREATE
+        else:
+            organization = existing_organizations.get(int(choice)) if choice.isdigit() else None
+            if organization is None or (organization.kind == OrganizationKind.LICENSOR) != (
+                entry["kind"] == OrganizationKind.LICENSOR
+            ):
+                wrong.append(label)
+            else:
+                chosen["organizations"][entry["key"]] = str(organization.pk)
+    existing_dramas = Drama.objects.in_bulk([int(choice) for choice in drama_choices if choice.isdigit()])
+    for entry, choice in zip(report["unknown_dramas"], drama_choices, strict=True):
+        label = f"{entry['title']} (drama of {entry['licensor']})"
+        choice = choice.strip()
+        if not choice:
+            missing.append(label)
+        elif choice == CREATE:
+            chosen["dramas"][entry["key"]] = CREATE
+        elif choice.isdigit() and int(choice) in existing_dramas:
+            chosen["dramas"][entry["key"]] = choice
+        else:
+            wrong.append(label)
+    if missing:
+        raise AvailsResolutionError(
+            "Nothing was imported: choose an existing one or tick create for each name the file would create "
+            f"({'; '.join(missing)}).",
+            code=AvailsErrorCode.RESOLUTION_REQUIRED,
+        )
+    if wrong:
+        raise AvailsResolutionError(
+            f"Nothing was imported: the choice for {'; '.join(wrong)} is not an existing organization of that "
+            "role or an existing drama."
+        )
+    return chosen
+
+
+def _suggestions_add(report: dict[str, Any]) -> None:
+    """Offer, for each name the file would create, the closest existing names (pg_trgm similarity)."""
+    threshold = settings.MIGU_AVAILS_NAME_SIMILARITY_THRESHOLD
+    limit = settings.MIGU_AVAILS_NAME_SUGGESTIONS
+    searched = settings.MIGU_AVAILS_NAMES_SEARCHED_MAX
+    for entry in report.get("unknown_organizations", [])[searched:] + report.get("unknown_dramas", [])[searched:]:
+        entry["suggestions"], entry["searched"] = [], False
+    for entry in report.get("unknown_organizations", [])[:searched]:
+        entry["searched"] = True
+        if entry["kind"] == OrganizationKind.LICENSOR:
+            kinds = [OrganizationKind.LICENSOR]
+        else:
+            kinds = [kind for kind in OrganizationKind.values if kind != OrganizationKind.LICENSOR]
+        entry["suggestions"] = [
+            {"id": organization.pk, "name": organization.name, "similarity": round(organization.similarity, 2)}
+            for organization in organizations_named_like(
+                name=entry["name"], kinds=kinds, threshold=threshold, limit=limit
+            )
+        ]
+    for entry in report.get("unknown_dramas", [])[:searched]:
+        entry["searched"] = True
+        entry["suggestions"] = [
+            {
+                "id": drama.pk,
+                "name": drama.original_title,
+                "owner": drama.owner.name,
+                "similarity": round(drama.similarity, 2),
+            }
+            for drama in dramas_titled_like(title=entry["title"], threshold=threshold, limit=limit)
+        ]
 
 
 def _stored_bytes(record: AvailsImport) -> bytes:
@@ -904,6 +1244,7 @@ def avails_import_job_run(*, job: Job) -> AvailsImport | None:
         dry_run=not apply,
         actor=job.created_by,
         progress=progress,
+        resolution=record.resolution if apply else None,
     )
     with transaction.atomic():
         record = AvailsImport.objects.select_for_update().get(pk=record.pk)
@@ -921,6 +1262,8 @@ def avails_import_job_run(*, job: Job) -> AvailsImport | None:
 def _import_record_fill(record: AvailsImport, report: AvailsImportReport, *, status: str) -> None:
     counts = report.counts
     record.report = report.as_dict()
+    if report.dry_run:
+        _suggestions_add(record.report)
     record.status = status
     record.created_count = counts["created"]
     record.updated_count = counts["updated"]

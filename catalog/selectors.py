@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from catalog.errors import CatalogErrorCode
 from catalog.models import Drama, Episode, EpisodeStatus
+
+
+def dramas_titled_like(*, title: str, threshold: float, limit: int) -> list[Drama]:
+    """Dramas whose original title is at least `threshold` similar to `title` (pg_trgm), closest first.
+
+    Each carries its `similarity`, and its owner is joined. For offering the existing drama a misspelt
+    title most likely means.
+    """
+    return list(
+        Drama.objects.select_related("owner")
+        .annotate(similarity=TrigramSimilarity("original_title", title))
+        .filter(similarity__gte=threshold)
+        .order_by("-similarity", "original_title", "id")[:limit]
+    )
 
 
 def dramas_search(*, query: str, queryset: QuerySet[Drama] | None = None) -> QuerySet[Drama]:

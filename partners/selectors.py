@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -78,3 +80,16 @@ def webhook_of(*, organization: Organization, webhook_id: int) -> Webhook:
 def webhook_deliveries_of(*, organization: Organization, webhook_id: int) -> QuerySet[WebhookDelivery]:
     webhook = webhook_of(organization=organization, webhook_id=webhook_id)
     return webhook.deliveries.all()
+
+
+def organizations_named_like(*, name: str, kinds: Iterable[str], threshold: float, limit: int) -> list[Organization]:
+    """Organizations of these kinds whose name is at least `threshold` similar to `name` (pg_trgm), closest first.
+
+    Each carries its `similarity`. For offering the existing organization a misspelt name most likely means.
+    """
+    return list(
+        Organization.objects.filter(kind__in=list(kinds))
+        .annotate(similarity=TrigramSimilarity("name", name))
+        .filter(similarity__gte=threshold)
+        .order_by("-similarity", "name", "id")[:limit]
+    )

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -5,6 +7,7 @@ from django.urls import reverse
 
 from avails.models import AvailsImport
 from avails.tests.samples import SAMPLE_WITH_ERRORS, sample_bytes
+from partners.models import Organization
 from partners.tests.factories import UserFactory
 from rights.models import RightsWindow
 
@@ -40,8 +43,21 @@ def test_upload_previews_then_confirm_imports(rights_manager_client):
     assert RightsWindow.objects.count() == 0
     page = rights_manager_client.get(response.url).content.decode()
     assert "Created 38" in page and 'id="avails-confirm"' in page and "The Detectives" in page
-    # when they confirm
+    # and the licensor and the drama the file would create are listed apart, each to be chosen for
+    assert 'id="avails-new-organization-0"' in page and 'id="avails-new-drama-0"' in page
+    assert "Rockstar Films" in page and 'name="resolution_token"' in page
+    # when they confirm without choosing
     response = rights_manager_client.post(reverse("admin:avails_availsimport_confirm", args=[record.pk]))
+    # then nothing is imported and they are told what to choose
+    record.refresh_from_db()
+    assert record.status == "previewed" and RightsWindow.objects.count() == 0
+    page = rights_manager_client.get(response.url).content.decode()
+    assert "choose an existing one or tick create" in page and "avails_resolution_required" in page
+    # when they confirm with "create" ticked for each
+    response = rights_manager_client.post(
+        reverse("admin:avails_availsimport_confirm", args=[record.pk]),
+        {"resolution_token": _token(page), "organization-0": "create", "drama-0": "create"},
+    )
     # then the stored file is imported
     record.refresh_from_db()
     assert (record.status, record.created_count, record.applied_at is not None) == ("applied", 38, True)
@@ -51,6 +67,83 @@ def test_upload_previews_then_confirm_imports(rights_manager_client):
     # and a second confirm is refused
     rights_manager_client.post(reverse("admin:avails_availsimport_confirm", args=[record.pk]))
     assert RightsWindow.objects.count() == 38
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="resolution_token" value="([^"]+)"', page)[1]
+
+
+def test_preview_shows_each_rows_deal_and_offers_the_existing_licensor_for_a_typo(rights_manager_client):
+    from avails.tests.workbooks import GOOD_MOVIE_ROW, avails_workbook
+    from partners.tests.factories import LicensorFactory
+
+    # given a licensor "Migu International", and a file acquired from "Migu Internatonal" for Thailand and Malaysia
+    migu = LicensorFactory(name="Migu International")
+    row = GOOD_MOVIE_ROW | {"DisplayName": "Migu Internatonal", "Licensee": "", "Territory": "TH, MY"}
+    row |= {"AllowedLanguages": "th", "PriceType": "SRP", "PriceValue": "0.99", "PriceCurrency": "USD"}
+    upload = SimpleUploadedFile("typo.xlsx", avails_workbook([row]))
+    # when the rights manager previews it
+    response = rights_manager_client.post(reverse("admin:avails_availsimport_add"), {"file": upload, "direction": "in"})
+    page = rights_manager_client.get(response.url).content.decode()
+    # then the row shows the drama (new), the parties, territories by name, licence, period (open end), terms
+    assert "Rebirth" in page and "TH</abbr> Thailand" in page and "MY</abbr> Malaysia" in page
+    assert "SVOD" in page and "2026-01-01 00:00 – open end" in page and "unlock 0.99 USD" in page
+    assert "subtitles th" in page and "times in UTC" in page
+    # and the existing licensor is offered for the misspelt one
+    assert f'name="organization-0" value="{migu.pk}"' in page
+    # when they map it and create the drama
+    rights_manager_client.post(
+        reverse("admin:avails_availsimport_confirm", args=[AvailsImport.objects.get().pk]),
+        {"resolution_token": _token(page), "organization-0": str(migu.pk), "drama-0": "create"},
+    )
+    # then the window is acquired from the existing licensor
+    window = RightsWindow.objects.get()
+    assert window.licensee == migu and sorted(window.territories) == ["MY", "TH"]
+    assert not Organization.objects.filter(name="Migu Internatonal").exists()
+
+
+def test_a_choice_form_of_another_upload_is_refused(rights_manager_client):
+    from avails.tests.workbooks import GOOD_MOVIE_ROW, avails_workbook
+
+    # given two previews of files naming an unknown licensor
+    for name, transaction_id in (("a.xlsx", "T-1"), ("b.xlsx", "T-2")):
+        upload = SimpleUploadedFile(name, avails_workbook([GOOD_MOVIE_ROW | {"AvailID": transaction_id}]))
+        rights_manager_client.post(reverse("admin:avails_availsimport_add"), {"file": upload, "direction": "in"})
+    first, second = AvailsImport.objects.order_by("pk")
+    page = rights_manager_client.get(reverse("admin:avails_availsimport_preview", args=[first.pk])).content.decode()
+    # when the first one's form is posted to the second
+    response = rights_manager_client.post(
+        reverse("admin:avails_availsimport_confirm", args=[second.pk]),
+        {"resolution_token": _token(page), "organization-0": "create", "drama-0": "create"},
+    )
+    # then it is refused, and nothing is written
+    page = rights_manager_client.get(response.url).content.decode()
+    assert "avails_resolution_invalid" in page and RightsWindow.objects.count() == 0
+    assert not Organization.objects.filter(name="Migu").exists()
+
+
+def test_preview_of_many_rows_is_paged_and_filtered_by_action(rights_manager_client, partner):
+    from avails.tests.workbooks import GOOD_MOVIE_ROW, avails_workbook
+    from catalog.models import ExternalId
+    from partners.tests.factories import LicensorFactory
+    from rights.tests.factories import drama_with_rights_in
+
+    # given a licensed drama, and a file of 150 windows out of it, 3 of them naming no licensee (and no default)
+    drama = drama_with_rights_in(licensor=LicensorFactory(name="Migu", slug="migu"))
+    ExternalId.objects.create(drama=drama, scheme="partner", value="md:cid:org:migu:1", organization=drama.owner)
+    rows = [GOOD_MOVIE_ROW | {"AvailID": f"T-{n}", "Licensee": "" if n % 50 == 0 else "Partner A"} for n in range(150)]
+    upload = SimpleUploadedFile("many.xlsx", avails_workbook(rows))
+    response = rights_manager_client.post(
+        reverse("admin:avails_availsimport_add"), {"file": upload, "direction": "out"}
+    )
+    # when the preview is opened
+    page = rights_manager_client.get(response.url).content.decode()
+    # then it shows the first 100 rows, with a way to the next page
+    assert "rows 1–100 of 150" in page and page.count('<tr class="avails-') == 100 and "page 1 of 2" in page
+    # and the refused rows alone, each with its reason and code
+    page = rights_manager_client.get(response.url + "?action=error").content.decode()
+    assert "rows 1–3 of 3" in page and page.count("<strong>refused</strong>: The avail names no licensee") == 3
+    assert page.count("<code>no_licensee</code>") == 3
 
 
 def test_upload_with_errors_lists_them_and_cannot_be_confirmed(rights_manager_client):

@@ -1,5 +1,6 @@
 """A large Avails upload is read and applied by an `avails_import` job on a real worker, never in the request."""
 
+import re
 import time
 
 import pytest
@@ -52,11 +53,19 @@ def test_large_upload_is_previewed_and_applied_by_a_job_on_a_worker_of_its_own_q
     assert (record.status, record.created_count, record.error_count) == ("previewed", 24, 0)
     assert RightsWindow.objects.count() == 0
     assert Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED
-    # when the upload is confirmed
-    rights_manager_client.post(reverse("admin:avails_availsimport_confirm", args=[record.pk]))
+    # when the upload is confirmed, "create" ticked for each licensor and drama the file names
+    page = rights_manager_client.get(response.url).content.decode()
+    token = re.search(r'name="resolution_token" value="([^"]+)"', page)[1]
+    choices = {f"organization-{i}": "create" for i in range(len(record.report["unknown_organizations"]))}
+    choices |= {f"drama-{i}": "create" for i in range(len(record.report["unknown_dramas"]))}
+    assert choices
+    rights_manager_client.post(
+        reverse("admin:avails_availsimport_confirm", args=[record.pk]), {"resolution_token": token, **choices}
+    )
     assert AvailsImport.objects.get().status in (AvailsImportStatus.QUEUED, AvailsImportStatus.APPLIED)
     wait_for(lambda: AvailsImport.objects.get().status == AvailsImportStatus.APPLIED, timeout=60, message="apply")
-    # then a second job applied it: every transaction became a window, once
+    # then a second job applied it, as chosen: every transaction became a window, once
+    assert AvailsImport.objects.get().resolution["organizations"]
     assert RightsWindow.objects.filter(direction="in").count() == 24
     assert list(Job.objects.filter(kind=JobKind.AVAILS_IMPORT).values_list("status", flat=True)) == [
         JobStatus.SUCCEEDED,

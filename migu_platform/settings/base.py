@@ -192,6 +192,15 @@ MIGU_JOB_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("MIGU_JOB_HEARTBEAT_TIME
 # web request (limits on what a file may hold: avails/parsers/limits.py).
 MIGU_AVAILS_INLINE_MAX_BYTES = int(os.environ.get("MIGU_AVAILS_INLINE_MAX_BYTES", 256 * 1024))
 MIGU_AVAILS_JOB_SOFT_TIME_LIMIT = int(os.environ.get("MIGU_AVAILS_JOB_SOFT_TIME_LIMIT", 1800))
+# An Avails import's preview offers, for each organization or drama the file would create, the existing
+# names at least this similar (pg_trgm similarity, 0..1), the closest first, at most this many.
+MIGU_AVAILS_NAME_SIMILARITY_THRESHOLD = float(os.environ.get("MIGU_AVAILS_NAME_SIMILARITY_THRESHOLD", 0.3))
+MIGU_AVAILS_NAME_SUGGESTIONS = int(os.environ.get("MIGU_AVAILS_NAME_SUGGESTIONS", 5))
+# Names searched for per kind (organizations, dramas) and file: each search scans the table, and a file naming
+# more new names than this is a new catalogue rather than typos (the rest are listed without suggestions).
+MIGU_AVAILS_NAMES_SEARCHED_MAX = int(os.environ.get("MIGU_AVAILS_NAMES_SEARCHED_MAX", 100))
+# How long a preview's choice form may be submitted (seconds); after that, the preview is opened again.
+MIGU_AVAILS_RESOLUTION_MAX_AGE = int(os.environ.get("MIGU_AVAILS_RESOLUTION_MAX_AGE", 24 * 3600))
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
