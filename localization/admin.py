@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog.selectors import dramas_search
+from localization.admin_translation import TranslationMatrixAdminMixin, TranslationStatusAdminMixin
 from localization.languages import normalize_tag
 from localization.models import DramaLocalization, EpisodeLocalization
 
@@ -34,9 +36,9 @@ class DramaLocalizationForm(LanguageTagForm):
 
 
 @admin.register(DramaLocalization)
-class DramaLocalizationAdmin(admin.ModelAdmin):
+class DramaLocalizationAdmin(TranslationMatrixAdminMixin, TranslationStatusAdminMixin, admin.ModelAdmin):
     form = DramaLocalizationForm
-    list_display = ("title", "drama", "language", "status", "completeness", "updated_at")
+    list_display = ("title", "drama", "language", "status", "completeness", "translations_link", "updated_at")
     list_select_related = ("drama",)
     list_filter = ("language", "status")
     search_fields = ("title", "title_medium", "title_short")
@@ -53,6 +55,12 @@ class DramaLocalizationAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         return queryset.filter(drama__in=dramas_search(query=term).values("pk")), False
+
+    @admin.display(description="Translations")
+    def translations_link(self, obj: DramaLocalization) -> str:
+        return format_html(
+            '<a href="{}">matrix</a>', reverse("admin:localization_translation_matrix", args=[obj.drama_id])
+        )
 
     @admin.display(description="Bounded forms")
     def completeness(self, obj: DramaLocalization) -> str:
@@ -72,7 +80,7 @@ class EpisodeLocalizationForm(LanguageTagForm):
 
 
 @admin.register(EpisodeLocalization)
-class EpisodeLocalizationAdmin(admin.ModelAdmin):
+class EpisodeLocalizationAdmin(TranslationStatusAdminMixin, admin.ModelAdmin):
     form = EpisodeLocalizationForm
     list_display = ("episode", "language", "title", "status", "updated_at")
     list_select_related = ("episode__drama",)
