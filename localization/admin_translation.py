@@ -4,6 +4,8 @@ glossary, and the rule that only reviewers approve. Calls localization.translati
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -105,6 +107,9 @@ class TranslationMatrixAdminMixin:
             "provider_on": translation_provider_configured(),
             "provider_off_message": translation_provider_off_message(),
             "export_url": reverse("admin:localization_translation_export", args=[drama.pk]),
+            "glossary_url": reverse("admin:localization_glossaryterm_changelist")
+            + "?"
+            + urlencode({"q": drama.original_title}),
             "import_form": TranslationImportForm(languages=matrix.languages),
         }
         return TemplateResponse(request, "admin/localization/translation_matrix.html", context)

@@ -73,6 +73,13 @@ class MatrixCell:
     group: str = ""
 
     @property
+    def awaiting_approval(self) -> bool:
+        """Whether approving this cell would change something (an item in review or machine-translated)."""
+        if self.counts:
+            return any(status != TranslationStatus.APPROVED and n for status, n in self.counts.items())
+        return self.status in (TranslationStatus.MACHINE, TranslationStatus.IN_REVIEW)
+
+    @property
     def label(self) -> str:
         if self.total:
             return f"{self.approved}/{self.total} approved"
