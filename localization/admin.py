@@ -8,7 +8,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog.selectors import dramas_search
-from localization.admin_translation import TranslationMatrixAdminMixin, TranslationStatusAdminMixin
+from localization.admin_translation import (
+    GlossaryCheckAdminMixin,
+    TranslationMatrixAdminMixin,
+    TranslationStatusAdminMixin,
+)
 from localization.languages import normalize_tag
 from localization.models import DramaLocalization, EpisodeLocalization
 
@@ -36,7 +40,9 @@ class DramaLocalizationForm(LanguageTagForm):
 
 
 @admin.register(DramaLocalization)
-class DramaLocalizationAdmin(TranslationMatrixAdminMixin, TranslationStatusAdminMixin, admin.ModelAdmin):
+class DramaLocalizationAdmin(
+    TranslationMatrixAdminMixin, TranslationStatusAdminMixin, GlossaryCheckAdminMixin, admin.ModelAdmin
+):
     form = DramaLocalizationForm
     list_display = ("title", "drama", "language", "status", "completeness", "translations_link", "updated_at")
     list_select_related = ("drama",)

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from catalog.models import Drama
 from localization.errors import TranslationError
@@ -23,6 +25,7 @@ from localization.translation.exchange import exchange_csv_export, exchange_impo
 from localization.translation.providers import translation_provider_configured, translation_provider_off_message
 from localization.translation.selectors import (
     APPROVABLE_GROUPS,
+    drama_localization_glossary_findings,
     may_approve,
     translation_languages_for,
     translation_matrix,
@@ -65,6 +68,27 @@ class TranslationStatusAdminMixin:
                 return cleaned
 
         return StatusCheckedForm
+
+
+class GlossaryCheckAdminMixin:
+    """The drama localisation's page shows, for review, where it renders a glossary term otherwise."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "glossary_check") if obj is not None else fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.append(("Glossary", {"fields": ("glossary_check",)}))
+        return fieldsets
+
+    @admin.display(description="Glossary check")
+    def glossary_check(self, obj) -> str:
+        findings = drama_localization_glossary_findings(drama=obj.drama, language=obj.language)
+        if not findings:
+            return "Every glossary term of the source reads as approved."
+        return format_html_join(mark_safe("<br>"), "⚠ {}", ((finding,) for finding in findings))
 
 
 class TranslationMatrixAdminMixin:

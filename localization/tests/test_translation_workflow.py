@@ -298,3 +298,15 @@ def test_the_matrix_takes_the_same_queries_for_3_or_30_episodes_and_6_languages(
 
     assert count() == small
     assert small <= 7
+
+
+def test_the_localisation_page_shows_the_glossary_check_for_review(client, drama):
+    loc = DramaLocalization.objects.create(
+        drama=drama, language="en", title="Rebirth of Linwan", synopsis_short="Lin Wan is reborn.", status="in_review"
+    )
+    client.force_login(staff_user("reviewer"))
+
+    page = client.get(reverse("admin:localization_dramalocalization_change", args=[loc.pk])).content.decode()
+
+    assert "Title (unlimited): “林晚” should read “Lin Wan”." in page
+    assert "Synopsis (190)" not in page.split("Glossary check")[1]  # that one reads as approved

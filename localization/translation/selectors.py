@@ -221,10 +221,10 @@ def translation_ready_problem(drama: Drama) -> str | None:
     )
 
 
-def translation_warnings_count(*, drama: Drama, language: str) -> int:
-    """How many glossary findings the drama's localisation in `language` has (its forms against the source)."""
+def drama_localization_glossary_findings(*, drama: Drama, language: str) -> list[str]:
+    """The glossary findings of the drama's localisation in `language`, form by form ("Title (19): …")."""
     matrix = translation_matrix(drama=drama, languages=[language])
-    return sum(len(row.cells[language].warnings) for row in matrix.rows)
+    return [f"{row.label}: {warning}" for row in matrix.rows for warning in row.cells[language].warnings]
 
 
 def may_approve(user) -> bool:
