@@ -310,3 +310,23 @@ def test_the_localisation_page_shows_the_glossary_check_for_review(client, drama
 
     assert "Title (unlimited): “林晚” should read “Lin Wan”." in page
     assert "Synopsis (190)" not in page.split("Glossary check")[1]  # that one reads as approved
+
+
+def test_subtitle_batches_carry_their_neighbouring_cues_as_deepl_context():
+    from localization.subtitles.cues import Cue
+    from localization.tests.translation_servers import DeepLServer
+    from localization.translation.providers import DeepLProvider
+    from localization.translation.services import subtitle_cues_translate
+
+    cues = [Cue(start_ms=i * 1000, end_ms=i * 1000 + 800, lines=[f"第{i}句"], line=i) for i in range(1, 6)]
+    with DeepLServer() as server:
+        provider = DeepLProvider(url=server.url, api_key=server.auth_key, retry_base_seconds=0.01)
+
+        out = subtitle_cues_translate(cues, provider=provider, source="zh-Hans", target="ko", entries=[], batch=2)
+
+    assert [(c.start_ms, c.end_ms, c.lines) for c in out] == [
+        (c.start_ms, c.end_ms, [f"ko:{c.lines[0]}"]) for c in cues
+    ]
+    requests = server.translations()
+    assert [r.body["text"] for r in requests] == [["第1句", "第2句"], ["第3句", "第4句"], ["第5句"]]
+    assert [r.body.get("context") for r in requests] == ["第3句 第4句", "第1句 第2句 第5句", "第3句 第4句"]
