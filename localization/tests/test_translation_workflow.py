@@ -330,3 +330,35 @@ def test_subtitle_batches_carry_their_neighbouring_cues_as_deepl_context():
     requests = server.translations()
     assert [r.body["text"] for r in requests] == [["第1句", "第2句"], ["第3句", "第4句"], ["第5句"]]
     assert [r.body.get("context") for r in requests] == ["第3句 第4句", "第1句 第2句 第5句", "第3句 第4句"]
+
+
+def test_a_translator_starts_one_machine_translation_job_per_checked_language(client, drama, settings):
+    from jobs.models import Job, JobKind, JobStatus
+
+    settings.TRANSLATION_PROVIDER, settings.TRANSLATION_PROVIDER_URL = "libretranslate", "http://127.0.0.1:9"
+    client.force_login(staff_user("translator"))
+
+    response = client.post(
+        matrix_url(drama), {"action": "machine_translate", "language": ["en", "ko", "xx-bogus"]}, follow=True
+    )
+
+    jobs = Job.objects.filter(kind=JobKind.TRANSLATION).order_by("pk")
+    assert [(j.params["language"], j.status, j.organization_id) for j in jobs] == [
+        ("en", JobStatus.PENDING, drama.owner_id),
+        ("ko", JobStatus.PENDING, drama.owner_id),
+    ]
+    assert messages_of(response)[0].startswith("Machine translation started into en, ko")
+
+
+@pytest.mark.parametrize("action", ["machine_translate", "import"])
+def test_a_content_manager_may_look_but_not_translate_or_import(client, drama, settings, action):
+    from jobs.models import Job
+
+    settings.TRANSLATION_PROVIDER, settings.TRANSLATION_PROVIDER_URL = "libretranslate", "http://127.0.0.1:9"
+    client.force_login(staff_user("content"))
+
+    response = client.post(matrix_url(drama), {"action": action, "language": ["en"]}, follow=True)
+
+    assert response.status_code == 200
+    assert messages_of(response)[0].startswith("Only translators and reviewers")
+    assert not Job.objects.exists()
