@@ -115,7 +115,7 @@ def _aggregate_status(by_status: dict[str, int], total: int) -> str:
 
 def translation_matrix(*, drama: Drama, languages: list[str] | None = None) -> TranslationMatrix:
     """Every localisable thing of `drama` × its target languages, with glossary warnings on the title and
-    synopsis forms; six queries (languages, localisations, glossary and its forms, episodes, episode titles,
+    synopsis forms; seven queries (languages, localisations, glossary terms, their forms, episodes, episode titles,
     subtitles) however many episodes and languages."""
     if languages is None:
         languages = translation_languages_for(drama)
