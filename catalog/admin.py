@@ -6,6 +6,7 @@ Business rules live in catalog.services; this module only calls them and reports
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlencode
@@ -18,7 +19,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from catalog.errors import EpisodeNumbersError, EpisodeStatusError
@@ -57,6 +59,14 @@ from localization.selectors import (
 from media.admin_display import episode_ladder_html
 from media.selectors import episodes_with_ladder_status
 from migu_platform.admin_text import DirectionalFormMixin, bidi, error_message, language_list_filter
+
+_ADMIN_PATH_RE = re.compile(r"(/admin/[\w/.-]+/)")
+
+
+def admin_paths_linked(text: str) -> str:
+    """`text` escaped, with the admin pages it names (a refusal's "on its translation page: /admin/…/") as links."""
+    return mark_safe(_ADMIN_PATH_RE.sub(r'<a href="\1">\1</a>', escape(text)))  # noqa: S308 - escaped first
+
 
 # How many refusals an action lists one by one before it sums up the rest.
 MAX_REFUSAL_MESSAGES = 25
@@ -615,7 +625,10 @@ class DramaAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 format_html(
-                    "“{}” was not {}: {}", bidi(drama.original_title, drama.original_language), verb.lower(), reason
+                    "“{}” was not {}: {}",
+                    bidi(drama.original_title, drama.original_language),
+                    verb.lower(),
+                    admin_paths_linked(reason),
                 ),
                 messages.ERROR,
             )

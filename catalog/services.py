@@ -173,8 +173,10 @@ def drama_transition_problems(*, drama: Drama, to_status: str) -> list[str]:
             problems.append(f"Episode numbers have gaps (missing {shown}).")
         if numbers and drama.free_episode_count > len(numbers):
             problems.append(f"{drama.free_episode_count} free episodes are more than its {len(numbers)} episodes.")
-        if not drama.localizations.exists():
-            problems.append("It has no localised title in any language.")
+        from localization.translation.selectors import translation_ready_problem
+
+        if problem := translation_ready_problem(drama):
+            problems.append(problem)
     return problems
 
 

@@ -15,6 +15,7 @@ class JobKind(models.TextChoices):
     WEBHOOK = "webhook", "Webhook delivery"
     AVAILS_IMPORT = "avails_import", "Avails import"
     MAINTENANCE = "maintenance", "Maintenance"
+    TRANSLATION = "translation", "Machine translation"
 
 
 class JobStatus(models.TextChoices):

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog.selectors import dramas_search
 from localization import admin_subtitles  # noqa: F401  (registers the subtitle pages)
+from localization.admin_translation import (
+    GlossaryCheckAdminMixin,
+    TranslationMatrixAdminMixin,
+    TranslationStatusAdminMixin,
+)
 from localization.languages import language_label, normalize_tag
 from localization.models import DramaLocalization, EpisodeLocalization
 from migu_platform.admin_text import DirectionalFormMixin, bidi, language_list_filter
@@ -38,9 +44,13 @@ class DramaLocalizationForm(DirectionalFormMixin, LanguageTagForm):
 
 
 @admin.register(DramaLocalization)
-class DramaLocalizationAdmin(admin.ModelAdmin):
+class DramaLocalizationAdmin(
+    TranslationMatrixAdminMixin, TranslationStatusAdminMixin, GlossaryCheckAdminMixin, admin.ModelAdmin
+):
     form = DramaLocalizationForm
-    list_display = ("title_column", "drama_column", "language_column", "status", "completeness", "updated_at")
+    list_display = (
+        "title_column", "drama_column", "language_column", "status", "completeness", "translations_link", "updated_at"
+    )  # fmt: skip
     list_select_related = ("drama",)
     list_filter = (language_list_filter("language"), "status")
     search_fields = ("title", "title_medium", "title_short")
@@ -70,6 +80,12 @@ class DramaLocalizationAdmin(admin.ModelAdmin):
     def language_column(self, obj: DramaLocalization) -> str:
         return language_label(obj.language)
 
+    @admin.display(description="Translations")
+    def translations_link(self, obj: DramaLocalization) -> str:
+        return format_html(
+            '<a href="{}">matrix</a>', reverse("admin:localization_translation_matrix", args=[obj.drama_id])
+        )
+
     @admin.display(description="Bounded forms")
     def completeness(self, obj: DramaLocalization) -> str:
         filled = sum(1 for name in BOUNDED_FORMS if getattr(obj, name))
@@ -90,7 +106,7 @@ class EpisodeLocalizationForm(DirectionalFormMixin, LanguageTagForm):
 
 
 @admin.register(EpisodeLocalization)
-class EpisodeLocalizationAdmin(admin.ModelAdmin):
+class EpisodeLocalizationAdmin(TranslationStatusAdminMixin, admin.ModelAdmin):
     form = EpisodeLocalizationForm
     list_display = ("episode", "language_column", "title_column", "status", "updated_at")
     list_select_related = ("episode__drama",)

@@ -9,5 +9,7 @@ class LocalizationConfig(AppConfig):
         from jobs.models import JobKind
         from jobs.runners import job_runner_register
         from localization.services import subtitle_packaging_job_send
+        from localization.translation.services import translation_job_send
 
         job_runner_register(JobKind.SUBTITLES, subtitle_packaging_job_send)
+        job_runner_register(JobKind.TRANSLATION, translation_job_send)

@@ -151,3 +151,40 @@ class SubtitlePackagingError(DomainError):
 
     def __init__(self, message: str, *, code: SubtitlePackagingErrorCode, **extra: Any) -> None:
         super().__init__(message, code=code, **extra)
+
+
+class TranslationErrorCode(enum.StrEnum):
+    """Why machine translation, an approval or a translators' file was refused."""
+
+    PROVIDER_OFF = "translation_provider_off"
+    PROVIDER_UNREACHABLE = "translation_provider_unreachable"
+    PROVIDER_RATE_LIMITED = "translation_provider_rate_limited"
+    PROVIDER_FAILED = "translation_provider_failed"
+    PROVIDER_REFUSED = "translation_provider_refused"
+    PROVIDER_BAD_RESPONSE = "translation_provider_bad_response"
+    PAIR_UNSUPPORTED = "translation_pair_unsupported"
+    NO_SOURCE = "translation_no_source"
+    NOT_ALLOWED = "translation_not_allowed"
+    # Translators' files (CSV, XLIFF)
+    FILE_TOO_LARGE = "translation_file_too_large"
+    FILE_UNREADABLE = "translation_file_unreadable"
+    FILE_WRONG_DRAMA = "translation_file_wrong_drama"
+    FILE_WRONG_LANGUAGE = "translation_file_wrong_language"
+    FILE_UNKNOWN_ID = "translation_file_unknown_id"
+    FILE_TOO_LONG = "translation_file_text_too_long"
+    XML_ENTITIES_REFUSED = "translation_xml_entities_refused"
+
+
+class TranslationError(DomainError):
+    """Machine translation or a translators' file went wrong; `code` says how."""
+
+    def __init__(self, message: str, *, code: TranslationErrorCode, **extra: Any) -> None:
+        super().__init__(message, code=code, **extra)
+
+
+class TranslationProviderError(TranslationError):
+    """The provider answered wrongly or not at all; `transient` when trying again later may help."""
+
+    def __init__(self, message: str, *, code: TranslationErrorCode, transient: bool = False, **extra: Any) -> None:
+        super().__init__(message, code=code, **extra)
+        self.transient = transient

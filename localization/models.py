@@ -43,6 +43,9 @@ class DramaLocalization(models.Model):
     class Meta:
         ordering = ["drama", "language"]
         constraints = [models.UniqueConstraint(fields=["drama", "language"], name="drama_localization_unique_language")]
+        # Translators add and edit; only holders of this permission set a translation APPROVED (titles,
+        # synopses, episode titles and subtitles alike).
+        permissions = [("approve_dramalocalization", "Can approve translations")]
         indexes = [
             GinIndex(fields=["search_vector"], name="drama_loc_search_idx"),
             GinIndex(fields=["title"], name="drama_loc_title_trgm", opclasses=["gin_trgm_ops"]),
@@ -132,6 +135,12 @@ class SubtitleVersion(models.Model):
     warning_count = models.PositiveIntegerField(default=0)
     findings = models.JSONField(default=list, blank=True, help_text="Each: code, severity, message, line, cue.")
     qc_profile = models.CharField(max_length=32, blank=True)
+    translation_status = models.CharField(
+        max_length=16,
+        choices=TranslationStatus.choices,
+        default=TranslationStatus.IN_REVIEW,
+        help_text="Machine output waits for review; a reviewer approves.",
+    )
     uploaded_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -228,3 +237,50 @@ class SubtitleRendition(models.Model):
 
     def key(self, relative: str) -> str:
         return f"{self.storage_prefix}/{relative}"
+
+
+class GlossaryCategory(models.TextChoices):
+    CHARACTER = "character", "Character name"
+    PLACE = "place", "Place"
+    RANK = "rank", "Title of rank"
+    CATCHPHRASE = "catchphrase", "Catchphrase"
+    OTHER = "other", "Other"
+
+
+class GlossaryTerm(models.Model):
+    """A term of one drama in its original language (a name, a place, a title of rank, a catchphrase)
+    whose rendering is fixed per language, so that it comes out the same way in every episode.
+
+    Machine translation protects the term and puts its approved form in; a human translation that renders
+    it otherwise is flagged (localization.translation.glossary)."""
+
+    drama = models.ForeignKey("catalog.Drama", on_delete=models.CASCADE, related_name="glossary_terms")
+    term = models.CharField(max_length=200, help_text="As written in the drama's original language.")
+    category = models.CharField(max_length=16, choices=GlossaryCategory.choices, default=GlossaryCategory.CHARACTER)
+    note = models.CharField(max_length=500, blank=True, help_text="Who or what it is, for translators.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["drama", "term"]
+        constraints = [models.UniqueConstraint(fields=["drama", "term"], name="glossary_term_unique_per_drama")]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class GlossaryTranslation(models.Model):
+    """The approved form of a glossary term in one language."""
+
+    term = models.ForeignKey(GlossaryTerm, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=16, validators=[validate_language_tag])
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["term", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "language"], name="glossary_translation_unique_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} [{self.language}]"

@@ -47,6 +47,7 @@ from localization.models import (
     SubtitleStatus,
     SubtitleTrack,
     SubtitleVersion,
+    TranslationStatus,
 )
 from localization.subtitles import hls
 from localization.subtitles.bundle import BulkFile
@@ -93,13 +94,15 @@ def subtitle_ingest(
     data: bytes | IO[bytes],
     actor: User | None = None,
     declared_encoding: str | None = None,
+    translation_status: str = TranslationStatus.IN_REVIEW,
 ) -> SubtitleVersion:
     """Keep an uploaded subtitle file as a new version of the episode's track (language, kind), and make it
     live when it validates (no error finding); otherwise it is kept REJECTED and the live version stays.
 
     The file is stored as uploaded, and as UTF-8 WebVTT when it validates. Raises SubtitleTooLargeError
     (nothing kept) for a file over the size limit, before it is read whole; DomainError for a language
-    tag or kind that is not one.
+    tag or kind that is not one. Machine translation passes `translation_status` MACHINE; uploads wait for
+    review.
     """
     tag = normalize_tag(language)
     if not is_valid_tag(tag):
@@ -166,6 +169,7 @@ def subtitle_ingest(
             warning_count=findings.warnings,
             findings=findings.as_list(),
             qc_profile=profile.name,
+            translation_status=translation_status,
             uploaded_by=actor,
         )
         SubtitleTrack.objects.filter(pk=track.pk).update(updated_at=version.created_at)

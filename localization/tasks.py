@@ -84,3 +84,58 @@ def package_subtitles(self, job_id: int) -> None:
                         # the work itself, against which the job's wall time (with its bookkeeping) is held
                         "packaging_seconds": round(time.monotonic() - started, 4)},
             )  # fmt: skip
+
+
+TRANSLATION_SOFT_TIME_LIMIT = settings.TRANSLATION_SOFT_TIME_LIMIT
+TRANSLATION_TASK_OPTIONS = {
+    **JOB_TASK_OPTIONS,
+    "soft_time_limit": TRANSLATION_SOFT_TIME_LIMIT,
+    "time_limit": settings.TRANSLATION_TIME_LIMIT,
+}
+
+
+@shared_task(name="localization.translate_drama", **TRANSLATION_TASK_OPTIONS)
+def translate_drama(self, job_id: int) -> None:
+    """Machine-translate what is missing of the job's drama in the job's language, progress per item."""
+    from catalog.models import Drama
+    from jobs.services import job_progress
+    from localization.errors import TranslationError, TranslationErrorCode, TranslationProviderError
+    from localization.translation.providers import translation_provider
+    from localization.translation.services import drama_machine_translate
+
+    try:
+        job = job_begin_attempt(job_id=job_id, worker=self.request.hostname or "", task_id=self.request.id or "")
+    except JobAttemptsExhausted:
+        logger.warning("translation job %s: attempts exhausted, marked FAILED", job_id)
+        return
+    if job is None:
+        logger.info("translation job %s is gone or finished; nothing to do", job_id)
+        return
+    drama = Drama.objects.filter(pk=job.params.get("drama_id")).first()
+    if drama is None:
+        job_fail(job=job, code=TranslationErrorCode.NO_SOURCE, error="The drama of this job no longer exists.")
+        return
+
+    def progress(done: int, total: int, note: str) -> None:
+        job_progress(job=job, percent=100.0 * done / total, log_line=f"{done}/{total} {note}")
+
+    try:
+        result = drama_machine_translate(
+            drama=drama, language=job.params["language"], provider=translation_provider(), actor=job.created_by,
+            progress=progress,
+        )  # fmt: skip
+    except TranslationProviderError as exc:
+        if exc.transient and job.attempts < job.max_attempts:
+            job_log_append(job=job, text=f"{exc.message}; retrying")
+            raise self.retry(countdown=30 * job.attempts, max_retries=None) from exc
+        job_fail(job=job, code=str(exc.code), error=exc.message)
+    except TranslationError as exc:
+        job_fail(job=job, code=str(exc.code), error=exc.message)
+    except SoftTimeLimitExceeded:
+        job_fail(
+            job=job,
+            code="time_limit",
+            error=f"The translation ran past its {TRANSLATION_SOFT_TIME_LIMIT} s time limit.",
+        )
+    else:
+        job_succeed(job=job, result=result.as_dict())

@@ -49,14 +49,38 @@ STAFF_ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         # What a channel is offered, to check it against the windows.
         ("recommendations", "channellineup", VIEW),
     ],
+    # The localization team's lead: everything a reviewer does, and deleting translations.
     "localization": [
-        ("localization", "dramalocalization", ALL),
+        ("localization", "dramalocalization", (*ALL, "approve")),
         ("localization", "episodelocalization", ALL),
         # Subtitles: upload (add), waive warnings (change); versions are never deleted.
         ("localization", "subtitleversion", ("view", "add", "change")),
+        ("localization", "glossaryterm", ALL),
+        ("localization", "glossarytranslation", ALL),
         ("catalog", "drama", ("view", "change")),
         ("catalog", "episode", VIEW),
         ("catalog", "artwork", ALL),
+        ("jobs", "job", VIEW),
+    ],
+    # Translators add and edit translations (saved in review; machine output lands as machine) and read the
+    # glossary; they approve nothing.
+    "translator": [
+        ("localization", "dramalocalization", ("view", "add", "change")),
+        ("localization", "episodelocalization", ("view", "add", "change")),
+        ("localization", "glossaryterm", VIEW),
+        ("localization", "glossarytranslation", VIEW),
+        ("catalog", "drama", VIEW),
+        ("catalog", "episode", VIEW),
+        ("jobs", "job", VIEW),
+    ],
+    # Reviewers approve translations (the `approve` permission) and keep the glossary's approved forms.
+    "reviewer": [
+        ("localization", "dramalocalization", ("view", "add", "change", "approve")),
+        ("localization", "episodelocalization", ("view", "add", "change")),
+        ("localization", "glossaryterm", ALL),
+        ("localization", "glossarytranslation", ALL),
+        ("catalog", "drama", VIEW),
+        ("catalog", "episode", VIEW),
         ("jobs", "job", VIEW),
     ],
 }

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.forms import BaseForm, CheckboxInput, FileInput, ModelMultipleChoiceField, MultipleChoiceField
 
-STAFF_ROLES = ("content", "rights", "localization")
+STAFF_ROLES = ("content", "rights", "localization", "translator", "reviewer")
 
 
 def staff_user(role: str, password: str | None = None):
@@ -99,6 +99,15 @@ def _job():
     return job_fail(job=job, code="invalid_media", error="truncated", log_tail="ffmpeg: moov atom not found")
 
 
+def _glossary_term():
+    from catalog.tests.factories import DramaFactory
+    from localization.models import GlossaryTerm
+
+    term = GlossaryTerm.objects.create(drama=DramaFactory(), term="林晚", category="character")
+    term.translations.create(language="en", text="Lin Wan")
+    return term
+
+
 def _episode_localization():
     from catalog.tests.factories import EpisodeFactory
     from localization.models import EpisodeLocalization
@@ -142,6 +151,7 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "localization.dramalocalization": _factory("catalog.tests.factories.DramaLocalizationFactory"),
     "localization.episodelocalization": _episode_localization,
     "localization.subtitleversion": _subtitle_version,
+    "localization.glossaryterm": _glossary_term,
     "partners.organization": _organization,
     "partners.channel": _factory("partners.tests.factories.ChannelFactory"),
     "partners.apikey": _api_key,

@@ -186,8 +186,14 @@ def test_mark_ready_refuses_a_drama_without_episodes_or_titles_giving_every_reas
 
     response = content_client.post(CHANGELIST, {"action": "mark_ready", "_selected_action": [str(empty.pk)]})
 
+    # the localisation reason names the missing languages, who fixes them, and links the translation matrix
+    matrix = f"/admin/localization/dramalocalization/matrix/{empty.pk}/"
     assert messages_of(response) == [
-        '“<bdi dir="ltr" lang="zh-Hans">Empty</bdi>” was not marked ready: It has no episodes. It has no localised title in any language.'
+        '“<bdi dir="ltr" lang="zh-Hans">Empty</bdi>” was not marked ready: It has no episodes. It has no localised '
+        "title in any language (missing: "
+        "English (en), Korean (ko), Thai (th), Arabic (ar), Chinese (Traditional, Hong Kong) (zh-Hant-HK), "
+        f'Cantonese (yue)). Translators add them and reviewers approve them on its translation page: <a href="{matrix}">'
+        f"{matrix}</a>."
     ]
     assert Drama.objects.get(pk=empty.pk).status == DramaStatus.DRAFT
 

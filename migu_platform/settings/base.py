@@ -344,6 +344,27 @@ SUBTITLE_PACKAGING_TIME_LIMIT = int(
     os.environ.get("SUBTITLE_PACKAGING_TIME_LIMIT", SUBTITLE_PACKAGING_SOFT_TIME_LIMIT + 60)
 )
 
+# --- Machine translation -------------------------------------------------------------------------
+# Which provider translates: "libretranslate" (a LibreTranslate-compatible server at the URL) or "deepl"
+# (DeepL's API; the URL defaults to api.deepl.com, or api-free.deepl.com for a key ending in ":fx").
+# Empty: machine translation is off, and the admin says so where it would be offered.
+TRANSLATION_PROVIDER = os.environ.get("TRANSLATION_PROVIDER", "")
+TRANSLATION_PROVIDER_URL = os.environ.get("TRANSLATION_PROVIDER_URL", "")
+TRANSLATION_PROVIDER_API_KEY = os.environ.get("TRANSLATION_PROVIDER_API_KEY", "")
+# One HTTP request: its timeout, how many times a 429 or 5xx is retried (with exponential backoff from
+# the base, or the server's Retry-After when shorter than the cap), and how much it carries at most.
+TRANSLATION_TIMEOUT_SECONDS = float(os.environ.get("TRANSLATION_TIMEOUT_SECONDS", 30))
+TRANSLATION_MAX_RETRIES = int(os.environ.get("TRANSLATION_MAX_RETRIES", 4))
+TRANSLATION_RETRY_BASE_SECONDS = float(os.environ.get("TRANSLATION_RETRY_BASE_SECONDS", 1))
+TRANSLATION_RETRY_MAX_SECONDS = float(os.environ.get("TRANSLATION_RETRY_MAX_SECONDS", 30))
+TRANSLATION_BATCH_MAX_TEXTS = int(os.environ.get("TRANSLATION_BATCH_MAX_TEXTS", 50))
+TRANSLATION_BATCH_MAX_CHARS = int(os.environ.get("TRANSLATION_BATCH_MAX_CHARS", 20000))
+# A translation job for one drama and language (a few hundred requests at most).
+TRANSLATION_SOFT_TIME_LIMIT = int(os.environ.get("TRANSLATION_SOFT_TIME_LIMIT", 1800))
+TRANSLATION_TIME_LIMIT = int(os.environ.get("TRANSLATION_TIME_LIMIT", TRANSLATION_SOFT_TIME_LIMIT + 60))
+# CSV and XLIFF files of outside translators: refused above this size before they are read whole.
+TRANSLATION_EXCHANGE_MAX_BYTES = int(os.environ.get("TRANSLATION_EXCHANGE_MAX_BYTES", 5 * 1024 * 1024))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
