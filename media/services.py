@@ -373,6 +373,10 @@ def ladder_publish(
         from localization.services import subtitle_packaging_queue_for_ladder
 
         subtitle_packaging_queue_for_ladder(ladder=ladder, created_by=job.created_by)
+        # Dubs too: their segments follow the ladder's segment duration and its length.
+        from localization.dubs.services import dub_packaging_queue_for_ladder
+
+        dub_packaging_queue_for_ladder(ladder=ladder, created_by=job.created_by)
     return ladder
 
 
