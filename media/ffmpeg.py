@@ -500,6 +500,7 @@ def quality_parse(plan: LadderPlan, *, metric: str, log_dir: Path, stderr: str) 
 
 # Containers a dub may come in (ffprobe's format_name): WAV, ADTS AAC, MP4/M4A.
 AUDIO_DEMUXERS = ("wav", "aac", "mov,mp4,m4a,3gp,3g2,mj2")
+AAC_FRAME_SECONDS = 1024 / 48000
 AUDIO_INPUT_GUARD = ["-protocol_whitelist", "file", "-format_whitelist", "wav,aac,mov,mp4,m4a,3gp,3g2,mj2"]
 
 
@@ -633,6 +634,9 @@ def dub_hls_command(
         f":offset={measured['target_offset']}"
     )
     graph = f"{loudnorm},aresample=48000,aformat=channel_layouts=stereo,apad=whole_dur={duration:.3f}"
+    # The AAC encoder's priming frame comes first: one frame less of input ends the dub with the picture
+    # (otherwise a last segment of one frame would follow the video's last).
+    duration = max(AAC_FRAME_SECONDS, duration - AAC_FRAME_SECONDS)
     return [ffmpeg_binary(), "-nostdin", "-hide_banner", "-v", "error", "-xerror", "-nostats",
             "-progress", "pipe:1", *AUDIO_INPUT_GUARD, "-i", f"file:{source}", "-map", "0:a:0", "-vn",
             "-af", graph, "-t", f"{duration:.3f}", "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2",

@@ -257,18 +257,21 @@ def dub_packaging_wanted(*, version: DubVersion, ladder: Ladder) -> bool:
     )
 
 
-def _ladder_segment_seconds(ladder: Ladder) -> float:
-    """The duration of the ladder's video segments (its top rung's first EXTINF), so audio and video
-    segments start together; the encoder's SEGMENT_SECONDS when the playlist cannot be read."""
+def _ladder_timing(ladder: Ladder) -> tuple[float, float]:
+    """The duration of the ladder's video segments and of all of them (its top rung's EXTINFs), so the
+    dub's segments start with the video's and it ends with the picture; the encoder's SEGMENT_SECONDS and
+    the ladder's duration when the playlist cannot be read."""
     import re
 
     top = ladder.renditions.order_by("index").first()
     try:
         with media_storage().open(ladder.key(top.playlist if top else "v0/index.m3u8"), "rb") as handle:
-            match = re.search(r"^#EXTINF:([0-9.]+)", handle.read().decode(), re.M)
+            durations = [float(d) for d in re.findall(r"^#EXTINF:([0-9.]+)", handle.read().decode(), re.M)]
     except (OSError, UnicodeDecodeError):
-        match = None
-    return float(match.group(1)) if match else float(ffmpeg.SEGMENT_SECONDS)
+        durations = []
+    if not durations:
+        return float(ffmpeg.SEGMENT_SECONDS), float(ladder.duration_seconds or 0.0)
+    return durations[0], sum(durations)
 
 
 def dub_package(*, job: Job, version: DubVersion, ladder: Ladder) -> DubRendition | None:
@@ -302,8 +305,8 @@ def dub_package(*, job: Job, version: DubVersion, ladder: Ladder) -> DubRenditio
     try:
         out = work_dir / "out"
         out.mkdir()
-        segment_seconds = _ladder_segment_seconds(ladder)
-        duration = ladder.duration_seconds or version.duration_seconds or 0.0
+        segment_seconds, duration = _ladder_timing(ladder)
+        duration = duration or version.duration_seconds or 0.0
         try:
             with storage_local_copy(storage, version.source.name, work_dir) as source:  # type: ignore[arg-type]
                 measured = ffmpeg.loudness_measure(source, **target)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0002_episode_status'),
-        ('jobs', '0003_dub_tracks'),
+        ('jobs', '0003_dub_job_kind'),
         ('localization', '0004_subtitle_renditions'),
         ('media', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
