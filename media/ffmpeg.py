@@ -59,6 +59,7 @@ LADDERS: dict[str, tuple[Rung, ...]] = {
     ),
 }
 AUDIO_BITRATE = 128_000
+AUDIO_GROUP = "aud"
 
 
 def ffmpeg_binary() -> str:
@@ -316,9 +317,13 @@ def ladder_command(plan: LadderPlan) -> list[str]:
         audio = silence["a:0"]
     split = source["v"].filter_multi_output("split", n)
     size = (plan.probe.width, plan.probe.height)
-    streams = []
-    for i, rung in enumerate(plan.rungs):
-        streams += [_fit(split.stream(i), rung.width, rung.height, size), audio]
+    # The audio is encoded once into a rendition of its own (v<n>, after the rungs), which every video-only
+    # variant names in the AUDIO group: dubs then join that group as further renditions. Audio muxed into
+    # the variants would rule dubs out in hls.js, which cannot switch from audio inside fMP4 video segments
+    # to a separate audio playlist (one SourceBuffer holds both); AVPlayer plays either layout, and Apple's
+    # authoring specification recommends this one.
+    streams = [_fit(split.stream(i), rung.width, rung.height, size) for i, rung in enumerate(plan.rungs)]
+    streams.append(audio)
     per_rung: dict[str, int] = {}
     for i, rung in enumerate(plan.rungs):
         per_rung |= {
@@ -348,7 +353,8 @@ def ladder_command(plan: LadderPlan) -> list[str]:
         hls_flags="independent_segments",
         hls_segment_filename=str(plan.out_dir / "v%v" / "seg_%05d.m4s"),
         master_pl_name="master.m3u8",
-        var_stream_map=" ".join(f"v:{i},a:{i}" for i in range(n)),
+        var_stream_map=" ".join(f"v:{i},agroup:{AUDIO_GROUP}" for i in range(n))
+        + f" a:0,agroup:{AUDIO_GROUP},default:yes",
     ).global_args("-nostdin", "-hide_banner", "-v", "error", "-xerror", "-nostats", "-progress", "pipe:1")
     return ffmpeg_python.compile(hls, cmd=ffmpeg_binary(), overwrite_output=True)
 
@@ -422,6 +428,11 @@ def run_with_progress(
 # --- Master playlist and thumbnails ----------------------------------------------------------
 
 _STREAM_INF = re.compile(r"#EXT-X-STREAM-INF:(?P<attrs>.*)\n(?P<uri>[^\n#]+)")
+
+
+def master_playlist_audio_uris(text: str) -> list[str]:
+    """The URIs of a master playlist's audio renditions (EXT-X-MEDIA TYPE=AUDIO with a URI)."""
+    return re.findall(r'^#EXT-X-MEDIA:TYPE=AUDIO,[^\n]*URI="([^"]+)"', text, re.M)
 
 
 def master_playlist_variants(text: str) -> list[dict[str, str]]:

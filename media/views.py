@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.errors import EPISODE_WITHHELD_DETAIL
 from catalog.selectors import episode_playback_refusal
-from localization.dubs.hls import master_playlist_audio_add
+from localization.dubs.hls import ladder_audio_uri, master_playlist_audio_add
 from localization.dubs.selectors import audio_media_of, dub_rendition_ready, dub_renditions_ready
 from localization.selectors import subtitle_media_of, subtitle_rendition_ready, subtitle_renditions_ready
 from localization.subtitles.hls import SubtitleMedia, master_playlist_subtitles_add
@@ -127,7 +127,10 @@ def hls(request, episode_id: str, token: str, path: str):
         with storage.open(name, "rb") as handle:
             text = handle.read().decode()
         text = master_playlist_subtitles_add(text, _subtitle_media(ladder, organization=organization, claims=claims))
-        text = master_playlist_audio_add(text, _audio_media(ladder, organization=organization, claims=claims))
+        original_uri = ladder_audio_uri(text)
+        if original_uri:
+            media = _audio_media(ladder, organization=organization, claims=claims, original_uri=original_uri)
+            text = master_playlist_audio_add(text, media)
         return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
     return _file(storage, name, content_type=CONTENT_TYPES[suffix], claims=claims)
 
@@ -159,19 +162,19 @@ def _subtitle_media(ladder, *, organization: Organization, claims) -> list[Subti
     return subtitle_media_of(renditions, allowed_languages=allowed["subtitle_languages"], preferred_language=preferred)
 
 
-def _audio_media(ladder, *, organization: Organization, claims) -> list:
-    """The audio renditions the master playlist lists for this organization: the original audio and the
-    ladder's READY dubs in the languages its window allows here (rights_languages_allowed)."""
-    renditions = dub_renditions_ready(ladder_id=ladder.pk)
-    if not renditions:
-        return []
-    window = rights_window_for(licensee=organization, drama=ladder.episode.drama_id, territory=claims.territory)
-    if window is None:
-        return []
+def _audio_media(ladder, *, organization: Organization, claims, original_uri: str) -> list:
+    """The audio renditions the master playlist lists for this organization: the ladder's own audio and its
+    READY dubs, in the languages its window allows here (rights_languages_allowed)."""
     original = ladder.episode.drama.original_language
+    renditions = dub_renditions_ready(ladder_id=ladder.pk)
+    window = rights_window_for(licensee=organization, drama=ladder.episode.drama_id, territory=claims.territory)
     available = [original, *sorted({r.track.language for r in renditions} - {original})]
-    allowed = rights_languages_allowed(window=window, audio_available=available, subtitles_available=[])
-    return audio_media_of(renditions, original_language=original, allowed_languages=allowed["audio_languages"])
+    allowed = [original]
+    if window is not None:
+        allowed = rights_languages_allowed(window=window, audio_available=available, subtitles_available=[])[
+            "audio_languages"
+        ]
+    return audio_media_of(renditions, original_language=original, original_uri=original_uri, allowed_languages=allowed)
 
 
 def _audio_file(ladder, *, organization: Organization, claims, match: re.Match, token: str) -> HttpResponseBase:

@@ -49,22 +49,26 @@ def dub_languages_of_drama(*, drama_id: int) -> list[str]:
 
 
 def audio_media_of(
-    renditions: Iterable[DubRendition], *, original_language: str, allowed_languages: Iterable[str]
+    renditions: Iterable[DubRendition], *, original_language: str, original_uri: str, allowed_languages: Iterable[str]
 ) -> list[AudioMedia]:
-    """What a master playlist lists for a viewer allowed `allowed_languages`: the original audio (in the
-    variants, DEFAULT), then each allowed dub with its URI; nothing when no dub is allowed, so the
-    master stays as the ladder wrote it. NAMEs are the language's name, unique in the group."""
+    """What a master playlist lists for a viewer allowed `allowed_languages`: the ladder's original audio
+    (at `original_uri`) when allowed, then each allowed dub; DEFAULT the original, else the first dub.
+    When nothing is allowed the original is listed all the same: the video-only variants need an audio
+    rendition, and it is what the ladder always played. NAMEs are the language's name, unique in the group.
+    """
     from localization.selectors import subtitle_language_name
 
     allowed = set(allowed_languages)
-    dubs = [r for r in renditions if r.track.language in allowed]
-    if not dubs:
-        return []
-    media = [AudioMedia(language=original_language, name=f"{subtitle_language_name(original_language)} (original)",
-                        default=True)]  # fmt: skip
-    taken = {media[0].name}
-    for rendition in dubs:
+    media: list[AudioMedia] = []
+    taken: set[str] = set()
+    if original_language in allowed or not any(r.track.language in allowed for r in renditions):
+        media.append(AudioMedia(language=original_language, uri=original_uri,
+                                name=f"{subtitle_language_name(original_language)} (original)"))  # fmt: skip
+        taken.add(media[0].name)
+    for rendition in renditions:
         language = rendition.track.language
+        if language not in allowed or language == original_language:
+            continue
         name = subtitle_language_name(language)
         if name in taken:
             name = f"{name} [{language}]"
@@ -72,4 +76,4 @@ def audio_media_of(
             name += "*"
         taken.add(name)
         media.append(AudioMedia(language=language, name=name, uri=f"audio/{language}/{PLAYLIST_NAME}"))
-    return media
+    return [AudioMedia(m.language, m.name, m.uri, default=index == 0) for index, m in enumerate(media)]

@@ -228,7 +228,8 @@ def audio_tags(master: str) -> list[str]:
         ({}, ["zh-Hans", "th", "yue"]),
         ({"audio_languages": ["zh-Hans", "yue"]}, ["zh-Hans", "yue"]),
         ({"holdback_languages": ["yue"]}, ["zh-Hans", "th"]),
-        ({"audio_languages": ["zh-Hans"]}, []),
+        ({"audio_languages": ["zh-Hans"]}, ["zh-Hans"]),
+        ({"audio_languages": ["yue"]}, ["yue"]),
     ],
 )
 def test_the_master_lists_the_dubs_the_window_allows(client, media_sources, dub_audio, window, languages):
@@ -241,19 +242,18 @@ def test_the_master_lists_the_dubs_the_window_allows(client, media_sources, dub_
     # when its player fetches the master playlist
     master = client.get(session.url).content.decode()
 
-    # then the audio group lists the original (in the variants, DEFAULT) and the allowed dubs with URIs,
-    # every variant names the group; with no dub allowed the master is the ladder's own
+    # then the audio group lists the allowed languages, each with its own playlist (the original's is the
+    # ladder's audio rendition, after its one rung), the first DEFAULT; every variant names the group
     tags = audio_tags(master)
-    assert [t.split('LANGUAGE="')[1].split('"')[0] for t in tags] == languages
-    if languages:
-        assert tags[0] == ('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Chinese (Simplified) (original)",'
-                           'LANGUAGE="zh-Hans",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2"')  # fmt: skip
-        assert all("DEFAULT=NO" in t and f'URI="audio/{lang}/index.m3u8"' in t for t, lang in
-                   zip(tags[1:], languages[1:], strict=True))  # fmt: skip
-        variants = [line for line in master.splitlines() if line.startswith("#EXT-X-STREAM-INF:")]
-        assert variants and all(line.endswith(',AUDIO="aud"') for line in variants)
-    else:
-        assert "AUDIO=" not in master
+    uris = {"zh-Hans": "v1/index.m3u8", "th": "audio/th/index.m3u8", "yue": "audio/yue/index.m3u8"}
+    names = {"zh-Hans": "Chinese (Simplified) (original)", "th": "Thai", "yue": "Cantonese"}
+    assert tags == [
+        f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="{names[lang]}",LANGUAGE="{lang}",'
+        f'DEFAULT={"YES" if i == 0 else "NO"},AUTOSELECT=YES,CHANNELS="2",URI="{uris[lang]}"'
+        for i, lang in enumerate(languages)
+    ]
+    variants = [line for line in master.splitlines() if line.startswith("#EXT-X-STREAM-INF:")]
+    assert variants and all(line.endswith(',AUDIO="aud"') and line.count("AUDIO=") == 1 for line in variants)
 
     # and the dubs' files answer only for the languages listed (the rest is the same 404 as missing)
     base = session.url.rsplit("/", 1)[0]
@@ -301,11 +301,11 @@ def test_ffprobe_reading_the_served_master_lists_the_audio_renditions(live_serve
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 
-    # then it finds the variant's video and muxed audio and the Cantonese rendition, and no Thai
+    # then it finds the variant's video, the original audio rendition and the Cantonese one, and no Thai
     assert result.returncode == 0, result.stderr
     streams = json.loads(result.stdout)["streams"]
     audio = [(s["codec_name"], s.get("tags", {}).get("language"), s["channels"]) for s in streams
              if s["codec_type"] == "audio"]  # fmt: skip
-    assert ("aac", "yue", 2) in audio
+    assert ("aac", "yue", 2) in audio and ("aac", "zh-Hans", 2) in audio
     assert not any(language == "th" for _codec, language, _channels in audio)
     assert {s["codec_type"] for s in streams} == {"video", "audio"}
