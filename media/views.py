@@ -126,11 +126,11 @@ def hls(request, episode_id: str, token: str, path: str):
     if path == "master.m3u8":
         with storage.open(name, "rb") as handle:
             text = handle.read().decode()
-        text = master_playlist_subtitles_add(text, _subtitle_media(ladder, organization=organization, claims=claims))
         original_uri = ladder_audio_uri(text)
         if original_uri:
             media = _audio_media(ladder, organization=organization, claims=claims, original_uri=original_uri)
             text = master_playlist_audio_add(text, media)
+        text = master_playlist_subtitles_add(text, _subtitle_media(ladder, organization=organization, claims=claims))
         return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
     return _file(storage, name, content_type=CONTENT_TYPES[suffix], claims=claims)
 
