@@ -54,7 +54,7 @@ class DubVersionAdmin(admin.ModelAdmin):
 
     def upload_view(self, request):
         """Upload a dub for an episode: its checks' verdict is shown, the version listed."""
-        if not request.user.has_perm("localization.view_dubversion"):
+        if not request.user.has_perm("localization.add_dubversion"):
             raise PermissionDenied
         form = DubUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
