@@ -172,7 +172,8 @@ def dub_ingest(
         local = work_dir / f"upload{extension}"
         file.seek(0)
         checksum, size = _upload_spool(file, local)
-        facts, findings = dub_check(path=local, reference_seconds=dub_reference_seconds(episode=episode))
+        reference = dub_reference_seconds(episode=episode)
+        facts, findings = dub_check(path=local, reference_seconds=reference)
         # The file first, under a key of its own: a failed transaction leaves an orphan file, never a row
         # pointing at nothing.
         storage = media_storage()
@@ -195,7 +196,7 @@ def dub_ingest(
             track=track, number=number, status=DubStatus.LIVE if valid else DubStatus.REJECTED,
             source=source_key, original_filename=name, size_bytes=size, checksum_sha256=checksum,
             format_name=facts.get("format_name", ""), codec=facts.get("codec", ""),
-            duration_seconds=facts.get("duration_seconds"), reference_seconds=dub_reference_seconds(episode=episode),
+            duration_seconds=facts.get("duration_seconds"), reference_seconds=reference,
             channels=facts.get("channels"), sample_rate=facts.get("sample_rate"), peak_db=facts.get("peak_db"),
             rms_db=facts.get("rms_db"), error_count=errors, warning_count=len(findings) - errors,
             findings=findings, uploaded_by=actor,
