@@ -141,6 +141,7 @@ class DubPackagingErrorCode(enum.StrEnum):
 
     VERSION_MISSING = "dub_version_missing"
     SOURCE_MISSING = "dub_source_missing"
+    LADDER_AUDIO_MUXED = "ladder_audio_muxed"
     ENCODE_FAILED = "dub_encode_failed"
     STORAGE_FAILED = "storage_failed"
     TIME_LIMIT = "time_limit"

@@ -275,6 +275,25 @@ def _ladder_timing(ladder: Ladder) -> tuple[float, float]:
     return durations[0], sum(durations)
 
 
+def _ladder_audio_separate_check(ladder: Ladder) -> None:
+    """Raise DubPackagingError (ladder_audio_muxed) for a ladder whose audio is muxed into its variants (built
+    before audio had a rendition of its own): players could not switch to a dub, so none is published."""
+    from localization.dubs.hls import ladder_audio_uri
+
+    try:
+        with media_storage().open(ladder.key("master.m3u8"), "rb") as handle:
+            master = handle.read().decode()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DubPackagingError(f"The ladder's master playlist cannot be read: {exc}",
+                                code=DubPackagingErrorCode.STORAGE_FAILED) from exc  # fmt: skip
+    if not ladder_audio_uri(master):
+        raise DubPackagingError(
+            "The episode's ladder has its audio muxed into the video (built before dubs): transcode the episode "
+            "again to offer dubs.",
+            code=DubPackagingErrorCode.LADDER_AUDIO_MUXED,
+        )
+
+
 def dub_package(*, job: Job, version: DubVersion, ladder: Ladder) -> DubRendition | None:
     """Package a live dub against the episode's READY ladder and publish it; the ladder is not touched.
 
@@ -304,6 +323,7 @@ def dub_package(*, job: Job, version: DubVersion, ladder: Ladder) -> DubRenditio
         "target_lra": settings.DUB_LOUDNESS_RANGE_LU,
     }
     try:
+        _ladder_audio_separate_check(ladder)
         out = work_dir / "out"
         out.mkdir()
         segment_seconds, duration = _ladder_timing(ladder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 
 import pytest
@@ -165,6 +166,26 @@ def test_a_failed_packaging_publishes_nothing_and_the_previous_version_stays_ser
         *files_before,
         f"hls/e{episode.pk}/dubs/l{ladder.pk}-v{v2.pk}",
     }
+
+
+def test_a_ladder_with_its_audio_muxed_into_the_video_gets_no_dub(media_sources, dub_audio):
+    # given a ladder built before audio had its own rendition (its master has no audio group)
+    episode = episode_make()
+    ladder = build_ladder(episode, media_sources["vertical"])
+    storage = storages["default"]
+    master = storage.open(ladder.key("master.m3u8")).read().decode()
+    storage.delete(ladder.key("master.m3u8"))
+    muxed = "".join(line for line in master.splitlines(keepends=True) if not line.startswith("#EXT-X-MEDIA"))
+    storage.save(ladder.key("master.m3u8"), ContentFile(re.sub(r',AUDIO="[^"]*"', "", muxed).encode()))
+
+    # when a dub goes live and its job runs
+    ingest(episode, dub_audio["quiet"], "th")
+    job = run(dub_jobs(episode)[0])
+
+    # then the job says why by name, and nothing is published
+    assert job.status == JobStatus.FAILED and job.error_code == "ladder_audio_muxed", job.error
+    assert not DubRendition.objects.filter(status="ready").exists()
+    assert list(storage_walk(storage, f"hls/e{episode.pk}/dubs")) == []
 
 
 def test_a_silent_upload_queues_nothing_and_the_served_dub_stays(media_sources, dub_audio):
