@@ -637,9 +637,9 @@ def dub_hls_command(
 
     `linear=true` applies the one gain the first pass measured; loudnorm works at 192 kHz internally, so
     the output is resampled to 48 kHz before the encoder.
-    """  # fmt: skip
+    """
     loudnorm = (
-        f"loudnorm=I={target_i}:TP={target_tp}:LRA={target_lra}:linear=true:print_format=summary"
+        f"loudnorm=I={target_i}:TP={target_tp}:LRA={target_lra}:linear=true:print_format=none"
         f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
         f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
         f":offset={measured['target_offset']}"
