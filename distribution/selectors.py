@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from catalog.models import Artwork, Credit, Drama, DramaStatus, Episode
 from catalog.selectors import episode_available_sql, episodes_available
+from localization.dubs.selectors import dub_languages_of_drama, dub_languages_packaged
 from localization.models import DramaLocalization, EpisodeLocalization
 from localization.selectors import (
     localization_chain_param,
@@ -151,7 +152,9 @@ def title_detail(*, licensee: Organization, drama_id: int, territory: str, langu
         .order_by("billing_order", "id")
         .values("role", "character_name", "billing_order", "person__name", "person__latin_name")
     )
-    title["episodes"] = episodes_for(window=window, drama_id=drama_id, language=language)
+    title["episodes"] = episodes_for(
+        window=window, drama_id=drama_id, language=language, original_language=drama["original_language"]
+    )
     title["episode_count"] = len(title["episodes"])
     title["monetisation"] = monetisation_for(window=window, drama=drama)
     title.update(languages_for(window=window, drama_id=drama_id, original_language=drama["original_language"]))
@@ -173,11 +176,11 @@ def monetisation_for(*, window: RightsWindow, drama: Mapping[str, Any]) -> dict[
 
 
 def languages_for(*, window: RightsWindow, drama_id: int, original_language: str) -> dict[str, list[str]]:
-    """Only the languages the window allows of what exists: the original audio, and the subtitles packaged
-    for playback on any available episode the window covers (one query)."""
+    """Only the languages the window allows of what exists: the original audio and the dubs packaged on any
+    episode, and the subtitles packaged for playback on any available episode the window covers."""
     episode_ids = episodes_available(Episode.objects.filter(window.episode_numbers(), drama_id=drama_id)).values("id")
     packaged = set(chain.from_iterable(subtitle_languages_packaged(episode_ids=episode_ids).values()))
-    audio = [original_language]
+    audio = [original_language, *(tag for tag in dub_languages_of_drama(drama_id=drama_id) if tag != original_language)]
     allowed = rights_languages_allowed(window=window, audio_available=audio, subtitles_available=sorted(packaged))
     return {
         "audio_languages": [tag for tag in allowed["audio_languages"] if tag in audio],
@@ -185,9 +188,9 @@ def languages_for(*, window: RightsWindow, drama_id: int, original_language: str
     }
 
 
-def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[dict[str, Any]]:
-    """The episodes the window covers, with localised titles and the subtitle languages packaged for playback
-    that the window allows (three queries); withheld ones are left out."""
+def episodes_for(*, window: RightsWindow, drama_id: int, language: str, original_language: str) -> list[dict[str, Any]]:
+    """The episodes the window covers, with localised titles and the audio (the original, the dubs) and
+    subtitle languages packaged for playback that the window allows (four queries); withheld ones are left out."""
     episodes = episodes_available(Episode.objects.filter(window.episode_numbers(), drama_id=drama_id))
     # Plain dicts that gain the localised keys below (values() rows, typed by the stubs as closed TypedDicts).
     rows = cast(
@@ -200,6 +203,7 @@ def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[
     ):
         by_episode[text["episode_id"]][text["language"]] = text
     packaged = subtitle_languages_packaged(episode_ids=[r["id"] for r in rows])
+    dubbed = dub_languages_packaged(episode_ids=[r["id"] for r in rows])
     for row in rows:
         loc = localization_pick(by_episode.get(row["id"], {}), language=language) or {}
         row["title"] = loc.get("title") or row.pop("original_title")
@@ -208,6 +212,9 @@ def episodes_for(*, window: RightsWindow, drama_id: int, language: str) -> list[
         available = packaged.get(row["id"], [])
         allowed = rights_languages_allowed(window=window, audio_available=[], subtitles_available=available)
         row["subtitle_languages"] = [tag for tag in allowed["subtitle_languages"] if tag in available]
+        audio = [original_language, *(tag for tag in dubbed.get(row["id"], []) if tag != original_language)]
+        allowed = rights_languages_allowed(window=window, audio_available=audio, subtitles_available=[])
+        row["audio_languages"] = [tag for tag in allowed["audio_languages"] if tag in audio]
     return rows
 
 

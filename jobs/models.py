@@ -11,6 +11,7 @@ class JobKind(models.TextChoices):
     TRANSCODE = "transcode", "Transcode"
     QUALITY = "quality", "Quality measurement"
     SUBTITLES = "subtitles", "Subtitle packaging"
+    DUB = "dub", "Dub packaging"
     MATCHING = "matching", "Matching run"
     WEBHOOK = "webhook", "Webhook delivery"
     AVAILS_IMPORT = "avails_import", "Avails import"

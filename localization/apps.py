@@ -13,3 +13,9 @@ class LocalizationConfig(AppConfig):
 
         job_runner_register(JobKind.SUBTITLES, subtitle_packaging_job_send)
         job_runner_register(JobKind.TRANSLATION, translation_job_send)
+
+        from localization.dubs.services import dub_packaging_job_send
+
+        job_runner_register(JobKind.DUB, dub_packaging_job_send)
+        # The dubs' admin lives in a module of its own, registered with the site here.
+        from localization import admin_dubs  # noqa: F401

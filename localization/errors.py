@@ -188,3 +188,49 @@ class TranslationProviderError(TranslationError):
     def __init__(self, message: str, *, code: TranslationErrorCode, transient: bool = False, **extra: Any) -> None:
         super().__init__(message, code=code, **extra)
         self.transient = transient
+
+
+class DubErrorCode(enum.StrEnum):
+    """Codes of dub findings (errors refuse the upload, warnings are kept on the version) and refusals."""
+
+    # The file as a whole
+    FILE_TOO_LARGE = "dub_file_too_large"
+    EMPTY_FILE = "dub_empty_file"
+    NOT_AUDIO = "dub_not_audio"
+    CONTAINER_NOT_ALLOWED = "dub_container_not_allowed"
+    NO_AUDIO = "dub_no_audio"
+    TRUNCATED = "dub_truncated"
+    # Checks against the episode (errors)
+    DURATION_MISMATCH = "dub_duration_mismatch"
+    SILENT = "dub_silent"
+    # Warnings
+    CLIPPING = "dub_clipping"
+    CHANNELS_DOWNMIXED = "dub_channels_downmixed"
+    LOW_SAMPLE_RATE = "dub_low_sample_rate"
+    DURATION_UNCHECKED = "dub_duration_unchecked"
+
+
+class DubPackagingErrorCode(enum.StrEnum):
+    """Why a dub packaging job ended FAILED (the rendition served before, if any, stays served)."""
+
+    VERSION_MISSING = "dub_version_missing"
+    SOURCE_MISSING = "dub_source_missing"
+    LADDER_AUDIO_MUXED = "ladder_audio_muxed"
+    ENCODE_FAILED = "dub_encode_failed"
+    STORAGE_FAILED = "storage_failed"
+    TIME_LIMIT = "time_limit"
+
+
+class DubTooLargeError(TooLargeError):
+    """A dub file over the size limit, refused while it is streamed to storage (nothing is kept)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=DubErrorCode.FILE_TOO_LARGE)
+
+
+class DubPackagingError(DomainError):
+    """A dub could not be packaged against a ladder: its source unreadable, the encode failing, storage
+    refusing writes. Nothing of the attempt is published."""
+
+    def __init__(self, message: str, *, code: DubPackagingErrorCode, **extra: Any) -> None:
+        super().__init__(message, code=code, **extra)

@@ -284,3 +284,119 @@ class GlossaryTranslation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.text} [{self.language}]"
+
+
+class DubStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    LIVE = "live", "Live"
+    SUPERSEDED = "superseded", "Superseded"
+    REJECTED = "rejected", "Rejected"
+
+
+class DubTrack(models.Model):
+    """An episode's dubbed audio in one language (BCP 47; Cantonese is `yue`, not a kind of Chinese);
+    its uploads are its versions. Belongs to the tenant that owns the drama. At most one version is live."""
+
+    episode = models.ForeignKey("catalog.Episode", on_delete=models.CASCADE, related_name="dub_tracks")
+    language = models.CharField(max_length=16, validators=[validate_language_tag])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["episode", "language"]
+        constraints = [models.UniqueConstraint(fields=["episode", "language"], name="dub_track_unique_language")]
+
+    def __str__(self) -> str:
+        return f"{self.episode} [{self.language} dub]"
+
+
+class DubVersion(models.Model):
+    """One upload of a dub, kept whatever its fate: the file as uploaded, what ffprobe and a full decode
+    found (duration, channels, sample rate, peak and RMS levels) and every finding of the checks.
+
+    A version goes live only with no error finding; the one live before is then superseded. A rejected
+    upload leaves the live version as it was. Numbers run 1, 2, 3 ... per track.
+    """
+
+    track = models.ForeignKey(DubTrack, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=DubStatus.choices, default=DubStatus.DRAFT)
+    source = models.FileField(max_length=500, help_text="The file as uploaded (storage key, generated).")
+    original_filename = models.CharField(max_length=300, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    checksum_sha256 = models.CharField(max_length=64)
+    format_name = models.CharField(max_length=64, blank=True, help_text="The container as ffprobe named it.")
+    codec = models.CharField(max_length=32, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True, help_text="Decoded, to the last sample.")
+    reference_seconds = models.FloatField(null=True, blank=True, help_text="The episode's duration checked against.")
+    channels = models.PositiveSmallIntegerField(null=True, blank=True)
+    sample_rate = models.PositiveIntegerField(null=True, blank=True)
+    peak_db = models.FloatField(null=True, blank=True, help_text="Sample peak, dBFS (None: silence).")
+    rms_db = models.FloatField(null=True, blank=True, help_text="RMS level, dBFS (None: silence).")
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    findings = models.JSONField(default=list, blank=True, help_text="Each: code, severity, message.")
+    uploaded_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["track", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "number"], name="dub_version_unique_number"),
+            # The player gets one audio rendition per language: two live versions would be a coin toss.
+            models.UniqueConstraint(
+                fields=["track"], condition=models.Q(status="live"), name="dub_version_one_live_per_track"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="live") | models.Q(error_count=0), name="dub_version_live_has_no_errors"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} v{self.number} ({self.status})"
+
+
+class DubRenditionStatus(models.TextChoices):
+    BUILDING = "building", "Building"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class DubRendition(models.Model):
+    """A dub version packaged against a ladder: loudness-normalised AAC in fMP4 segments of the ladder's
+    segment duration, encrypted with the episode's key, and their media playlist, under `storage_prefix`.
+
+    One row per (ladder, version); a re-run writes a new build and switches the prefix, never a second row.
+    Published (READY) only once every file is written; at most one READY rendition per ladder and track:
+    the older version's stays served until the newer one is complete. The ladder's video is not touched.
+    """
+
+    ladder = models.ForeignKey("media.Ladder", on_delete=models.CASCADE, related_name="dub_renditions")
+    track = models.ForeignKey(DubTrack, on_delete=models.CASCADE, related_name="renditions")
+    version = models.ForeignKey(DubVersion, on_delete=models.CASCADE, related_name="renditions")
+    status = models.CharField(max_length=16, choices=DubRenditionStatus.choices, default=DubRenditionStatus.BUILDING)
+    storage_prefix = models.CharField(max_length=300, blank=True)
+    segment_count = models.PositiveIntegerField(default=0)
+    bandwidth = models.PositiveIntegerField(default=0, help_text="Peak segment bitrate, bit/s.")
+    loudness = models.JSONField(default=dict, blank=True, help_text="loudnorm's measurement of the input, and target.")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ladder", "track"]
+        constraints = [
+            models.UniqueConstraint(fields=["ladder", "version"], name="dub_rendition_unique_ladder_version"),
+            # The master playlist lists one audio rendition per language.
+            models.UniqueConstraint(
+                fields=["ladder", "track"], condition=models.Q(status="ready"), name="dub_rendition_one_ready_per_track"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} on ladder {self.ladder_id} ({self.status})"
+
+    def key(self, relative: str) -> str:
+        return f"{self.storage_prefix}/{relative}"

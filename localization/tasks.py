@@ -1,4 +1,4 @@
-"""Celery tasks of the localization app (queue `default`): thin wrappers around localization.services."""
+"""Celery tasks of the localization app (queue `default`; dubs on `transcode`): thin wrappers around localization.services."""
 
 from __future__ import annotations
 
@@ -10,8 +10,22 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_log_append, job_succeed
-from localization.errors import SubtitlePackagingError, SubtitlePackagingErrorCode
-from localization.models import SubtitleRendition, SubtitleRenditionStatus, SubtitleStatus, SubtitleVersion
+from localization.errors import (
+    DubPackagingError,
+    DubPackagingErrorCode,
+    SubtitlePackagingError,
+    SubtitlePackagingErrorCode,
+)
+from localization.models import (
+    DubRendition,
+    DubRenditionStatus,
+    DubStatus,
+    DubVersion,
+    SubtitleRendition,
+    SubtitleRenditionStatus,
+    SubtitleStatus,
+    SubtitleVersion,
+)
 from media.models import Ladder, LadderStatus
 from media.tasks import JOB_TASK_OPTIONS
 
@@ -139,3 +153,68 @@ def translate_drama(self, job_id: int) -> None:
         )
     else:
         job_succeed(job=job, result=result.as_dict())
+
+
+DUB_SOFT_TIME_LIMIT = settings.DUB_PACKAGING_SOFT_TIME_LIMIT
+DUB_TASK_OPTIONS = {
+    **JOB_TASK_OPTIONS,
+    "soft_time_limit": DUB_SOFT_TIME_LIMIT,
+    "time_limit": settings.DUB_PACKAGING_TIME_LIMIT,
+}
+
+
+# Routed to the `transcode` queue (settings.CELERY_TASK_ROUTES): it runs ffmpeg over a whole episode's
+# audio, work of the media workers, not of the default queue's short jobs.
+@shared_task(name="localization.package_dub", **DUB_TASK_OPTIONS)
+def package_dub(self, job_id: int) -> None:
+    """Package the job's dub version against its ladder (loudness-normalised AAC in fMP4 HLS segments)."""
+    from localization.dubs.services import dub_package
+
+    try:
+        job = job_begin_attempt(job_id=job_id, worker=self.request.hostname or "", task_id=self.request.id or "")
+    except JobAttemptsExhausted:
+        DubRendition.objects.filter(job_id=job_id, status=DubRenditionStatus.BUILDING).update(
+            status=DubRenditionStatus.FAILED
+        )
+        logger.warning("dub packaging job %s: attempts exhausted, marked FAILED", job_id)
+        return
+    if job is None:
+        logger.info("dub packaging job %s is gone or finished; nothing to do", job_id)
+        return
+    version_id, ladder_id = job.params.get("version_id"), job.params.get("ladder_id")
+    version = DubVersion.objects.select_related("track").filter(pk=version_id, status=DubStatus.LIVE).first()
+    ladder = Ladder.objects.select_related("episode").filter(pk=ladder_id, status=LadderStatus.READY).first()
+    if version is None or ladder is None:
+        if DubVersion.objects.filter(pk=version_id).exists() and Ladder.objects.filter(pk=ladder_id).exists():
+            job_succeed(job=job, result={"skipped": "the version is no longer live or the ladder no longer ready"})
+            return
+        job_fail(
+            job=job,
+            code=DubPackagingErrorCode.VERSION_MISSING,
+            error="The dub version or the ladder of this job no longer exists.",
+        )
+        return
+    started = time.monotonic()
+    try:
+        rendition = dub_package(job=job, version=version, ladder=ladder)
+    except DubPackagingError as exc:
+        if exc.code == DubPackagingErrorCode.STORAGE_FAILED and job.attempts < job.max_attempts:
+            job_log_append(job=job, text=f"{exc.message}; retrying")
+            raise self.retry(countdown=10 * job.attempts, max_retries=None) from exc
+        job_fail(job=job, code=str(exc.code), error=exc.message, log_tail=exc.extra.get("log") or None)
+    except SoftTimeLimitExceeded:
+        job_fail(
+            job=job,
+            code=DubPackagingErrorCode.TIME_LIMIT,
+            error=f"The packaging ran past its {DUB_SOFT_TIME_LIMIT} s time limit.",
+        )
+    else:
+        if rendition is None:
+            job_succeed(job=job, result={"skipped": "the version or the ladder was replaced meanwhile"})
+        else:
+            job_succeed(
+                job=job,
+                result={"rendition_id": rendition.pk, "storage_prefix": rendition.storage_prefix,
+                        "segments": rendition.segment_count, "loudness_input_i": rendition.loudness.get("input_i"),
+                        "packaging_seconds": round(time.monotonic() - started, 4)},
+            )  # fmt: skip

@@ -59,6 +59,7 @@ LADDERS: dict[str, tuple[Rung, ...]] = {
     ),
 }
 AUDIO_BITRATE = 128_000
+AUDIO_GROUP = "aud"
 
 
 def ffmpeg_binary() -> str:
@@ -316,9 +317,13 @@ def ladder_command(plan: LadderPlan) -> list[str]:
         audio = silence["a:0"]
     split = source["v"].filter_multi_output("split", n)
     size = (plan.probe.width, plan.probe.height)
-    streams = []
-    for i, rung in enumerate(plan.rungs):
-        streams += [_fit(split.stream(i), rung.width, rung.height, size), audio]
+    # The audio is encoded once into a rendition of its own (v<n>, after the rungs), which every video-only
+    # variant names in the AUDIO group: dubs then join that group as further renditions. Audio muxed into
+    # the variants would rule dubs out in hls.js, which cannot switch from audio inside fMP4 video segments
+    # to a separate audio playlist (one SourceBuffer holds both); AVPlayer plays either layout, and Apple's
+    # authoring specification recommends this one.
+    streams = [_fit(split.stream(i), rung.width, rung.height, size) for i, rung in enumerate(plan.rungs)]
+    streams.append(audio)
     per_rung: dict[str, int] = {}
     for i, rung in enumerate(plan.rungs):
         per_rung |= {
@@ -348,7 +353,8 @@ def ladder_command(plan: LadderPlan) -> list[str]:
         hls_flags="independent_segments",
         hls_segment_filename=str(plan.out_dir / "v%v" / "seg_%05d.m4s"),
         master_pl_name="master.m3u8",
-        var_stream_map=" ".join(f"v:{i},a:{i}" for i in range(n)),
+        var_stream_map=" ".join(f"v:{i},agroup:{AUDIO_GROUP}" for i in range(n))
+        + f" a:0,agroup:{AUDIO_GROUP},default:yes",
     ).global_args("-nostdin", "-hide_banner", "-v", "error", "-xerror", "-nostats", "-progress", "pipe:1")
     return ffmpeg_python.compile(hls, cmd=ffmpeg_binary(), overwrite_output=True)
 
@@ -424,6 +430,11 @@ def run_with_progress(
 _STREAM_INF = re.compile(r"#EXT-X-STREAM-INF:(?P<attrs>.*)\n(?P<uri>[^\n#]+)")
 
 
+def master_playlist_audio_uris(text: str) -> list[str]:
+    """The URIs of a master playlist's audio renditions (EXT-X-MEDIA TYPE=AUDIO with a URI)."""
+    return re.findall(r'^#EXT-X-MEDIA:TYPE=AUDIO,[^\n]*URI="([^"]+)"', text, re.M)
+
+
 def master_playlist_variants(text: str) -> list[dict[str, str]]:
     """BANDWIDTH, RESOLUTION, CODECS and URI of each variant of a master playlist."""
     variants = []
@@ -494,3 +505,153 @@ def quality_parse(plan: LadderPlan, *, metric: str, log_dir: Path, stderr: str) 
             values = [float(m.group(1)) for m in re.finditer(r"All:([0-9.]+)", (log_dir / f"ssim-{i}.log").read_text())]
             results.append({"vmaf": None, "ssim": sum(values) / len(values) if values else None, "psnr": None})
     return results
+
+
+# --- Audio (dubs) ----------------------------------------------------------------------------
+
+# Containers a dub may come in (ffprobe's format_name): WAV, ADTS AAC, MP4/M4A.
+AUDIO_DEMUXERS = ("wav", "aac", "mov,mp4,m4a,3gp,3g2,mj2")
+AAC_FRAME_SECONDS = 1024 / 48000
+AUDIO_INPUT_GUARD = ["-protocol_whitelist", "file", "-format_whitelist", "wav,aac,mov,mp4,m4a,3gp,3g2,mj2"]
+
+
+@dataclass
+class AudioProbe:
+    format_name: str
+    codec: str
+    channels: int
+    sample_rate: int
+    duration: float
+    raw: dict = field(repr=False)
+
+
+def audio_probe(path: Path) -> AudioProbe:
+    """ffprobe an audio file; ProbeError (empty_file, container_not_allowed, not_media, no_audio) otherwise."""
+    if path.stat().st_size == 0:
+        raise ProbeError("empty_file", "The file is empty (0 bytes).")
+    result = subprocess.run(
+        [ffprobe_binary(), "-v", "error", *AUDIO_INPUT_GUARD, "-show_format", "-show_streams", "-of", "json",
+         f"file:{path}"],
+        capture_output=True, text=True, timeout=120, check=False, preexec_fn=_die_with_parent,
+    )  # fmt: skip
+    if result.returncode != 0:
+        if "not on whitelist" in result.stderr:
+            raise ProbeError("container_not_allowed", "The file is not WAV, AAC or MP4/M4A audio.")
+        message = result.stderr.strip().splitlines()[-1:] or ["unknown error"]
+        raise ProbeError("not_media", f"Not an audio file ffprobe can read: {message[0]}")
+    data = json.loads(result.stdout or "{}")
+    format_name = data.get("format", {}).get("format_name", "")
+    if format_name not in AUDIO_DEMUXERS:
+        raise ProbeError("container_not_allowed", f"Container {format_name!r} is not accepted (WAV, AAC, MP4/M4A).")
+    audios = [s for s in data.get("streams", []) if s.get("codec_type") == "audio"]
+    if not audios:
+        raise ProbeError("no_audio", "The file has no audio stream.")
+    audio = audios[0]
+    return AudioProbe(
+        format_name=format_name, codec=audio.get("codec_name", ""), channels=int(audio.get("channels") or 0),
+        sample_rate=int(audio.get("sample_rate") or 0),
+        duration=_rational(data.get("format", {}).get("duration")) or _rational(audio.get("duration")), raw=data,
+    )  # fmt: skip
+
+
+@dataclass
+class AudioLevels:
+    """What a full decode of the first audio stream measured (astats, over all channels)."""
+
+    duration: float
+    peak_db: float | None  # None: digital silence
+    rms_db: float | None
+    peak_count: int
+    samples: int  # per channel
+
+
+_ASTATS_OVERALL = re.compile(r"\] Overall\n(?P<body>(?:.*\n?)*)")
+
+
+def _db(value: str) -> float | None:
+    return None if value.strip() in ("-inf", "inf", "nan") else float(value)
+
+
+def audio_levels(path: Path, *, timeout: float = 1800) -> AudioLevels:
+    """Decode the whole first audio stream (`-xerror`: a damaged or truncated file fails) and measure it.
+
+    Streams through ffmpeg: memory stays small whatever the length. Raises FFmpegError when the file
+    does not decode to its end.
+    """
+    command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-v", "info", "-nostats", "-xerror",
+               *AUDIO_INPUT_GUARD, "-i", f"file:{path}", "-map", "0:a:0",
+               "-af", "astats=measure_perchannel=none", "-f", "null", "-"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False,
+                            preexec_fn=_die_with_parent)  # fmt: skip
+    if result.returncode != 0:
+        errors = [line for line in result.stderr.splitlines() if not line.startswith("[Parsed_astats")]
+        raise FFmpegError(
+            f"ffmpeg exited with {result.returncode}", returncode=result.returncode,
+            log="\n".join(errors)[-LOG_TAIL_CHARS:],
+        )  # fmt: skip
+    overall = result.stderr[result.stderr.rfind("] Overall") :]
+    stats = dict(re.findall(r"\] ([A-Za-z ]+): (\S+)", overall))
+    samples = int(float(stats.get("Number of samples", 0)))
+    sample_rate = re.search(r"Audio: [^\n]*?, (\d+) Hz", result.stderr)
+    rate = int(sample_rate.group(1)) if sample_rate else 48000
+    return AudioLevels(
+        duration=samples / rate if rate else 0.0,
+        peak_db=_db(stats.get("Peak level dB", "-inf")),
+        rms_db=_db(stats.get("RMS level dB", "-inf")),
+        peak_count=int(float(stats.get("Peak count", 0))),
+        samples=samples,
+    )
+
+
+def loudness_measure(path: Path, *, target_i: float, target_tp: float, target_lra: float) -> dict[str, str]:
+    """loudnorm's first pass: the input's integrated loudness, true peak, range and threshold (its JSON)."""
+    command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-v", "info", "-nostats", *AUDIO_INPUT_GUARD,
+               "-i", f"file:{path}", "-map", "0:a:0",
+               "-af", f"loudnorm=I={target_i}:TP={target_tp}:LRA={target_lra}:print_format=json",
+               "-f", "null", "-"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False,
+                            preexec_fn=_die_with_parent)  # fmt: skip
+    if result.returncode != 0:
+        raise FFmpegError(f"ffmpeg exited with {result.returncode}", returncode=result.returncode,
+                          log=result.stderr[-LOG_TAIL_CHARS:])  # fmt: skip
+    start = result.stderr.rfind("{")
+    end = result.stderr.rfind("}")
+    if start < 0 or end < start:
+        raise FFmpegError("loudnorm printed no measurement", returncode=0, log=result.stderr[-LOG_TAIL_CHARS:])
+    return json.loads(result.stderr[start : end + 1])
+
+
+def dub_hls_command(
+    *,
+    source: Path,
+    out_dir: Path,
+    measured: dict[str, str],
+    target_i: float,
+    target_tp: float,
+    target_lra: float,
+    duration: float,
+    segment_seconds: float,
+) -> list[str]:
+    """loudnorm's second pass into AAC-LC stereo 48 kHz fMP4 HLS segments of `segment_seconds`, padded
+    with silence or trimmed to exactly `duration` (the ladder's), so the dub ends with the picture.
+
+    `linear=true` applies the one gain the first pass measured; loudnorm works at 192 kHz internally, so
+    the output is resampled to 48 kHz before the encoder.
+    """
+    loudnorm = (
+        f"loudnorm=I={target_i}:TP={target_tp}:LRA={target_lra}:linear=true:print_format=none"
+        f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
+        f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
+        f":offset={measured['target_offset']}"
+    )
+    graph = f"{loudnorm},aresample=48000,aformat=channel_layouts=stereo,apad=whole_dur={duration:.3f}"
+    # The AAC encoder's priming frame comes first: one frame less of input ends the dub with the picture
+    # (otherwise a last segment of one frame would follow the video's last).
+    duration = max(AAC_FRAME_SECONDS, duration - AAC_FRAME_SECONDS)
+    return [ffmpeg_binary(), "-nostdin", "-hide_banner", "-v", "error", "-xerror", "-nostats",
+            "-progress", "pipe:1", *AUDIO_INPUT_GUARD, "-i", f"file:{source}", "-map", "0:a:0", "-vn",
+            "-af", graph, "-t", f"{duration:.3f}", "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2",
+            "-ar", "48000", "-f", "hls", "-hls_time", f"{segment_seconds:g}", "-hls_playlist_type", "vod",
+            "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
+            "-hls_flags", "independent_segments",
+            "-hls_segment_filename", str(out_dir / "seg_%05d.m4s"), "-y", str(out_dir / "index.m3u8")]  # fmt: skip

@@ -402,6 +402,12 @@ def _ladder_package(*, plan: ffmpeg.LadderPlan, key: bytes) -> list[dict[str, An
             "bandwidth": int(variant.get("BANDWIDTH") or 0), "codecs": variant.get("CODECS", ""),
             "playlist": variant["URI"], "segment_count": segment_count, "size_bytes": size,
         })  # fmt: skip
+    for uri in ffmpeg.master_playlist_audio_uris((out / "master.m3u8").read_text()):
+        # The audio rendition the video-only variants share: encrypted with the same key.
+        playlist = out / uri
+        if "#EXT-X-ENDLIST" not in playlist.read_text():
+            raise TranscodeError(f"{uri} is incomplete")
+        protection.variant_encrypt(playlist, key=key)
     (out / "thumbnails.vtt").write_text(ffmpeg.thumbnails_vtt(plan))
     return renditions
 
@@ -453,6 +459,10 @@ def ladder_publish(
         from localization.services import subtitle_packaging_queue_for_ladder
 
         subtitle_packaging_queue_for_ladder(ladder=ladder, created_by=job.created_by)
+        # Dubs too: their segments follow the ladder's segment duration and its length.
+        from localization.dubs.services import dub_packaging_queue_for_ladder
+
+        dub_packaging_queue_for_ladder(ladder=ladder, created_by=job.created_by)
     return ladder
 
 

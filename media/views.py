@@ -19,6 +19,8 @@ from django.views.decorators.http import require_safe
 
 from catalog.errors import EPISODE_WITHHELD_DETAIL
 from catalog.selectors import episode_playback_refusal
+from localization.dubs.hls import ladder_audio_uri, master_playlist_audio_add
+from localization.dubs.selectors import audio_media_of, dub_rendition_ready, dub_renditions_ready
 from localization.selectors import subtitle_media_of, subtitle_rendition_ready, subtitle_renditions_ready
 from localization.subtitles.hls import SubtitleMedia, master_playlist_subtitles_add
 from media import protection
@@ -38,6 +40,10 @@ _ALLOWED_PATH = re.compile(
 _SUBTITLE_PATH = re.compile(
     r"^subs/(?P<language>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,4}){0,2})\.(?P<kind>full|sdh|forced)/"
     r"(?P<file>index\.m3u8|seg_\d{5}\.vtt|subtitles\.vtt|subtitles\.ttml)$"
+)
+# A packaged dub: its playlist, init section and segments (audio/<language>/<file>).
+_AUDIO_PATH = re.compile(
+    r"^audio/(?P<language>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,4}){0,2})/(?P<file>index\.m3u8|init\.mp4|seg_\d{5}\.m4s)$"
 )
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -96,6 +102,9 @@ def hls(request, episode_id: str, token: str, path: str):
     subtitle_path = _SUBTITLE_PATH.match(path)
     if subtitle_path is not None:
         return _subtitle_file(ladder, organization=organization, claims=claims, match=subtitle_path)
+    audio_path = _AUDIO_PATH.match(path)
+    if audio_path is not None:
+        return _audio_file(ladder, organization=organization, claims=claims, match=audio_path, token=token)
     if not _ALLOWED_PATH.match(path):
         return _not_found()
 
@@ -117,6 +126,10 @@ def hls(request, episode_id: str, token: str, path: str):
     if path == "master.m3u8":
         with storage.open(name, "rb") as handle:
             text = handle.read().decode()
+        original_uri = ladder_audio_uri(text)
+        if original_uri:
+            media = _audio_media(ladder, organization=organization, claims=claims, original_uri=original_uri)
+            text = master_playlist_audio_add(text, media)
         text = master_playlist_subtitles_add(text, _subtitle_media(ladder, organization=organization, claims=claims))
         return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
     return _file(storage, name, content_type=CONTENT_TYPES[suffix], claims=claims)
@@ -147,6 +160,53 @@ def _subtitle_media(ladder, *, organization: Organization, claims) -> list[Subti
     allowed = rights_languages_allowed(window=window, audio_available=[], subtitles_available=available)
     preferred = (organization.languages or [""])[0]
     return subtitle_media_of(renditions, allowed_languages=allowed["subtitle_languages"], preferred_language=preferred)
+
+
+def _audio_media(ladder, *, organization: Organization, claims, original_uri: str) -> list:
+    """The audio renditions the master playlist lists for this organization: the ladder's own audio and its
+    READY dubs, in the languages its window allows here (rights_languages_allowed)."""
+    original = ladder.episode.drama.original_language
+    renditions = dub_renditions_ready(ladder_id=ladder.pk)
+    window = rights_window_for(licensee=organization, drama=ladder.episode.drama_id, territory=claims.territory)
+    available = [original, *sorted({r.track.language for r in renditions} - {original})]
+    allowed = [original]
+    if window is not None:
+        allowed = rights_languages_allowed(window=window, audio_available=available, subtitles_available=[])[
+            "audio_languages"
+        ]
+    return audio_media_of(renditions, original_language=original, original_uri=original_uri, allowed_languages=allowed)
+
+
+def _audio_file(ladder, *, organization: Organization, claims, match: re.Match, token: str) -> HttpResponseBase:
+    """A file of a packaged dub, for a token holder whose window allows its language (a language held
+    back, or not packaged, is the same 404 as a missing file)."""
+    language, file = match.group("language"), match.group("file")
+    refused = _playback_refused(ladder, organization=organization, claims=claims)
+    if refused is not None:
+        return refused
+    window = rights_window_for(licensee=organization, drama=ladder.episode.drama_id, territory=claims.territory)
+    if window is None:
+        return _not_found()
+    rendition = dub_rendition_ready(ladder_id=ladder.pk, language=language)
+    allowed = rights_languages_allowed(window=window, audio_available=[language], subtitles_available=[])
+    if rendition is None or language not in allowed["audio_languages"]:
+        return _not_found()
+    storage = media_storage()
+    name = rendition.key(file)
+    if not storage.exists(name):
+        return _not_found()
+    suffix = file[file.rfind(".") :]
+    if file == "index.m3u8":
+        with storage.open(name, "rb") as handle:
+            text = handle.read().decode()
+        # Dub segments are encrypted with the episode's key, handed out by the same checked endpoint.
+        key_url = reverse("media:hls", kwargs={"episode_id": ladder.episode_id, "token": token, "path": "key"})
+        text = text.replace(protection.KEY_URI_PLACEHOLDER, key_url)
+        if storage_presigns(storage):
+            expire = max(60, min(PRESIGN_MAX_SECONDS, claims.expires_at - int(time.time())))
+            text = _presign_uris(text, storage=storage, base=rendition.storage_prefix, expire=expire)
+        return _private(HttpResponse(text, content_type=CONTENT_TYPES[suffix]))
+    return _file(storage, name, content_type=CONTENT_TYPES[suffix], claims=claims)
 
 
 def _playback_refused(ladder, *, organization: Organization, claims) -> JsonResponse | None:

@@ -57,6 +57,8 @@ STAFF_ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("localization", "subtitleversion", ("view", "add", "change")),
         ("localization", "glossaryterm", ALL),
         ("localization", "glossarytranslation", ALL),
+        # Dubs are uploaded (a new version each time) and read, never edited or deleted.
+        ("localization", "dubversion", ("view", "add")),
         ("catalog", "drama", ("view", "change")),
         ("catalog", "episode", VIEW),
         ("catalog", "artwork", ALL),

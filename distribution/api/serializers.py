@@ -60,6 +60,11 @@ class EpisodeOutSerializer(serializers.Serializer):
         help_text="Subtitle languages (BCP 47) packaged for playback that your window allows; the master "
         "playlist lists the same.",
     )
+    audio_languages = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Audio languages (BCP 47) your window allows of the original and the dubs packaged for "
+        "playback; the master playlist's audio group lists the same.",
+    )
 
 
 class MonetisationSerializer(serializers.Serializer):

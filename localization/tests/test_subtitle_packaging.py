@@ -14,7 +14,7 @@ from django.test import TestCase
 
 from jobs.models import Job, JobKind, JobStatus
 from localization.models import SubtitleRendition, SubtitleRenditionStatus
-from localization.services import subtitle_ingest
+from localization.services import hls_map_uri, subtitle_ingest
 from localization.tasks import package_subtitles
 from localization.tests.subtitle_samples import srt
 from media import ffmpeg, protection
@@ -61,7 +61,7 @@ def first_video_start(ladder) -> int:
     playlist = read(ladder.key("v0/index.m3u8"))
     segment_name = next(line for line in playlist.splitlines() if line and not line.startswith("#"))
     with (
-        storage.open(ladder.key("v0/init.mp4"), "rb") as init,
+        storage.open(ladder.key(f"v0/{hls_map_uri(playlist)}"), "rb") as init,
         storage.open(ladder.key(f"v0/{segment_name}"), "rb") as seg,
     ):
         key = bytes(EpisodeKey.objects.get(episode_id=ladder.episode_id).key)
@@ -182,7 +182,7 @@ def test_a_ladder_whose_files_are_unreadable_fails_the_job_by_name(media_sources
     episode = episode_make()
     ladder = build_ladder(episode, media_sources["vertical"])
     ingest(episode, "en", EN)
-    storages["default"].delete(ladder.key("v0/init.mp4"))
+    storages["default"].delete(ladder.key(f"v0/{hls_map_uri(read(ladder.key('v0/index.m3u8')))}"))
 
     # when it runs
     job = run(packaging_jobs(episode)[0])
@@ -227,7 +227,7 @@ def packaged_episode(media_sources):
 
 
 def media_tags(master: str) -> list[str]:
-    return [line for line in master.splitlines() if line.startswith("#EXT-X-MEDIA:")]
+    return [line for line in master.splitlines() if line.startswith("#EXT-X-MEDIA:TYPE=SUBTITLES")]
 
 
 def test_the_master_lists_the_subtitles_the_window_allows_less_holdbacks(client, media_sources):

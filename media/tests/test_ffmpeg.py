@@ -51,7 +51,11 @@ def test_one_process_splits_the_decoded_video_into_every_rung(tmp_path):
     # then one input is split to four rungs and mapped as four HLS variants; a 9:16 source needs no padding
     assert command.count("-i") == 1 and "split=4" in graph
     assert "[s1]scale=720:1280[" in graph and graph.count("setsar=1") == 4 and "pad=" not in graph
-    assert command[command.index("-var_stream_map") + 1] == "v:0,a:0 v:1,a:1 v:2,a:2 v:3,a:3"
+    # video-only variants naming one audio rendition, encoded once (dubs join its group)
+    assert (
+        command[command.index("-var_stream_map") + 1]
+        == "v:0,agroup:aud v:1,agroup:aud v:2,agroup:aud v:3,agroup:aud a:0,agroup:aud,default:yes"
+    )
     assert command[command.index("-g") + 1] == "60" and command[command.index("-sc_threshold") + 1] == "0"
     assert "-protocol_whitelist" in command and command[command.index("-protocol_whitelist") + 1] == "file"
 

@@ -145,6 +145,7 @@ CELERY_TASK_ROUTES = {
     "media.superseded_ladders_purge": {"queue": "default"},
     "media.webhooks_publish": {"queue": "default"},
     "media.*": {"queue": "transcode"},
+    "localization.package_dub": {"queue": "transcode"},
     "recommendations.*": {"queue": "matching"},
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -364,6 +365,19 @@ TRANSLATION_SOFT_TIME_LIMIT = int(os.environ.get("TRANSLATION_SOFT_TIME_LIMIT", 
 TRANSLATION_TIME_LIMIT = int(os.environ.get("TRANSLATION_TIME_LIMIT", TRANSLATION_SOFT_TIME_LIMIT + 60))
 # CSV and XLIFF files of outside translators: refused above this size before they are read whole.
 TRANSLATION_EXCHANGE_MAX_BYTES = int(os.environ.get("TRANSLATION_EXCHANGE_MAX_BYTES", 5 * 1024 * 1024))
+# Dubbed audio. EBU R128 is the platform's one loudness target: −23 LUFS integrated is what European
+# broadcast and most OTT delivery specs ask, so dubs from different studios play at the level of the
+# original and of each other; −1 dBTP leaves headroom for the AAC encode's inter-sample peaks. The
+# loudness range allowed is wide (20 LU) so loudnorm applies one gain (linear) and keeps the dub's dynamics.
+DUB_LOUDNESS_TARGET_LUFS = float(os.environ.get("DUB_LOUDNESS_TARGET_LUFS", -23.0))
+DUB_TRUE_PEAK_DBTP = float(os.environ.get("DUB_TRUE_PEAK_DBTP", -1.0))
+DUB_LOUDNESS_RANGE_LU = float(os.environ.get("DUB_LOUDNESS_RANGE_LU", 20.0))
+# How far a dub's duration may be from its episode's (seconds); within it, the dub is padded or trimmed.
+DUB_DURATION_TOLERANCE_SECONDS = float(os.environ.get("DUB_DURATION_TOLERANCE_SECONDS", 1.0))
+DUB_MAX_BYTES = int(os.environ.get("DUB_MAX_BYTES", 2 * 1024**3))
+# Packaging one dub (two passes over an episode's audio) takes seconds, a long episode a minute.
+DUB_PACKAGING_SOFT_TIME_LIMIT = int(os.environ.get("DUB_PACKAGING_SOFT_TIME_LIMIT", 900))
+DUB_PACKAGING_TIME_LIMIT = int(os.environ.get("DUB_PACKAGING_TIME_LIMIT", DUB_PACKAGING_SOFT_TIME_LIMIT + 60))
 
 LOGGING = {
     "version": 1,
