@@ -1172,9 +1172,9 @@ def _suggestions_add(report: dict[str, Any]) -> None:
         if entry["kind"] == OrganizationKind.LICENSOR:
             kinds = [OrganizationKind.LICENSOR]
         else:
-            kinds = [kind for kind in OrganizationKind.values if kind != OrganizationKind.LICENSOR]
+            kinds = [kind for kind in OrganizationKind.values if kind != OrganizationKind.LICENSOR]  # type: ignore[misc]
         entry["suggestions"] = [
-            {"id": organization.pk, "name": organization.name, "similarity": round(organization.similarity, 2)}
+            {"id": organization.pk, "name": organization.name, "similarity": round(organization.similarity, 2)}  # type: ignore[attr-defined]
             for organization in organizations_named_like(
                 name=entry["name"], kinds=kinds, threshold=threshold, limit=limit
             )
@@ -1186,7 +1186,7 @@ def _suggestions_add(report: dict[str, Any]) -> None:
                 "id": drama.pk,
                 "name": drama.original_title,
                 "owner": drama.owner.name,
-                "similarity": round(drama.similarity, 2),
+                "similarity": round(drama.similarity, 2),  # type: ignore[attr-defined]
             }
             for drama in dramas_titled_like(title=entry["title"], threshold=threshold, limit=limit)
         ]

@@ -112,7 +112,7 @@ class SubtitleUploadForm(forms.Form):
     def __init__(self, *args, languages: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         tags = sorted(set(languages) | set(LANGUAGE_NAMES), key=lambda tag: (tag not in languages, tag))
-        self.fields["language"].choices = [("", "—")] + [(tag, language_choice_label(tag)) for tag in tags]
+        self.fields["language"].choices = [("", "—")] + [(tag, language_choice_label(tag)) for tag in tags]  # type: ignore[attr-defined]
 
     def clean(self):
         cleaned = super().clean()
@@ -142,7 +142,7 @@ class MultipleFileField(forms.FileField):
 class SubtitleBulkForm(forms.Form):
     """Many subtitle files on a drama, named ep001.th.srt …: loose files, a folder, or one zip."""
 
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]
         label="Files",
         required=False,
         widget=MultipleFileInput(attrs={"multiple": True, "accept": ".srt,.vtt,.webvtt,.ttml,.dfxp,.xml,.imsc"}),
@@ -307,7 +307,10 @@ class SubtitleVersionAdmin(admin.ModelAdmin):
             return self.version_page(request, version, form, finding_index)
         try:
             waiver = subtitle_finding_waive(
-                version=version, finding_index=finding_index, reason=form.cleaned_data["reason"], actor=request.user
+                version=version,
+                finding_index=finding_index,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,  # type: ignore[arg-type]
             )
         except DomainError as error:
             messages.error(request, f"Not waived ({error.code}): {error.message}")
@@ -332,7 +335,7 @@ class SubtitleVersionAdmin(admin.ModelAdmin):
             try:
                 version = subtitle_ingest(
                     episode=episode, language=form.cleaned_data["tag"], kind=form.cleaned_data["kind"],
-                    filename=form.cleaned_data["file"].name, data=form.cleaned_data["file"], actor=request.user,
+                    filename=form.cleaned_data["file"].name, data=form.cleaned_data["file"], actor=request.user,  # type: ignore[arg-type]
                 )  # fmt: skip
             except DomainError as error:
                 form.add_error("file", f"{error.message} ({error.code})")
@@ -376,7 +379,7 @@ class SubtitleVersionAdmin(admin.ModelAdmin):
                     files = bulk_files_from_zip(bulk_zip_open(form.cleaned_data["archive"]))
                 else:
                     files = bulk_files_from_uploads(form.loose)
-                rows = subtitle_bulk_ingest(drama=drama, files=files, actor=request.user)
+                rows = subtitle_bulk_ingest(drama=drama, files=files, actor=request.user)  # type: ignore[arg-type]
             except SubtitleArchiveError as error:
                 form.add_error("archive", f"{error.message} ({error.code})")
         summary = None

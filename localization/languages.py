@@ -91,7 +91,7 @@ def language_name(tag: str) -> str | None:
         return None
     lang = match["lang"]
     found = pycountry.languages.get(**{"alpha_2" if len(lang) == 2 else "alpha_3": lang})
-    base = LANGUAGE_NAMES.get(lang) or getattr(found, "common_name", None) or found.name
+    base = LANGUAGE_NAMES.get(lang) or getattr(found, "common_name", None) or found.name  # type: ignore[union-attr]
     base = base.removesuffix(" (macrolanguage)")
     details = []
     if match["script"]:

@@ -425,4 +425,4 @@ def subtitle_coverage(*, drama: Drama) -> SubtitleCoverage:
             totals[language][state] += 1
             cells.append(CoverageCell(episode_id, number, language, state, found))
         rows.append((episode_id, number, cells))
-    return SubtitleCoverage(languages=languages, rows=rows, totals=totals)
+    return SubtitleCoverage(languages=languages, rows=rows, totals=totals)  # type: ignore[arg-type]

@@ -577,7 +577,7 @@ def subtitle_rendition_publish(
         rendition.save()
         garbage = [*superseded_prefixes, *([previous_prefix] if previous_prefix and previous_prefix != prefix else [])]
         for stale in garbage:
-            transaction.on_commit(lambda stale=stale: storage_delete_prefix(storage, stale))
+            transaction.on_commit(lambda stale=stale: storage_delete_prefix(storage, stale))  # type: ignore[misc]
         if language_is_new and rendition.ladder.status == LadderStatus.READY:
             title_language_added(drama=drama, subtitle_language=language, at=rendition.published_at)
     return rendition

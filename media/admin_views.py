@@ -106,7 +106,7 @@ def masters_bulk_upload(request: HttpRequest, drama_id: int) -> JsonResponse:
     if size <= 0 or length != size:
         return _bad_request(f"The body must be the whole file: {size} bytes announced, {length} sent.")
     try:
-        master, job = master_upload(drama=drama, name=name, stream=request, size=size, uploaded_by=request.user)
+        master, job = master_upload(drama=drama, name=name, stream=request, size=size, uploaded_by=request.user)  # type: ignore[arg-type]
     except MasterUploadRefusedError as error:
         return _refusal(error)
     return JsonResponse(
@@ -152,7 +152,7 @@ def masters_bulk_rerun(request: HttpRequest, drama_id: int, master_id: int) -> J
     if master is None:
         raise Http404
     try:
-        job = master_retranscode(master=master, created_by=request.user)
+        job = master_retranscode(master=master, created_by=request.user)  # type: ignore[arg-type]
     except MasterUploadRefusedError as error:
         return _refusal(error)
     return JsonResponse({"master_id": master.pk, "job_id": job.pk}, status=201)

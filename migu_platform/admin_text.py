@@ -30,8 +30,8 @@ def direction_attrs(language: str | None) -> dict[str, str]:
     direction: TextDirection = language_direction(language)
     attrs = {"dir": direction}
     if direction != "auto" and language:
-        attrs["lang"] = language
-    return attrs
+        attrs["lang"] = language  # type: ignore[assignment]
+    return attrs  # type: ignore[return-value]
 
 
 def bidi(text: Any, language: str | None = None) -> SafeString:

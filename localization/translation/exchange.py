@@ -319,16 +319,16 @@ def _exchange_apply(
         )
     }
     for episode_id, values in episode_changes.items():
-        loc = existing.get(episode_id)
+        loc = existing.get(episode_id)  # type: ignore[assignment]
         changed = {k: v for k, v in values.items() if loc is None or getattr(loc, k) != v}
         result.unchanged += len(values) - len(changed)
         if not changed:
             continue
         if loc is None:
-            loc = EpisodeLocalization(episode_id=episode_id, language=language)
+            loc = EpisodeLocalization(episode_id=episode_id, language=language)  # type: ignore[assignment]
         for k, v in changed.items():
             setattr(loc, k, v)
-        loc.status = TranslationStatus.IN_REVIEW
-        loc.save()
+        loc.status = TranslationStatus.IN_REVIEW  # type: ignore[union-attr]
+        loc.save()  # type: ignore[union-attr]
         result.changed += [f"episode.{episode_id}.{k}" for k in changed]
     return result

@@ -370,7 +370,7 @@ def subtitle_machine_translate(
     from localization.services import subtitle_ingest
 
     storage = storage or media_storage()
-    with storage.open(version.webvtt.name, "rb") as handle:
+    with storage.open(version.webvtt.name, "rb") as handle:  # type: ignore[arg-type]
         data = handle.read()
     cues = subtitle_parse(data, language=version.track.language, filename="subtitles.vtt").cues
     translated = subtitle_cues_translate(
