@@ -123,6 +123,14 @@ def _subtitle_version():
     return subtitle_ingest(episode=EpisodeFactory(), language="en", kind="full", filename="ep001.en.srt", data=data)
 
 
+def _dub_version():
+    from catalog.tests.factories import EpisodeFactory
+    from localization.models import DubTrack, DubVersion
+
+    track = DubTrack.objects.create(episode=EpisodeFactory(), language="yue")
+    return DubVersion.objects.create(track=track, number=1, source="dubs/x.wav", checksum_sha256="0" * 64)
+
+
 def _api_key():
     from partners.services import api_key_create
     from partners.tests.factories import OrganizationFactory
@@ -151,6 +159,7 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "localization.dramalocalization": _factory("catalog.tests.factories.DramaLocalizationFactory"),
     "localization.episodelocalization": _episode_localization,
     "localization.subtitleversion": _subtitle_version,
+    "localization.dubversion": _dub_version,
     "localization.glossaryterm": _glossary_term,
     "partners.organization": _organization,
     "partners.channel": _factory("partners.tests.factories.ChannelFactory"),
