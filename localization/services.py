@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.utils import timezone
 
 from catalog.models import Drama, DramaFormat, DramaStatus, Episode
@@ -330,11 +330,12 @@ SIDECAR_WEBVTT = "subtitles.vtt"
 SIDECAR_IMSC = "subtitles.ttml"
 
 
-def subtitle_packaging_job_create(*, version: SubtitleVersion, ladder: Ladder, created_by: User | None = None) -> Job:
-    """A job packaging `version` against `ladder`, owned by the drama's licensor; its task sent after commit."""
+def packaging_job_create(*, kind: str, version: Model, ladder: Ladder, created_by: User | None = None) -> Job:
+    """A job of `kind` packaging a subtitle or dub `version` against `ladder`, owned by the drama's licensor;
+    its task sent after commit."""
     episode = Episode.objects.select_related("drama").get(pk=ladder.episode_id)
     job = job_create(
-        kind=JobKind.SUBTITLES,
+        kind=kind,
         target=version,
         organization=episode.drama.owner,
         params={"version_id": version.pk, "ladder_id": ladder.pk, "episode_id": episode.pk},
@@ -342,6 +343,11 @@ def subtitle_packaging_job_create(*, version: SubtitleVersion, ladder: Ladder, c
     )
     job_enqueue(job)
     return job
+
+
+def subtitle_packaging_job_create(*, version: SubtitleVersion, ladder: Ladder, created_by: User | None = None) -> Job:
+    """A job packaging `version` against `ladder` (see packaging_job_create)."""
+    return packaging_job_create(kind=JobKind.SUBTITLES, version=version, ladder=ladder, created_by=created_by)
 
 
 def subtitle_packaging_job_send(job: Job) -> None:

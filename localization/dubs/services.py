@@ -20,8 +20,7 @@ from django.utils import timezone
 
 from catalog.models import Episode
 from jobs.models import Job, JobKind
-from jobs.runners import job_enqueue
-from jobs.services import job_create, job_log_append, job_progress
+from jobs.services import job_log_append, job_progress
 from localization.errors import (
     DubErrorCode,
     DubPackagingError,
@@ -220,17 +219,10 @@ def dub_first_error(version: DubVersion) -> dict[str, str] | None:
 
 
 def dub_packaging_job_create(*, version: DubVersion, ladder: Ladder, created_by: User | None = None) -> Job:
-    """A job packaging `version` against `ladder`, owned by the drama's licensor; its task sent after commit."""
-    episode = Episode.objects.select_related("drama").get(pk=ladder.episode_id)
-    job = job_create(
-        kind=JobKind.DUB,
-        target=version,
-        organization=episode.drama.owner,
-        params={"version_id": version.pk, "ladder_id": ladder.pk, "episode_id": episode.pk},
-        created_by=created_by,
-    )
-    job_enqueue(job)
-    return job
+    """A job packaging `version` against `ladder` (see localization.services.packaging_job_create)."""
+    from localization.services import packaging_job_create
+
+    return packaging_job_create(kind=JobKind.DUB, version=version, ladder=ladder, created_by=created_by)
 
 
 def dub_packaging_job_send(job: Job) -> None:
