@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -222,6 +222,8 @@ class _Row:
 
 
 CREATE = "create"
+# How many of the rows naming a new organization or drama are listed by location (all are counted).
+LOCATIONS_LISTED = 10
 
 
 def organization_resolution_key(*, kind: str, name: str) -> str:
@@ -392,10 +394,10 @@ class _Importer:
                 rights_window_revoke(window=existing, actor=self.actor)
                 outcome.action = "revoked"
             return
-        licensor = self.organization(record.licensor, OrganizationKind.LICENSOR, "Licensor", pending)
+        licensor = self.organization(record.licensor, OrganizationKind.LICENSOR, "Licensor", record, pending)
         if self.direction == RightsDirection.OUT:
             if record.licensee:
-                licensee = self.organization(record.licensee, OrganizationKind.PARTNER, "Licensee", pending)
+                licensee = self.organization(record.licensee, OrganizationKind.PARTNER, "Licensee", record, pending)
             elif self.default_licensee is not None:
                 licensee = self.default_licensee
             else:
@@ -608,14 +610,16 @@ class _Importer:
         )
         return window if same_licensor and same_licensee else None
 
-    def organization(self, name: str, kind: str, field_name: str, pending: _Pending) -> Organization:
+    def organization(
+        self, name: str, kind: str, field_name: str, record: AvailRecord, pending: _Pending
+    ) -> Organization:
         key = name.strip().lower()
         if not key:
             raise RowError(field_name, f"{field_name} DisplayName is required.", AvailsErrorCode.REQUIRED)
         resolution_key = organization_resolution_key(kind=kind, name=name)
         unknown = self.report.unknown_organizations.get(resolution_key)
         if unknown is not None:
-            unknown["rows"] += 1
+            _unknown_named_by(unknown, record)
         organization = self.organizations.get(key)
         if organization is None:
             organization = (
@@ -630,6 +634,7 @@ class _Importer:
                     "kind": kind,
                     "field": field_name,
                     "rows": 1,
+                    "locations": [record.location],
                 }
             choice = self.choice("organizations", resolution_key, field_name, f"{field_name} '{name.strip()}'")
             if choice == CREATE:
@@ -684,7 +689,7 @@ class _Importer:
         if cached is not None:
             resolution_key = self.unknown_drama_keys.get((licensor.pk, key))
             if resolution_key is not None and resolution_key in self.report.unknown_dramas:
-                self.report.unknown_dramas[resolution_key]["rows"] += 1
+                _unknown_named_by(self.report.unknown_dramas[resolution_key], record)
             return cached
         drama = None
         match = DRAMA_CONTENT_ID_RE.fullmatch(key)
@@ -718,9 +723,10 @@ class _Importer:
                 "licensor": record.licensor.strip()[:200],
                 "work_key": key,
                 "rows": 1,
+                "locations": [record.location],
             }
         else:
-            unknown["rows"] += 1
+            _unknown_named_by(unknown, record)
         self.remember(self.unknown_drama_keys, (licensor.pk, key), resolution_key)
         choice = self.choice("dramas", resolution_key, "Title", f"The title '{record.drama_title}'")
         if choice != CREATE:
@@ -864,6 +870,13 @@ class _Importer:
         return changes
 
 
+def _unknown_named_by(entry: dict[str, Any], record: AvailRecord) -> None:
+    """Count another row naming a new organization or drama (and list where it is, up to LOCATIONS_LISTED)."""
+    entry["rows"] += 1
+    if len(entry["locations"]) < LOCATIONS_LISTED:
+        entry["locations"].append(record.location)
+
+
 def _row_problems(error: Exception) -> list[tuple[str, str, str]]:
     """(Avails field, reason, code) for each thing wrong with a row, from whichever layer refused it."""
     if isinstance(error, RowError):
@@ -914,8 +927,11 @@ def avails_import(
     file names and the platform does not hold are listed in the report (`unknown_organizations`,
     `unknown_dramas`); with a `resolution` ({"organizations": {key: id or "create"}, "dramas": {...}},
     keyed by organization_resolution_key / drama_resolution_key) each is mapped to the existing object
-    chosen or created, and a row naming one without a choice is refused; without one (the dry run, the
-    command line) each is created. Episodes the avails name are created. With any parse error nothing
+    chosen or created, and a row naming one without a choice is refused; without one each is created,
+    which only a dry run listing the names (the preview) and callers that create by design (tests, the
+    benchmark's throwaway database) do: the admin's confirm, the `avails_import` job and
+    `manage.py import_avails` always pass the resolution avails_import_resolution checked. Episodes the
+    avails name are created. With any parse error nothing
     is attempted; with any row refused (reported against its row) or on a dry run, everything is
     rolled back. The report says what was (or would be) created, updated, unchanged.
     """
@@ -1019,10 +1035,10 @@ def avails_import_confirm(
             record,
             user=user,
             token=resolution_token,
-            organization_choices=[
-                choice.strip() or (CREATE if create_unmapped_organizations else "") for choice in organization_choices
-            ],
-            drama_choices=[choice.strip() or (CREATE if create_unmapped_dramas else "") for choice in drama_choices],
+            organization_choices=list(organization_choices),
+            drama_choices=list(drama_choices),
+            create_unmapped_organizations=create_unmapped_organizations,
+            create_unmapped_dramas=create_unmapped_dramas,
         )
         if record.file.size > settings.MIGU_AVAILS_INLINE_MAX_BYTES:
             record.status = AvailsImportStatus.QUEUED
@@ -1079,14 +1095,16 @@ def _resolution_read(
     token: str,
     organization_choices: list[str],
     drama_choices: list[str],
+    create_unmapped_organizations: bool,
+    create_unmapped_dramas: bool,
 ) -> dict[str, dict[str, str]]:
     """The choices for the preview's new names, checked: signed for this upload, one for each, of existing objects."""
     organizations, dramas = _resolution_keys(record)
     if not organizations and not dramas:
         return {"organizations": {}, "dramas": {}}
     if not token:
-        names = [f"{entry['name']} ({entry['field'].lower()})" for entry in record.report["unknown_organizations"]]
-        names += [f"{entry['title']} (drama of {entry['licensor']})" for entry in record.report["unknown_dramas"]]
+        names = [_organization_label(entry) for entry in record.report["unknown_organizations"]]
+        names += [_drama_label(entry) for entry in record.report["unknown_dramas"]]
         raise AvailsResolutionError(
             "Nothing was imported: choose an existing one or tick create for each name the file would create "
             f"({'; '.join(names)}).",
@@ -1113,31 +1131,71 @@ def _resolution_read(
         )
     if len(organization_choices) != len(organizations) or len(drama_choices) != len(dramas):
         raise AvailsResolutionError("The choice form does not list this upload's names; open the preview again.")
-    report = record.report
+    return avails_import_resolution(
+        unknown_organizations=record.report["unknown_organizations"],
+        unknown_dramas=record.report["unknown_dramas"],
+        organization_choices=dict(zip(organizations, organization_choices, strict=True)),
+        drama_choices=dict(zip(dramas, drama_choices, strict=True)),
+        create_unmapped_organizations=create_unmapped_organizations,
+        create_unmapped_dramas=create_unmapped_dramas,
+    )
+
+
+def _organization_label(entry: Mapping[str, Any]) -> str:
+    return f"{entry['name']} ({entry['field'].lower()})"
+
+
+def _drama_label(entry: Mapping[str, Any]) -> str:
+    return f"{entry['title']} (drama of {entry['licensor']})"
+
+
+def avails_import_resolution(
+    *,
+    unknown_organizations: Sequence[Mapping[str, Any]],
+    unknown_dramas: Sequence[Mapping[str, Any]],
+    organization_choices: Mapping[str, str],
+    drama_choices: Mapping[str, str],
+    create_unmapped_organizations: bool = False,
+    create_unmapped_dramas: bool = False,
+) -> dict[str, dict[str, str]]:
+    """The resolution avails_import maps a file's new names by, checked against the platform.
+
+    `unknown_organizations` and `unknown_dramas` are the entries a dry run listed (AvailsImportReport);
+    the choices are keyed by each entry's resolution key, a choice being an existing object's id or
+    CREATE ("" or absent: none; CREATE when `create_unmapped_*` is set). Refuses, naming each, a name
+    left without a choice (RESOLUTION_REQUIRED), and an organization that does not exist or is not of
+    the entry's role (a licensor for a licensor; a partner or operator for a licensee) or a drama that
+    does not exist (RESOLUTION_INVALID). The admin's confirm and `manage.py import_avails` both call it.
+    """
     missing: list[str] = []
     wrong: list[str] = []
     chosen: dict[str, dict[str, str]] = {"organizations": {}, "dramas": {}}
-    wanted_ids = {int(choice) for choice in organization_choices if choice.isdigit()}
-    existing_organizations = Organization.objects.in_bulk(list(wanted_ids))
-    for entry, choice in zip(report["unknown_organizations"], organization_choices, strict=True):
-        label = f"{entry['name']} ({entry['field'].lower()})"
-        choice = choice.strip()
+
+    def choice_of(choices: Mapping[str, str], key: str, create_unmapped: bool) -> str:
+        return str(choices.get(key) or "").strip() or (CREATE if create_unmapped else "")
+
+    wanted = [choice_of(organization_choices, e["key"], create_unmapped_organizations) for e in unknown_organizations]
+    existing_organizations = Organization.objects.in_bulk([int(choice) for choice in wanted if choice.isdigit()])
+    for entry, choice in zip(unknown_organizations, wanted, strict=True):
+        label = _organization_label(entry)
         if not choice:
             missing.append(label)
         elif choice == CREATE:
             chosen["organizations"][entry["key"]] = CREATE
         else:
             organization = existing_organizations.get(int(choice)) if choice.isdigit() else None
-            if organization is None or (organization.kind == OrganizationKind.LICENSOR) != (
-                entry["kind"] == OrganizationKind.LICENSOR
-            ):
-                wrong.append(label)
+            licensor_wanted = entry["kind"] == OrganizationKind.LICENSOR
+            if organization is None:
+                wrong.append(f"{label}: no organization #{choice}")
+            elif (organization.kind == OrganizationKind.LICENSOR) != licensor_wanted:
+                role = "a licensor" if licensor_wanted else "a partner platform or operator"
+                wrong.append(f"{label}: '{organization.name}' is {organization.get_kind_display().lower()}, not {role}")
             else:
                 chosen["organizations"][entry["key"]] = str(organization.pk)
-    existing_dramas = Drama.objects.in_bulk([int(choice) for choice in drama_choices if choice.isdigit()])
-    for entry, choice in zip(report["unknown_dramas"], drama_choices, strict=True):
-        label = f"{entry['title']} (drama of {entry['licensor']})"
-        choice = choice.strip()
+    wanted = [choice_of(drama_choices, e["key"], create_unmapped_dramas) for e in unknown_dramas]
+    existing_dramas = Drama.objects.in_bulk([int(choice) for choice in wanted if choice.isdigit()])
+    for entry, choice in zip(unknown_dramas, wanted, strict=True):
+        label = _drama_label(entry)
         if not choice:
             missing.append(label)
         elif choice == CREATE:
@@ -1145,23 +1203,24 @@ def _resolution_read(
         elif choice.isdigit() and int(choice) in existing_dramas:
             chosen["dramas"][entry["key"]] = choice
         else:
-            wrong.append(label)
+            wrong.append(f"{label}: no drama #{choice}")
+    if wrong:
+        raise AvailsResolutionError(
+            f"Nothing was imported: a choice is not an existing organization of that role or an existing drama "
+            f"({'; '.join(wrong)})."
+        )
     if missing:
         raise AvailsResolutionError(
             "Nothing was imported: choose an existing one or tick create for each name the file would create "
             f"({'; '.join(missing)}).",
             code=AvailsErrorCode.RESOLUTION_REQUIRED,
         )
-    if wrong:
-        raise AvailsResolutionError(
-            f"Nothing was imported: the choice for {'; '.join(wrong)} is not an existing organization of that "
-            "role or an existing drama."
-        )
     return chosen
 
 
-def _suggestions_add(report: dict[str, Any]) -> None:
-    """Offer, for each name the file would create, the closest existing names (pg_trgm similarity)."""
+def avails_name_suggestions_add(report: dict[str, Any]) -> None:
+    """Offer, for each name a dry run's report (AvailsImportReport.as_dict) lists as new, the closest
+    existing names (pg_trgm similarity), in place: the admin's preview and `manage.py import_avails`."""
     threshold = settings.MIGU_AVAILS_NAME_SIMILARITY_THRESHOLD
     limit = settings.MIGU_AVAILS_NAME_SUGGESTIONS
     searched = settings.MIGU_AVAILS_NAMES_SEARCHED_MAX
@@ -1174,7 +1233,12 @@ def _suggestions_add(report: dict[str, Any]) -> None:
         else:
             kinds = [kind for kind in OrganizationKind.values if kind != OrganizationKind.LICENSOR]  # type: ignore[misc]
         entry["suggestions"] = [
-            {"id": organization.pk, "name": organization.name, "similarity": round(organization.similarity, 2)}  # type: ignore[attr-defined]
+            {
+                "id": organization.pk,
+                "slug": organization.slug,
+                "name": organization.name,
+                "similarity": round(organization.similarity, 2),  # type: ignore[attr-defined]
+            }
             for organization in organizations_named_like(
                 name=entry["name"], kinds=kinds, threshold=threshold, limit=limit
             )
@@ -1263,7 +1327,7 @@ def _import_record_fill(record: AvailsImport, report: AvailsImportReport, *, sta
     counts = report.counts
     record.report = report.as_dict()
     if report.dry_run:
-        _suggestions_add(record.report)
+        avails_name_suggestions_add(record.report)
     record.status = status
     record.created_count = counts["created"]
     record.updated_count = counts["updated"]
