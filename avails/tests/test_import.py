@@ -52,15 +52,15 @@ def _state() -> tuple[int, int, int, int, int]:
 )
 def test_valid_sample_imports_as_rights_in_and_reimports_without_changes(name, windows):
     assert name in VALID_SAMPLES
-    # when a MovieLabs sample is imported as rights acquired from its licensor
-    out, error = _run(str(sample_path(name)), "--direction", "in")
+    # when a MovieLabs sample is imported as rights acquired from its licensor, creating what it names
+    out, error = _run(str(sample_path(name)), "--direction", "in", "--create-new")
     # then every transaction became a window, upserted by its TransactionID
     assert error is None, out
     assert RightsWindow.objects.filter(direction="in").count() == windows
     assert f"created {windows}, updated 0, unchanged 0" in out
     assert not RightsWindow.objects.filter(transaction_id="").exists()
     before = _state()
-    # when the same file is imported again
+    # when the same file is imported again (it names nothing new: no choice is needed)
     out, error = _run(str(sample_path(name)), "--direction", "in")
     # then nothing changes
     assert error is None
@@ -69,7 +69,7 @@ def test_valid_sample_imports_as_rights_in_and_reimports_without_changes(name, w
 
 
 def test_tv_sample_creates_one_drama_with_its_episodes_and_episode_windows():
-    _run(str(sample_path("TV_v1.9.xlsx")), "--direction", "in")
+    _run(str(sample_path("TV_v1.9.xlsx")), "--direction", "in", "--create-new")
     drama = Drama.objects.get()
     assert drama.original_title == "The Detectives"
     assert drama.owner.name == "Rockstar Films" and drama.owner.kind == "licensor"
@@ -110,7 +110,7 @@ def test_sample_refused_for_its_structure_exits_nonzero_naming_the_element_and_w
 
 def test_dry_run_reports_what_would_change_and_writes_nothing():
     before = _state()
-    out, error = _run(str(sample_path("Movies_v1.9.xlsx")), "--direction", "in", "--dry-run")
+    out, error = _run(str(sample_path("Movies_v1.9.xlsx")), "--direction", "in", "--dry-run", "--create-new")
     assert error is None
     assert "dry run, nothing written" in out and "created 26" in out
     assert "new dramas: The View from a Mountain, The First Dance" in out

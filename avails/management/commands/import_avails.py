@@ -1,14 +1,38 @@
-"""Import an EMA Avails file (XML v2.1–v2.7 or .xlsx template v1.6–v1.9) onto rights windows."""
+"""Import an EMA Avails file (XML v2.1–v2.7 or .xlsx template v1.6–v1.9) onto rights windows.
+
+Like the admin's preview and confirm, nothing the file names and the platform does not hold (a licensor,
+a licensee, a drama) is created unasked: each needs a choice on the command line, checked by the same
+service (avails_import_resolution) and applied by the same import (avails_import with a resolution).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from avails.services import AvailsImportReport, avails_import
+from avails.errors import AvailsErrorCode, AvailsResolutionError
+from avails.selectors import drama_by_reference
+from avails.services import (
+    CREATE,
+    AvailsImportReport,
+    avails_import,
+    avails_import_resolution,
+    avails_name_suggestions_add,
+)
+from catalog.models import Drama
 from partners.models import Organization
+
+# A file that may only name what the platform holds: a row naming anything else is refused.
+NO_CHOICES: dict[str, dict[str, str]] = {"organizations": {}, "dramas": {}}
+HOW_TO_CHOOSE = (
+    "Choose for each: --map-organization 'NAME=SLUG' (an existing licensor for a licensor, a partner or operator "
+    "for a licensee), --map-drama 'TITLE=DRAMA' (TITLE as the file gives it, or its content id; DRAMA an existing "
+    "drama's id, platform content id, EIDR or ALID), or create what is not mapped with --create-new-organizations, "
+    "--create-new-dramas, or --create-new for both."
+)
 
 
 def report_lines(report: AvailsImportReport) -> list[str]:
@@ -33,13 +57,82 @@ def report_lines(report: AvailsImportReport) -> list[str]:
     return lines
 
 
+def _rows(entry: dict[str, Any]) -> str:
+    locations = entry.get("locations", [])
+    more = entry["rows"] - len(locations)
+    named = "; ".join(locations) + (f"; and {more} more" if more > 0 else "")
+    return f"{entry['rows']} row{'s' if entry['rows'] != 1 else ''}: {named}"
+
+
+def _id(choice: str) -> int | None:
+    return int(choice) if choice.isdigit() else None
+
+
+def _choice_text(choice: str, chosen: Organization | Drama | None) -> str:
+    if choice == CREATE:
+        return "create"
+    if not choice:
+        return "NONE"
+    if isinstance(chosen, Organization):
+        return f"mapped to {chosen.name} ({chosen.slug})"
+    if isinstance(chosen, Drama):
+        return f"mapped to #{chosen.pk} {chosen.original_title} of {chosen.owner.name}"
+    return f"mapped to #{choice}"
+
+
+def new_names_lines(listing: dict[str, Any]) -> list[str]:
+    """The organizations and dramas the file names and the platform does not hold: where, the choice, the closest."""
+    organizations, dramas = listing["unknown_organizations"], listing["unknown_dramas"]
+    if not organizations and not dramas:
+        return []
+    chosen_organizations = Organization.objects.in_bulk(
+        [int(e["choice"]) for e in organizations if e["choice"].isdigit()]
+    )
+    chosen_dramas = Drama.objects.select_related("owner").in_bulk(
+        [int(e["choice"]) for e in dramas if e["choice"].isdigit()]
+    )
+    lines = [f"  names the platform does not hold ({len(organizations) + len(dramas)}):"]
+    for entry in organizations:
+        chosen: Organization | Drama | None = chosen_organizations.get(_id(entry["choice"]))
+        lines.append(f"    {entry['field']} '{entry['name']}' ({entry['kind']}, {_rows(entry)})")
+        lines.append(f"      choice: {_choice_text(entry['choice'], chosen)}")
+        lines.extend(
+            f"      closest: {s['slug']} '{s['name']}' (similarity {s['similarity']})"
+            for s in entry.get("suggestions", [])
+        )
+    for entry in dramas:
+        lines.append(
+            f"    Drama '{entry['title']}' of {entry['licensor']} (content id {entry['work_key']}, {_rows(entry)})"
+        )
+        chosen = chosen_dramas.get(_id(entry["choice"]))
+        lines.append(f"      choice: {_choice_text(entry['choice'], chosen)}")
+        lines.extend(
+            f"      closest: {s['id']} '{s['name']}' of {s['owner']} (similarity {s['similarity']})"
+            for s in entry.get("suggestions", [])
+        )
+    return lines
+
+
+def _pairs(values: list[str], option: str, right: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        name, equals, target = value.rpartition("=")
+        if not equals or not name.strip() or not target.strip():
+            raise CommandError(f"{option} expects 'NAME={right}', got '{value}'.", returncode=1)
+        pairs.append((name.strip(), target.strip()))
+    return pairs
+
+
 class Command(BaseCommand):
     help = (
-        "Import EMA Avails (XML or .xlsx) onto rights windows: upsert by TransactionID, create unknown dramas, "
-        "episodes and licensees. Any invalid row: nothing is written and the command exits 1, listing every error."
+        "Import EMA Avails (XML or .xlsx) onto rights windows: upsert by TransactionID, create the episodes named. "
+        "Organizations and dramas the platform does not hold are created or mapped only as chosen "
+        "(--map-organization, --map-drama, --create-new-organizations, --create-new-dramas, --create-new); "
+        "without a choice for each, or with any invalid row, nothing is written and the command exits 1, "
+        "listing what to fix."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="An EMA Avails .xml or .xlsx file.")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
         parser.add_argument(
@@ -50,8 +143,38 @@ class Command(BaseCommand):
         )
         parser.add_argument("--licensee", help="Slug of the licensee for rows that name none (rights out).")
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+        parser.add_argument(
+            "--map-organization",
+            action="append",
+            default=[],
+            metavar="NAME=SLUG",
+            help="Read the organization the file names NAME (and the platform does not hold) as the existing one "
+            "with this slug. Repeatable.",
+        )
+        parser.add_argument(
+            "--map-drama",
+            action="append",
+            default=[],
+            metavar="TITLE=DRAMA",
+            help="Read the drama the file titles TITLE (or gives this content id) as an existing drama: its id, "
+            "platform content id (md:cid:org:migu:drama:N), EIDR or ALID. The file's content id is kept for it, "
+            "so the next file finds it. Repeatable.",
+        )
+        parser.add_argument(
+            "--create-new-organizations",
+            action="store_true",
+            help="Create every organization the file names that the platform does not hold and is not mapped.",
+        )
+        parser.add_argument(
+            "--create-new-dramas",
+            action="store_true",
+            help="Create every drama the file names that the platform does not hold and is not mapped.",
+        )
+        parser.add_argument(
+            "--create-new", action="store_true", help="Both --create-new-organizations and --create-new-dramas."
+        )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
@@ -60,18 +183,198 @@ class Command(BaseCommand):
             default_licensee = Organization.objects.filter(slug=options["licensee"]).first()
             if default_licensee is None:
                 raise CommandError(f"No organization with slug '{options['licensee']}'.")
-        report = avails_import(
-            data=path.read_bytes(),
-            source=path.name,
-            direction=options["direction"],
-            default_licensee=default_licensee,
-            dry_run=options["dry_run"],
-            actor=f"import_avails {path.name}",
-        )
-        if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), indent=2, default=str))
+        organization_maps = self.organization_maps(options["map_organization"])
+        drama_maps = self.drama_maps(options["map_drama"])
+        create_organizations = options["create_new_organizations"] or options["create_new"]
+        create_dramas = options["create_new_dramas"] or options["create_new"]
+        dry_run = options["dry_run"]
+        run = {
+            "data": path.read_bytes(),
+            "source": path.name,
+            "direction": options["direction"],
+            "default_licensee": default_licensee,
+            "actor": f"import_avails {path.name}",
+        }
+
+        report: AvailsImportReport | None = None
+        if not (organization_maps or drama_maps or create_organizations or create_dramas):
+            # No choices: a file naming only what the platform holds is imported in one pass.
+            report = avails_import(**run, dry_run=dry_run, resolution=NO_CHOICES)
+            if report.unknown_organizations or report.unknown_dramas:
+                report = None
+        listing: dict[str, Any] | None = None
+        refusal: AvailsResolutionError | None = None
+        if report is None:
+            report, listing, refusal = self.import_with_choices(
+                run,
+                dry_run=dry_run,
+                organization_maps=organization_maps,
+                drama_maps=drama_maps,
+                create_organizations=create_organizations,
+                create_dramas=create_dramas,
+            )
+        self.write(report, listing, refusal, json_output=options["json"])
+        if refusal is None:
+            if report.errors:
+                raise CommandError(f"{len(report.errors)} error(s) in {path.name}; nothing was written.", returncode=1)
+            return
+        message = f"{len(report.errors)} error(s) in {path.name}, and " if report.errors else f"{path.name}: "
+        if refusal.code == AvailsErrorCode.RESOLUTION_REQUIRED and listing is not None:
+            entries = listing["unknown_organizations"] + listing["unknown_dramas"]
+            unchosen = sum(1 for entry in entries if not entry["choice"])
+            message += f"{unchosen} of the {len(entries)} organization(s) or drama(s) the platform does not hold "
+            message += f"have no choice; nothing was written. {HOW_TO_CHOOSE}"
         else:
-            for line in report_lines(report):
-                self.stdout.write(line)
-        if report.errors:
-            raise CommandError(f"{len(report.errors)} error(s) in {path.name}; nothing was written.", returncode=1)
+            message += f"{refusal.detail} [{refusal.code}]"
+        raise CommandError(message, returncode=1)
+
+    def organization_maps(self, values: list[str]) -> dict[str, Organization]:
+        """--map-organization NAME=SLUG, by the lower-cased NAME; a slug naming no organization is refused."""
+        maps = {}
+        for name, slug in _pairs(values, "--map-organization", "SLUG"):
+            organization = Organization.objects.filter(slug=slug).first()
+            if organization is None:
+                raise CommandError(
+                    f"--map-organization '{name}={slug}': no organization with slug '{slug}'.", returncode=1
+                )
+            maps[name.lower()] = organization
+        return maps
+
+    def drama_maps(self, values: list[str]) -> dict[str, Drama]:
+        """--map-drama TITLE=DRAMA, by the lower-cased TITLE (or content id); a DRAMA naming none is refused."""
+        maps = {}
+        for title, reference in _pairs(values, "--map-drama", "DRAMA"):
+            drama = drama_by_reference(reference=reference)
+            if drama is None:
+                raise CommandError(
+                    f"--map-drama '{title}={reference}': no drama with id, platform content id, EIDR or ALID "
+                    f"'{reference}'.",
+                    returncode=1,
+                )
+            maps[title.lower()] = drama
+        return maps
+
+    def import_with_choices(
+        self,
+        run: dict[str, Any],
+        *,
+        dry_run: bool,
+        organization_maps: dict[str, Organization],
+        drama_maps: dict[str, Drama],
+        create_organizations: bool,
+        create_dramas: bool,
+    ) -> tuple[AvailsImportReport, dict[str, Any], AvailsResolutionError | None]:
+        """List the names the file would create (as the admin's preview), check the choices made for them
+        (avails_import_resolution, as the admin's confirm) and, unless refused or a dry run, import with them.
+
+        Returns the report, the listing (each name with its rows, its choice and, when asked to choose or on
+        a dry run, the closest existing names) and the refusal of the choices, if any.
+        """
+        refusal: AvailsResolutionError | None = None
+        report: AvailsImportReport | None = None
+        # The preview's dry run (creating every new name): each name, with the rows naming it.
+        listed = avails_import(**run, dry_run=True)
+        first_listing = listed.as_dict()
+        self.warn_unused(first_listing, organization_maps, drama_maps)
+        organization_choices, drama_choices = self.choices(first_listing, organization_maps, drama_maps)
+        if organization_choices or drama_choices:
+            # Again with the mappings made: a drama of a mapped licensor may be one the platform holds
+            # already, and a TransactionID may be the licensor's window (new only under the misspelt name).
+            try:
+                provisional = avails_import_resolution(
+                    unknown_organizations=list(listed.unknown_organizations.values()),
+                    unknown_dramas=list(listed.unknown_dramas.values()),
+                    organization_choices=organization_choices,
+                    drama_choices=drama_choices,
+                    create_unmapped_organizations=True,
+                    create_unmapped_dramas=True,
+                )
+            except AvailsResolutionError:
+                pass  # an invalid mapping: refused below, against the names as first listed
+            else:
+                listed = avails_import(**run, dry_run=True, resolution=provisional)
+        listing = listed.as_dict()
+        organization_choices, drama_choices = self.choices(listing, organization_maps, drama_maps)
+        for entries, choices, create in (
+            (listing["unknown_organizations"], organization_choices, create_organizations),
+            (listing["unknown_dramas"], drama_choices, create_dramas),
+        ):
+            for entry in entries:
+                entry["choice"] = choices.get(entry["key"], CREATE if create else "")
+        try:
+            resolution = avails_import_resolution(
+                unknown_organizations=listing["unknown_organizations"],
+                unknown_dramas=listing["unknown_dramas"],
+                organization_choices=organization_choices,
+                drama_choices=drama_choices,
+                create_unmapped_organizations=create_organizations,
+                create_unmapped_dramas=create_dramas,
+            )
+        except AvailsResolutionError as error:
+            refusal = error
+            # Nothing chose to create what the listing's dry run created.
+            listed.created_dramas, listed.created_organizations = [], []
+        else:
+            if not dry_run and not listed.errors:
+                report = avails_import(**run, resolution=resolution)
+        if report is None:
+            # A dry run, or a refusal: the listing's dry run did what these choices would do.
+            report = listed
+            report.dry_run = dry_run
+        if refusal is not None or dry_run:
+            avails_name_suggestions_add(listing)
+        return report, listing, refusal
+
+    @staticmethod
+    def choices(
+        listing: dict[str, Any], organization_maps: dict[str, Organization], drama_maps: dict[str, Drama]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The mappings given, as choices keyed by the listed names' resolution keys (avails_import_resolution)."""
+        organization_choices = {
+            entry["key"]: str(organization_maps[entry["name"].lower()].pk)
+            for entry in listing["unknown_organizations"]
+            if entry["name"].lower() in organization_maps
+        }
+        drama_choices = {
+            entry["key"]: str(drama.pk)
+            for entry in listing["unknown_dramas"]
+            if (drama := drama_maps.get(entry["title"].lower()) or drama_maps.get(entry["work_key"].lower()))
+        }
+        return organization_choices, drama_choices
+
+    def warn_unused(
+        self, listing: dict[str, Any], organization_maps: dict[str, Organization], drama_maps: dict[str, Drama]
+    ) -> None:
+        """A mapping for a name the file does not give as new is said (a typo in the option), not refused."""
+        names = {entry["name"].lower() for entry in listing["unknown_organizations"]}
+        for name in organization_maps.keys() - names:
+            self.stderr.write(f"--map-organization: {listing['source']} names no new organization '{name}'; ignored.")
+        titles = {entry["title"].lower() for entry in listing["unknown_dramas"]}
+        titles |= {entry["work_key"].lower() for entry in listing["unknown_dramas"]}
+        for title in drama_maps.keys() - titles:
+            self.stderr.write(f"--map-drama: {listing['source']} names no new drama '{title}'; ignored.")
+
+    def write(
+        self,
+        report: AvailsImportReport,
+        listing: dict[str, Any] | None,
+        refusal: AvailsResolutionError | None,
+        *,
+        json_output: bool,
+    ) -> None:
+        if json_output:
+            output = report.as_dict()
+            if listing is not None:
+                # The names as listed for choosing (the import's own report may list fewer: a refused row stops early).
+                output["unknown_organizations"] = listing["unknown_organizations"]
+                output["unknown_dramas"] = listing["unknown_dramas"]
+            output["resolution_error"] = {"code": str(refusal.code), "detail": refusal.detail} if refusal else None
+            self.stdout.write(json.dumps(output, indent=2, default=str))
+            return
+        lines = report_lines(report)
+        if listing is not None:
+            lines.extend(new_names_lines(listing))
+        if refusal is not None:
+            lines.append(f"  REFUSED [{refusal.code}]: {refusal.detail}")
+        for line in lines:
+            self.stdout.write(line)
