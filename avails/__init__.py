@@ -7,7 +7,9 @@
   templates' conventions (v1.6 column names, T/F, comma-separated lists, one TransactionID over
   several territory rows) are read as the reference reads them.
 - Import: `avails.services.avails_import(...)`, `manage.py import_avails PATH [--dry-run]
-  [--direction out|in] [--licensee SLUG]`, and the admin upload (preview, then confirm).
+  [--direction out|in] [--licensee SLUG] [--map-organization NAME=SLUG] [--map-drama TITLE=DRAMA]
+  [--create-new-organizations] [--create-new-dramas] [--create-new]`, and the admin upload (preview,
+  then confirm). Both create no organization or drama without a choice (avails_import_resolution).
 - Export: `avails.exporters.avails_xml_for(windows, version=...)` / `avails_xlsx_for(windows, version=...)`,
   and `manage.py export_avails --licensee SLUG --format xlsx|xml [--avails-version V] -o PATH`; every
   version read can be written, and what is written imports again onto the same windows.

@@ -5,7 +5,9 @@
 The file is MovieLabs' Avails_noErrors_v2.4.xml (24 transactions) repeated with a unique TransactionID,
 ALID and title key per copy, so every transaction creates its drama and window. It is imported as
 rights in (the avails_import job's path: avails.services.avails_import, one transaction, applied) in
-a child process on a database created for the run and dropped at the end, whatever happens.
+a child process on a database created for the run and dropped at the end, whatever happens. It passes
+no resolution, so every licensor and drama is created unasked: the file is a new catalogue by design,
+and choosing for each name is the admin's and `import_avails`'s step, not the import's cost.
 Reports ms per transaction (goal ≤ 1.7 ms) and the child's peak memory (ru_maxrss; goal < 512 MB).
 """
 

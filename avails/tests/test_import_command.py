@@ -77,6 +77,7 @@ def test_a_misspelt_licensor_is_refused_with_the_existing_one_offered_and_nothin
         f"Drama 'Rebirth of the Heiress' of Migu Internatonal (content id md:cid:org:migu:1, 1 row: {LOCATION})" in out
     )
     assert out.count("choice: NONE") == 2
+    assert "tick create" not in out + str(error)  # the admin's wording
     # and tells how to choose
     assert "2 of the 2 organization(s) or drama(s) the platform does not hold have no choice" in str(error)
     assert "--map-organization 'NAME=SLUG'" in str(error) and "--create-new-dramas" in str(error)

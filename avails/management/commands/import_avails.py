@@ -374,7 +374,8 @@ class Command(BaseCommand):
         lines = report_lines(report)
         if listing is not None:
             lines.extend(new_names_lines(listing))
-        if refusal is not None:
+        if refusal is not None and refusal.code != AvailsErrorCode.RESOLUTION_REQUIRED:
+            # (A name without a choice shows as such in the listing, and the error says how to choose.)
             lines.append(f"  REFUSED [{refusal.code}]: {refusal.detail}")
         for line in lines:
             self.stdout.write(line)
