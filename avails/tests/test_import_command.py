@@ -356,3 +356,27 @@ def test_row_errors_and_missing_choices_are_both_reported(migu, tmp_path):
     )
     assert "Licensor 'Migu Internatonal'" in out
     assert _state() == before
+
+
+@pytest.mark.parametrize(
+    ("reference", "found"),
+    [
+        ("{pk}", True),
+        ("md:cid:org:migu:drama:{pk}", True),
+        ("md:alid:org:migu:drama:{pk}", True),
+        ("10.5240/1489-49A2-3956-4B2D-FE16-5", True),
+        ("md:alid:org:migu:heiress", True),
+        ("999999", False),
+        ("md:cid:org:migu:drama:999999", False),
+        ("Rebirth of the Heiresses", False),
+        ("", False),
+    ],
+)
+def test_a_drama_is_named_by_its_id_platform_ids_eidr_or_alid(migu, reference, found):
+    from avails.selectors import drama_by_reference
+
+    drama = DramaFactory(
+        owner=migu, eidr="10.5240/1489-49A2-3956-4B2D-FE16-5", alid="md:alid:org:migu:heiress", original_title="x"
+    )
+    DramaFactory(owner=migu)  # another drama, never the answer
+    assert drama_by_reference(reference=reference.format(pk=drama.pk)) == (drama if found else None)
