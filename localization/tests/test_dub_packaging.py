@@ -225,6 +225,63 @@ def test_rerunning_the_packaging_replaces_its_files_and_never_duplicates(media_s
     assert list(storage_walk(storages["default"], first_prefix)) == []
 
 
+def test_a_title_s_first_dub_in_a_language_is_announced_in_the_changes_feed_and_to_webhooks(
+    client_for, media_sources, dub_audio, settings
+):
+    from catalog.models import Drama
+    from jobs.services import job_retry
+    from partners.models import Webhook, WebhookDelivery
+
+    settings.MIGU_CHANGES_SETTLE_SECONDS = 0
+    # given a published Mandarin title with a ladder, one partner allowed Thai audio and one holding Thai back,
+    # both with a webhook, and the first one's changes feed drained
+    episode = episode_make()
+    drama = episode.drama
+    Drama.objects.filter(pk=drama.pk).update(status="published")
+    build_ladder(episode, media_sources["vertical"])
+    allowed = OrganizationFactory(kind="partner", slug="allowed")
+    held = OrganizationFactory(kind="partner", slug="held")
+    licensed_to(allowed, episode, audio_languages=["zh-Hans", "th"])
+    licensed_to(held, episode, territories=("MY",), holdback_languages=["th"])
+    for organization in (allowed, held):
+        Webhook.objects.create(
+            organization=organization, url="https://p.example/h", events=["title.updated"], secret="s"
+        )
+    client = client_for(allowed)
+    cursor = client.get("/api/v1/changes/").json()["next_cursor"]
+    assert client.get(f"/api/v1/changes/?cursor={cursor}").json()["results"] == []
+    before = Drama.objects.get(pk=drama.pk).updated_at
+
+    # when its first Thai dub is packaged
+    ingest(episode, dub_audio["quiet"], "th")
+    [job] = dub_jobs(episode)
+    assert run(job).status == JobStatus.SUCCEEDED
+
+    # then the title changed: the changes feed since the cursor lists it as updated, still shown where it was
+    assert Drama.objects.get(pk=drama.pk).updated_at > before
+    results = client.get(f"/api/v1/changes/?cursor={cursor}").json()["results"]
+    assert [(r["title_id"], r["change"], r["territories"]) for r in results] == [(drama.pk, "updated", ["TH"])]
+
+    # and only the partner allowed Thai audio was told, naming the audio language (no subtitle language)
+    [delivery] = WebhookDelivery.objects.filter(event_type="title.updated")
+    assert delivery.webhook.organization_id == allowed.pk
+    assert delivery.payload["type"] == "title.updated"
+    assert delivery.payload["data"]["title_id"] == drama.pk
+    assert delivery.payload["data"]["audio_languages_added"] == ["th"]
+    assert "subtitle_languages_added" not in delivery.payload["data"]
+
+    # and a second Thai version, the admin's re-run of its job, and a dub in the original language (heard
+    # already) announce nothing more
+    ingest(episode, dub_audio["loud"], "th")
+    second = run(dub_jobs(episode)[1])
+    assert second.status == JobStatus.SUCCEEDED
+    assert run(job_retry(job=second)).status == JobStatus.SUCCEEDED
+    ingest(episode, dub_audio["loud"], "zh-Hans")
+    assert run(dub_jobs(episode)[-1]).status == JobStatus.SUCCEEDED
+    assert DubRendition.objects.filter(status="ready").count() == 2
+    assert WebhookDelivery.objects.filter(event_type="title.updated").count() == 1
+
+
 # --- Serving -----------------------------------------------------------------------------------------
 
 
