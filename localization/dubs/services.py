@@ -399,7 +399,9 @@ def dub_rendition_publish(
             )
             return None
         previous_prefix = rendition.storage_prefix
-        drama = Drama.objects.get(episodes__ladders=rendition.ladder_id)
+        # The title's row lock orders two episodes' dubs in one language published at once: only the first
+        # finds the language new and announces it.
+        drama = Drama.objects.select_for_update(of=("self",), no_key=True).get(episodes__ladders=rendition.ladder_id)
         # Read before the switch: this rendition counts when it was already READY (a re-run announces nothing),
         # as does a READY one it replaces on this ladder (a newer version of a language already heard).
         language_is_new = (
