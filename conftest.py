@@ -1,4 +1,5 @@
-"""Fixtures shared by every app's tests: API clients per tenant, a real Celery worker process."""
+"""Fixtures shared by every app's tests: API clients per tenant, a real Celery worker process, signing in
+through a login page in a real browser."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from rest_framework.test import APIClient
@@ -222,3 +223,31 @@ def gunicorn_process(transactional_db, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def browser_sign_in(live_server):
+    """sign_in(page, username, password, *, login_path="/admin/login/", next_path="") -> the Playwright page,
+    signed in on the live server through its login form as a person signs in (the admin's and the portal's
+    pages both show Django's authentication form), once the browser has left the login page.
+
+    A refused sign-in fails the test at once, naming the user and what the page said, rather than leaving
+    the next step to time out on a page that never comes.
+    """
+
+    def sign_in(page, username: str, password: str, *, login_path: str = "/admin/login/", next_path: str = ""):
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+        query = f"?{urlencode({'next': next_path})}" if next_path else ""
+        page.goto(f"{live_server.url}{login_path}{query}")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.locator("form:has(#id_password) [type=submit]").click()
+        try:
+            page.wait_for_url(lambda url: login_path not in url, timeout=20_000)
+        except PlaywrightTimeoutError:
+            said = " ".join(page.inner_text("body").split())
+            pytest.fail(f"{username} could not sign in at {login_path}; the page says: {said[:500]}")
+        return page
+
+    return sign_in

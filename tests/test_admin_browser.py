@@ -48,7 +48,9 @@ def screenshot(page, tmp_path: Path, name: str) -> None:
     page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
-def test_a_content_manager_bulk_creates_episodes_in_the_browser(live_server, transactional_db, page, tmp_path):
+def test_a_content_manager_bulk_creates_episodes_in_the_browser(
+    live_server, transactional_db, page, tmp_path, browser_sign_in
+):
     from catalog.tests.factories import DramaFactory, DramaLocalizationFactory, GenreFactory, TropeFactory
     from tests.admin_helpers import staff_user
 
@@ -61,10 +63,7 @@ def test_a_content_manager_bulk_creates_episodes_in_the_browser(live_server, tra
     DramaLocalizationFactory(drama=drama, language="th", title="แต่งงานสายฟ้าแลบ", title_short="")
 
     # when they log in, open the drama from the list and ask for episodes 1-80, 85, 90-100
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "content-manager")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    browser_sign_in(page, "content-manager", PASSWORD)
     page.goto(f"{live_server.url}/admin/catalog/drama/")
     screenshot(page, tmp_path, "drama-list")
     page.click(f"text={drama.original_title}")

@@ -37,14 +37,12 @@ def browser():
         browser.close()
 
 
-def signed_in(browser, live_server, username: str, time_zone: str = "UTC"):
+def signed_in(browser, browser_sign_in, username: str, time_zone: str = "UTC"):
+    """A page of its own browser context (its own cookies and time zone), signed in to the admin."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id=time_zone)
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    browser_sign_in(page, username, PASSWORD)
     page.wait_for_selector("#site-name")
     return page
 
@@ -62,7 +60,7 @@ def style_of(page, selector: str) -> dict[str, str]:
 
 
 def test_arabic_runs_right_to_left_beside_chinese_in_forms_inlines_lists_and_read_only_views(
-    live_server, transactional_db, browser, tmp_path
+    live_server, transactional_db, browser, tmp_path, browser_sign_in
 ):
     from catalog.tests.factories import DramaFactory, DramaLocalizationFactory
     from tests.admin_helpers import staff_user
@@ -75,7 +73,7 @@ def test_arabic_runs_right_to_left_beside_chinese_in_forms_inlines_lists_and_rea
         drama=drama, language="ar", title=ARABIC_TITLE, title_short="", synopsis_short=ARABIC_SYNOPSIS
     )
     DramaLocalizationFactory(drama=drama, language="en", title="Flash Marriage", title_short="")
-    page = signed_in(browser, live_server, "localization-manager")
+    page = signed_in(browser, browser_sign_in, "localization-manager")
 
     # when the localization manager opens the Arabic localisation's change form
     page.goto(f"{live_server.url}/admin/localization/dramalocalization/{arabic.pk}/change/")
@@ -121,7 +119,7 @@ def test_arabic_runs_right_to_left_beside_chinese_in_forms_inlines_lists_and_rea
     screenshot(page, tmp_path, "drama-list")
 
     # when the rights manager (who may only view localisations) opens the same one: a read-only view
-    reader = signed_in(browser, live_server, "rights-manager")
+    reader = signed_in(browser, browser_sign_in, "rights-manager")
     reader.goto(f"{live_server.url}/admin/localization/dramalocalization/{arabic.pk}/change/")
     assert reader.locator("#id_title").count() == 0  # nothing to edit
     assert style_of(reader, ".field-title .readonly") == {"direction": "rtl", "bidi": "isolate"}
@@ -131,7 +129,9 @@ def test_arabic_runs_right_to_left_beside_chinese_in_forms_inlines_lists_and_rea
     screenshot(reader, tmp_path, "localisation-read-only")
 
 
-def test_a_localisation_is_added_choosing_its_drama_by_name(live_server, transactional_db, browser, tmp_path):
+def test_a_localisation_is_added_choosing_its_drama_by_name(
+    live_server, transactional_db, browser, tmp_path, browser_sign_in
+):
     from catalog.tests.factories import DramaFactory
     from localization.models import DramaLocalization
     from tests.admin_helpers import staff_user
@@ -140,7 +140,7 @@ def test_a_localisation_is_added_choosing_its_drama_by_name(live_server, transac
     staff_user("localization", password=PASSWORD)
     wanted = DramaFactory(original_title="重生之千金归来")
     DramaFactory(original_title="总裁的替身新娘")
-    page = signed_in(browser, live_server, "localization-manager")
+    page = signed_in(browser, browser_sign_in, "localization-manager")
 
     # when they add a Persian localisation, typing part of the drama's name in the autocomplete and picking it
     page.goto(f"{live_server.url}/admin/localization/dramalocalization/add/")
@@ -178,7 +178,7 @@ def pick(page, field: str, typed: str, name: str) -> None:
 
 
 def test_a_rights_manager_in_dubai_picks_drama_and_licensee_by_name_and_reads_the_refusal_in_dubai_time(
-    live_server, transactional_db, browser, tmp_path
+    live_server, transactional_db, browser, tmp_path, browser_sign_in
 ):
     from partners.tests.factories import OrganizationFactory
     from rights.models import RightsWindow
@@ -191,7 +191,7 @@ def test_a_rights_manager_in_dubai_picks_drama_and_licensee_by_name_and_reads_th
     drama.original_title = "重生之千金归来"
     drama.save(update_fields=["original_title"])
     OrganizationFactory(name="Gulf Stream Plus")
-    page = signed_in(browser, live_server, "rights-manager", time_zone="Asia/Dubai")
+    page = signed_in(browser, browser_sign_in, "rights-manager", time_zone="Asia/Dubai")
 
     # when they grant a window out in Japan from 1 January 08:00, choosing drama and licensee by typing names
     page.goto(f"{live_server.url}/admin/rights/rightswindow/add/")

@@ -34,7 +34,9 @@ def screenshot(page, tmp_path: Path, name: str) -> None:
     page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
-def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(live_server, transactional_db, tmp_path):
+def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(
+    live_server, transactional_db, tmp_path, browser_sign_in
+):
     from playwright.sync_api import sync_playwright
 
     # given the licensors "Migu International" and "Huace Media", and a workbook of rights acquired from
@@ -56,10 +58,7 @@ def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(live_se
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         # when the rights manager uploads it as rights in
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "boss")
-        page.fill("#id_password", "correct-horse-battery")
-        page.click("input[type=submit]")
+        browser_sign_in(page, "boss", "correct-horse-battery")
         page.goto(f"{live_server.url}/admin/avails/availsimport/add/")
         page.set_input_files("#id_file", str(workbook))
         page.select_option("#id_direction", "in")

@@ -1,9 +1,10 @@
-"""Something to play in the demo: a few short generated masters with subtitles in several languages.
+"""Something to play in the demo: a few short generated masters with subtitles in several languages and a dub.
 
-The masters are made here by ffmpeg (a test pattern and a tone, a few seconds each) and go through the
-same services as an upload: `master_ingest` queues the transcode, `subtitle_ingest` keeps each language as a
-live version, and the worker packages the subtitles once the ladder is published. A demo partner's playback
-URL then plays with its subtitle tracks within a minute or two of `make run`.
+The masters and dubs are made here by ffmpeg (a test pattern and a tone; a speech-like murmur for the dub, a
+few seconds each) and go through the same services as an upload: `master_ingest` queues the transcode,
+`subtitle_ingest` keeps each language as a live version, `dub_ingest` checks the dub against the episode and
+keeps it live, and the worker packages the subtitles and the dub once the ladder is published. A demo
+partner's playback URL then plays with its audio and subtitle tracks within a minute or two of `make run`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 from catalog.models import Drama, Episode
-from localization.models import SubtitleTrack
+from localization.dubs.services import dub_ingest
+from localization.models import DubTrack, SubtitleTrack
 from localization.services import subtitle_ingest
 from media import ffmpeg
 from media.models import Master
@@ -33,6 +35,15 @@ LINES: dict[str, tuple[str, str, str]] = {
     "ar": ("الحلقة {n}. قبل ثلاث سنوات تركتني.", "والآن عدت، مديرًا تنفيذيًا لك.", "وقّع العقد."),
 }
 
+# Dubbed audio per episode: Thai, which the demo partner in Thailand (siam-shorts) holds the title in; its
+# window allows the dub (catalog.demo.seed gives a licensee's languages among these to its audio languages).
+DUB_LANGUAGES = ("th",)
+
+
+def demo_dub_languages(drama_key: str) -> tuple[str, ...]:
+    """The languages the demo dubs a drama into (none but the demo media's drama)."""
+    return DUB_LANGUAGES if drama_key == DRAMA_KEY else ()
+
 
 def demo_master_render(path: Path, *, seconds: int = SECONDS, size: str = SIZE) -> None:
     """A test pattern with a 440 Hz tone, H.264/AAC in MP4, as a phone app would upload it."""
@@ -42,6 +53,21 @@ def demo_master_render(path: Path, *, seconds: int = SECONDS, size: str = SIZE) 
          "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
          "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
          "-shortest", "-movflags", "+faststart", str(path)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+def demo_dub_render(path: Path, *, seconds: int = SECONDS) -> None:
+    """A speech-like murmur as long as the master: pink noise in the voice band, pulsed at a syllable rate
+    (about four a second), AAC stereo in M4A. Seeded, so every run makes the same file; loud enough and
+    never at full scale, so it passes the dub checks (not silent, not clipped)."""
+    murmur = (
+        f"anoisesrc=color=pink:amplitude=0.5:seed=11:sample_rate=48000:duration={seconds},"
+        "bandpass=f=900:width_type=h:w=1400,tremolo=f=4:d=0.8"
+    )
+    subprocess.run(
+        [ffmpeg.ffmpeg_binary(), "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", murmur,
+         "-ac", "2", "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", str(path)],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
 
@@ -57,8 +83,8 @@ def demo_subtitles(language: str, *, number: int, seconds: int = SECONDS) -> byt
 
 
 def demo_media_ensure(*, dramas: dict[str, Drama]) -> dict[str, int]:
-    """Masters and subtitles for the demo episodes that have none yet; returns what was created."""
-    created = {"masters": 0, "subtitle versions": 0}
+    """Masters, subtitles and dubs for the demo episodes that have none yet; returns what was created."""
+    created = {"masters": 0, "subtitle versions": 0, "dub versions": 0}
     drama = dramas.get(DRAMA_KEY)
     if drama is None:
         return created
@@ -86,4 +112,13 @@ def demo_media_ensure(*, dramas: dict[str, Drama]) -> dict[str, int]:
                     data=demo_subtitles(language, number=episode.number),
                 )
                 created["subtitle versions"] += 1
+            dubbed = set(DubTrack.objects.filter(episode=episode).values_list("language", flat=True))
+            for language in DUB_LANGUAGES:
+                if language in dubbed:
+                    continue
+                path = Path(work) / f"ep{episode.number:03d}.{language}.m4a"
+                demo_dub_render(path)
+                with path.open("rb") as handle:
+                    dub_ingest(episode=episode, language=language, filename=path.name, file=handle)
+                created["dub versions"] += 1
     return created

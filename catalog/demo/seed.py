@@ -35,7 +35,7 @@ from django.utils import timezone
 from catalog.demo import data
 from catalog.demo.artwork import ARTWORK_SIZES, artwork_render
 from catalog.demo.events import demo_events_ensure
-from catalog.demo.media import demo_media_ensure
+from catalog.demo.media import demo_dub_languages, demo_media_ensure
 from catalog.identifiers import eidr_with_check
 from catalog.models import (
     Artwork,
@@ -729,6 +729,8 @@ def licences_ensure(*, dramas: dict[str, Drama], organizations: dict[str, Organi
             subtitles = [lang for lang in licensee.languages if lang in available]
             if "en" in available and "en" not in subtitles:
                 subtitles.append("en")
+            # The original, and the demo's dubs of the title in the licensee's languages (Thai for Thailand).
+            dubs = [lang for lang in licensee.languages if lang in demo_dub_languages(key)]
             granted = _grant_or_skip(
                 report,
                 drama=drama,
@@ -739,7 +741,7 @@ def licences_ensure(*, dramas: dict[str, Drama], organizations: dict[str, Organi
                 start=start,
                 end=end,
                 exclusive=licence.exclusive,
-                audio_languages=[drama.original_language],
+                audio_languages=[drama.original_language, *dubs],
                 subtitle_languages=subtitles,
                 free_episode_count=licence.free_episode_count,
                 unlock_price=licence.unlock_price,

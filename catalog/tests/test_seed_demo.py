@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
@@ -363,10 +368,10 @@ def test_a_licence_refused_by_the_rights_rules_is_skipped_with_its_reason(var_di
     assert RightsWindow.objects.get(pk=window.pk).transaction_id == "RN-CONTRACT-7"
 
 
-def test_the_demo_has_short_masters_with_subtitles_queued_for_the_worker(var_dir, settings):
+def test_the_demo_has_short_masters_with_subtitles_and_a_dub_queued_for_the_worker(var_dir, settings):
     from catalog.demo import media as demo_media
     from jobs.models import Job, JobKind, JobStatus
-    from localization.models import SubtitleVersion
+    from localization.models import DubVersion, SubtitleVersion
     from media import ffmpeg
     from media.models import Master
 
@@ -395,3 +400,86 @@ def test_the_demo_has_short_masters_with_subtitles_queued_for_the_worker(var_dir
         (m.episode.number, language) for m in masters for language in ("ar", "en", "th", "zh-Hans")
     )
     assert set(live.values_list("error_count", flat=True)) == {0}
+
+    # and a Thai dub live on each, which passed the checks against the episode (its length, not silent, not
+    # clipped), waiting for the ladder to be packaged against
+    dubs = DubVersion.objects.filter(status="live")
+    assert sorted(dubs.values_list("track__episode__number", "track__language")) == [
+        (m.episode.number, "th") for m in masters
+    ]
+    assert set(dubs.values_list("error_count", "warning_count")) == {(0, 0)}
+    assert all(abs(d.duration_seconds - demo_media.SECONDS) < 0.1 for d in dubs)
+    assert all(d.peak_db is not None and -40 < d.peak_db < -1 for d in dubs)
+    assert not Job.objects.filter(kind=JobKind.DUB).exists()
+
+    # and the demo partner in Thailand holds the title with Thai audio allowed; partners elsewhere do not
+    windows = RightsWindow.objects.filter(direction="out", drama=masters[0].episode.drama)
+    audio = dict(windows.values_list("licensee__slug", "audio_languages"))
+    assert audio["siam-shorts"] == ["zh-Hans", "th"]
+    assert all(languages == ["zh-Hans"] for slug, languages in audio.items() if slug != "siam-shorts")
+
+
+@pytest.mark.slow
+@pytest.mark.worker
+def test_a_worker_makes_the_demo_play_with_its_dub_and_subtitles(var_dir, settings, celery_worker_process, live_server):
+    from catalog.demo import media as demo_media
+    from catalog.demo.seed import drama_alid
+    from conftest import wait_for
+    from jobs.models import Job, JobKind, JobStatus
+    from media import ffmpeg
+    from migu_platform.celery import app
+
+    # given the demo with its media, a worker on the queues the media jobs go to (as `make run`'s serves them)
+    # and the platform served on loopback
+    settings.DEMO_MEDIA = True
+    settings.MIGU_PUBLIC_BASE_URL = live_server.url.replace("//localhost:", "//127.0.0.1:")
+    with app.connection_for_write() as connection:
+        for queue in ("transcode", "default"):
+            connection.default_channel.queue_purge(queue)
+    celery_worker_process(queues="transcode,default", concurrency=2, MEDIA_ROOT=str(settings.MEDIA_ROOT))
+
+    # when the demo is seeded and the worker has transcoded the masters and packaged what they carry
+    started = time.monotonic()
+    credentials = seed(var_dir)
+    episodes = len(demo_media.EPISODES)
+    media_jobs = Job.objects.filter(kind__in=[JobKind.TRANSCODE, JobKind.SUBTITLES, JobKind.DUB])
+
+    def all_packaged() -> bool:
+        counts = dict(media_jobs.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+        expected = {JobKind.TRANSCODE: episodes, JobKind.SUBTITLES: episodes * 4, JobKind.DUB: episodes}
+        finished = not media_jobs.exclude(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED]).exists()
+        return counts == expected and finished
+
+    wait_for(all_packaged, timeout=300, interval=1, message="the demo's transcodes and packaging jobs")
+    print(f"demo playable {time.monotonic() - started:.1f} s after seeding began")
+    failed = list(media_jobs.filter(status=JobStatus.FAILED).values_list("kind", "error_code"))
+    assert failed == []
+
+    # then the demo partner in Thailand gets a playback URL for episode 1 whose master playlist lists the Thai
+    # dub beside the original audio, and its subtitles
+    key = next(o["api_key"] for o in credentials["organizations"] if o["slug"] == "siam-shorts")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    episode = Episode.objects.get(drama__alid=drama_alid(demo_media.DRAMA_KEY), number=demo_media.EPISODES[0])
+    response = client.get(f"/api/v1/episodes/{episode.pk}/playback/?territory=TH")
+    assert response.status_code == 200, response.content
+    url = response.json()["url"]
+    with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310 - the loopback test server
+        master = answer.read().decode()
+    audio = re.findall(r"^#EXT-X-MEDIA:TYPE=AUDIO,.*$", master, re.M)
+    subtitles = re.findall(r"^#EXT-X-MEDIA:TYPE=SUBTITLES,.*$", master, re.M)
+    assert sorted(re.search(r'LANGUAGE="([^"]+)"', line).group(1) for line in audio) == ["th", "zh-Hans"]
+    assert sorted(re.search(r'LANGUAGE="([^"]+)"', line).group(1) for line in subtitles) == ["en", "th"]
+
+    # and a player (ffprobe) reading it over HTTP finds the video and both audio renditions, in AAC stereo
+    result = subprocess.run(
+        [ffmpeg.ffprobe_binary(), "-v", "error", "-protocol_whitelist", "http,tcp,crypto,https,tls",
+         "-show_entries", "stream=codec_type,codec_name,channels:stream_tags=language", "-of", "json", url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    streams = json.loads(result.stdout)["streams"]
+    heard = sorted((s.get("tags", {}).get("language"), s["codec_name"], s["channels"]) for s in streams
+                   if s["codec_type"] == "audio")  # fmt: skip
+    assert set(heard) == {("th", "aac", 2), ("zh-Hans", "aac", 2)}
+    assert "video" in {s["codec_type"] for s in streams}

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from catalog.models import Episode
+from catalog.models import Drama, Episode
 from jobs.models import Job, JobKind
 from jobs.services import job_log_append, job_progress
 from localization.errors import (
@@ -382,11 +382,16 @@ def dub_rendition_publish(
 
     The track's row lock orders this against uploads (dub_ingest takes it too): a version superseded
     meanwhile is not published (None). The track's rendition served until now is superseded; this
-    rendition's previous build (a re-run) is deleted once committed.
+    rendition's previous build (a re-run) is deleted once committed. A title's first audio in a language
+    (no dub in it packaged on any of its episodes' live ladders, and not its original language) is
+    announced: the title changes and its licensees allowed that language are sent `title.updated`
+    (localization.services.title_language_added).
     """
+    from localization.services import title_language_added
+
     storage = media_storage()
     with transaction.atomic():
-        DubTrack.objects.select_for_update().filter(pk=rendition.track_id).first()
+        track = DubTrack.objects.select_for_update().get(pk=rendition.track_id)
         rendition = DubRendition.objects.select_for_update().select_related("version", "ladder").get(pk=rendition.pk)
         if not dub_packaging_wanted(version=rendition.version, ladder=rendition.ladder):
             DubRendition.objects.filter(pk=rendition.pk, status=DubRenditionStatus.BUILDING).update(
@@ -394,6 +399,20 @@ def dub_rendition_publish(
             )
             return None
         previous_prefix = rendition.storage_prefix
+        # The title's row lock orders two episodes' dubs in one language published at once: only the first
+        # finds the language new and announces it.
+        drama = Drama.objects.select_for_update(of=("self",), no_key=True).get(episodes__ladders=rendition.ladder_id)
+        # Read before the switch: this rendition counts when it was already READY (a re-run announces nothing),
+        # as does a READY one it replaces on this ladder (a newer version of a language already heard).
+        language_is_new = (
+            track.language != drama.original_language
+            and not DubRendition.objects.filter(
+                status=DubRenditionStatus.READY,
+                ladder__status=LadderStatus.READY,
+                ladder__episode__drama=drama,
+                track__language=track.language,
+            ).exists()
+        )
         DubRendition.objects.filter(
             ladder_id=rendition.ladder_id, track_id=rendition.track_id, status=DubRenditionStatus.READY
         ).exclude(pk=rendition.pk).update(status=DubRenditionStatus.SUPERSEDED, updated_at=timezone.now())
@@ -407,4 +426,6 @@ def dub_rendition_publish(
         rendition.save()
         if previous_prefix and previous_prefix != prefix:
             transaction.on_commit(lambda: storage_delete_prefix(storage, previous_prefix))
+        if language_is_new:
+            title_language_added(drama=drama, audio_language=track.language, at=rendition.published_at)
     return rendition

@@ -7,10 +7,13 @@ import hashlib
 import json
 import re
 import subprocess
+import threading
+import time
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.db import connection, transaction
 from django.test import TestCase
 
 from jobs.models import Job, JobKind, JobStatus
@@ -223,6 +226,132 @@ def test_rerunning_the_packaging_replaces_its_files_and_never_duplicates(media_s
     rendition = DubRendition.objects.get(ladder=ladder)
     assert rendition.storage_prefix != first_prefix
     assert list(storage_walk(storages["default"], first_prefix)) == []
+
+
+def test_a_title_s_first_dub_in_a_language_is_announced_in_the_changes_feed_and_to_webhooks(
+    client_for, media_sources, dub_audio, settings
+):
+    from catalog.models import Drama
+    from jobs.services import job_retry
+    from partners.models import Webhook, WebhookDelivery
+
+    settings.MIGU_CHANGES_SETTLE_SECONDS = 0
+    # given a published Mandarin title with a ladder, one partner allowed Thai audio and one holding Thai back,
+    # both with a webhook, and the first one's changes feed drained
+    episode = episode_make()
+    drama = episode.drama
+    Drama.objects.filter(pk=drama.pk).update(status="published")
+    build_ladder(episode, media_sources["vertical"])
+    allowed = OrganizationFactory(kind="partner", slug="allowed")
+    held = OrganizationFactory(kind="partner", slug="held")
+    licensed_to(allowed, episode, audio_languages=["zh-Hans", "th"])
+    licensed_to(held, episode, territories=("MY",), holdback_languages=["th"])
+    for organization in (allowed, held):
+        Webhook.objects.create(
+            organization=organization, url="https://p.example/h", events=["title.updated"], secret="s"
+        )
+    client = client_for(allowed)
+    cursor = client.get("/api/v1/changes/").json()["next_cursor"]
+    assert client.get(f"/api/v1/changes/?cursor={cursor}").json()["results"] == []
+    before = Drama.objects.get(pk=drama.pk).updated_at
+
+    # when its first Thai dub is packaged
+    ingest(episode, dub_audio["quiet"], "th")
+    [job] = dub_jobs(episode)
+    assert run(job).status == JobStatus.SUCCEEDED
+
+    # then the title changed: the changes feed since the cursor lists it as updated, still shown where it was
+    assert Drama.objects.get(pk=drama.pk).updated_at > before
+    results = client.get(f"/api/v1/changes/?cursor={cursor}").json()["results"]
+    assert [(r["title_id"], r["change"], r["territories"]) for r in results] == [(drama.pk, "updated", ["TH"])]
+
+    # and only the partner allowed Thai audio was told, naming the audio language (no subtitle language)
+    [delivery] = WebhookDelivery.objects.filter(event_type="title.updated")
+    assert delivery.webhook.organization_id == allowed.pk
+    assert delivery.payload["type"] == "title.updated"
+    assert delivery.payload["data"]["title_id"] == drama.pk
+    assert delivery.payload["data"]["audio_languages_added"] == ["th"]
+    assert "subtitle_languages_added" not in delivery.payload["data"]
+
+    # and a second Thai version, the admin's re-run of its job, and a dub in the original language (heard
+    # already) announce nothing more
+    ingest(episode, dub_audio["loud"], "th")
+    second = run(dub_jobs(episode)[1])
+    assert second.status == JobStatus.SUCCEEDED
+    assert run(job_retry(job=second)).status == JobStatus.SUCCEEDED
+    ingest(episode, dub_audio["loud"], "zh-Hans")
+    assert run(dub_jobs(episode)[-1]).status == JobStatus.SUCCEEDED
+    assert DubRendition.objects.filter(status="ready").count() == 2
+    assert WebhookDelivery.objects.filter(event_type="title.updated").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_episodes_dubbed_in_one_language_at_once_announce_it_once():
+    from catalog.models import Drama
+    from catalog.tests.factories import EpisodeFactory
+    from jobs.services import job_create
+    from localization.dubs.services import dub_rendition_publish
+    from localization.models import DubTrack, DubVersion
+    from media.models import Ladder
+    from partners.models import Webhook, WebhookDelivery
+
+    # given a published title whose two episodes each have a live ladder and a Thai dub built, not published yet,
+    # and a partner with a webhook whose window allows any audio
+    first = episode_make()
+    drama = first.drama
+    Drama.objects.filter(pk=drama.pk).update(status="published")
+    second = EpisodeFactory(drama=drama, number=2)
+    partner = OrganizationFactory(kind="partner")
+    licensed_to(partner, first)
+    Webhook.objects.create(organization=partner, url="https://p.example/h", events=["title.updated"], secret="s")
+    renditions = []
+    for episode in (first, second):
+        ladder = Ladder.objects.create(episode=episode, profile="vertical", source_checksum="c" * 64, status="ready",
+                                       storage_prefix=f"hls/e{episode.pk}")  # fmt: skip
+        track = DubTrack.objects.create(episode=episode, language="th")
+        version = DubVersion.objects.create(track=track, number=1, status="live", source="s", checksum_sha256="0")
+        renditions.append(DubRendition.objects.create(ladder=ladder, track=track, version=version))
+    job = job_create(kind=JobKind.DUB)
+    first_published, second_started = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def publish(index: int) -> None:
+        try:
+            dub_rendition_publish(rendition=renditions[index], prefix=f"p{index}", segment_count=1, bandwidth=1,
+                                  loudness={}, job=job)  # fmt: skip
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+
+    def publish_first_and_hold() -> None:
+        try:
+            with transaction.atomic():
+                publish(0)
+                first_published.set()
+                second_started.wait(10)
+                time.sleep(1)  # the second publication reaches the title meanwhile; this one is not committed yet
+        finally:
+            connection.close()
+
+    def publish_second() -> None:
+        try:
+            first_published.wait(10)
+            second_started.set()
+            publish(1)
+        finally:
+            connection.close()
+
+    # when both are published at once, the first one's transaction still open as the second one starts
+    threads = [threading.Thread(target=publish_first_and_hold), threading.Thread(target=publish_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    # then both are served and the partner is told of Thai once
+    assert errors == []
+    assert DubRendition.objects.filter(status="ready").count() == 2
+    [delivery] = WebhookDelivery.objects.filter(event_type="title.updated")
+    assert delivery.payload["data"]["audio_languages_added"] == ["th"]
 
 
 # --- Serving -----------------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def test_subtitles_uploaded_reviewed_waived_and_covered_in_a_browser(live_server, transactional_db, tmp_path):
+def test_subtitles_uploaded_reviewed_waived_and_covered_in_a_browser(
+    live_server, transactional_db, tmp_path, browser_sign_in
+):
     from playwright.sync_api import sync_playwright
 
     from catalog.tests.factories import DramaLocalizationFactory, drama_with_episodes
@@ -72,10 +74,7 @@ def test_subtitles_uploaded_reviewed_waived_and_covered_in_a_browser(live_server
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         page.set_default_timeout(20_000)
         page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
-        page.goto(f"{live_server.url}/admin/")
-        page.fill("#id_username", "localization-manager")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
+        browser_sign_in(page, "localization-manager", PASSWORD)
 
         # when they open the drama's subtitles from the drama list: every cell missing
         page.goto(f"{live_server.url}/admin/catalog/drama/")

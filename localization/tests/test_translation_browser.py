@@ -28,7 +28,9 @@ def _allow_sync_orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def test_a_reviewer_approves_english_titles_from_the_matrix(live_server, transactional_db, tmp_path, settings):
+def test_a_reviewer_approves_english_titles_from_the_matrix(
+    live_server, transactional_db, tmp_path, settings, browser_sign_in
+):
     from playwright.sync_api import sync_playwright
 
     # given a drama with English and Korean titles in review and English episode titles machine-translated
@@ -46,10 +48,7 @@ def test_a_reviewer_approves_english_titles_from_the_matrix(live_server, transac
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.on("request", lambda request: hosts.add(urlparse(request.url).hostname or ""))
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "reviewer-manager")
-        page.fill("#id_password", "correct-horse-battery")
-        page.click("input[type=submit]")
+        browser_sign_in(page, "reviewer-manager", "correct-horse-battery")
 
         # when the reviewer opens the matrix, ticks English titles and English episode titles, and approves
         page.goto(f"{live_server.url}/admin/localization/dramalocalization/matrix/{drama.pk}/")

@@ -54,7 +54,7 @@ def row(page, name: str):
 
 
 def test_masters_in_bulk_with_live_progress_then_the_preview_plays_two_rungs(
-    live_server, transactional_db, page, tmp_path, media_sources, transcode_worker
+    live_server, transactional_db, page, tmp_path, media_sources, transcode_worker, browser_sign_in
 ):
     from catalog.tests.factories import drama_with_episodes
     from jobs.models import Job, JobKind, JobStatus
@@ -73,10 +73,7 @@ def test_masters_in_bulk_with_live_progress_then_the_preview_plays_two_rungs(
     transcode_worker()
 
     # when they open the drama, follow "Upload masters in bulk" and choose the three files
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "content-manager")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    browser_sign_in(page, "content-manager", PASSWORD)
     page.goto(f"{live_server.url}/admin/catalog/drama/{drama.pk}/change/")
     page.click("text=Upload masters in bulk")
     page.set_input_files("#masters-files", [str(folder / n) for n in ("ep001.mp4", "ep002.mp4", "ep009.mp4")])
@@ -135,7 +132,7 @@ def test_masters_in_bulk_with_live_progress_then_the_preview_plays_two_rungs(
 
 
 def test_files_dropped_on_the_page_are_matched_and_uploaded_one_by_one(
-    live_server, transactional_db, page, media_sources
+    live_server, transactional_db, page, media_sources, browser_sign_in
 ):
     import base64
 
@@ -147,10 +144,7 @@ def test_files_dropped_on_the_page_are_matched_and_uploaded_one_by_one(
     # given a content manager on the bulk page of a drama with 3 episodes
     staff_user("content", password=PASSWORD)
     drama = drama_with_episodes(3)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/media/master/bulk/{drama.pk}/")
-    page.fill("#id_username", "content-manager")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    browser_sign_in(page, "content-manager", PASSWORD, next_path=f"/admin/media/master/bulk/{drama.pk}/")
     page.wait_for_selector("#masters-drop")
     master = media_sources["vertical"].read_bytes()
 

@@ -329,7 +329,7 @@ FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "")
 MEDIA_X264_PRESET = os.environ.get("MEDIA_X264_PRESET", "veryfast")
 # How long a superseded ladder's files stay for players that started on it (longer than a presigned URL).
 MEDIA_SUPERSEDED_KEEP_SECONDS = int(os.environ.get("MEDIA_SUPERSEDED_KEEP_SECONDS", 6 * 3600))
-# seed_demo also makes a few short masters with subtitles, for the worker to transcode and package, so that
+# seed_demo also makes a few short masters with subtitles and a dub, for the worker to transcode and package, so that
 # the demo has something to play (off: the catalogue, rights and events only).
 DEMO_MEDIA = env_bool("DEMO_MEDIA", default=True)
 # Scratch space of transcodes (empty: a folder in the system's temporary directory).

@@ -27,7 +27,9 @@ def _async_unsafe_allowed(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def test_every_page_draws_accessible_charts_in_english_and_arabic(live_server, transactional_db, settings, tmp_path):
+def test_every_page_draws_accessible_charts_in_english_and_arabic(
+    live_server, transactional_db, settings, tmp_path, browser_sign_in
+):
     from playwright.sync_api import sync_playwright
 
     settings.PORTAL_K_ANONYMITY = 1
@@ -56,10 +58,7 @@ def test_every_page_draws_accessible_charts_in_english_and_arabic(live_server, t
                 and problems.append(f"request to another host: {r.url}"))  # fmt: skip
 
         # sign in on the portal's own page
-        page.goto(f"{live_server.url}/portal/login/")
-        page.fill("#id_username", "op-a-viewer")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        browser_sign_in(page, "op-a-viewer", PASSWORD, login_path="/portal/login/")
         page.wait_for_url(f"{live_server.url}/portal/")
 
         for language in ("en", "ar", "th"):

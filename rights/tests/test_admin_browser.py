@@ -33,7 +33,7 @@ def screenshot(page, tmp_path: Path, name: str) -> None:
     page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
-def test_avails_grid_in_a_browser(live_server, transactional_db, tmp_path):
+def test_avails_grid_in_a_browser(live_server, transactional_db, tmp_path, browser_sign_in):
     from playwright.sync_api import sync_playwright
 
     # given a drama acquired for South-East Asia except Singapore (Korean held back), sold to two partners
@@ -50,10 +50,7 @@ def test_avails_grid_in_a_browser(live_server, transactional_db, tmp_path):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         # when the rights manager logs in and opens the grid: on this month, then on January 2026, AVOD only
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "boss")
-        page.fill("#id_password", "correct-horse-battery")
-        page.click("input[type=submit]")
+        browser_sign_in(page, "boss", "correct-horse-battery")
         page.goto(f"{live_server.url}/admin/rights/rightswindow/grid/{drama.pk}/")
         screenshot(page, tmp_path, "avails-grid-this-month")
         this_month = timezone.localdate().strftime("%b %Y")
