@@ -100,8 +100,10 @@ def timed(fn) -> float:
 
 
 class Worker:
-    def __init__(self, media_root: Path, log: Path):
-        self.media_root, self.log = media_root, log
+    """A real Celery worker process (concurrency 1) on `queues`, seeing the bench's storage."""
+
+    def __init__(self, media_root: Path, log: Path, queues: str = "transcode"):
+        self.media_root, self.log, self.queues = media_root, log, queues
 
     def __enter__(self):
         from migu_platform.celery import app
@@ -109,7 +111,7 @@ class Worker:
         self.name = f"bench-{os.getpid()}@{os.uname().nodename}"
         env = dict(os.environ, MEDIA_ROOT=str(self.media_root))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "migu_platform", "worker", "-Q", "transcode", "--concurrency", "1",
+            [sys.executable, "-m", "celery", "-A", "migu_platform", "worker", "-Q", self.queues, "--concurrency", "1",
              "-n", self.name, "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
             cwd=BASE_DIR, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -53,6 +53,16 @@ def job_begin_attempt(*, job_id: int, worker: str = "", task_id: str = "") -> Jo
     Raises JobAttemptsExhausted, after marking the job FAILED, when this delivery is one too many
     (the worker died during each earlier attempt).
     """
+    # The job starts when its attempt is counted. The worker's connection check (Django's health check of a
+    # reused connection, or a new connection) comes before, as the broker's delivery does: the worker's
+    # overhead, shown by created_at → finished_at, not the job's.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    now = timezone.now()
+    job = _job_attempt_count(job_id=job_id, now=now, worker=worker[:200], task_id=task_id[:64])
+    if job is not None:
+        return job
+    # Not counted: the job is gone, finished, or out of attempts. Looked at again under its row lock.
     exhausted_reason = None
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
@@ -70,6 +80,7 @@ def job_begin_attempt(*, job_id: int, worker: str = "", task_id: str = "") -> Jo
             job.finished_at = now
             job.save(update_fields=["status", "error_code", "error", "finished_at"])
         else:
+            # Reset meanwhile (a re-run between the two statements): counted here, under the lock.
             job.attempts = F("attempts") + 1
             job.status = JobStatus.RUNNING
             job.started_at = job.started_at or now
@@ -93,6 +104,23 @@ def job_begin_attempt(*, job_id: int, worker: str = "", task_id: str = "") -> Jo
         raise JobAttemptsExhausted(exhausted_reason)
     job.refresh_from_db()
     return job
+
+
+# The usual delivery in one statement: count the attempt and mark the job RUNNING if it is active with
+# attempts left, returning the row as updated. The UPDATE takes the row lock, so two deliveries racing
+# count two attempts; outside a transaction it commits on its own, before the work starts. The ORM's
+# update() returns no row, hence the SQL: the same columns as the save() in job_begin_attempt (a test
+# holds the instance returned equal to the row stored).
+_ATTEMPT_COUNT_SQL = (
+    "UPDATE jobs_job SET attempts = attempts + 1, status = %s, started_at = COALESCE(started_at, %s), "
+    "heartbeat_at = %s, worker = %s, celery_task_id = %s, progress = 0 "
+    "WHERE id = %s AND status IN (%s, %s) AND attempts < max_attempts RETURNING *"
+)
+
+
+def _job_attempt_count(*, job_id: int, now: datetime, worker: str, task_id: str) -> Job | None:
+    params = [JobStatus.RUNNING, now, now, worker, task_id, job_id, JobStatus.PENDING, JobStatus.RUNNING]
+    return next(iter(Job.objects.raw(_ATTEMPT_COUNT_SQL, params)), None)
 
 
 def job_progress(*, job: Job, percent: float, log_line: str | None = None) -> None:
@@ -131,16 +159,20 @@ def job_log_append(*, job: Job, text: str) -> None:
 
 
 def job_succeed(*, job: Job, result: dict[str, Any] | None = None) -> Job:
-    Job.objects.filter(pk=job.pk).update(
-        status=JobStatus.SUCCEEDED, progress=100.0, result=result or {}, finished_at=timezone.now(),
-        error_code="", error="",
-    )  # fmt: skip
-    job.refresh_from_db()
+    """End the job SUCCEEDED with its result, in one UPDATE (the instance gets the same values)."""
+    updates: dict[str, Any] = {
+        "status": JobStatus.SUCCEEDED, "progress": 100.0, "result": result or {}, "finished_at": timezone.now(),
+        "error_code": "", "error": "",
+    }  # fmt: skip
+    Job.objects.filter(pk=job.pk).update(**updates)
+    for name, value in updates.items():
+        setattr(job, name, value)
     return job
 
 
 def job_fail(*, job: Job, code: str, error: str, log_tail: str | None = None) -> Job:
-    """End the job FAILED with a typed code and a human reason."""
+    """End the job FAILED with a typed code and a human reason, in one UPDATE (the instance gets the same
+    values)."""
     updates: dict[str, Any] = {
         "status": JobStatus.FAILED,
         "error_code": code[:64],
@@ -150,7 +182,8 @@ def job_fail(*, job: Job, code: str, error: str, log_tail: str | None = None) ->
     if log_tail is not None:
         updates["log_tail"] = log_tail[-LOG_TAIL_MAX:]
     Job.objects.filter(pk=job.pk).update(**updates)
-    job.refresh_from_db()
+    for name, value in updates.items():
+        setattr(job, name, value)
     return job
 
 

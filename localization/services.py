@@ -395,12 +395,13 @@ def subtitle_package(*, job: Job, version: SubtitleVersion, ladder: Ladder) -> S
     """
     started = time.monotonic()
     storage = media_storage()
-    rendition, _ = SubtitleRendition.objects.get_or_create(
+    rendition, created = SubtitleRendition.objects.get_or_create(
         ladder=ladder, version=version, defaults={"track_id": version.track_id, "job": job}
     )
-    SubtitleRendition.objects.filter(pk=rendition.pk).exclude(status=SubtitleRenditionStatus.READY).update(
-        status=SubtitleRenditionStatus.BUILDING, job=job
-    )
+    if not created:  # a new row is BUILDING for this job already
+        SubtitleRendition.objects.filter(pk=rendition.pk).exclude(status=SubtitleRenditionStatus.READY).update(
+            status=SubtitleRenditionStatus.BUILDING, job=job
+        )
     work_dir = _packaging_work_dir(job)
     build_prefix = ""
     published: SubtitleRendition | None = None

@@ -1,8 +1,8 @@
 import pytest
 
 from catalog.tests.factories import DramaFactory
-from jobs.models import JobStatus
-from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_create, job_fail, job_retry
+from jobs.models import Job, JobStatus
+from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_create, job_fail, job_retry, job_succeed
 
 
 @pytest.mark.django_db(transaction=True)
@@ -56,3 +56,35 @@ def test_retry_resets_a_failed_job_for_another_run():
     job = job_retry(job=job)
 
     assert (job.status, job.attempts, job.error_code) == (JobStatus.PENDING, 0, "")
+
+
+@pytest.mark.django_db
+def test_a_counted_attempt_returns_the_job_as_stored_and_keeps_its_first_start():
+    # given a job already started once
+    job = job_create(kind="transcode", target=DramaFactory())
+    first = job_begin_attempt(job_id=job.pk, worker="w1", task_id="t1")
+
+    # when the broker delivers it again (counted in one statement)
+    second = job_begin_attempt(job_id=job.pk, worker="w2", task_id="t2")
+
+    # then the instance returned holds every field as the database does, its first start kept
+    stored = Job.objects.get(pk=job.pk)
+    assert {f.attname: getattr(second, f.attname) for f in Job._meta.concrete_fields} == {
+        f.attname: getattr(stored, f.attname) for f in Job._meta.concrete_fields
+    }
+    assert (second.attempts, second.status, second.worker, second.celery_task_id) == (2, JobStatus.RUNNING, "w2", "t2")
+    assert second.started_at == first.started_at and second.heartbeat_at > first.heartbeat_at
+
+
+@pytest.mark.django_db
+def test_the_end_of_a_job_is_what_the_database_holds():
+    job = job_create(kind="transcode", target=DramaFactory())
+    job = job_begin_attempt(job_id=job.pk)
+
+    ended = job_succeed(job=job, result={"rendition_id": 7})
+
+    stored = Job.objects.get(pk=job.pk)
+    assert {f.attname: getattr(ended, f.attname) for f in Job._meta.concrete_fields} == {
+        f.attname: getattr(stored, f.attname) for f in Job._meta.concrete_fields
+    }
+    assert stored.status == JobStatus.SUCCEEDED and stored.result == {"rendition_id": 7}

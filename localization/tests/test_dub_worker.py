@@ -19,11 +19,13 @@ pytestmark = [pytest.mark.slow]
 
 @pytest.mark.worker
 def test_a_worker_packages_a_dub_going_live_on_an_episode_with_a_ladder(transcode_worker, media_sources, tmp_path):  # noqa: F811
-    # given a worker on the transcode queue and an episode with a published ladder
-    transcode_worker()
+    # given an episode with a published ladder and a worker on the transcode queue, started once the ladder
+    # is built here (a worker already running would take the same transcode job and race this one over its
+    # work folder; started after, it finds the job finished and leaves it)
     episode = episode_make()
     ladder = build_ladder(episode, media_sources["vertical"])
     prefix = ladder.storage_prefix
+    transcode_worker()
 
     # when a Cantonese dub goes live (the packaging task is sent once the upload is committed)
     dub = audio_make(tmp_path / "yue.m4a", seconds=2)

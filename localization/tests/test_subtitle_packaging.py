@@ -18,7 +18,7 @@ from localization.services import hls_map_uri, subtitle_ingest
 from localization.tasks import package_subtitles
 from localization.tests.subtitle_samples import srt
 from media import ffmpeg, protection
-from media.models import EpisodeKey
+from media.models import EpisodeKey, Ladder, LadderStatus
 from media.services import playback_session_create
 from media.storage import storage_walk
 from media.tests.factories import episode_make, licensed_to
@@ -208,6 +208,57 @@ def test_a_superseded_version_s_job_publishes_nothing(media_sources):
     # then the older one is skipped and only version 2 is served
     assert old_job.status == JobStatus.SUCCEEDED and "skipped" in old_job.result
     assert list(SubtitleRendition.objects.filter(status="ready").values_list("version", flat=True)) == [v2.pk]
+
+
+@pytest.mark.parametrize("gone", ["ladder", "version"])
+def test_a_job_whose_ladder_or_version_is_gone_fails_by_name(media_sources, gone):
+    # given a live version's job, then its ladder or its version deleted
+    episode = episode_make()
+    ladder = build_ladder(episode, media_sources["vertical"])
+    version = ingest(episode, "en", EN)
+    (job,) = packaging_jobs(episode)
+    (ladder if gone == "ladder" else version).delete()
+
+    # when it runs
+    job = run(job)
+
+    # then it ends FAILED with a named code, and nothing is built
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "subtitle_version_missing")
+    assert "no longer exists" in job.error
+    assert not SubtitleRendition.objects.filter(track__episode=episode).exists()
+
+
+def test_a_job_on_a_ladder_not_ready_is_skipped_and_nothing_is_published(media_sources):
+    # given a live version's job, its ladder then no longer READY
+    episode = episode_make()
+    ladder = build_ladder(episode, media_sources["vertical"])
+    ingest(episode, "en", EN)
+    (job,) = packaging_jobs(episode)
+    Ladder.objects.filter(pk=ladder.pk).update(status=LadderStatus.FAILED)
+
+    # when it runs
+    job = run(job)
+
+    # then it ends SUCCEEDED as skipped, with nothing built
+    assert job.status == JobStatus.SUCCEEDED and "skipped" in job.result and job.attempts == 1
+    assert not SubtitleRendition.objects.filter(ladder=ladder).exists()
+
+
+def test_a_delivery_past_the_attempts_fails_the_job_and_its_building_rendition(media_sources):
+    # given a job whose worker was lost on each of its attempts, in the middle of its build
+    episode = episode_make()
+    ladder = build_ladder(episode, media_sources["vertical"])
+    version = ingest(episode, "en", EN)
+    (job,) = packaging_jobs(episode)
+    Job.objects.filter(pk=job.pk).update(attempts=job.max_attempts, status=JobStatus.RUNNING)
+    SubtitleRendition.objects.create(ladder=ladder, version=version, track=version.track, job=job)
+
+    # when the broker delivers it once more
+    job = run(job)
+
+    # then the job ends FAILED (attempts exhausted) and so does the rendition it was building
+    assert (job.status, job.error_code, job.attempts) == (JobStatus.FAILED, "attempts_exhausted", job.max_attempts)
+    assert SubtitleRendition.objects.get(version=version).status == SubtitleRenditionStatus.FAILED
 
 
 # --- Serving -----------------------------------------------------------------------------------------
