@@ -1,8 +1,11 @@
 """The operator portal at scale: an operator with 50 channels over 90 days.
 
-Creates a throwaway database on the server DATABASE_URL points at, fills it with SQL (generate_series),
-and measures the overview as `make run` serves it: gunicorn (the same command, DEBUG off) on loopback,
-one signed-in member of the operator, requests one after another on a kept-alive connection.
+Builds two throwaway databases on the server DATABASE_URL points at, filled with SQL (generate_series): the
+same operator, channels, titles and windows, one with 1M raw playback events and one with 10M (a copy of
+the first, grown by 9M events and the rollup job's incremental run, then vacuumed as autovacuum would).
+Each is served as `make run` serves it — gunicorn (the same command, DEBUG off) on loopback, one signed-in
+member of the operator, requests one after another on a kept-alive connection — both at once, and the
+requests alternate between them, so that the machine's noise falls on both sides alike.
 
 - overview page p95 (the whole page: 90 days, every channel) ÷ p95 of a bare SQL read of the same
   rollup rows                                                                   goal ≤ 2×
@@ -15,7 +18,7 @@ the version), so the page is measured warm (the figures from the cache, as betwe
 and cold (the version moved before every request, as after each run of the job).
 
 `make bench BENCH_ARGS="portal"`; `--small N --large N` change the raw event counts; `--keep` leaves the
-database in place (its name is printed) for profiling.
+databases in place (their names are printed) for profiling.
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ from bench.rights_availability import throwaway_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHANNELS, DAYS, DRAMAS, EPISODES, USERS = 50, 90, 200, 60, 200_000
-SAMPLES = 40
-ROUNDS = 3  # each figure is the median of this many rounds' p95
+SAMPLES = 150
+ROUNDS = 5  # each figure is the median of this many rounds' p95
 LICENSED = 40  # titles the operator holds windows for (10 of them for one channel only): "live now" is real
-PORT = 18_900 + os.getpid() % 100
+PORT = 18_900 + os.getpid() % 50 * 2  # and PORT + 1
 OVERVIEW = "/portal/?start=2026-01-01&end=2026-03-31"
+SIDES = ("small", "large")
+BUILT_KEYS = ("cookie", "operator", "first_ids")  # what the later steps need from the build, not figures
 
 
 def _option(name: str, default: int) -> int:
@@ -47,24 +52,39 @@ def _option(name: str, default: int) -> int:
     return default
 
 
+def _child(step: str, database_url: str, result_path: Path, *extra: str, built: dict | None = None) -> dict:
+    env = dict(os.environ)
+    if built is not None:
+        env["BENCH_PORTAL_BUILT"] = json.dumps(built)
+    env["DATABASE_URL"] = database_url
+    # What `make run` serves: the one-machine profile with DEBUG off (no query log, no debug pages).
+    env["DJANGO_SETTINGS_MODULE"] = "migu_platform.settings.dev"
+    env["DEBUG"] = "0"
+    env["PORTAL_ROLLUP_SETTLE_SECONDS"] = "0"
+    subprocess.run(
+        [sys.executable, "-m", "bench.portal", step, str(result_path), *extra], cwd=BASE_DIR, env=env, check=True
+    )
+    results = json.loads(result_path.read_text())
+    result_path.unlink()
+    return results
+
+
 def main() -> dict:
+    small, large = _option("--small", 1_000_000), _option("--large", 10_000_000)
+    if large <= small:
+        raise SystemExit("bench portal: --large must be more events than --small")
+    keep = "--keep" in sys.argv
     name = f"migu_bench_portal_{os.getpid()}"
-    with throwaway_database(name, keep="--keep" in sys.argv) as database_url:
-        env = dict(os.environ)
-        env["DATABASE_URL"] = database_url
-        # What `make run` serves: the one-machine profile with DEBUG off (no query log, no debug pages).
-        env["DJANGO_SETTINGS_MODULE"] = "migu_platform.settings.dev"
-        env["DEBUG"] = "0"
-        env["PORTAL_ROLLUP_SETTLE_SECONDS"] = "0"
-        result_path = Path(f"/tmp/{name}.json")
-        subprocess.run(
-            [sys.executable, "-m", "bench.portal", "--measure", str(result_path),
-             "--small", str(_option("--small", 1_000_000)), "--large", str(_option("--large", 10_000_000))],
-            cwd=BASE_DIR, env=env, check=True,
-        )  # fmt: skip
-        results = json.loads(result_path.read_text())
-        result_path.unlink()
-        return results
+    result_path = Path(f"/tmp/{name}.json")
+    results: dict = {}
+    with throwaway_database(f"{name}_small", keep=keep) as small_url:
+        built = _child("--build", small_url, result_path, str(small))
+        results.update({key: value for key, value in built.items() if key not in BUILT_KEYS})
+        # The large side starts as a copy of the small one (same ids, same signed-in session), then grows.
+        with throwaway_database(f"{name}_large", keep=keep, template=f"{name}_small") as large_url:
+            results.update(_child("--grow", large_url, result_path, str(small), str(large), built=built))
+            results.update(_child("--compare", small_url, result_path, large_url, str(small), str(large), built=built))
+    return results
 
 
 # --- the child: runs on the throwaway database ----------------------------------------------
@@ -123,12 +143,12 @@ def _events_add(
 class _Server:
     """gunicorn as `make run` starts it (migu_platform.devstack's command, DEBUG off), on loopback."""
 
-    def __init__(self, cookie: str) -> None:
+    def __init__(self, cookie: str, *, port: int, env: dict[str, str]) -> None:
         from migu_platform.devstack import _web_command
 
-        self.cookie = cookie
+        self.cookie, self.port = cookie, port
         self.process = subprocess.Popen(
-            _web_command("127.0.0.1", PORT, reload=False), cwd=BASE_DIR, env=dict(os.environ),
+            _web_command("127.0.0.1", port, reload=False), cwd=BASE_DIR, env={**os.environ, **env},
             stdout=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         self.connection: http.client.HTTPConnection | None = None
@@ -147,7 +167,7 @@ class _Server:
     def get(self, path: str) -> tuple[int, bytes]:
         for attempt in (1, 2):
             if self.connection is None:
-                self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             try:
                 self.connection.request("GET", path, headers={"Host": "localhost", "Cookie": self.cookie})
                 response = self.connection.getresponse()
@@ -172,10 +192,30 @@ class _Server:
                 self.process.wait()
 
 
-def _measure(result_path: Path, small: int, large: int) -> None:
+def _vacuum(connection) -> None:
+    """What autovacuum does in production after a bulk load and rebuilt days: reclaim the dead rows of the
+    delete-and-insert rebuilds and refresh the planner's statistics."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in (
+            "recommendations_playbackevent",
+            "portal_dailychannelrollup",
+            "portal_dailytitlerollup",
+            "portal_dailyepisoderollup",
+            "portal_dailyrevenuerollup",
+            "portal_rollupcursor",
+        ):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def _build(result_path: Path, small: int) -> None:
+    """The small side: the operator, its channels, titles and windows, `small` events, the rollup's full run."""
     import django
 
     django.setup()
+    import datetime as dt
+
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
@@ -184,7 +224,8 @@ def _measure(result_path: Path, small: int, large: int) -> None:
 
     from catalog.models import Drama, Episode
     from partners.models import Channel, Membership, Organization
-    from portal.services import portal_cache_invalidate, rollup_days_rebuild, rollups_refresh
+    from portal.services import rollup_days_rebuild, rollups_refresh
+    from rights.tests.factories import drama_with_rights_in, grant_out
 
     assert not settings.DEBUG, "the bench measures what `make run` serves: DEBUG off"
     call_command("migrate", verbosity=0)
@@ -204,79 +245,18 @@ def _measure(result_path: Path, small: int, large: int) -> None:
         Episode(drama=drama, number=n, duration_seconds=90) for drama in dramas for n in range(1, EPISODES + 1)
     )
     first_episode = Episode.objects.order_by("id").values_list("id", flat=True).first()
-    from rights.tests.factories import drama_with_rights_in, grant_out
-
     for n in range(LICENSED):
         grant_out(drama_with_rights_in(), operator,
                   territories=["TH", "LA"], channel=channels[n] if n < 10 else None)  # fmt: skip
     user = get_user_model().objects.create_user("operator-viewer", password="bench-portal-password")
     Membership.objects.create(user=user, organization=operator)
     client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    results: dict = {}
-    server: _Server | None = None
-
-    def overview_and_bare(label: str) -> None:
-        assert server is not None
-        sql = "SELECT * FROM portal_dailychannelrollup WHERE organization_id = %s AND day >= %s AND day <= %s"
-        bare_params = [operator.pk, "2026-01-01", "2026-03-31"]
-        for _ in range(5):
-            status, body = server.get(OVERVIEW)
-            assert status == 200, (status, body[:500])
-        p95s: dict[str, list[float]] = {"warm": [], "cold": [], "bare": []}
-        rows: list = []
-        loads = []
-        for _ in range(ROUNDS):
-            samples: dict[str, list[float]] = {"warm": [], "cold": [], "bare": []}
-            loads.append(_load_average())
-            for _ in range(SAMPLES):
-                # Warm: the figures from the cache, as between two runs of the rollup job.
-                started = time.perf_counter()
-                server.get(OVERVIEW)
-                samples["warm"].append(time.perf_counter() - started)
-                # Cold: the rollup job has just run (the version moved), so the figures are read again.
-                portal_cache_invalidate()
-                started = time.perf_counter()
-                server.get(OVERVIEW)
-                samples["cold"].append(time.perf_counter() - started)
-                started = time.perf_counter()
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, bare_params)
-                    rows = cursor.fetchall()
-                samples["bare"].append(time.perf_counter() - started)
-            for key, values in samples.items():
-                p95s[key].append(_p95(values))
-        medians = {key: statistics.median(values) for key, values in p95s.items()}
-        bare = medians["bare"]
-        results[f"{label}_bare_sql_p95_ms"] = round(bare, 2)
-        results[f"{label}_rollup_rows"] = len(rows)
-        results[f"{label}_load_average"] = loads
-        for key in ("warm", "cold"):
-            results[f"{label}_overview_{key}_p95_ms"] = round(medians[key], 2)
-            results[f"{label}_overview_{key}_vs_bare"] = round(medians[key] / bare, 2)
-        print(f"[{label}] bare SQL read of the {len(rows)} rollup rows p95 {bare:.2f} ms "
-              f"(rounds {[round(p, 2) for p in p95s['bare']]}); load average per round {loads}", flush=True)  # fmt: skip
-        for key in ("warm", "cold"):
-            print(f"[{label}] overview {key} p95 {medians[key]:.1f} ms (rounds {[round(p, 1) for p in p95s[key]]}): "
-                  f"{medians[key] / bare:.2f}× the bare read (goal ≤ 2×)", flush=True)  # fmt: skip
-
-    def vacuum() -> None:
-        # What autovacuum does in production after a bulk load and rebuilt days: reclaim the dead rows of the
-        # delete-and-insert rebuilds and refresh the planner's statistics.
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for table in (
-                "recommendations_playbackevent",
-                "portal_dailychannelrollup",
-                "portal_dailytitlerollup",
-                "portal_dailyepisoderollup",
-                "portal_dailyrevenuerollup",
-                "portal_rollupcursor",
-            ):
-                cursor.execute(f"VACUUM ANALYZE {table}")
-        print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s", flush=True)
-
+    client.force_login(user)  # the session row is copied with the database: one cookie signs in to both
+    results: dict = {
+        "cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
+        "operator": operator.pk,
+        "first_ids": [channels[0].pk, dramas[0].pk, first_episode],
+    }
     with connection.cursor() as cursor:
         started = time.perf_counter()
         _events_add(cursor, operator.pk, channels[0].pk, dramas[0].pk, first_episode, small, 0)
@@ -289,8 +269,6 @@ def _measure(result_path: Path, small: int, large: int) -> None:
           f"{refreshed.events / seconds:,.0f} events/s (load average {_load_average()})", flush=True)  # fmt: skip
 
     # One day: the rollup's rebuild against a bare INSERT … SELECT … GROUP BY of the same events.
-    import datetime as dt
-
     day = dt.date(2026, 2, 1)
     rebuild, bare_insert, day_events = [], [], 0
     with connection.cursor() as cursor:
@@ -312,6 +290,8 @@ def _measure(result_path: Path, small: int, large: int) -> None:
                 [operator.pk, "2026-02-01 00:00+07", "2026-02-02 00:00+07"],
             )
             bare_insert.append(time.perf_counter() - started)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_bare")
     r, b = statistics.median(rebuild), statistics.median(bare_insert)
     results.update(rollup_day_events=day_events, rollup_day_events_per_s=round(day_events / r),
                    bare_group_by_events_per_s=round(day_events / b), rollup_vs_bare_time=round(r / b, 2),
@@ -319,34 +299,133 @@ def _measure(result_path: Path, small: int, large: int) -> None:
     print(f"one day ({day_events:,} events): rollup rebuild {r * 1000:.0f} ms ({day_events / r:,.0f} events/s, "
           f"4 tables) vs bare INSERT…SELECT…GROUP BY {b * 1000:.0f} ms ({day_events / b:,.0f} events/s): "
           f"{r / b:.1f}× the time (load average {load} → {_load_average()})", flush=True)  # fmt: skip
-
-    vacuum()
-    server = _Server(cookie)
-    try:
-        overview_and_bare("small")
-        if large > small:
-            with connection.cursor() as cursor:
-                started = time.perf_counter()
-                _events_add(cursor, operator.pk, channels[0].pk, dramas[0].pk, first_episode, large - small, small)
-                print(f"{large - small:,} more events generated in {time.perf_counter() - started:.0f} s", flush=True)
-            started = time.perf_counter()
-            refreshed = rollups_refresh()
-            seconds = time.perf_counter() - started
-            results["rollup_incremental_events_per_s"] = round((large - small) / seconds)
-            print(f"incremental rollup of {large - small:,} new events ({refreshed.events:,} read back over "
-                  f"{refreshed.days} days): {seconds:.1f} s, {(large - small) / seconds:,.0f} new events/s "
-                  f"(load average {_load_average()})", flush=True)  # fmt: skip
-            vacuum()
-            overview_and_bare("large")
-            for key in ("warm", "cold"):
-                ratio = round(results[f"large_overview_{key}_p95_ms"] / results[f"small_overview_{key}_p95_ms"], 2)
-                results[f"overview_{key}_large_vs_small"] = ratio
-                print(f"overview {key} p95 at {large:,} events ÷ at {small:,}: {ratio}× (goal ≤ 1.2×)", flush=True)
-    finally:
-        server.stop()
+    _vacuum(connection)
     result_path.write_text(json.dumps(results))
 
 
-if __name__ == "__main__" and "--measure" in sys.argv:
-    _measure(Path(sys.argv[sys.argv.index("--measure") + 1]), _option("--small", 1_000_000),
-             _option("--large", 10_000_000))  # fmt: skip
+def _grow(result_path: Path, small: int, large: int, first_ids: list[int], operator_id: int) -> None:
+    """The large side (a copy of the small one): `large - small` more events and the rollup's incremental run."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from portal.services import rollups_refresh
+
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        _events_add(cursor, operator_id, *first_ids, large - small, small)
+        print(f"{large - small:,} more events generated in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    refreshed = rollups_refresh()
+    seconds = time.perf_counter() - started
+    print(f"incremental rollup of {large - small:,} new events ({refreshed.events:,} read back over "
+          f"{refreshed.days} days): {seconds:.1f} s, {(large - small) / seconds:,.0f} new events/s "
+          f"(load average {_load_average()})", flush=True)  # fmt: skip
+    _vacuum(connection)
+    result_path.write_text(json.dumps({"rollup_incremental_events_per_s": round((large - small) / seconds)}))
+
+
+def _compare(result_path: Path, large_url: str, small: int, large: int, cookie: str, operator_id: int) -> None:
+    """Both sides served at once; warm, cold and bare reads alternate between them, sample by sample."""
+    import django
+
+    django.setup()
+    import dj_database_url
+    import psycopg2
+    from django.conf import settings
+
+    from migu_platform.cache import DegradingRedisCache
+    from portal.services import ROLLUP_VERSION_KEY
+
+    urls = {"small": os.environ["DATABASE_URL"], "large": large_url}
+    prefixes = {side: f"bench-portal-{os.getpid()}-{side}" for side in SIDES}
+    caches = {
+        side: DegradingRedisCache(settings.CACHES["default"]["LOCATION"], {**settings.CACHES["default"],
+                                                                           "KEY_PREFIX": prefixes[side]})
+        for side in SIDES
+    }  # fmt: skip
+    bare_connections = {}
+    for side in SIDES:
+        params = dj_database_url.parse(urls[side])
+        bare_connections[side] = psycopg2.connect(
+            dbname=params["NAME"], user=params.get("USER") or None, password=params.get("PASSWORD") or None,
+            host=params.get("HOST") or None, port=params.get("PORT") or None,
+        )  # fmt: skip
+        bare_connections[side].autocommit = True
+    sql = "SELECT * FROM portal_dailychannelrollup WHERE organization_id = %s AND day >= %s AND day <= %s"
+    bare_params = [operator_id, "2026-01-01", "2026-03-31"]
+    servers: dict[str, _Server] = {}
+    results: dict = {}
+    try:
+        for offset, side in enumerate(SIDES):
+            servers[side] = _Server(cookie, port=PORT + offset,
+                                    env={"DATABASE_URL": urls[side], "MIGU_CACHE_PREFIX": prefixes[side]})  # fmt: skip
+            for _ in range(5):
+                status, body = servers[side].get(OVERVIEW)
+                assert status == 200, (side, status, body[:500])
+        p95s = {(side, key): [] for side in SIDES for key in ("warm", "cold", "bare")}
+        rows = {side: 0 for side in SIDES}
+        loads = []
+        for round_number in range(ROUNDS):
+            samples: dict[tuple[str, str], list[float]] = {key: [] for key in p95s}
+            loads.append(_load_average())
+            for sample in range(SAMPLES):
+                # Alternate which side goes first, so neither always follows the other's cache misses.
+                for side in SIDES if (round_number + sample) % 2 == 0 else SIDES[::-1]:
+                    server = servers[side]
+                    # Warm: the figures from the cache, as between two runs of the rollup job.
+                    started = time.perf_counter()
+                    server.get(OVERVIEW)
+                    samples[(side, "warm")].append(time.perf_counter() - started)
+                    # Cold: the rollup job has just run (the version moved), so the figures are read again.
+                    caches[side].set(ROLLUP_VERSION_KEY, time.time_ns(), timeout=None)
+                    started = time.perf_counter()
+                    server.get(OVERVIEW)
+                    samples[(side, "cold")].append(time.perf_counter() - started)
+                    started = time.perf_counter()
+                    with bare_connections[side].cursor() as cursor:
+                        cursor.execute(sql, bare_params)
+                        rows[side] = len(cursor.fetchall())
+                    samples[(side, "bare")].append(time.perf_counter() - started)
+            for key, values in samples.items():
+                p95s[key].append(_p95(values))
+        results["load_average"] = loads
+        medians = {key: statistics.median(values) for key, values in p95s.items()}
+        for side in SIDES:
+            count = small if side == "small" else large
+            bare = medians[(side, "bare")]
+            results[f"{side}_bare_sql_p95_ms"] = round(bare, 2)
+            results[f"{side}_rollup_rows"] = rows[side]
+            print(f"[{count:,} events] bare SQL read of the {rows[side]} rollup rows p95 {bare:.2f} ms "
+                  f"(rounds {[round(p, 2) for p in p95s[(side, 'bare')]]})", flush=True)  # fmt: skip
+            for key in ("warm", "cold"):
+                value = medians[(side, key)]
+                results[f"{side}_overview_{key}_p95_ms"] = round(value, 2)
+                results[f"{side}_overview_{key}_vs_bare"] = round(value / bare, 2)
+                print(f"[{count:,} events] overview {key} p95 {value:.1f} ms "
+                      f"(rounds {[round(p, 1) for p in p95s[(side, key)]]}): {value / bare:.2f}× the bare read "
+                      "(goal ≤ 2×)", flush=True)  # fmt: skip
+        for key in ("warm", "cold"):
+            ratio = round(medians[("large", key)] / medians[("small", key)], 2)
+            results[f"overview_{key}_large_vs_small"] = ratio
+            print(f"overview {key} p95 at {large:,} events ÷ at {small:,}: {ratio}× (goal ≤ 1.2×)", flush=True)
+        print(f"load average per round: {loads}", flush=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+        for connection in bare_connections.values():
+            connection.close()
+    result_path.write_text(json.dumps(results))
+
+
+if __name__ == "__main__" and len(sys.argv) > 2:
+    step, path, rest = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+    if step == "--build":
+        _build(path, int(rest[0]))
+    elif step == "--grow":
+        built = json.loads(os.environ["BENCH_PORTAL_BUILT"])
+        _grow(path, int(rest[0]), int(rest[1]), built["first_ids"], built["operator"])
+    elif step == "--compare":
+        built = json.loads(os.environ["BENCH_PORTAL_BUILT"])
+        _compare(path, rest[0], int(rest[1]), int(rest[2]), built["cookie"], built["operator"])

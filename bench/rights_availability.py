@@ -73,15 +73,15 @@ def _database_url(params: dict, name: str) -> str:
 
 
 @contextlib.contextmanager
-def throwaway_database(name: str, *, keep: bool = False) -> Iterator[str]:
+def throwaway_database(name: str, *, keep: bool = False, template: str | None = None) -> Iterator[str]:
     """A database of the bench's own on the server DATABASE_URL points at, created on entry and dropped on
-    exit (unless `keep`: its name is printed); yields its URL. A terminated run still drops it (SIGTERM
-    unwinds through here)."""
+    exit (unless `keep`: its name is printed); yields its URL. With `template`, a copy of that database (no
+    one may be connected to it meanwhile). A terminated run still drops it (SIGTERM unwinds through here)."""
     params = _server_params()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     admin = _admin_connection(params)
     with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield _database_url(params, name)
     finally:
