@@ -745,7 +745,7 @@ def users_rank(
     knn = model.knn
     arguments = (
         watched.indptr.astype(np.int64), watched.indices.astype(np.int64), watched.data, eligible,
-        knn.indptr.astype(np.int64), knn.indices.astype(np.int64), knn.data.astype(np.float32, copy=False),
+        knn.indptr, knn.indices, knn.data.astype(np.float32, copy=False),
         dense, dense_count, np.array([float(weights[name]) for name in dense_names], dtype=np.float64),
         float(max(weights.get("knn", 0.0), 0.0)), float(max(weights.get("popularity", 0.0), 0.0)),
         popularity_order, popularity_positive, np.ascontiguousarray(popularity, dtype=np.float32),
