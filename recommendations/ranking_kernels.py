@@ -29,7 +29,7 @@ _NEG_ORDERED = np.uint64(0x007FFFFF)
 # A dense row is read in this many slices (see _peaks).
 GROUP = 16
 # Halvings of the interval where a dense row's threshold is looked for (see _row_select).
-BISECTIONS = 14
+BISECTIONS = 8
 
 
 @nb.njit(inline="always", cache=True)

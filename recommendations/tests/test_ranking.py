@@ -179,8 +179,8 @@ def test_users_rank_returns_exactly_what_the_plain_reference_returns(weights, n)
     from recommendations.ranking import matching_model_fit, users_rank
 
     rng = np.random.default_rng(21)
-    n_users, n_items = 260, 2400
-    rows, cols = rng.integers(0, n_users - 10, 6000), (rng.zipf(1.3, 6000) % 2200).astype(np.int64)
+    n_users, n_items = 260, 6000
+    rows, cols = rng.integers(0, n_users - 10, 6000), (rng.zipf(1.3, 6000) % 5500).astype(np.int64)
     confidence = rng.integers(1, 4, 6000).astype(np.float32)
     matrix = sp.csr_matrix((confidence, (rows, cols)), shape=(n_users, n_items))
     features = sp.csr_matrix(rng.random((n_items, 40)).astype(np.float32) * (rng.random((n_items, 40)) < 0.2))
@@ -207,3 +207,37 @@ def test_users_rank_returns_exactly_what_the_plain_reference_returns(weights, n)
     assert np.array_equal(indices, expected_indices)
     assert np.array_equal(values, expected_values)
     assert (indices >= 0).sum() > n_users * min(n, 100) // 2
+
+
+def test_the_dense_kernel_selects_what_a_full_sort_selects():
+    # given scores with watched titles, -inf, ties, -0.0 beside 0.0, rows with nothing or too little finite
+    from recommendations.ranking_kernels import dense_select
+
+    rng = np.random.default_rng(5)
+    scores = rng.standard_normal((300, 6000)).astype(np.float32)
+    scores[rng.random(scores.shape) < 0.05] = -np.inf
+    scores[1] = -np.inf
+    scores[2, 150:] = -np.inf
+    scores[3] = np.round(scores[3], 1)  # many ties
+    scores[4] = np.sort(scores[4])  # the best all at the end
+    scores[5] = 1.0
+    scores[6, ::2], scores[6, 1::2] = -0.0, 0.0
+    watched = [rng.choice(6000, 20, replace=False) for _ in range(300)]
+    indptr = np.concatenate([[0], np.cumsum([len(w) for w in watched])]).astype(np.int64)
+    subset = np.flatnonzero(rng.random(6000) < 0.1)
+
+    # when the kernel selects each row's best 200, and its best 50 among the subset
+    block = scores.copy()
+    best, count = np.empty((300, 200), dtype=np.int64), np.empty(300, dtype=np.int64)
+    subset_best, subset_count = np.empty((300, 50), dtype=np.int64), np.empty(300, dtype=np.int64)
+    dense_select(block, indptr, np.concatenate(watched), 200, best, count, subset, 50, subset_best, subset_count)
+
+    # then each row has what a full sort by (score, then the lower index) has, watched titles left out
+    for row in range(300):
+        expected = scores[row].copy()
+        expected[watched[row]] = -np.inf
+        finite = np.flatnonzero(expected > -np.inf)
+        order = finite[np.lexsort((finite, -expected[finite]))]
+        assert best[row, : count[row]].tolist() == order[:200].tolist()
+        in_subset = order[np.isin(order, subset)]
+        assert subset_best[row, : subset_count[row]].tolist() == in_subset[:50].tolist()
