@@ -602,7 +602,11 @@ def users_candidates(
     territory|language keys and ALS factors, among `licensed` (item indices the queries' organization may
     show; None: every item) less what each watched. ALS and content score the licensed items only, in blocks
     (_dense_candidates: the multiply, then top_k_select); kNN and popularity by their (sparse, or shared per key) scores. The cold term ranks
-    cold licensed titles by content among themselves. `n`: how many items a ranking needs (the fill)."""
+    cold licensed titles by content among themselves. `n`: how many items a ranking needs (the fill).
+
+    The offline evaluation's blend grid takes its candidates from here; the job ranks through users_rank,
+    which finds the same candidates in compiled kernels and orders exact ties by the lower item index (the
+    selections here may order exact ties otherwise)."""
     n_queries, n_items = user_items.shape
     shape = (n_queries, n_items)
     eligible = np.ones(n_items, dtype=bool) if licensed is None else np.zeros(n_items, dtype=bool)
