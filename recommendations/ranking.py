@@ -702,7 +702,7 @@ def users_rank(
     history = np.flatnonzero(np.diff(watched.indptr) > 0)
     candidates = BLEND_CANDIDATES
     dense_names = [name for name in ("als", "content", "cold") if weights.get(name, 0) > 0]
-    dense = np.full((len(dense_names), n_queries, candidates), -1, dtype=np.int64)
+    dense = np.empty((len(dense_names), n_queries, candidates), dtype=np.int64)  # valid up to dense_count
     dense_count = np.zeros((len(dense_names), n_queries), dtype=np.int64)
     if len(history):
         # What the history rows watched, in the rows' order (rows without history hold no entries).
@@ -815,12 +815,12 @@ def _dense_best(
     position[items] = np.arange(len(items))
     watched_local = position[watched_indices]
     query = np.ascontiguousarray(query, dtype=np.float32)
+    items = items.astype(np.int64, copy=False)
+    rows = rows.astype(np.int64, copy=False)
     n_rows = len(query)
-    best = np.empty((n_rows, max(take, 1)), dtype=np.int64)
-    best_count = np.zeros(n_rows, dtype=np.int64)
-    subset_best = np.empty((n_rows, max(subset_take, 1)), dtype=np.int64)
-    subset_best_count = np.zeros(n_rows, dtype=np.int64)
     subset = np.zeros(0, dtype=np.int64) if subset is None else subset.astype(np.int64)
+    if subset_out is None or subset_count is None:
+        subset_take, subset_out, subset_count = 0, out[:0], out_count[:0]
 
     def rows_select(first: int, last: int) -> None:
         # Multiply a tile and select from it while it is in cache, each thread on its own rows.
@@ -829,22 +829,13 @@ def _dense_best(
             tile = _tile_buffer(stop - start, len(items))
             np.matmul(query[start:stop], local.T, out=tile)
             ranking_kernels.dense_select(
-                tile, watched_indptr[start : stop + 1], watched_local, take, best[start:stop],
-                best_count[start:stop], subset, subset_take, subset_best[start:stop], subset_best_count[start:stop],
+                tile, watched_indptr[start : stop + 1], watched_local, items, rows[start:stop], take, out,
+                out_count, subset, subset_take, subset_out, subset_count,
             )  # fmt: skip
 
     # One BLAS thread per tile: the rows are already split over the cores.
     with _blas_controller().limit(limits=1, user_api="blas"):
         _in_threads(rows_select, n_rows)
-    for target, target_count, found, found_count, count in (
-        (out, out_count, best, best_count, take),
-        (subset_out, subset_count, subset_best, subset_best_count, subset_take),
-    ):
-        if target is None or target_count is None or count == 0:
-            continue
-        valid = np.arange(count)[np.newaxis, :] < found_count[:, np.newaxis]
-        target[rows, :count] = np.where(valid, items[np.where(valid, found[:, :count], 0)], -1)
-        target_count[rows] = found_count
 
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None

@@ -163,6 +163,8 @@ def dense_select(
     block: np.ndarray,
     watched_indptr: np.ndarray,
     watched_local: np.ndarray,
+    items: np.ndarray,
+    rows: np.ndarray,
     k: int,
     out: np.ndarray,
     out_count: np.ndarray,
@@ -171,24 +173,30 @@ def dense_select(
     subset_out: np.ndarray,
     subset_count: np.ndarray,
 ) -> None:
-    """For each row r of `block` (queries × licensed items' scores, float32, C order): the positions of its
-    best k scores into out[r], best first (out_count[r] of them), the positions watched_local[
-    watched_indptr[r]:watched_indptr[r + 1]] (-1: not in the block) set to -inf first; and, when subset_k,
-    the best subset_k among the positions `subset` into subset_out. The block is overwritten."""
+    """For each row r of `block` (queries × scores of `items`, float32, C order), the positions
+    watched_local[watched_indptr[r]:watched_indptr[r + 1]] (-1: not in the block) set to -inf first: the
+    items of its best k scores into out[rows[r]], best first (out_count[rows[r]] of them); and, when
+    subset_k, its best subset_k among the positions `subset` into subset_out[rows[r]]. The block is
+    overwritten."""
     n_rows, n_cols = block.shape
     bits = block.view(np.uint32)
     ordered = np.empty(n_cols + 1, dtype=np.uint64)
     index = np.empty(n_cols + 1, dtype=np.int64)
     keys = np.empty(max(k, subset_k, 1), dtype=np.uint64)
+    picked = np.empty(max(k, subset_k, 1), dtype=np.int64)
     peaks = np.empty(n_cols // GROUP + 1, dtype=np.float32)
     groups = np.empty(n_cols // GROUP + 1, dtype=np.int64)
     for r in range(n_rows):
         row = block[r]
+        target = rows[r]
         for w in range(watched_indptr[r], watched_indptr[r + 1]):
             if watched_local[w] >= 0:
                 row[watched_local[w]] = NEG
         if k:
-            out_count[r] = _row_select(row, bits[r], k, peaks, groups, ordered, index, keys, out[r])
+            found = _row_select(row, bits[r], k, peaks, groups, ordered, index, keys, picked)
+            for t in range(found):
+                out[target, t] = items[picked[t]]
+            out_count[target] = found
         if subset_k:
             found = 0
             for p in range(subset.shape[0]):
@@ -197,7 +205,10 @@ def dense_select(
                     ordered[found] = value
                     index[found] = subset[p]
                     found += 1
-            subset_count[r] = _select(ordered, index, found, subset_k, keys, subset_out[r])
+            found = _select(ordered, index, found, subset_k, keys, picked)
+            for t in range(found):
+                subset_out[target, t] = items[picked[t]]
+            subset_count[target] = found
 
 
 @nb.njit(nogil=True, cache=True)

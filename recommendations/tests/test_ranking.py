@@ -227,10 +227,13 @@ def test_the_dense_kernel_selects_what_a_full_sort_selects():
     subset = np.flatnonzero(rng.random(6000) < 0.1)
 
     # when the kernel selects each row's best 200, and its best 50 among the subset
-    block = scores.copy()
+    block, positions, rows = scores.copy(), np.arange(6000, dtype=np.int64), np.arange(300, dtype=np.int64)
     best, count = np.empty((300, 200), dtype=np.int64), np.empty(300, dtype=np.int64)
     subset_best, subset_count = np.empty((300, 50), dtype=np.int64), np.empty(300, dtype=np.int64)
-    dense_select(block, indptr, np.concatenate(watched), 200, best, count, subset, 50, subset_best, subset_count)
+    dense_select(
+        block, indptr, np.concatenate(watched), positions, rows, 200, best, count, subset, 50, subset_best,
+        subset_count,
+    )  # fmt: skip
 
     # then each row has what a full sort by (score, then the lower index) has, watched titles left out
     for row in range(300):
