@@ -16,13 +16,17 @@ same evaluation under the constraint that cold titles reach rankings).
 from __future__ import annotations
 
 import io
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "factors": 32,
@@ -598,7 +602,11 @@ def users_candidates(
     territory|language keys and ALS factors, among `licensed` (item indices the queries' organization may
     show; None: every item) less what each watched. ALS and content score the licensed items only, in blocks
     (_dense_candidates: the multiply, then top_k_select); kNN and popularity by their (sparse, or shared per key) scores. The cold term ranks
-    cold licensed titles by content among themselves. `n`: how many items a ranking needs (the fill)."""
+    cold licensed titles by content among themselves. `n`: how many items a ranking needs (the fill).
+
+    The offline evaluation's blend grid takes its candidates from here; the job ranks through users_rank,
+    which finds the same candidates in compiled kernels and orders exact ties by the lower item index (the
+    selections here may order exact ties otherwise)."""
     n_queries, n_items = user_items.shape
     shape = (n_queries, n_items)
     eligible = np.ones(n_items, dtype=bool) if licensed is None else np.zeros(n_items, dtype=bool)
@@ -662,34 +670,6 @@ def users_candidates(
     )  # fmt: skip
 
 
-def users_fuse(found: UserCandidates, weights: dict[str, float], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top `n` per query by weighted reciprocal rank over the union of the parts' candidates, ties broken by
-    popularity as blend() does. Returns (indices, fused scores), queries × n, -1 / -inf where fewer."""
-    n_queries, n_items = found.shape
-    rows_l, cols_l, values_l = [found.fill[0]], [found.fill[1]], [np.zeros(len(found.fill[0]))]
-    for name, (rows, cols, ranks) in found.parts.items():
-        weight = weights.get(name, 0.0)
-        if weight > 0 or name == "popularity":  # the popularity part's items belong to the fill as well
-            rows_l.append(rows)
-            cols_l.append(cols)
-            values_l.append(weight / (RRF_K + ranks))
-    # COO to CSR sums the duplicate (query, item) pairs and groups them by query, in compiled code.
-    fused = sp.csr_matrix(
-        (np.concatenate(values_l), (np.concatenate(rows_l), np.concatenate(cols_l))), shape=(n_queries, n_items)
-    )
-    fused.sum_duplicates()
-    rows = np.repeat(np.arange(n_queries, dtype=np.int64), np.diff(fused.indptr))
-    cols = fused.indices.astype(np.int64)
-    tiebreak = np.nan_to_num(found.popularity[found.which[rows], cols], neginf=0.0)
-    scores = (fused.data + 1e-6 * tiebreak / found.span).astype(np.float32)
-    best_rows, best_cols, ranks, best_scores = _rowwise_best(rows, cols, scores, n_queries, n)
-    indices = np.full((n_queries, n), -1, dtype=np.int64)
-    values = np.full((n_queries, n), NEG, dtype=np.float32)
-    indices[best_rows, ranks - 1] = best_cols
-    values[best_rows, ranks - 1] = best_scores
-    return indices, values
-
-
 def users_rank(
     model: MatchingModel,
     *,
@@ -701,11 +681,182 @@ def users_rank(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The users' rankings as the matching job stores them and the offline evaluation measures them: top `n`
     of the titles their organization may show somewhere (`licensed`, item indices; None: all) less what
-    they watched, by the blend's weighted reciprocal rank over each part's top BLEND_CANDIDATES candidates
-    (see users_candidates, users_fuse)."""
-    weighted = tuple(name for name in (*PARTS, "cold") if model.weights.get(name, 0) > 0)
-    found = users_candidates(
-        model, user_items=user_items, popularity_keys=popularity_keys, als_query=als_query, licensed=licensed,
-        n=n, parts=weighted,
+    they watched, by the blend's weighted reciprocal rank over each weighted part's top BLEND_CANDIDATES
+    candidates, the titles that fill a ranking in popularity order added with no rank term, ties broken by
+    popularity. Returns (indices, fused scores), queries × n, -1 / -inf where fewer.
+
+    Every ordering is by score, then by the lower item index. ALS and content score the licensed items only
+    (the rights mask applied before the multiply): BLAS multiplies a tile of queries by the licensed items'
+    factors and ranking_kernels.dense_select takes each row's best in one pass, its watched items excluded;
+    ranking_kernels.rows_fuse then does the kNN part, the popularity walk and the fusion row by row."""
+    from recommendations import ranking_kernels
+
+    weights = model.weights
+    n_queries, n_items = user_items.shape
+    eligible = np.ones(n_items, dtype=bool) if licensed is None else np.zeros(n_items, dtype=bool)
+    if licensed is not None:
+        eligible[licensed] = True
+    items = np.flatnonzero(eligible)
+    watched = sp.csr_matrix(user_items, dtype=np.float32, copy=True)
+    watched.sort_indices()
+    history = np.flatnonzero(np.diff(watched.indptr) > 0)
+    candidates = BLEND_CANDIDATES
+    dense_names = [name for name in ("als", "content", "cold") if weights.get(name, 0) > 0]
+    dense = np.empty((len(dense_names), n_queries, candidates), dtype=np.int64)  # valid up to dense_count
+    dense_count = np.zeros((len(dense_names), n_queries), dtype=np.int64)
+    if len(history):
+        # What the history rows watched, in the rows' order (rows without history hold no entries).
+        history_indptr = np.append(watched.indptr[history], watched.indptr[-1]).astype(np.int64)
+        if "als" in dense_names:
+            slot = dense_names.index("als")
+            _dense_best(
+                query=als_query[history], factors=model.item_factors, items=items[model.interacted[items]],
+                watched_indptr=history_indptr, watched_indices=watched.indices, k=candidates,
+                out=dense[slot], out_count=dense_count[slot], rows=history,
+            )  # fmt: skip
+        if "content" in dense_names or "cold" in dense_names:
+            content_query = np.asarray(watched @ model.content_factors, dtype=np.float32)[history]
+            cold = dense_names.index("cold") if "cold" in dense_names else None
+            if "content" in dense_names:
+                slot = dense_names.index("content")
+                _dense_best(
+                    query=content_query, factors=model.content_factors, items=items,
+                    watched_indptr=history_indptr, watched_indices=watched.indices, k=candidates,
+                    out=dense[slot], out_count=dense_count[slot], rows=history,
+                    subset=np.flatnonzero(~model.interacted[items]) if cold is not None else None,
+                    subset_out=dense[cold] if cold is not None else None,
+                    subset_count=dense_count[cold] if cold is not None else None,
+                )  # fmt: skip
+            elif cold is not None:
+                _dense_best(
+                    query=content_query, factors=model.content_factors, items=items[~model.interacted[items]],
+                    watched_indptr=history_indptr, watched_indices=watched.indices, k=candidates,
+                    out=dense[cold], out_count=dense_count[cold], rows=history,
+                )  # fmt: skip
+    popularity, which = model.popularity_rows(popularity_keys)
+    finite = np.where(np.isfinite(popularity), np.abs(popularity), 0)
+    span = float(finite.max()) if finite.size else 0.0
+    # Popularity is one ranking per key: each row walks its key's most popular licensed items, skipping
+    # what it watched, so no key's order need be longer than the fill plus the longest history.
+    longest = int(np.diff(watched.indptr).max()) if n_queries else 0
+    depth = min(max(candidates, n) + longest, len(items))
+    popularity_order = np.full((len(popularity), depth), -1, dtype=np.int64)
+    for key in range(len(popularity)):
+        popularity_order[key] = items[_stable_best(popularity[key, items], depth)]
+    popularity_positive = np.take_along_axis(popularity, np.maximum(popularity_order, 0), axis=1) > 0
+    indices = np.empty((n_queries, n), dtype=np.int64)
+    values = np.empty((n_queries, n), dtype=np.float32)
+    knn = model.knn
+    arguments = (
+        watched.indptr.astype(np.int64), watched.indices.astype(np.int64), watched.data, eligible,
+        knn.indptr, knn.indices, knn.data.astype(np.float32, copy=False),
+        dense, dense_count, np.array([float(weights[name]) for name in dense_names], dtype=np.float64),
+        float(max(weights.get("knn", 0.0), 0.0)), float(max(weights.get("popularity", 0.0), 0.0)),
+        popularity_order, popularity_positive, np.ascontiguousarray(popularity, dtype=np.float32),
+        which.astype(np.int64), span or 1.0, candidates, RRF_K, n, indices, values,
     )  # fmt: skip
-    return users_fuse(found, model.weights, n)
+    _in_threads(lambda first, last: ranking_kernels.rows_fuse(*arguments, first, last), n_queries)
+    return indices, values
+
+
+def _stable_best(values: np.ndarray, depth: int) -> np.ndarray:
+    """Positions of the `depth` highest values, highest first, ties by position: a stable argsort's first
+    `depth`, sorting only the values at or above the depth-th highest."""
+    if depth >= len(values):
+        return np.argsort(-values, kind="stable")
+    if depth == 0:
+        return _EMPTY
+    cut = np.partition(values, len(values) - depth)[len(values) - depth]
+    near = np.flatnonzero(values >= cut)
+    return near[np.argsort(-values[near], kind="stable")][:depth]
+
+
+# Rows of queries multiplied at a time: a tile of scores (rows × licensed items, float32) stays in cache
+# between the multiply and the selection.
+DENSE_TILE = 64
+_tiles = threading.local()
+
+
+def _tile_buffer(rows: int, cols: int) -> np.ndarray:
+    """A rows × cols float32 scratch array of this thread, reused across calls (its pages are touched once)."""
+    buffer = getattr(_tiles, "buffer", None)
+    if buffer is None or buffer.size < rows * cols:
+        buffer = np.empty(rows * cols, dtype=np.float32)
+        _tiles.buffer = buffer
+    return buffer[: rows * cols].reshape(rows, cols)
+
+
+def _dense_best(
+    *,
+    query: np.ndarray,
+    factors: np.ndarray,
+    items: np.ndarray,
+    watched_indptr: np.ndarray,
+    watched_indices: np.ndarray,
+    k: int,
+    out: np.ndarray,
+    out_count: np.ndarray,
+    rows: np.ndarray,
+    subset: np.ndarray | None = None,
+    subset_out: np.ndarray | None = None,
+    subset_count: np.ndarray | None = None,
+) -> None:
+    """Into out[rows] (item ids, best first) and out_count[rows]: each query's best k of `items` by
+    query · factors, what it watched (watched_indices[watched_indptr[i]:watched_indptr[i + 1]] for query
+    i) excluded; and, given `subset` (positions in `items`), its best k among those into subset_out."""
+    from recommendations import ranking_kernels
+
+    take = min(k, len(items))
+    subset_take = min(k, len(subset)) if subset is not None else 0
+    if take == 0 and subset_take == 0:
+        return
+    local = np.ascontiguousarray(factors[items], dtype=np.float32)
+    position = np.full(int(max(watched_indices.max(initial=0) + 1, items.max(initial=0) + 1)), -1, dtype=np.int64)
+    position[items] = np.arange(len(items))
+    watched_local = position[watched_indices]
+    query = np.ascontiguousarray(query, dtype=np.float32)
+    items = items.astype(np.int64, copy=False)
+    rows = rows.astype(np.int64, copy=False)
+    n_rows = len(query)
+    subset = np.zeros(0, dtype=np.int64) if subset is None else subset.astype(np.int64)
+    if subset_out is None or subset_count is None:
+        subset_take, subset_out, subset_count = 0, out[:0], out_count[:0]
+
+    def rows_select(first: int, last: int) -> None:
+        # Multiply a tile and select from it while it is in cache, each thread on its own rows.
+        for start in range(first, last, DENSE_TILE):
+            stop = min(start + DENSE_TILE, last)
+            tile = _tile_buffer(stop - start, len(items))
+            np.matmul(query[start:stop], local.T, out=tile)
+            ranking_kernels.dense_select(
+                tile, watched_indptr[start : stop + 1], watched_local, items, rows[start:stop], take, out,
+                out_count, subset, subset_take, subset_out, subset_count,
+            )  # fmt: skip
+
+    # One BLAS thread per tile: the rows are already split over the cores.
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        _in_threads(rows_select, n_rows)
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+@cache
+def _blas_controller() -> ThreadpoolController:
+    """The process's BLAS libraries, found once (threadpool_limits looks them up again on every call)."""
+    return ThreadpoolController()
+
+
+def _in_threads(work: Callable[[int, int], None], n_rows: int) -> None:
+    """work(first, last) over rows 0..n_rows-1 split in one contiguous range per core, in threads (the
+    kernels release the GIL); the first error is raised."""
+    global _pool
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if workers == 1 or n_rows < 2 * DENSE_TILE:
+        work(0, n_rows)
+        return
+    if _pool is None or _pool[0] != os.getpid():  # a pool's threads do not survive a fork
+        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ranking"))
+    bounds = [n_rows * part // workers for part in range(workers + 1)]
+    for future in [_pool[1].submit(work, bounds[part], bounds[part + 1]) for part in range(workers)]:
+        future.result()

@@ -103,3 +103,144 @@ def test_users_rank_keeps_to_licensed_unwatched_titles_and_agrees_with_the_dense
     reference, _ = blend(parts, weights, dense == 0, 20, cold=~model.interacted)
     overlap = np.mean([len(set(a[:10]) & set(b[:10])) / 10 for a, b in zip(everything, reference, strict=True)])
     assert overlap > 0.97
+
+
+def users_rank_reference(model, *, user_items, popularity_keys, als_query, n, licensed):
+    """users_rank written plainly: dense scores of every part for every title, each row's candidates by a
+    full sort (score, then the lower index), the reciprocal ranks summed part by part in float64."""
+    from recommendations.ranking import BLEND_CANDIDATES, RRF_K
+
+    weights = model.weights
+    n_queries, n_items = user_items.shape
+    eligible = np.zeros(n_items, dtype=bool)
+    eligible[licensed] = True
+    watched = user_items.toarray() != 0
+    history = watched.any(axis=1)[:, np.newaxis]
+    allowed = eligible[np.newaxis, :] & ~watched
+    interacted = model.interacted[np.newaxis, :]
+    content = np.asarray(user_items @ model.content_factors, dtype=np.float32) @ model.content_factors.T
+    knn = (user_items @ model.knn).toarray()
+    parts = {
+        "als": (als_query @ model.item_factors.T, allowed & interacted & history),
+        "content": (content, allowed & history),
+        "cold": (content, allowed & ~interacted & history),
+        "knn": (knn, allowed & (knn > 0)),
+    }
+
+    def best_first(scores, mask):
+        cand = np.flatnonzero(mask & (scores > -np.inf))
+        return cand[np.lexsort((cand, -scores[cand]))]
+
+    fused = np.zeros((n_queries, n_items), dtype=np.float64)
+    listed = np.zeros((n_queries, n_items), dtype=bool)
+    for name in ("als", "content", "cold", "knn"):
+        if weights.get(name, 0) <= 0:
+            continue
+        scores, mask = parts[name]
+        for row in range(n_queries):
+            for rank, item in enumerate(best_first(scores[row], mask[row])[:BLEND_CANDIDATES], start=1):
+                fused[row, item] += weights[name] / (RRF_K + rank)
+                listed[row, item] = True
+    popularity = model.scores_popularity(popularity_keys)
+    for row in range(n_queries):
+        # Popularity ranks the licensed titles the row did not watch; the first max(candidates, n) enter.
+        order = licensed[np.lexsort((licensed, -popularity[row, licensed]))]
+        walk = [item for item in order if not watched[row, item]][: max(BLEND_CANDIDATES, n)]
+        for rank, item in enumerate(walk, start=1):
+            listed[row, item] = True
+            if weights.get("popularity", 0) > 0 and popularity[row, item] > 0 and rank <= BLEND_CANDIDATES:
+                fused[row, item] += weights["popularity"] / (RRF_K + rank)
+    span = float(np.max(np.where(np.isfinite(popularity), np.abs(popularity), 0))) or 1.0
+    tiebreak = (np.float32(1e-6) * np.nan_to_num(popularity, neginf=0.0)) / np.float32(span)
+    final = (fused + tiebreak.astype(np.float64)).astype(np.float32)
+    indices = np.full((n_queries, n), -1, dtype=np.int64)
+    values = np.full((n_queries, n), -np.inf, dtype=np.float32)
+    for row in range(n_queries):
+        top = best_first(np.where(listed[row], final[row], -np.inf), listed[row])[:n]
+        indices[row, : len(top)] = top
+        values[row, : len(top)] = final[row, top]
+    return indices, values
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {"als": 1.0, "content": 1.0, "popularity": 2.0, "knn": 2.0, "cold": 2.0},
+        {"als": 0.0, "content": 1.0, "popularity": 0.0, "knn": 0.0, "cold": 1.0},
+        {"als": 2.0, "content": 0.0, "popularity": 1.0, "knn": 1.0, "cold": 0.0},
+    ],
+)
+@pytest.mark.parametrize("n", [20, 250])
+def test_users_rank_returns_exactly_what_the_plain_reference_returns(weights, n):
+    # given a model on random interactions with cold titles, integer factors (every score exact, many ties),
+    # users with and without history, and an organization that may show two thirds of the titles
+    import scipy.sparse as sp
+
+    from recommendations.ranking import matching_model_fit, users_rank
+
+    rng = np.random.default_rng(21)
+    n_users, n_items = 260, 6000
+    rows, cols = rng.integers(0, n_users - 10, 6000), (rng.zipf(1.3, 6000) % 5500).astype(np.int64)
+    confidence = rng.integers(1, 4, 6000).astype(np.float32)
+    matrix = sp.csr_matrix((confidence, (rows, cols)), shape=(n_users, n_items))
+    features = sp.csr_matrix(rng.random((n_items, 40)).astype(np.float32) * (rng.random((n_items, 40)) < 0.2))
+    keys = [f"T{u % 3}|en" if u % 7 else "XX|xx" for u in range(n_users)]
+    model = matching_model_fit(
+        matrix=matrix, item_ids=np.arange(n_items), user_keys=keys, features=features,
+        params={"factors": 6, "iterations": 2, "knn_neighbours": 30}, weights=weights,
+    )  # fmt: skip
+    model.item_factors = rng.integers(-3, 4, model.item_factors.shape).astype(np.float32)
+    model.__dict__["content_factors"] = rng.integers(-2, 3, (n_items, 5)).astype(np.float32)
+    als_query = rng.integers(-3, 4, (n_users, 6)).astype(np.float32)
+    licensed = np.flatnonzero(rng.random(n_items) < 0.67)
+    assert (~model.interacted[licensed]).sum() > 0 and (matrix.getnnz(axis=1) == 0).sum() == 10
+
+    # when the users are ranked by users_rank and by the plain reference
+    arguments = {
+        "user_items": matrix, "popularity_keys": [[k] for k in keys], "als_query": als_query, "n": n,
+        "licensed": licensed,
+    }  # fmt: skip
+    indices, values = users_rank(model, **arguments)
+    expected_indices, expected_values = users_rank_reference(model, **arguments)
+
+    # then both answer the same titles in the same order with the same scores, bit for bit
+    assert np.array_equal(indices, expected_indices)
+    assert np.array_equal(values, expected_values)
+    assert (indices >= 0).sum() > n_users * min(n, 100) // 2
+
+
+def test_the_dense_kernel_selects_what_a_full_sort_selects():
+    # given scores with watched titles, -inf, ties, -0.0 beside 0.0, rows with nothing or too little finite
+    from recommendations.ranking_kernels import dense_select
+
+    rng = np.random.default_rng(5)
+    scores = rng.standard_normal((300, 6000)).astype(np.float32)
+    scores[rng.random(scores.shape) < 0.05] = -np.inf
+    scores[1] = -np.inf
+    scores[2, 150:] = -np.inf
+    scores[3] = np.round(scores[3], 1)  # many ties
+    scores[4] = np.sort(scores[4])  # the best all at the end
+    scores[5] = 1.0
+    scores[6, ::2], scores[6, 1::2] = -0.0, 0.0
+    watched = [rng.choice(6000, 20, replace=False) for _ in range(300)]
+    indptr = np.concatenate([[0], np.cumsum([len(w) for w in watched])]).astype(np.int64)
+    subset = np.flatnonzero(rng.random(6000) < 0.1)
+
+    # when the kernel selects each row's best 200, and its best 50 among the subset
+    block, positions, rows = scores.copy(), np.arange(6000, dtype=np.int64), np.arange(300, dtype=np.int64)
+    best, count = np.empty((300, 200), dtype=np.int64), np.empty(300, dtype=np.int64)
+    subset_best, subset_count = np.empty((300, 50), dtype=np.int64), np.empty(300, dtype=np.int64)
+    dense_select(
+        block, indptr, np.concatenate(watched), positions, rows, 200, best, count, subset, 50, subset_best,
+        subset_count,
+    )  # fmt: skip
+
+    # then each row has what a full sort by (score, then the lower index) has, watched titles left out
+    for row in range(300):
+        expected = scores[row].copy()
+        expected[watched[row]] = -np.inf
+        finite = np.flatnonzero(expected > -np.inf)
+        order = finite[np.lexsort((finite, -expected[finite]))]
+        assert best[row, : count[row]].tolist() == order[:200].tolist()
+        in_subset = order[np.isin(order, subset)]
+        assert subset_best[row, : subset_count[row]].tolist() == in_subset[:50].tolist()
