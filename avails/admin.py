@@ -23,7 +23,12 @@ from partners.geography import country_name
 from .errors import AvailsImportStateError, AvailsResolutionError
 from .forms import AvailsUploadForm
 from .models import AvailsImport, AvailsImportStatus
-from .services import avails_import_confirm, avails_import_preview, avails_import_resolution_token
+from .services import (
+    avails_import_confirm,
+    avails_import_preview,
+    avails_import_repreview,
+    avails_import_resolution_token,
+)
 
 ROWS_PER_PAGE = 100
 ROW_ACTIONS = ("created", "updated", "unchanged", "revoked", "error")
@@ -80,6 +85,11 @@ class AvailsImportAdmin(admin.ModelAdmin):
             ),
             path(
                 "<int:pk>/confirm/", self.admin_site.admin_view(self.confirm_view), name="avails_availsimport_confirm"
+            ),
+            path(
+                "<int:pk>/repreview/",
+                self.admin_site.admin_view(self.repreview_view),
+                name="avails_availsimport_repreview",
             ),
         ]
         return own + urls
@@ -159,18 +169,15 @@ class AvailsImportAdmin(admin.ModelAdmin):
             raise PermissionDenied
         record = get_object_or_404(AvailsImport, pk=pk)
         report = record.report or {}
+        if request.POST.get("repreview"):
+            return self.repreview_view(request, pk)
         try:
             record = avails_import_confirm(
                 avails_import_record=record,
                 user=request.user,
                 resolution_token=request.POST.get("resolution_token", ""),
-                organization_choices=[
-                    request.POST.get(f"organization-{i}", "")
-                    for i in range(len(report.get("unknown_organizations", [])))
-                ],
-                drama_choices=[
-                    request.POST.get(f"drama-{i}", "") for i in range(len(report.get("unknown_dramas", [])))
-                ],
+                organization_choices=_form_choices(request, report)[0],
+                drama_choices=_form_choices(request, report)[1],
                 create_unmapped_organizations=request.POST.get("create-unmapped-organizations") == "on",
                 create_unmapped_dramas=request.POST.get("create-unmapped-dramas") == "on",
             )
@@ -188,3 +195,37 @@ class AvailsImportAdmin(admin.ModelAdmin):
             else:
                 messages.error(request, f"Nothing was imported: {record.error_count} error(s); see the report.")
         return HttpResponseRedirect(reverse("admin:avails_availsimport_preview", args=[record.pk]))
+
+    def repreview_view(self, request, pk: int):
+        """The preview again with the existing organizations and dramas picked so far (the confirm form's
+        "Apply my choices and preview again")."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        record = get_object_or_404(AvailsImport, pk=pk)
+        organization_choices, drama_choices = _form_choices(request, record.report or {})
+        try:
+            record = avails_import_repreview(
+                avails_import_record=record,
+                user=request.user,
+                resolution_token=request.POST.get("resolution_token", ""),
+                organization_choices=organization_choices,
+                drama_choices=drama_choices,
+            )
+        except (AvailsImportStateError, AvailsResolutionError) as error:
+            messages.error(request, error_message(error))
+        else:
+            if record.is_queued:
+                messages.info(request, f"Previewing {record.original_name} again in the background with your choices.")
+            else:
+                messages.info(request, "Previewed again with your choices; check the rows, then confirm.")
+        return HttpResponseRedirect(reverse("admin:avails_availsimport_preview", args=[record.pk]))
+
+
+def _form_choices(request, report: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The choice form's picks, in the preview's order of names."""
+    return (
+        [request.POST.get(f"organization-{i}", "") for i in range(len(report.get("unknown_organizations", [])))],
+        [request.POST.get(f"drama-{i}", "") for i in range(len(report.get("unknown_dramas", [])))],
+    )

@@ -124,6 +124,9 @@ class AvailsRowOutcome:
     subtitle_languages: list[str] = field(default_factory=list)
     holdback_languages: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # of a refused row
+    # Of a row refused as transaction_elsewhere only because its licensor's name is new (not mapped): that
+    # name. Mapping it to the window's licensor (a re-preview) makes the row an update of that window.
+    unmapped_licensor: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -418,12 +421,19 @@ class _Importer:
             existing = self.window_by_platform_id(record.transaction_id, drama=drama, licensee=licensee)
         if existing is not None:
             if (existing.direction, existing.drama_id, existing.licensee_id) != (self.direction, drama.pk, licensee.pk):
-                raise RowError(
-                    "TransactionID",
+                reason = (
                     f"TransactionID {record.transaction_id} is window #{existing.pk} ({existing.direction}, "
-                    f"{existing.drama.original_title} to {existing.licensee.name}); an avail cannot move it elsewhere.",
-                    AvailsErrorCode.TRANSACTION_ELSEWHERE,
+                    f"{existing.drama.original_title} to {existing.licensee.name}); an avail cannot move it elsewhere."
                 )
+                if outcome.licensor_new and existing.drama.owner_id != licensor.pk:
+                    # Most likely the window's own licensor under a misspelt name: say how to fix it, and
+                    # let the preview stand so that the name can be mapped (see avails_import_previewable).
+                    outcome.unmapped_licensor = licensor.name
+                    reason += (
+                        f" The licensor '{licensor.name}' is not on this platform: if it means "
+                        f"'{existing.drama.owner.name}', map it to that licensor and preview again."
+                    )
+                raise RowError("TransactionID", reason, AvailsErrorCode.TRANSACTION_ELSEWHERE)
             if episodes:
                 self.write_ahead()
                 pending.episodes += len(episode_bulk_create(drama=drama, numbers=episodes))
@@ -997,7 +1007,9 @@ def avails_import_preview(
         uploaded_by=user if isinstance(user, User) and user.pk else None,
     )
     _import_record_fill(
-        record, report, status=AvailsImportStatus.PREVIEWED if not report.errors else AvailsImportStatus.REFUSED
+        record,
+        report,
+        status=AvailsImportStatus.PREVIEWED if avails_import_previewable(report) else AvailsImportStatus.REFUSED,
     )
     with transaction.atomic():
         record.file.save(Path(upload_name).name, ContentFile(data), save=False)
@@ -1110,6 +1122,30 @@ def _resolution_read(
             f"({'; '.join(names)}).",
             code=AvailsErrorCode.RESOLUTION_REQUIRED,
         )
+    organization_choice, drama_choice = _resolution_form_read(
+        record, user=user, token=token, organization_choices=organization_choices, drama_choices=drama_choices
+    )
+    return avails_import_resolution(
+        unknown_organizations=record.report["unknown_organizations"],
+        unknown_dramas=record.report["unknown_dramas"],
+        organization_choices=organization_choice,
+        drama_choices=drama_choice,
+        create_unmapped_organizations=create_unmapped_organizations,
+        create_unmapped_dramas=create_unmapped_dramas,
+    )
+
+
+def _resolution_form_read(
+    record: AvailsImport,
+    *,
+    user: User | AnonymousUser,
+    token: str,
+    organization_choices: list[str],
+    drama_choices: list[str],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The choice form's lists as choices keyed by the names' resolution keys, once its signed token is
+    checked: this upload, its file's checksum, this user, the names as listed, and not too old."""
+    organizations, dramas = _resolution_keys(record)
     try:
         payload = signing.loads(token, salt=RESOLUTION_SALT, max_age=settings.MIGU_AVAILS_RESOLUTION_MAX_AGE)
     except signing.SignatureExpired as error:
@@ -1131,13 +1167,9 @@ def _resolution_read(
         )
     if len(organization_choices) != len(organizations) or len(drama_choices) != len(dramas):
         raise AvailsResolutionError("The choice form does not list this upload's names; open the preview again.")
-    return avails_import_resolution(
-        unknown_organizations=record.report["unknown_organizations"],
-        unknown_dramas=record.report["unknown_dramas"],
-        organization_choices=dict(zip(organizations, organization_choices, strict=True)),
-        drama_choices=dict(zip(dramas, drama_choices, strict=True)),
-        create_unmapped_organizations=create_unmapped_organizations,
-        create_unmapped_dramas=create_unmapped_dramas,
+    return (
+        dict(zip(organizations, organization_choices, strict=True)),
+        dict(zip(dramas, drama_choices, strict=True)),
     )
 
 
@@ -1216,6 +1248,151 @@ def avails_import_resolution(
             code=AvailsErrorCode.RESOLUTION_REQUIRED,
         )
     return chosen
+
+
+def avails_import_previewable(report: AvailsImportReport) -> bool:
+    """Whether a dry run's report can be confirmed (after choices): no errors, or only rows refused as
+    transaction_elsewhere because their licensor's name is new, which mapping that name may make updates."""
+    pending = sum(1 for outcome in report.outcomes if outcome.action == "error" and outcome.unmapped_licensor)
+    return len(report.errors) == pending
+
+
+def _mapped_only(choices: Mapping[str, Mapping[str, str]] | None) -> dict[str, dict[str, str]]:
+    """Of a resolution, the names mapped to an existing object (not those created); {} when none is."""
+    mapped = {
+        kind: {key: choice for key, choice in (choices or {}).get(kind, {}).items() if choice and choice != CREATE}
+        for kind in ("organizations", "dramas")
+    }
+    return mapped if mapped["organizations"] or mapped["dramas"] else {}
+
+
+def avails_import_remapped_listing(
+    *,
+    data: bytes,
+    source: str,
+    direction: str,
+    default_licensee: Organization | None,
+    unknown_organizations: Sequence[Mapping[str, Any]],
+    unknown_dramas: Sequence[Mapping[str, Any]],
+    organization_choices: Mapping[str, str],
+    drama_choices: Mapping[str, str],
+) -> AvailsImportReport | None:
+    """The preview's dry run again, with the names mapped so far read as the existing objects chosen.
+
+    A licensor mapped changes what the rest of the file means: its dramas may be ones the platform holds
+    for that licensor (found by their content id, and then no longer listed as new), and its TransactionIDs
+    that licensor's windows (updated, not refused as transaction_elsewhere). Names left unmapped (or to be
+    created) are created in this dry run, as in the first. The choices are checked first
+    (avails_import_resolution: AvailsResolutionError for a choice that is not an existing object of that
+    role). None when nothing is mapped (the first dry run stands). The admin's re-preview and
+    `manage.py import_avails` both call it.
+    """
+    mapped = _mapped_only({"organizations": dict(organization_choices), "dramas": dict(drama_choices)})
+    if not mapped:
+        return None
+    provisional = avails_import_resolution(
+        unknown_organizations=unknown_organizations,
+        unknown_dramas=unknown_dramas,
+        organization_choices=mapped["organizations"],
+        drama_choices=mapped["dramas"],
+        create_unmapped_organizations=True,
+        create_unmapped_dramas=True,
+    )
+    return avails_import(
+        data=data,
+        source=source,
+        direction=direction,
+        default_licensee=default_licensee,
+        dry_run=True,
+        resolution=provisional,
+    )
+
+
+def _choices_mark(report: dict[str, Any], resolution: Mapping[str, Mapping[str, str]]) -> None:
+    """Note on each name a report lists the existing object chosen for it so far (the form shows it chosen);
+    a name the dry run created for want of a choice is left to choose."""
+    resolution = _mapped_only(resolution)
+    for kind, entries in (("organizations", "unknown_organizations"), ("dramas", "unknown_dramas")):
+        for entry in report.get(entries, []):
+            entry["choice"] = str(resolution.get(kind, {}).get(entry["key"], ""))
+
+
+def avails_import_repreview(
+    *,
+    avails_import_record: AvailsImport,
+    user: User | AnonymousUser,
+    resolution_token: str,
+    organization_choices: Sequence[str],
+    drama_choices: Sequence[str],
+) -> AvailsImport:
+    """Preview a previewed upload again with the existing organizations and dramas chosen so far.
+
+    The choices come from the preview's form, in its order, with the token it was rendered with (checked
+    as the confirm checks it: this upload, its file, this user, not too old). The names mapped are read
+    as the existing objects (avails_import_remapped_listing): a misspelt licensor mapped to the real one
+    turns its rows into updates or unchanged rows of that licensor's windows, and its dramas the platform
+    holds are no longer listed. The new report replaces the upload's (with a new list of names, so a new
+    token), each name keeping the choice made; the upload stays PREVIEWED unless a row is refused. A file
+    over MIGU_AVAILS_INLINE_MAX_BYTES is previewed again by an `avails_import` job. Nothing is written
+    but the upload's record.
+    """
+    with transaction.atomic():
+        record = AvailsImport.objects.select_for_update().get(pk=avails_import_record.pk)
+        if record.status != AvailsImportStatus.PREVIEWED:
+            raise AvailsImportStateError(
+                f"This upload is {record.get_status_display().lower()}; only a preview can be previewed again."
+            )
+        organizations, dramas = _resolution_keys(record)
+        if not organizations and not dramas:
+            raise AvailsResolutionError("This upload names nothing new; there is nothing to map.")
+        organization_choice, drama_choice = _resolution_form_read(
+            record,
+            user=user,
+            token=resolution_token,
+            organization_choices=list(organization_choices),
+            drama_choices=list(drama_choices),
+        )
+        if not _mapped_only({"organizations": organization_choice, "dramas": drama_choice}):
+            raise AvailsResolutionError(
+                "Nothing was mapped: pick the existing organization or drama a name means, then preview again.",
+                code=AvailsErrorCode.RESOLUTION_REQUIRED,
+            )
+        # Checked now (not only by the listing), so that a large file's job starts from valid choices: the
+        # names mapped, and every other created in the dry run (as in the first).
+        provisional = avails_import_resolution(
+            unknown_organizations=record.report["unknown_organizations"],
+            unknown_dramas=record.report["unknown_dramas"],
+            organization_choices=organization_choice,
+            drama_choices=drama_choice,
+            create_unmapped_organizations=True,
+            create_unmapped_dramas=True,
+        )
+        if record.file.size > settings.MIGU_AVAILS_INLINE_MAX_BYTES:
+            record.resolution = provisional
+            record.status = AvailsImportStatus.QUEUED
+            record.save(update_fields=["status", "resolution"])
+            _import_job_start(record, apply=False, user=user)
+            return record
+        report = avails_import_remapped_listing(
+            data=_stored_bytes(record),
+            source=record.original_name,
+            direction=record.direction,
+            default_licensee=record.default_licensee,
+            unknown_organizations=record.report["unknown_organizations"],
+            unknown_dramas=record.report["unknown_dramas"],
+            organization_choices=organization_choice,
+            drama_choices=drama_choice,
+        )
+        assert report is not None  # something is mapped (checked above)
+        _import_record_fill(
+            record,
+            report,
+            status=AvailsImportStatus.PREVIEWED if avails_import_previewable(report) else AvailsImportStatus.REFUSED,
+        )
+        record.resolution = provisional
+        _choices_mark(record.report, provisional)
+        record.save()
+    return record
 
 
 def avails_name_suggestions_add(report: dict[str, Any]) -> None:
@@ -1308,15 +1485,17 @@ def avails_import_job_run(*, job: Job) -> AvailsImport | None:
         dry_run=not apply,
         actor=job.created_by,
         progress=progress,
-        resolution=record.resolution if apply else None,
+        resolution=record.resolution if apply else (record.resolution or None),
     )
     with transaction.atomic():
         record = AvailsImport.objects.select_for_update().get(pk=record.pk)
         if apply:
             status = AvailsImportStatus.APPLIED if report.applied else AvailsImportStatus.REFUSED
         else:
-            status = AvailsImportStatus.PREVIEWED if not report.errors else AvailsImportStatus.REFUSED
+            status = AvailsImportStatus.PREVIEWED if avails_import_previewable(report) else AvailsImportStatus.REFUSED
         _import_record_fill(record, report, status=status)
+        if not apply and record.resolution:
+            _choices_mark(record.report, record.resolution)
         if report.applied:
             record.applied_at = timezone.now()
         record.save()

@@ -210,3 +210,79 @@ def test_conflict_arising_after_the_preview_refuses_the_confirm_and_writes_nothi
     assert record.report["problems"][0]["code"] == "rights_overlap"
     assert not RightsWindow.objects.filter(transaction_id="T-1").exists()
     assert "Nothing was imported: 1 error(s)" in rights_manager_client.get(response.url).content.decode()
+
+
+def test_a_resent_file_with_the_licensor_misspelt_is_mapped_previewed_again_and_imported(rights_manager_client):
+    from avails.services import avails_import
+    from avails.tests.workbooks import GOOD_MOVIE_ROW, avails_workbook
+    from partners.tests.factories import LicensorFactory
+
+    # given the window T-1 acquired from "Migu International", which re-sends the file as "Migu Internatonal"
+    # with a later end and a second window (T-3, an ALID of its own) on the same drama
+    migu = LicensorFactory(name="Migu International")
+    row = GOOD_MOVIE_ROW | {"DisplayName": "Migu International", "Licensee": "", "End": "2027-01-01"}
+    assert avails_import(data=avails_workbook([row]), source="first.xlsx", direction="in").applied
+    window = RightsWindow.objects.get()
+    resent = [row | {"DisplayName": "Migu Internatonal", "End": "2028-01-01"}]
+    resent.append(resent[0] | {"AvailID": "T-3", "Territory": "VN", "ALID": "md:alid:org:migu:1:vn"})
+    upload = SimpleUploadedFile("resent.xlsx", avails_workbook(resent))
+    # when the rights manager uploads it
+    response = rights_manager_client.post(reverse("admin:avails_availsimport_add"), {"file": upload, "direction": "in"})
+    record = AvailsImport.objects.get()
+    page = rights_manager_client.get(response.url).content.decode()
+    # then the upload is not refused: T-1 says to map the name, and the drama of T-3 is asked about
+    assert record.status == "previewed" and 'id="avails-confirm"' in page and 'id="avails-repreview"' in page
+    assert "The licensor &#x27;Migu Internatonal&#x27; is not on this platform" in page
+    assert "transaction_elsewhere" in page and 'id="avails-new-drama-0"' in page
+    # when they pick the existing licensor and apply their choices
+    response = rights_manager_client.post(
+        reverse("admin:avails_availsimport_confirm", args=[record.pk]),
+        {"resolution_token": _token(page), "organization-0": str(migu.pk), "repreview": "1"},
+    )
+    # then the preview is recomputed: T-1 updates the licensor's window, no drama is asked about, nothing written
+    record.refresh_from_db()
+    assert record.status == "previewed", record.report["problems"]
+    assert (record.updated_count, record.created_count) == (1, 1)
+    assert RightsWindow.objects.count() == 1
+    page = rights_manager_client.get(response.url).content.decode()
+    assert "Previewed again with your choices" in page and f"updated #{window.pk} (end)" in page
+    assert 'id="avails-new-drama-0"' not in page and "transaction_elsewhere" not in page
+    assert f'name="organization-0" value="{migu.pk}" class="avails-suggestion" checked' in page
+    # when they confirm
+    response = rights_manager_client.post(
+        reverse("admin:avails_availsimport_confirm", args=[record.pk]),
+        {"resolution_token": _token(page), "organization-0": str(migu.pk)},
+    )
+    # then the file is imported onto the existing licensor's drama and window; no organization is created
+    record.refresh_from_db()
+    assert record.status == "applied", record.report["problems"]
+    window.refresh_from_db()
+    assert window.end.year == 2028
+    assert RightsWindow.objects.get(transaction_id="T-3").drama == window.drama
+    assert not Organization.objects.filter(name="Migu Internatonal").exists()
+
+
+def test_repreview_with_another_users_form_is_refused(rights_manager_client, client):
+    from avails.tests.workbooks import GOOD_MOVIE_ROW, avails_workbook
+    from partners.tests.factories import LicensorFactory
+
+    migu = LicensorFactory(name="Migu International")
+    row = GOOD_MOVIE_ROW | {"DisplayName": "Migu Internatonal", "Licensee": ""}
+    upload = SimpleUploadedFile("typo.xlsx", avails_workbook([row]))
+    response = rights_manager_client.post(reverse("admin:avails_availsimport_add"), {"file": upload, "direction": "in"})
+    token = _token(rights_manager_client.get(response.url).content.decode())
+    record = AvailsImport.objects.get()
+    report = record.report
+    # when another rights manager posts the first one's form to the re-preview
+    client.force_login(_staff("rights"))
+    response = client.post(
+        reverse("admin:avails_availsimport_repreview", args=[record.pk]),
+        {"resolution_token": token, "organization-0": str(migu.pk), "drama-0": ""},
+    )
+    # then it is refused and the preview is unchanged
+    assert response.status_code == 302
+    assert "avails_resolution_invalid" in client.get(response.url).content.decode()
+    record.refresh_from_db()
+    assert record.report == report
+    # and the re-preview needs POST
+    assert client.get(reverse("admin:avails_availsimport_repreview", args=[record.pk])).status_code == 405

@@ -7,8 +7,10 @@ from avails.errors import AvailsErrorCode, AvailsResolutionError
 from avails.models import AvailsImport, AvailsImportStatus
 from avails.services import (
     RESOLUTION_SALT,
+    avails_import,
     avails_import_confirm,
     avails_import_preview,
+    avails_import_repreview,
     avails_import_resolution_token,
 )
 from avails.tests import hostile_files
@@ -334,3 +336,187 @@ def test_names_past_the_search_limit_are_listed_without_suggestions(migu, settin
     record = _preview(UserFactory(), rows=_two_dramas_rows())
     first, second = record.report["unknown_dramas"]
     assert first["searched"] is True and second["searched"] is False and second["suggestions"] == []
+
+
+# --- a licensor re-sending its file with its own name misspelt -------------------------------------------------------
+
+RESENT_NEW_DRAMA = {"AvailID": "T-2", "TitleInternalAlias": "Hidden Identity", "ContentID": "md:cid:org:migu:2"}
+
+
+@pytest.fixture
+def resent(migu):
+    """The licensor's window T-1 (imported from a file spelling its name right), and the file re-sent with the
+    name misspelt: a later end for T-1, a new window T-3 on the same drama, and a new drama (T-2)."""
+    first = avails_workbook([TYPO_ROW | {"DisplayName": "Migu International"}])
+    assert avails_import(data=first, source="first.xlsx", direction="in").applied
+    window = RightsWindow.objects.get(transaction_id="T-1")
+    # (T-3 with an ALID of its own, so that its drama is found by the licensor's content id alone)
+    rows = [
+        TYPO_ROW | {"End": "2028-01-01"},
+        TYPO_ROW | {"AvailID": "T-3", "Territory": "VN", "ALID": "md:alid:org:migu:1:vn"},
+        TYPO_ROW | RESENT_NEW_DRAMA | {"ALID": "md:alid:org:migu:2"},
+    ]
+    return window, rows
+
+
+def test_a_resent_file_with_the_licensor_misspelt_is_previewed_and_its_row_says_to_map_the_name(resent):
+    # given the licensor's window T-1, and the file re-sent under "Migu Internatonal"
+    window, rows = resent
+    before = _state()
+    # when it is previewed
+    record = _preview(UserFactory(), rows=rows, name="resent.xlsx")
+    # then the upload is not refused: the row is refused as transaction_elsewhere, saying to map the name
+    assert record.status == AvailsImportStatus.PREVIEWED and _state() == before
+    row = next(o for o in record.report["outcomes"] if o["transaction_id"] == "T-1")
+    assert (row["action"], row["codes"], row["unmapped_licensor"]) == (
+        "error",
+        ["transaction_elsewhere"],
+        "Migu Internatonal",
+    )
+    assert f"window #{window.pk}" in row["detail"]
+    assert "if it means 'Migu International', map it to that licensor and preview again" in row["detail"]
+    # and the licensor's drama (of T-3) is asked about, as a drama of the misspelt licensor
+    assert [d["title"] for d in record.report["unknown_dramas"]] == ["Rebirth of the Heiress", "Hidden Identity"]
+
+
+def test_a_transaction_elsewhere_of_a_known_licensor_still_refuses_the_upload(resent):
+    # given the window T-1 of "Migu International", and another licensor the platform holds
+    _window, rows = resent
+    # when a file of "Huace Media" gives the same TransactionID
+    record = _preview(UserFactory(), rows=[rows[0] | {"DisplayName": "Huace Media"}])
+    # then the upload is refused: there is no name to map
+    assert record.status == AvailsImportStatus.REFUSED
+    (row,) = record.report["outcomes"]
+    assert row["codes"] == ["transaction_elsewhere"] and row["unmapped_licensor"] == ""
+
+
+def test_repreview_with_the_licensor_mapped_shows_updates_and_asks_only_for_the_new_drama(resent, migu):
+    # given the re-sent file's preview
+    window, rows = resent
+    user = UserFactory()
+    record = _preview(user, rows=rows, name="resent.xlsx")
+    first_token = avails_import_resolution_token(avails_import_record=record, user=user)
+    before = _state()
+    # when the misspelt licensor is mapped to "Migu International" and the preview recomputed
+    record = avails_import_repreview(
+        avails_import_record=record,
+        user=user,
+        resolution_token=first_token,
+        organization_choices=[str(migu.pk)],
+        drama_choices=["", ""],
+    )
+    # then T-1 is an update of the licensor's window, T-2 a new window, and nothing is written
+    assert record.status == AvailsImportStatus.PREVIEWED and _state() == before
+    actions = {o["transaction_id"]: (o["action"], o["window_id"], o["changes"]) for o in record.report["outcomes"]}
+    assert actions["T-1"] == ("updated", window.pk, ["end"])
+    assert actions["T-2"][0] == actions["T-3"][0] == "created"
+    assert record.report["counts"]["errors"] == 0
+    # and only the drama the licensor does not hold is asked about; the licensor keeps its choice
+    assert [d["title"] for d in record.report["unknown_dramas"]] == ["Hidden Identity"]
+    (organization,) = record.report["unknown_organizations"]
+    assert (organization["name"], organization["choice"]) == ("Migu Internatonal", str(migu.pk))
+    # and the first form's token no longer confirms: the names to choose for changed
+    with pytest.raises(AvailsResolutionError):
+        avails_import_confirm(
+            avails_import_record=record,
+            user=user,
+            resolution_token=first_token,
+            organization_choices=[str(migu.pk)],
+            drama_choices=["create", "create"],
+        )
+    # when it is confirmed with the new form
+    record = avails_import_confirm(
+        avails_import_record=record,
+        user=user,
+        resolution_token=avails_import_resolution_token(avails_import_record=record, user=user),
+        organization_choices=[str(migu.pk)],
+        drama_choices=["create"],
+    )
+    # then the licensor's window is updated, the new drama's window acquired from it, and no organization created
+    assert record.status == AvailsImportStatus.APPLIED, record.report["problems"]
+    window.refresh_from_db()
+    assert window.end.year == 2028
+    assert not Organization.objects.filter(name="Migu Internatonal").exists()
+    new = RightsWindow.objects.get(transaction_id="T-2")
+    assert (new.licensee, new.drama.owner, new.drama.original_title) == (migu, migu, "Hidden Identity")
+    assert RightsWindow.objects.get(transaction_id="T-3").drama == window.drama
+    assert Drama.objects.count() == 2
+
+
+def test_confirm_creating_the_misspelt_licensor_refuses_the_rows_it_would_move(resent):
+    # given the re-sent file's preview
+    window, rows = resent
+    user = UserFactory()
+    record = _preview(user, rows=rows, name="resent.xlsx")
+    before = _state()
+    # when it is confirmed creating "Migu Internatonal" and its dramas
+    record = avails_import_confirm(
+        avails_import_record=record,
+        user=user,
+        resolution_token=avails_import_resolution_token(avails_import_record=record, user=user),
+        organization_choices=["create"],
+        drama_choices=["create", "create"],
+    )
+    # then the import is refused on T-1 and nothing is written
+    assert record.status == AvailsImportStatus.REFUSED and _state() == before
+    assert record.report["counts"]["errors"] == 1
+    window.refresh_from_db()
+    assert window.end.year == 2027
+
+
+def test_repreview_checks_the_choice_form_as_the_confirm_does(resent, migu):
+    _window, rows = resent
+    user = UserFactory()
+    record = _preview(user, rows=rows, name="resent.xlsx")
+    token = avails_import_resolution_token(avails_import_record=record, user=user)
+    report = record.report
+    # another user's form
+    with pytest.raises(AvailsResolutionError) as refused:
+        avails_import_repreview(
+            avails_import_record=record,
+            user=UserFactory(),
+            resolution_token=token,
+            organization_choices=[str(migu.pk)],
+            drama_choices=["", ""],
+        )
+    assert refused.value.code == AvailsErrorCode.RESOLUTION_INVALID
+    # nothing mapped
+    with pytest.raises(AvailsResolutionError) as refused:
+        avails_import_repreview(
+            avails_import_record=record,
+            user=user,
+            resolution_token=token,
+            organization_choices=["create"],
+            drama_choices=["", ""],
+        )
+    assert refused.value.code == AvailsErrorCode.RESOLUTION_REQUIRED
+    # a partner picked for the licensor
+    partner = Organization.objects.get(name="Migu International Streaming")
+    with pytest.raises(AvailsResolutionError) as refused:
+        avails_import_repreview(
+            avails_import_record=record,
+            user=user,
+            resolution_token=token,
+            organization_choices=[str(partner.pk)],
+            drama_choices=["", ""],
+        )
+    assert refused.value.code == AvailsErrorCode.RESOLUTION_INVALID
+    record.refresh_from_db()
+    assert record.report == report and record.status == AvailsImportStatus.PREVIEWED
+
+
+def test_repreview_of_an_expired_form_is_refused(resent, migu, settings):
+    _window, rows = resent
+    user = UserFactory()
+    record = _preview(user, rows=rows, name="resent.xlsx")
+    token = avails_import_resolution_token(avails_import_record=record, user=user)
+    settings.MIGU_AVAILS_RESOLUTION_MAX_AGE = -1
+    with pytest.raises(AvailsResolutionError) as refused:
+        avails_import_repreview(
+            avails_import_record=record,
+            user=user,
+            resolution_token=token,
+            organization_choices=[str(migu.pk)],
+            drama_choices=["", ""],
+        )
+    assert "expired" in refused.value.detail

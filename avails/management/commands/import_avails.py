@@ -19,6 +19,7 @@ from avails.services import (
     CREATE,
     AvailsImportReport,
     avails_import,
+    avails_import_remapped_listing,
     avails_import_resolution,
     avails_name_suggestions_add,
 )
@@ -277,22 +278,21 @@ class Command(BaseCommand):
         first_listing = listed.as_dict()
         self.warn_unused(first_listing, organization_maps, drama_maps)
         organization_choices, drama_choices = self.choices(first_listing, organization_maps, drama_maps)
-        if organization_choices or drama_choices:
-            # Again with the mappings made: a drama of a mapped licensor may be one the platform holds
-            # already, and a TransactionID may be the licensor's window (new only under the misspelt name).
-            try:
-                provisional = avails_import_resolution(
-                    unknown_organizations=list(listed.unknown_organizations.values()),
-                    unknown_dramas=list(listed.unknown_dramas.values()),
-                    organization_choices=organization_choices,
-                    drama_choices=drama_choices,
-                    create_unmapped_organizations=True,
-                    create_unmapped_dramas=True,
-                )
-            except AvailsResolutionError:
-                pass  # an invalid mapping: refused below, against the names as first listed
-            else:
-                listed = avails_import(**run, dry_run=True, resolution=provisional)
+        try:
+            # Again with the mappings made (the preview's re-preview does the same).
+            relisted = avails_import_remapped_listing(
+                data=run["data"],
+                source=run["source"],
+                direction=run["direction"],
+                default_licensee=run["default_licensee"],
+                unknown_organizations=list(listed.unknown_organizations.values()),
+                unknown_dramas=list(listed.unknown_dramas.values()),
+                organization_choices=organization_choices,
+                drama_choices=drama_choices,
+            )
+        except AvailsResolutionError:
+            relisted = None  # an invalid mapping: refused below, against the names as first listed
+        listed = relisted or listed
         listing = listed.as_dict()
         organization_choices, drama_choices = self.choices(listing, organization_maps, drama_maps)
         for entries, choices, create in (
