@@ -520,3 +520,33 @@ def test_repreview_of_an_expired_form_is_refused(resent, migu, settings):
             drama_choices=["", ""],
         )
     assert "expired" in refused.value.detail
+
+
+def test_repreview_of_a_large_file_is_a_job_that_previews_with_the_choices(resent, migu, settings):
+    from avails.services import avails_import_job_run
+    from jobs.models import Job, JobKind
+
+    # given the re-sent file's preview, and files of its size read by jobs
+    window, rows = resent
+    user = UserFactory()
+    record = _preview(user, rows=rows, name="resent.xlsx")
+    settings.MIGU_AVAILS_INLINE_MAX_BYTES = 1
+    # when the licensor is mapped and the preview recomputed
+    record = avails_import_repreview(
+        avails_import_record=record,
+        user=user,
+        resolution_token=avails_import_resolution_token(avails_import_record=record, user=user),
+        organization_choices=[str(migu.pk)],
+        drama_choices=["", ""],
+    )
+    # then the upload is queued for a preview job, which previews with the licensor mapped
+    assert record.status == AvailsImportStatus.QUEUED
+    job = Job.objects.get(kind=JobKind.AVAILS_IMPORT)
+    assert job.params["apply"] is False
+    record = avails_import_job_run(job=job)
+    assert record is not None and record.status == AvailsImportStatus.PREVIEWED, record.report["problems"]
+    actions = {o["transaction_id"]: (o["action"], o["window_id"]) for o in record.report["outcomes"]}
+    assert actions["T-1"] == ("updated", window.pk)
+    assert [d["title"] for d in record.report["unknown_dramas"]] == ["Hidden Identity"]
+    assert record.report["unknown_organizations"][0]["choice"] == str(migu.pk)
+    assert record.report["unknown_dramas"][0].get("choice", "") == ""
