@@ -41,7 +41,7 @@ class AvailsImport(models.Model):
         default=dict,
         blank=True,
         help_text="What the confirm step chose for each organization and drama the file would create: "
-        "an existing one's id, or create.",
+        "an existing one's id, or create (until the confirm, the choices a re-preview was made with).",
     )
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)

@@ -98,14 +98,14 @@ def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(
         assert checked == []
 
         # when they confirm without choosing, nothing is imported and they are told to choose
-        page.click("#avails-confirm input[type=submit]")
+        page.click("#avails-confirm-submit")
         page.wait_for_load_state()
         assert "choose an existing one or tick create" in page.locator(".messagelist").inner_text()
         assert RightsWindow.objects.count() == 0
         # when they map the licensor to the suggestion, tick "create" for the drama, and confirm
         page.locator("#avails-new-organization-0 input.avails-suggestion").first.check()
         page.locator("#avails-new-drama-0 input.avails-create").check()
-        page.click("#avails-confirm input[type=submit]")
+        page.click("#avails-confirm-submit")
         page.wait_for_load_state()
         screenshot(page, tmp_path, "avails-import-applied")
         # then the import is applied
@@ -119,3 +119,62 @@ def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(
                                                                                 ("T-2", migu.pk, "in")]  # fmt: skip
     assert Organization.objects.count() == organizations
     assert windows[0].drama.owner == migu and windows[0].drama.original_title == "Hidden Heiress"
+
+
+def test_a_resent_file_with_the_licensor_misspelt_is_mapped_previewed_again_and_updates_its_window(
+    live_server, transactional_db, tmp_path, browser_sign_in
+):
+    from playwright.sync_api import sync_playwright
+
+    from avails.services import avails_import
+
+    # given the window T-1 acquired from "Migu International", re-sent as "Migu Internatonal" (sic) with a later
+    # end and a second window T-2 on the same drama (an ALID of its own: found by the licensor's content id)
+    UserFactory(username="boss", is_staff=True, is_superuser=True)
+    migu = LicensorFactory(name="Migu International")
+    deal = GOOD_MOVIE_ROW | {"DisplayName": "Migu International", "Licensee": "", "End": "2027-01-01"}
+    assert avails_import(data=avails_workbook([deal]), source="first.xlsx", direction="in").applied
+    window = RightsWindow.objects.get()
+    resent = deal | {"DisplayName": "Migu Internatonal", "End": "2028-01-01"}
+    rows = [resent, resent | {"AvailID": "T-2", "Territory": "VN", "ALID": "md:alid:org:migu:1:vn"}]
+    workbook = tmp_path / "resent.xlsx"
+    workbook.write_bytes(avails_workbook(rows))
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        # when the rights manager uploads it as rights in
+        browser_sign_in(page, "boss", "correct-horse-battery")
+        page.goto(f"{live_server.url}/admin/avails/availsimport/add/")
+        page.set_input_files("#id_file", str(workbook))
+        page.select_option("#id_direction", "in")
+        page.click("#avails-upload input[type=submit]")
+        page.wait_for_url("**/preview/")
+        # then the upload can still be confirmed: T-1 is refused, saying to map the misspelt name
+        assert page.locator("#avails-status").inner_text().startswith("Previewed")
+        first = page.locator("#avails-rows tbody tr").nth(0)
+        assert "map it to that licensor and preview again" in first.locator(".avails-action").inner_text()
+        assert page.locator("#avails-new-drama-0").count() == 1
+        # when they pick the existing licensor and apply their choices
+        page.locator("#avails-new-organization-0 input.avails-suggestion").first.check()
+        page.click("#avails-repreview")
+        page.wait_for_load_state()
+        screenshot(page, tmp_path, "avails-import-repreview")
+        # then the rows are an update of the licensor's window and a new window on its drama; no drama asked about
+        first = page.locator("#avails-rows tbody tr").nth(0)
+        assert first.locator(".avails-action").inner_text() == f"updated #{window.pk} (end)"
+        assert page.locator("#avails-rows tbody tr").nth(1).locator(".avails-action").inner_text() == "created"
+        assert page.locator("#avails-new-drama-0").count() == 0
+        assert page.locator("#avails-new-organization-0 input.avails-suggestion").first.is_checked()
+        # when they confirm
+        page.click("#avails-confirm-submit")
+        page.wait_for_load_state()
+        assert page.locator("#avails-status").inner_text() == "Applied"
+        browser.close()
+
+    # then the licensor's window is updated and the new one is on its drama
+    window.refresh_from_db()
+    assert window.end.year == 2028
+    assert RightsWindow.objects.get(transaction_id="T-2").drama == window.drama
+    assert not Organization.objects.filter(name="Migu Internatonal").exists()
+    assert window.licensee == migu
