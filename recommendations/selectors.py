@@ -91,13 +91,17 @@ def matching_live_version() -> MatchingModelVersion | None:
     return MatchingModelVersion.objects.filter(is_live=True).first()
 
 
-def titles_shown_now(*, channel: Channel, territory: str | None = None, at: dt.datetime | None = None) -> set[int]:
-    """The titles the channel may show now in `territory` (or in any of its territories): the rights rule,
-    asked of rights at serve time."""
+def titles_shown_now(
+    *, channel: Channel, territory: str | None = None, at: dt.datetime | None = None, among: list[int] | None = None
+) -> set[int]:
+    """The titles (of `among`, when given) the channel may show now in `territory` (or in any of its
+    territories): the rights rule, asked of rights at serve time."""
     territories = [territory] if territory else list(channel.territories)
     shown: set[int] = set()
     for code in territories:
-        shown |= rights_available_drama_ids(licensee=channel.organization_id, territory=code, at=at, channel=channel)
+        shown |= rights_available_drama_ids(
+            licensee=channel.organization_id, territory=code, at=at, channel=channel, among=among
+        )
     return shown
 
 
@@ -105,8 +109,11 @@ def _titles_named(drama_ids: list[int], language: str) -> dict[int, str]:
     """drama id -> its title for a reader of `language` (the localisation fallback chain). Two queries."""
     if not drama_ids:
         return {}
-    originals = dict(Drama.objects.filter(pk__in=drama_ids).values_list("pk", "original_language"))
-    titles = dict(Drama.objects.filter(pk__in=drama_ids).values_list("pk", "original_title"))
+    originals, titles = {}, {}
+    for pk, original_language, original_title in Drama.objects.filter(pk__in=drama_ids).values_list(
+        "pk", "original_language", "original_title"
+    ):
+        originals[pk], titles[pk] = original_language, original_title
     by_drama: dict[int, dict[str, str]] = {}
     for drama_id, tag, title in DramaLocalization.objects.filter(drama_id__in=drama_ids).values_list(
         "drama_id", "language", "title"
@@ -145,7 +152,10 @@ def channel_lineup(
     if not lineup.entries:
         read.empty_reason = lineup.empty_reason or MatchingErrorCode.NO_LICENSED_TITLE.value
         return read
-    shown = titles_shown_now(channel=channel, territory=territory, at=at)
+    # Asked about the stored titles only: a partner may hold thousands, a line-up lists fifty.
+    shown = titles_shown_now(
+        channel=channel, territory=territory, at=at, among=[entry["title_id"] for entry in lineup.entries]
+    )
     entries = [entry for entry in lineup.entries if entry["title_id"] in shown][:limit]
     if not entries:
         read.empty_reason = MatchingErrorCode.NO_TITLE_LICENSED_NOW.value
@@ -255,19 +265,23 @@ def user_recommendations(
     "continue watching" as its own row. A user the live model ranked is served that ranking; a user with
     fewer than COLD_USER_EVENTS events, territory × language popularity; anyone else is folded into the live
     model now. Every title is re-checked against the rights rule as it is served."""
-    shown = titles_shown_now(channel=channel, territory=territory)
-    watching = [
-        row for row in continue_watching(organization=organization, user_ref=user_ref) if row["title_id"] in shown
-    ]
+    started = continue_watching(organization=organization, user_ref=user_ref)
+    version = matching_live_version()
+    stored = (
+        UserRecommendation.objects.filter(version=version, organization=organization, user_ref=user_ref).first()
+        if version is not None
+        else None
+    )
+    # A stored ranking needs the rights rule's answer about its own titles only (a hundred, not the thousands
+    # a partner may hold); folding in or popularity ranks every title the channel may show.
+    among = None if stored is None else [int(i) for i, _ in stored.items] + [row["title_id"] for row in started]
+    shown = titles_shown_now(channel=channel, territory=territory, among=among)
+    watching = [row for row in started if row["title_id"] in shown]
     in_progress = {row["title_id"] for row in watching}
     language = language or (channel.languages or ["en"])[0]
-    version = matching_live_version()
     read = UserRecommendationsRead(user_ref, channel.pk, version.pk if version else None, "popularity", watching)
     ranked: list[tuple[int, float]] = []
     if version is not None:
-        stored = UserRecommendation.objects.filter(
-            version=version, organization=organization, user_ref=user_ref
-        ).first()
         if stored is not None:
             read.source = "model"
             ranked = [(int(i), float(s)) for i, s in stored.items]

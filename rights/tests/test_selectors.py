@@ -66,6 +66,28 @@ def test_availability_is_per_licensee_territory_type_and_status():
     assert rights_available_drama_ids(licensee=other, territory="TH", at=at(1)) == set()
 
 
+@pytest.mark.parametrize("prepared", [True, False])
+@pytest.mark.parametrize("language", [None, "th"])
+def test_availability_among_some_dramas_is_the_whole_answer_narrowed_to_them(settings, prepared, language):
+    # given a partner holding three dramas in TH and a fourth drama it does not hold
+    settings.MIGU_DB_PREPARED_STATEMENTS = prepared
+    partner = OrganizationFactory()
+    held = [drama_with_rights_in() for _ in range(3)]
+    for drama in held:
+        grant_out(drama, partner)
+    foreign = drama_with_rights_in()
+    whole = rights_available_drama_ids(licensee=partner, territory="TH", at=at(1), language=language)
+
+    # when asked about two of its dramas and the foreign one, or about none
+    among = [held[0].pk, held[2].pk, foreign.pk, held[0].pk]
+    narrowed = rights_available_drama_ids(licensee=partner, territory="TH", at=at(1), language=language, among=among)
+
+    # then the answer is the whole answer narrowed to those asked about
+    assert whole == {drama.pk for drama in held}
+    assert narrowed == whole & set(among) == {held[0].pk, held[2].pk}
+    assert rights_available_drama_ids(licensee=partner, territory="TH", at=at(1), language=language, among=[]) == set()
+
+
 def test_expired_window_still_answers_for_the_past():
     drama = drama_with_rights_in()
     window = grant_out(drama, start=at(0), end=at(10))
