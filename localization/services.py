@@ -40,6 +40,8 @@ from localization.errors import (
 from localization.languages import is_valid_tag, normalize_tag
 from localization.models import (
     DramaLocalization,
+    DubRendition,
+    DubRenditionStatus,
     SubtitleFindingWaiver,
     SubtitleKind,
     SubtitleRendition,
@@ -558,16 +560,8 @@ def subtitle_rendition_publish(
             return None
         previous_prefix = rendition.storage_prefix
         language = rendition.version.track.language
-        drama = Drama.objects.get(episodes__ladders=rendition.ladder_id)
-        language_is_new = not (
-            SubtitleRendition.objects.filter(
-                status=SubtitleRenditionStatus.READY,
-                ladder__status=LadderStatus.READY,
-                ladder__episode__drama=drama,
-                track__language=language,
-            )
-            .exclude(pk=rendition.pk)
-            .exists()
+        drama, language_is_new = title_language_is_new(
+            ladder_id=rendition.ladder_id, language=language, renditions=SubtitleRendition
         )
         served_until_now = SubtitleRendition.objects.filter(
             ladder_id=rendition.ladder_id, track_id=rendition.track_id, status=SubtitleRenditionStatus.READY
@@ -588,6 +582,21 @@ def subtitle_rendition_publish(
         if language_is_new and rendition.ladder.status == LadderStatus.READY:
             title_language_added(drama=drama, subtitle_language=language, at=rendition.published_at)
     return rendition
+
+
+def title_language_is_new(
+    *, ladder_id: int, language: str, renditions: type[SubtitleRendition] | type[DubRendition]
+) -> tuple[Drama, bool]:
+    """The title of the ladder, under its row lock, and whether none of its live ladders serves a rendition
+    of this kind (`renditions`: subtitles or dubs) in `language` yet. Call inside the transaction that
+    publishes a rendition, before the switch: the lock orders two episodes published at once in one language,
+    so only the first finds it new; a re-run, or a newer version of a language already served, does not."""
+    drama = Drama.objects.select_for_update(of=("self",), no_key=True).get(episodes__ladders=ladder_id)
+    ready = SubtitleRenditionStatus.READY if renditions is SubtitleRendition else DubRenditionStatus.READY
+    served = renditions.objects.filter(
+        status=ready, ladder__status=LadderStatus.READY, ladder__episode__drama=drama, track__language=language
+    ).exists()
+    return drama, not served
 
 
 def title_language_added(

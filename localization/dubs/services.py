@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from catalog.models import Drama, Episode
+from catalog.models import Episode
 from jobs.models import Job, JobKind
 from jobs.services import job_log_append, job_progress
 from localization.errors import (
@@ -387,7 +387,7 @@ def dub_rendition_publish(
     announced: the title changes and its licensees allowed that language are sent `title.updated`
     (localization.services.title_language_added).
     """
-    from localization.services import title_language_added
+    from localization.services import title_language_added, title_language_is_new
 
     storage = media_storage()
     with transaction.atomic():
@@ -399,20 +399,11 @@ def dub_rendition_publish(
             )
             return None
         previous_prefix = rendition.storage_prefix
-        # The title's row lock orders two episodes' dubs in one language published at once: only the first
-        # finds the language new and announces it.
-        drama = Drama.objects.select_for_update(of=("self",), no_key=True).get(episodes__ladders=rendition.ladder_id)
-        # Read before the switch: this rendition counts when it was already READY (a re-run announces nothing),
-        # as does a READY one it replaces on this ladder (a newer version of a language already heard).
-        language_is_new = (
-            track.language != drama.original_language
-            and not DubRendition.objects.filter(
-                status=DubRenditionStatus.READY,
-                ladder__status=LadderStatus.READY,
-                ladder__episode__drama=drama,
-                track__language=track.language,
-            ).exists()
+        drama, language_is_new = title_language_is_new(
+            ladder_id=rendition.ladder_id, language=track.language, renditions=DubRendition
         )
+        # The original language is heard without any dub.
+        language_is_new = language_is_new and track.language != drama.original_language
         DubRendition.objects.filter(
             ladder_id=rendition.ladder_id, track_id=rendition.track_id, status=DubRenditionStatus.READY
         ).exclude(pk=rendition.pk).update(status=DubRenditionStatus.SUPERSEDED, updated_at=timezone.now())
