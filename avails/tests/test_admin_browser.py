@@ -34,6 +34,15 @@ def screenshot(page, tmp_path: Path, name: str) -> None:
     page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
+def _upload_rights_in(page, base_url: str, workbook) -> None:
+    """Upload `workbook` as rights in through the admin's import form, and wait for its preview."""
+    page.goto(f"{base_url}/admin/avails/availsimport/add/")
+    page.set_input_files("#id_file", str(workbook))
+    page.select_option("#id_direction", "in")
+    page.click("#avails-upload input[type=submit]")
+    page.wait_for_url("**/preview/")
+
+
 def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(
     live_server, transactional_db, tmp_path, browser_sign_in
 ):
@@ -59,11 +68,7 @@ def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         # when the rights manager uploads it as rights in
         browser_sign_in(page, "boss", "correct-horse-battery")
-        page.goto(f"{live_server.url}/admin/avails/availsimport/add/")
-        page.set_input_files("#id_file", str(workbook))
-        page.select_option("#id_direction", "in")
-        page.click("#avails-upload input[type=submit]")
-        page.wait_for_url("**/preview/")
+        _upload_rights_in(page, live_server.url, workbook)
         screenshot(page, tmp_path, "avails-import-preview")
 
         # then each row shows the deal: drama (new), parties, named territories, licence, period, terms, action
@@ -145,11 +150,7 @@ def test_a_resent_file_with_the_licensor_misspelt_is_mapped_previewed_again_and_
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         # when the rights manager uploads it as rights in
         browser_sign_in(page, "boss", "correct-horse-battery")
-        page.goto(f"{live_server.url}/admin/avails/availsimport/add/")
-        page.set_input_files("#id_file", str(workbook))
-        page.select_option("#id_direction", "in")
-        page.click("#avails-upload input[type=submit]")
-        page.wait_for_url("**/preview/")
+        _upload_rights_in(page, live_server.url, workbook)
         # then the upload can still be confirmed: T-1 is refused, saying to map the misspelt name
         assert page.locator("#avails-status").inner_text().startswith("Previewed")
         first = page.locator("#avails-rows tbody tr").nth(0)
