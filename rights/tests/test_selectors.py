@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -325,6 +326,42 @@ def test_windows_starting_or_ending_for_dashboards():
     grant_out(drama, OrganizationFactory(), territories=["ID"], start=at(20))
     result = rights_windows_starting_or_ending(organization=partner, since=at(10), until=at(40))
     assert result == {"starting": [coming], "ending": [expiring]}
+
+
+@pytest.mark.parametrize("kind", ["operator", "partner", "licensor"])
+def test_drama_ids_starting_or_ending_answer_what_the_windows_query_answers(kind):
+    from rights.selectors import _windows_out_of, rights_drama_ids_starting_or_ending
+
+    # given windows starting, ending, both, neither, on the period's edges and revoked: held by the tenant,
+    # or (a licensor) granted on its dramas to others; and a window of someone else's
+    tenant = LicensorFactory() if kind == "licensor" else OrganizationFactory(kind=kind)
+    spans = [(20, 200), (-100, 25), (15, 30), (-100, None), (10, 400), (-50, 40), (40, 90), (-100, 10)]
+
+    def grant(start, end, licence_type="AVOD"):
+        if kind == "licensor":
+            drama, licensee = drama_with_rights_in(licensor=tenant), OrganizationFactory()
+        else:
+            drama, licensee = drama_with_rights_in(), tenant
+        return grant_out(drama, licensee, start=at(start), end=None if end is None else at(end),
+                         licence_type=licence_type)  # fmt: skip
+
+    for number, (start, end) in enumerate(spans):
+        grant(start, end, ["AVOD", "SVOD"][number % 2])
+    rights_window_revoke(window=grant(20, 30))
+    grant_out(drama_with_rights_in(), OrganizationFactory(), territories=["ID"], start=at(20))
+
+    # when the dramas of windows starting or ending in [10, 40) are asked for
+    result = rights_drama_ids_starting_or_ending(organization=tenant, since=at(10), until=at(40))
+
+    # then they are those of the windows the tenant sees, by start and by end, both edges as the ORM has them
+    windows = list(
+        _windows_out_of(tenant).filter(Q(start__gte=at(10), start__lt=at(40)) | Q(end__gte=at(10), end__lt=at(40)))
+    )
+    assert result == {
+        "starting": {w.drama_id for w in windows if at(10) <= w.start < at(40)},
+        "ending": {w.drama_id for w in windows if w.end is not None and at(10) <= w.end < at(40)},
+    }
+    assert (len(result["starting"]), len(result["ending"])) == (3, 3)
 
 
 def test_available_throughout_a_period_needs_one_window_covering_all_of_it():
