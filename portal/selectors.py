@@ -9,12 +9,13 @@ shows a figure with fewer than k viewers; it may hide one with more (spread thin
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connection
@@ -25,10 +26,11 @@ from django.utils import timezone
 from catalog.models import Drama, Trope
 from localization.models import DramaLocalization
 from localization.selectors import localization_pick
+from migu_platform.db import execute_prepared
 from migu_platform.errors import NotFoundError, found
 from partners.models import Channel, Organization
 from partners.selectors import channels_of
-from portal.models import DailyChannelRollup, DailyEpisodeRollup, DailyRevenueRollup, DailyTitleRollup, RollupCursor
+from portal.models import DailyChannelRollup, DailyEpisodeRollup, DailyTitleRollup, RollupCursor
 from portal.services import CURSOR_NAME, ROLLUP_VERSION_KEY
 from portal.timezones import organization_time_zone
 from recommendations.selectors import channel_lineup
@@ -45,6 +47,7 @@ from rights.selectors import (
 # How long a page's figures stay in the cache at most, even if the version never moves: bounds what a lost
 # invalidation (the cache unreachable when the job ran) or a renamed channel language can leave stale.
 FIGURES_CACHE_SECONDS = 3600
+T = TypeVar("T")
 COUNTERS = ("impressions", "starts", "completes", "unlocks", "viewers", "players", "starters", "paywall_reached",
             "unlockers", "finishers")  # fmt: skip
 
@@ -154,15 +157,34 @@ def _kpis(totals: dict[str, Any], *, days: int, k: int) -> dict[str, float | int
     return {name: _shown(value, floor, k) for name, value in figures.items()}
 
 
-# The overview's figures in one scan of the rollup rows: the period's totals and the same sums by day, by
-# channel and by language, as grouping sets (GROUPING() tells a set's NULL from a NULL channel).
+# The overview's figures in one scan of the rollup rows: the period's sums by day and by channel and language,
+# as grouping sets (GROUPING() tells a set's NULL from a NULL channel). The totals, the channels' and the
+# languages' sums are added up from the (channel, language) cells in Python: fifty-odd rows, where each more
+# grouping set would cost the database another pass of aggregates over every row.
 _OVERVIEW_SQL = """
 SELECT GROUPING(day, channel_id, language), day, channel_id, language, max(viewers), {sums}
 FROM portal_dailychannelrollup
 WHERE organization_id = %(organization)s AND day >= %(start)s AND day <= %(end)s {narrow}
-GROUP BY GROUPING SETS ((), (day), (channel_id), (language))
+GROUP BY GROUPING SETS ((day), (channel_id, language))
 """
-_TOTAL, _BY_DAY, _BY_CHANNEL, _BY_LANGUAGE = 0b111, 0b011, 0b101, 0b110
+_BY_DAY = 0b011
+# The revenue per currency over the same rows. Revenue rows carry no language: a language filter keeps the
+# channels whose first language it is (and, for revenue on no channel, the organization's first language).
+_REVENUE_SQL = """
+SELECT r.currency, sum(r.revenue_minor)::bigint, sum(r.unlocks)::bigint, max(r.payers)
+FROM portal_dailyrevenuerollup r {join}
+WHERE r.organization_id = %(organization)s AND r.day >= %(start)s AND r.day <= %(end)s {narrow}
+GROUP BY r.currency ORDER BY r.currency
+"""
+
+
+def _prepared_rows(table: str, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    # Prepared once per session for each combination of filters: planning these cost as much as the
+    # revenue's whole run and a tenth of the sums'. The statement's name says which table it reads.
+    name = f"migu_{table}_{hashlib.blake2b(sql.encode(), digest_size=6).hexdigest()}"
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, name, sql, params)
+        return cursor.fetchall()
 
 
 def _overview_sums(scope: PortalScope) -> list[tuple[Any, ...]]:
@@ -177,10 +199,26 @@ def _overview_sums(scope: PortalScope) -> list[tuple[Any, ...]]:
     if scope.language:
         narrow += " AND language = %(language)s"
         params["language"] = scope.language
-    sql = _OVERVIEW_SQL.format(sums=", ".join(f"sum({name})" for name in COUNTERS), narrow=narrow)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    sums = ", ".join(f"COALESCE(sum({name}), 0)" for name in COUNTERS)
+    return _prepared_rows("portal_dailychannelrollup", _OVERVIEW_SQL.format(sums=sums, narrow=narrow), params)
+
+
+def _revenue_sums(scope: PortalScope) -> list[tuple[Any, ...]]:
+    params: dict[str, Any] = {"organization": scope.organization.pk, "start": scope.start, "end": scope.end}
+    join = narrow = ""
+    if scope.channel_ids:
+        narrow += " AND r.channel_id = ANY(%(channels)s)"
+        params["channels"] = list(scope.channel_ids)
+    if scope.territory:
+        narrow += " AND r.country = %(territory)s"
+        params["territory"] = scope.territory
+    if scope.language:
+        join = "LEFT JOIN partners_channel c ON c.id = r.channel_id"
+        narrow += (" AND (c.languages[1] = %(language)s"
+                   " OR (r.channel_id IS NULL AND %(organization_language)s::varchar = %(language)s))")  # fmt: skip
+        params["language"] = scope.language
+        params["organization_language"] = scope.organization.languages[0] if scope.organization.languages else None
+    return _prepared_rows("portal_dailyrevenuerollup", _REVENUE_SQL.format(join=join, narrow=narrow), params)
 
 
 def portal_overview(*, scope: PortalScope, channels: Iterable[Channel] | None = None) -> dict[str, Any]:
@@ -189,9 +227,9 @@ def portal_overview(*, scope: PortalScope, channels: Iterable[Channel] | None = 
     `viewers` is the average per day of the daily distinct viewers (a viewer on two channels counts on
     each); `episodes_per_viewer` is episode starts per daily viewer who started one. The figures are read
     from the rollups (the channel rollups once, with grouping sets; the revenue rollups) and kept in the
-    shared cache under the rollups' version (see _cached_figures); channel names are added on every read.
+    shared cache under the rollups' version (see portal_cached); channel names are added on every read.
     `channels`: the organization's channels when the caller has them already (else one query)."""
-    figures = _cached_figures(scope, "overview", _overview_figures)
+    figures = portal_cached(scope=scope, name="overview", read=lambda: _overview_figures(scope))
     if channels is None:
         channels = portal_channels(organization=scope.organization)
     names = {channel.pk: channel.name for channel in channels}
@@ -205,15 +243,17 @@ def portal_overview(*, scope: PortalScope, channels: Iterable[Channel] | None = 
     }  # fmt: skip
 
 
-def _cached_figures(scope: PortalScope, page: str, read: Callable[[PortalScope], dict[str, Any]]) -> dict[str, Any]:
-    """A page's figures for this scope, from the shared cache when they were read under the rollups' current
-    version (the rollup job moves it whenever it rebuilds a day), else read from the rollups and kept.
+def portal_cached(*, scope: PortalScope, name: str, read: Callable[[], T], vary: Iterable[str] = ()) -> T:
+    """What `read()` answers for this scope (figures, or a page's part drawn from them), from the shared
+    cache when it was stored under the rollups' current version (the rollup job moves it whenever it
+    rebuilds a day), else read and kept. `vary`: whatever else the value depends on (the page's language,
+    the channels' names), so that each variant is kept apart.
 
-    One round trip to the cache for a hit: the entry is keyed by organization and filters and holds the
-    version it was read under, fetched with the version itself."""
+    One round trip to the cache for a hit: the entry is keyed by organization, filters and `vary`, and holds
+    the version it was stored under, fetched with the version itself."""
     key = ":".join(
-        [f"portal:{page}:{scope.organization.pk}", scope.start.isoformat(), scope.end.isoformat(),
-         ",".join(map(str, scope.channel_ids)), scope.territory, scope.language, str(scope.k)]
+        [f"portal:{name}:{scope.organization.pk}", scope.start.isoformat(), scope.end.isoformat(),
+         ",".join(map(str, scope.channel_ids)), scope.territory, scope.language, str(scope.k), *vary]
     )  # fmt: skip
     found = cache.get_many([ROLLUP_VERSION_KEY, key])
     version = found.get(ROLLUP_VERSION_KEY)
@@ -224,73 +264,65 @@ def _cached_figures(scope: PortalScope, page: str, read: Callable[[PortalScope],
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         return entry[1]
-    figures = read(scope)
-    cache.set(key, (version, figures), timeout=FIGURES_CACHE_SECONDS)
-    return figures
+    value = read()
+    cache.set(key, (version, value), timeout=FIGURES_CACHE_SECONDS)
+    return value
+
+
+def _max_floor(a: int | None, b: int | None) -> int | None:
+    """The larger viewer floor of two (see the module); None where no row stands behind a figure."""
+    if a is None:
+        return b
+    return a if b is None or a >= b else b
+
+
+def _cells_added(cells: Iterable[tuple[int | None, tuple[int, ...]]]) -> dict[str, Any]:
+    """Rollup cells' sums added up, and their viewer floor: the largest of theirs."""
+    floor: int | None = None
+    totals = [0] * len(COUNTERS)
+    for cell_floor, sums in cells:
+        floor = _max_floor(floor, cell_floor)
+        totals = [total + value for total, value in zip(totals, sums, strict=True)]
+    return {"floor": floor, **dict(zip(COUNTERS, totals, strict=True))}
+
+
+_TREND = tuple((name, COUNTERS.index(name)) for name in ("impressions", "starts", "viewers", "completes", "unlocks"))
 
 
 def _overview_figures(scope: PortalScope) -> dict[str, Any]:
     """portal_overview's figures, channels by id only: two queries of rollups."""
-    totals: dict[str, Any] = {"floor": None, **{n: 0 for n in COUNTERS}}
-    by_day: dict[dt.date, dict[str, Any]] = {}
-    channel_rows: list[dict[str, Any]] = []
-    language_rows: list[dict[str, Any]] = []
-    for grouping, day, channel_id, language, floor, *sums in _overview_sums(scope):
-        row = {"floor": floor, **{n: value or 0 for n, value in zip(COUNTERS, sums, strict=True)}}
-        if grouping == _TOTAL:
-            totals = row
-        elif grouping == _BY_DAY:
-            by_day[day] = row
-        elif grouping == _BY_CHANNEL:
-            channel_rows.append({"channel_id": channel_id, **row})
-        elif grouping == _BY_LANGUAGE:
-            language_rows.append({"language": language, **row})
+    by_day: dict[dt.date, tuple[int | None, tuple[int, ...]]] = {}
+    by_channel: dict[int | None, list[tuple[int | None, tuple[int, ...]]]] = defaultdict(list)
+    by_language: dict[str, list[tuple[int | None, tuple[int, ...]]]] = defaultdict(list)
+    for grouping, day, channel_id, language, floor, *counts in _overview_sums(scope):
+        cell = (floor, tuple(counts))
+        if grouping == _BY_DAY:
+            by_day[day] = cell
+        else:
+            by_channel[channel_id].append(cell)
+            by_language[language].append(cell)
     trend = []
+    no_cell: tuple[int | None, tuple[int, ...]] = (0, (0,) * len(COUNTERS))
     day = scope.start
     while day <= scope.end:
-        found_row = by_day.get(day)
-        floor = found_row["floor"] if found_row else 0
-        trend.append(
-            {
-                "day": day.isoformat(),
-                **{
-                    n: _shown(found_row[n] if found_row else 0, floor, scope.k)
-                    for n in ("impressions", "starts", "viewers", "completes", "unlocks")
-                },
-            }
-        )
+        floor, sums = by_day.get(day, no_cell)
+        trend.append({"day": day.isoformat(), **{name: _shown(sums[i], floor, scope.k) for name, i in _TREND}})
         day += dt.timedelta(days=1)
-    by_channel = [
-        {"channel_id": row["channel_id"], **_kpis(row, days=scope.days, k=scope.k)}
-        for row in sorted(channel_rows, key=lambda r: (r["channel_id"] is None, r["channel_id"] or 0))
-    ]
-    by_language = [
-        {"language": row["language"], **_kpis(row, days=scope.days, k=scope.k)}
-        for row in sorted(language_rows, key=lambda r: r["language"])
-    ]
-    revenue_rows = DailyRevenueRollup.objects.filter(organization=scope.organization, day__gte=scope.start,
-                                                     day__lte=scope.end)  # fmt: skip
-    if scope.channel_ids:
-        revenue_rows = revenue_rows.filter(channel_id__in=scope.channel_ids)
-    if scope.territory:
-        revenue_rows = revenue_rows.filter(country=scope.territory)
-    if scope.language:
-        # Revenue rows carry no language: a language filter keeps the channels that speak it.
-        revenue_rows = revenue_rows.filter(
-            Q(channel__languages__0=scope.language) | Q(channel__isnull=True, organization__languages__0=scope.language)
-        )
     revenue = [
-        {"currency": row["currency"], "amount_minor": _shown(row["amount"], row["floor"], scope.k),
-         "unlocks": _shown(row["unlocks"], row["floor"], scope.k)}
-        for row in revenue_rows.values("currency")
-        .annotate(amount=Sum("revenue_minor"), unlocks=Sum("unlocks"), floor=Max("payers"))
-        .order_by("currency")
+        {"currency": currency, "amount_minor": _shown(amount, floor, scope.k), "unlocks": _shown(unlocks, floor, scope.k)}
+        for currency, amount, unlocks, floor in _revenue_sums(scope)
     ]  # fmt: skip
     return {
-        "kpis": _kpis(totals, days=scope.days, k=scope.k),
+        "kpis": _kpis(_cells_added(by_day.values()), days=scope.days, k=scope.k),
         "trend": trend,
-        "by_channel": by_channel,
-        "by_language": by_language,
+        "by_channel": [
+            {"channel_id": channel_id, **_kpis(_cells_added(by_channel[channel_id]), days=scope.days, k=scope.k)}
+            for channel_id in sorted(by_channel, key=lambda c: (c is None, c or 0))
+        ],
+        "by_language": [
+            {"language": language, **_kpis(_cells_added(by_language[language]), days=scope.days, k=scope.k)}
+            for language in sorted(by_language)
+        ],
         "revenue": revenue,
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +19,11 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -30,6 +33,7 @@ from partners.models import Channel, Membership, Organization, OrganizationKind
 from portal.forms import LineupFilterForm, PortalFilterForm
 from portal.selectors import (
     PortalScope,
+    portal_cached,
     portal_channel_of,
     portal_channels,
     portal_data_as_of,
@@ -200,13 +204,28 @@ def overview(request: HttpRequest, organization: Organization, as_json: bool = F
     if scope is None:
         return _invalid(request, organization, "overview", form, as_json)
     channels = _channels(request, organization)
-    payload = {"period": {"start": scope.start.isoformat(), "end": scope.end.isoformat()},
-               "k": scope.k, **portal_overview(scope=scope, channels=channels)}  # fmt: skip
+
+    def payload() -> dict[str, Any]:
+        return {"period": {"start": scope.start.isoformat(), "end": scope.end.isoformat()},
+                "k": scope.k, **portal_overview(scope=scope, channels=channels)}  # fmt: skip
+
     if as_json:
-        return _json(payload)
+        return _json(payload())
+
+    def figures_html() -> SafeString:
+        context = {"scope": scope, "form": form, "channels": channels, "data": payload(),
+                   "kpi_names": list(KPI_LABELS)}  # fmt: skip
+        return mark_safe(render_to_string("portal/_overview_figures.html", context))  # noqa: S308 (a template's output)
+
+    # The filters and the figures' part of the page (tables, chart data) are kept with the figures, under the
+    # rollups' version, per language and channel names: between two runs of the rollup job a visit draws only
+    # what moves (the titles live now, the member's header, "data as of").
+    names = hashlib.blake2b("\x1f".join(f"{c.pk}\x1e{c.name}" for c in channels).encode(), digest_size=8).hexdigest()
+    figures = portal_cached(scope=scope, name="overview.html", read=figures_html,
+                            vary=(translation.get_language(), names))  # fmt: skip
     live = portal_live_titles(organization=organization, channels=channels)
     return render(request, "portal/overview.html", _context(request, organization, "overview", form=form,
-                                                            scope=scope, data=payload, live=live))  # fmt: skip
+                                                            scope=scope, figures_html=mark_safe(figures), live=live))  # fmt: skip  # noqa: S308
 
 
 @require_GET

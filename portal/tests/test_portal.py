@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import json
 
 import pytest
 
@@ -461,3 +462,137 @@ def test_the_overview_figures_are_cached_until_the_rollup_job_rebuilds_a_day(
     with CaptureQueriesContext(connection) as queries:
         client.get("/portal/overview.json", PERIOD)
     assert [q for q in queries.captured_queries if "portal_dailychannelrollup" in q["sql"]]
+
+
+def test_the_overview_page_keeps_its_figures_with_them_yet_shows_names_languages_and_new_days_at_once(
+    two_operators, settings, signed_in, django_capture_on_commit_callbacks
+):
+    # given A has seen its overview page once, in English (k = 2)
+    settings.PORTAL_K_ANONYMITY = 2
+    a, drama, channel = two_operators["a"], two_operators["drama_a"], two_operators["a_channel"]
+    client = signed_in(two_operators["a_user"])
+    first = client.get("/portal/", PERIOD).content.decode()
+    assert 'id="kpi-heading">From' in first and "op-a channel 1" in first
+
+    # when the channel is renamed, the page shows the new name on the next visit (the figures stay cached)
+    channel.name = "Drama Nights <TH>"
+    channel.save()
+    renamed = client.get("/portal/", PERIOD).content.decode()
+    assert "Drama Nights &lt;TH&gt;" in renamed and "op-a channel 1" not in renamed
+
+    # and in another language, the figures' part comes in that language
+    client.post("/portal/language/", {"language": "ar"})
+    arabic = client.get("/portal/", PERIOD).content.decode()
+    assert 'id="kpi-heading">From' not in arabic and 'dir="rtl"' in arabic
+    client.post("/portal/language/", {"language": "en"})
+
+    # and once the job has folded a new impression into the day, the page's figures and chart data show it
+    def impressions(page):
+        data = page.split('<script id="data-overview" type="application/json">')[1].split("</script>")[0]
+        return json.loads(data)["kpis"]["impressions"]
+
+    events_create([event(a, "impression", "a-user-late", drama, at=local(DAY, 9), channel=channel)])
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups_refresh()
+    assert impressions(client.get("/portal/", PERIOD).content.decode()) == impressions(renamed) + 1
+
+    # and B, reading the same period, never gets A's cached part
+    b_page = signed_in(two_operators["b_user"]).get("/portal/", PERIOD).content.decode()
+    assert "Drama Nights" not in b_page and "op-b channel 1" in b_page
+
+
+def _rollup_cells(operator, channels):
+    """Channel and revenue rollup rows over three days, two countries, three languages (one on no channel) and
+    two currencies (few payers in USD), with counts that differ cell by cell; the channels speak th and en, the
+    operator th."""
+    from portal.tests.factories import operator_with_member
+
+    other, _user, other_channels = operator_with_member("other-op")
+    numbers = itertools.count(3)
+    for day, channel, country in itertools.product(
+        [DAY - dt.timedelta(days=1), DAY, DAY + dt.timedelta(days=1)], [*channels, None], ["TH", "LA"]
+    ):
+        languages = [channel.languages[0]] if channel else ["th", "ms"]
+        for language in languages:
+            n = next(numbers)
+            DailyChannelRollup.objects.create(
+                organization=operator, day=day, channel=channel, country=country, language=language,
+                impressions=n * 7, starts=n * 5, completes=n * 3, unlocks=n % 4, viewers=n % 17 + 1, players=n * 2,
+                starters=n + 1, paywall_reached=n % 9, unlockers=n % 4, finishers=n % 3,
+            )  # fmt: skip
+        for currency in ["THB", "USD"] if country == "TH" else ["THB"]:
+            n = next(numbers)
+            DailyRevenueRollup.objects.create(organization=operator, day=day, channel=channel, country=country,
+                                              currency=currency, unlocks=n % 5 + 1,
+                                              payers=n % 13 + 1 if currency == "THB" else n % 3 + 1,
+                                              revenue_minor=n * 1000)  # fmt: skip
+    # another operator's rows on the same days never count
+    DailyChannelRollup.objects.create(organization=other, day=DAY, channel=other_channels[0], country="TH",
+                                      language="th", impressions=10**6, starts=10**6, viewers=10**6)  # fmt: skip
+    DailyRevenueRollup.objects.create(organization=other, day=DAY, channel=other_channels[0], country="TH",
+                                      currency="THB", unlocks=10**6, payers=10**6, revenue_minor=10**9)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "narrowing",
+    [{}, {"channel": 0}, {"channel": 1}, {"territory": "LA"}, {"language": "en"}, {"language": "th"},
+     {"language": "ms"}, {"channel": 0, "territory": "TH", "language": "th"}, {"territory": "TH", "language": "xx"}],
+)  # fmt: skip
+def test_the_overview_figures_are_what_the_rollup_rows_add_up_to(db, narrowing):
+    from django.db.models import Max, Q, Sum
+
+    from portal.selectors import COUNTERS, PortalScope, _kpis, _overview_figures, _shown, _sums
+    from portal.tests.factories import operator_with_member
+
+    # given an operator's rollup rows on two channels (th, en) and on no channel (th, ms), k = 8
+    operator, _user, channels = operator_with_member("sums-op", languages=("th",), channels=2)
+    channels[1].languages = ["en"]
+    channels[1].save()
+    _rollup_cells(operator, channels)
+    channel_ids = (channels[narrowing["channel"]].pk,) if "channel" in narrowing else ()
+    scope = PortalScope(organization=operator, start=DAY - dt.timedelta(days=1), end=DAY + dt.timedelta(days=2),
+                        k=8, channel_ids=channel_ids, territory=narrowing.get("territory", ""),
+                        language=narrowing.get("language", ""))  # fmt: skip
+
+    # when the overview's figures are read
+    figures = _overview_figures(scope)
+
+    # then each is what the ORM adds up from the same rows, per day, channel and language
+    rows = scope.narrow(DailyChannelRollup.objects.all())
+    assert figures["kpis"] == _kpis(_sums(rows, *COUNTERS), days=4, k=8)
+    assert figures["by_channel"] == [
+        {"channel_id": channel_id, **_kpis(_sums(rows.filter(channel_id=channel_id), *COUNTERS), days=4, k=8)}
+        for channel_id in sorted(set(rows.values_list("channel_id", flat=True)), key=lambda c: (c is None, c or 0))
+    ]
+    assert figures["by_language"] == [
+        {"language": language, **_kpis(_sums(rows.filter(language=language), *COUNTERS), days=4, k=8)}
+        for language in sorted(set(rows.values_list("language", flat=True)))
+    ]
+    for trend in figures["trend"]:
+        day_sums = _sums(rows.filter(day=trend["day"]), *COUNTERS)
+        floor = day_sums["floor"] if day_sums["floor"] is not None else 0
+        assert trend == {"day": trend["day"], **{name: _shown(day_sums[name], floor, 8) for name in
+                                                   ("impressions", "starts", "viewers", "completes", "unlocks")}}  # fmt: skip
+    assert [t["day"] for t in figures["trend"]] == [(DAY + dt.timedelta(days=n)).isoformat() for n in range(-1, 3)]
+    revenue = DailyRevenueRollup.objects.filter(organization=operator, day__gte=scope.start, day__lte=scope.end)
+    if channel_ids:
+        revenue = revenue.filter(channel_id__in=channel_ids)
+    if scope.territory:
+        revenue = revenue.filter(country=scope.territory)
+    if scope.language:
+        revenue = revenue.filter(
+            Q(channel__languages__0=scope.language) | Q(channel__isnull=True, organization__languages__0=scope.language)
+        )
+    assert figures["revenue"] == [
+        {"currency": row["currency"], "amount_minor": _shown(row["amount"], row["floor"], 8),
+         "unlocks": _shown(row["unlocks"], row["floor"], 8)}
+        for row in revenue.values("currency").annotate(amount=Sum("revenue_minor"), unlocks=Sum("unlocks"),
+                                                       floor=Max("payers")).order_by("currency")
+    ]  # fmt: skip
+    # and the cases are not empty: the rows match, and k hides some figures while others show
+    if narrowing.get("language") not in ("xx", "ms"):
+        assert figures["by_channel"] and figures["revenue"]
+    if not narrowing:
+        cells = [v for row in figures["by_channel"] for n, v in row.items() if n != "channel_id"]
+        assert None in cells and any(v is not None for v in cells)
+        assert {row["amount_minor"] is None for row in figures["revenue"]} == {True, False}
