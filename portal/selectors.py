@@ -164,10 +164,10 @@ def _kpis(totals: dict[str, Any], *, days: int, k: int) -> dict[str, float | int
 # languages' sums are added up from the (channel, language) cells in Python: fifty-odd rows, where each more
 # grouping set would cost the database another pass of aggregates over every row.
 _OVERVIEW_SQL = """
-SELECT GROUPING(day, channel_id, language), day, channel_id, language, max(viewers), {sums}
-FROM portal_dailychannelrollup
-WHERE organization_id = %(organization)s AND day >= %(start)s AND day <= %(end)s {narrow}
-GROUP BY GROUPING SETS ((day), (channel_id, language))
+SELECT GROUPING(r.day, r.channel_id, r.language), r.day, r.channel_id, r.language, max(r.viewers), {sums}
+FROM portal_dailychannelrollup r
+WHERE {where}
+GROUP BY GROUPING SETS ((r.day), (r.channel_id, r.language))
 """
 _BY_DAY = 0b011
 # The revenue per currency over the same rows. Revenue rows carry no language: a language filter keeps the
@@ -175,7 +175,7 @@ _BY_DAY = 0b011
 _REVENUE_SQL = """
 SELECT r.currency, sum(r.revenue_minor)::bigint, sum(r.unlocks)::bigint, max(r.payers)
 FROM portal_dailyrevenuerollup r {join}
-WHERE r.organization_id = %(organization)s AND r.day >= %(start)s AND r.day <= %(end)s {narrow}
+WHERE {where}
 GROUP BY r.currency ORDER BY r.currency
 """
 
@@ -189,38 +189,39 @@ def _prepared_rows(table: str, sql: str, params: dict[str, Any]) -> list[tuple[A
         return cursor.fetchall()
 
 
-def _overview_sums(scope: PortalScope) -> list[tuple[Any, ...]]:
+def _rows_of_scope(scope: PortalScope, table: str) -> tuple[str, dict[str, Any]]:
+    """The SQL condition on a rollup table's rows (alias `table`) that the scope keeps: its organization,
+    period, channels and territory (the language is each caller's), with its parameters."""
     params: dict[str, Any] = {"organization": scope.organization.pk, "start": scope.start, "end": scope.end}
-    narrow = ""
+    where = f"{table}.organization_id = %(organization)s AND {table}.day >= %(start)s AND {table}.day <= %(end)s"
     if scope.channel_ids:
-        narrow += " AND channel_id = ANY(%(channels)s)"
+        where += f" AND {table}.channel_id = ANY(%(channels)s)"
         params["channels"] = list(scope.channel_ids)
     if scope.territory:
-        narrow += " AND country = %(territory)s"
+        where += f" AND {table}.country = %(territory)s"
         params["territory"] = scope.territory
+    return where, params
+
+
+def _overview_sums(scope: PortalScope) -> list[tuple[Any, ...]]:
+    where, params = _rows_of_scope(scope, "r")
     if scope.language:
-        narrow += " AND language = %(language)s"
+        where += " AND r.language = %(language)s"
         params["language"] = scope.language
     sums = ", ".join(f"COALESCE(sum({name}), 0)" for name in COUNTERS)
-    return _prepared_rows("portal_dailychannelrollup", _OVERVIEW_SQL.format(sums=sums, narrow=narrow), params)
+    return _prepared_rows("portal_dailychannelrollup", _OVERVIEW_SQL.format(sums=sums, where=where), params)
 
 
 def _revenue_sums(scope: PortalScope) -> list[tuple[Any, ...]]:
-    params: dict[str, Any] = {"organization": scope.organization.pk, "start": scope.start, "end": scope.end}
-    join = narrow = ""
-    if scope.channel_ids:
-        narrow += " AND r.channel_id = ANY(%(channels)s)"
-        params["channels"] = list(scope.channel_ids)
-    if scope.territory:
-        narrow += " AND r.country = %(territory)s"
-        params["territory"] = scope.territory
+    where, params = _rows_of_scope(scope, "r")
+    join = ""
     if scope.language:
         join = "LEFT JOIN partners_channel c ON c.id = r.channel_id"
-        narrow += (" AND (c.languages[1] = %(language)s"
-                   " OR (r.channel_id IS NULL AND %(organization_language)s::varchar = %(language)s))")  # fmt: skip
+        where += (" AND (c.languages[1] = %(language)s"
+                  " OR (r.channel_id IS NULL AND %(organization_language)s::varchar = %(language)s))")  # fmt: skip
         params["language"] = scope.language
         params["organization_language"] = scope.organization.languages[0] if scope.organization.languages else None
-    return _prepared_rows("portal_dailyrevenuerollup", _REVENUE_SQL.format(join=join, narrow=narrow), params)
+    return _prepared_rows("portal_dailyrevenuerollup", _REVENUE_SQL.format(join=join, where=where), params)
 
 
 def portal_overview(*, scope: PortalScope, channels: Iterable[Channel] | None = None) -> dict[str, Any]:
