@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from django.contrib.postgres.search import TrigramSimilarity
@@ -52,6 +53,25 @@ def api_key_by_raw_key(*, raw_key: str) -> ApiKey | None:
 
 def channels_of(*, organization: Organization) -> QuerySet[Channel]:
     return Channel.objects.filter(organization=organization)
+
+
+@dataclass(frozen=True)
+class ChannelListed:
+    """What a dashboard lists of a channel: enough to name it, filter by it and place it."""
+
+    pk: int
+    name: str
+    territories: list[str]
+    languages: list[str]
+
+
+def channels_listed(*, organization: Organization) -> list[ChannelListed]:
+    """The tenant's channels by name, as ChannelListed, in one prepared statement: a dashboard lists fifty on
+    every page, where building them as model instances through the ORM cost four times the query."""
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, "migu_channels_listed", "SELECT id, name, territories, languages FROM partners_channel "
+                         "WHERE organization_id = %(organization)s ORDER BY name, id", {"organization": organization.pk})  # fmt: skip
+        return [ChannelListed(*row) for row in cursor.fetchall()]
 
 
 def channel_of(*, organization: Organization, channel_id: int) -> Channel:

@@ -29,7 +29,7 @@ from localization.selectors import localization_pick
 from migu_platform.db import execute_prepared
 from migu_platform.errors import NotFoundError, found
 from partners.models import Channel, Organization
-from partners.selectors import channels_of
+from partners.selectors import ChannelListed, channels_listed, channels_of
 from portal.models import DailyChannelRollup, DailyEpisodeRollup, DailyTitleRollup
 from portal.services import CURSOR_NAME, ROLLUP_VERSION_KEY
 from portal.timezones import organization_time_zone
@@ -93,8 +93,8 @@ def _ratio(numerator: int | None, denominator: int | None) -> float | None:
     return numerator / denominator
 
 
-def portal_channels(*, organization: Organization) -> list[Channel]:
-    return list(channels_of(organization=organization).order_by("name", "id"))
+def portal_channels(*, organization: Organization) -> list[ChannelListed]:
+    return channels_listed(organization=organization)
 
 
 def portal_channel_of(*, organization: Organization, channel_id: int) -> Channel:
@@ -224,7 +224,7 @@ def _revenue_sums(scope: PortalScope) -> list[tuple[Any, ...]]:
     return _prepared_rows("portal_dailyrevenuerollup", _REVENUE_SQL.format(join=join, where=where), params)
 
 
-def portal_overview(*, scope: PortalScope, channels: Iterable[Channel] | None = None) -> dict[str, Any]:
+def portal_overview(*, scope: PortalScope, channels: Iterable[ChannelListed] | None = None) -> dict[str, Any]:
     """The KPIs over the period, their daily trend, and the same KPIs by channel and by language.
 
     `viewers` is the average per day of the daily distinct viewers (a viewer on two channels counts on
@@ -331,7 +331,7 @@ def _overview_figures(scope: PortalScope) -> dict[str, Any]:
 
 
 def portal_live_titles(
-    *, organization: Organization, at: dt.datetime | None = None, channels: list[Channel] | None = None
+    *, organization: Organization, at: dt.datetime | None = None, channels: list[ChannelListed] | None = None
 ) -> dict[str, Any]:
     """Titles live now per channel (in any of its territories) and in all, and windows starting and
     ending in the next 30 days: the rights app's availability, asked once per territory for every channel

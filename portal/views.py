@@ -29,7 +29,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from migu_platform.errors import NotFoundError
-from partners.models import Channel, Membership, Organization, OrganizationKind
+from partners.models import Membership, Organization, OrganizationKind
+from partners.selectors import ChannelListed
 from portal.forms import LineupFilterForm, PortalFilterForm
 from portal.selectors import (
     PortalScope,
@@ -119,9 +120,9 @@ def operator_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     return wrapper
 
 
-def _channels(request: HttpRequest, organization: Organization) -> list[Channel]:
+def _channels(request: HttpRequest, organization: Organization) -> list[ChannelListed]:
     """The organization's channels, read once per request (the filters, the page and its context use them)."""
-    channels: list[Channel] | None = getattr(request, "_portal_channels", None)
+    channels: list[ChannelListed] | None = getattr(request, "_portal_channels", None)
     if channels is None:
         channels = portal_channels(organization=organization)
         request._portal_channels = channels  # type: ignore[attr-defined]
@@ -363,7 +364,7 @@ def lineup(request: HttpRequest, organization: Organization, as_json: bool = Fal
     chosen = form.cleaned_data["channel"]
     if chosen is None and not channels:
         raise NotFoundError(_("Your organization has no channel yet."))
-    channel = portal_channel_of(organization=organization, channel_id=chosen) if chosen else channels[0]
+    channel = portal_channel_of(organization=organization, channel_id=chosen or channels[0].pk)
     territory = form.cleaned_data["territory"]
     if territory and territory not in channel.territories:
         form.add_error("territory", _("This channel is not shown in %(territory)s.") % {"territory": territory})

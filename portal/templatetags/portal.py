@@ -69,6 +69,13 @@ class _Numbers:
         """Django's numberformat.format for the cells' plain ints and floats (what it would print, a few times
         faster: a page formats hundreds of cells); anything else goes to Django's own."""
         grouping = self.grouping
+        if type(value) is int and grouping == 3:
+            # Most cells are counts: Python's own grouping by thousands, then the language's separators.
+            if force_grouping or settings.USE_THOUSAND_SEPARATOR:
+                text = f"{value:,}".replace(",", self.thousand_separator)
+            else:
+                text = str(value)
+            return text + (self.decimal_separator + "0" * decimals if decimals else "")
         text = str(value)
         if type(value) not in (int, float) or not isinstance(grouping, int) or "e" in text or "n" in text:
             return str(numberformat.format(value, self.decimal_separator, decimals, grouping,
@@ -89,10 +96,17 @@ class _Numbers:
         if value is None:
             return self.hidden
         if kind == "percent":
-            return self._number(round(value * 100, 1), 1) + "%"
+            return self._rounded(round(value * 100, 1), 1) + "%"
         if kind == "decimal":
-            return self._number(round(value, 2), 2)
+            return self._rounded(round(value, 2), 2)
         return self._number(round(value), 0, force_grouping=True)
+
+    def _rounded(self, value: Any, decimals: int) -> str:
+        """A figure already rounded to `decimals`: printed in fixed point by Python, which gives the digits
+        _number's truncation would (the shortest repr of such a float has no more than `decimals` of them)."""
+        if type(value) is float and abs(value) < 1e15 and not settings.USE_THOUSAND_SEPARATOR:
+            return f"{value:.{decimals}f}".replace(".", self.decimal_separator)
+        return self._number(value, decimals)
 
     def kpi(self, name: str, value: Any) -> str:
         return self.format(value, KPI_KINDS.get(name, ""))
@@ -185,19 +199,45 @@ def lineup_reasons(reasons: dict[str, Any]) -> str:
 
 
 @register.simple_tag
-def kpi_rows(rows: list[dict[str, Any]], key: str, names: list[str]) -> SafeString:
-    """The body rows of a KPI table (one row per channel or language, one cell per KPI), built in one go."""
+def kpi_table(rows: list[dict[str, Any]], key: str, key_label: str, names: list[str]) -> SafeString:
+    """A KPI table (one row per channel or language, one cell per KPI), built in one go: the overview draws
+    fifty channels × nine figures."""
     numbers = _Numbers()
-    if not rows:
-        return format_html('<tr><td colspan="10">{}</td></tr>', _("No data in this period."))
-    no_channel = _("No channel")
-    kinds = [(name, KPI_KINDS.get(name, "")) for name in names]
-    lines = []
-    for row in rows:
-        label = (row.get("channel") or no_channel) if key == "channel" else str(row.get("language"))
-        cells = "".join(f"<td>{numbers.format(row.get(name), kind)}</td>" for name, kind in kinds)
-        lines.append(f'<tr><th scope="row">{escape(label)}</th>\n    {cells}</tr>')
-    return mark_safe("".join(lines))  # noqa: S308 (every value above is escaped or formatted)
+    head = "".join(f'<th scope="col">{escape(str(KPI_LABELS.get(name, name)))}</th>' for name in names)
+    if rows:
+        no_channel = _("No channel")
+        kinds = [(name, KPI_KINDS.get(name, "")) for name in names]
+        lines = []
+        for row in rows:
+            label = (row.get("channel") or no_channel) if key == "channel" else str(row.get("language"))
+            cells = "".join(f"<td>{numbers.format(row.get(name), kind)}</td>" for name, kind in kinds)
+            lines.append(f'<tr><th scope="row">{escape(label)}</th>\n    {cells}</tr>')
+        body = "".join(lines)
+    else:
+        body = f'<tr><td colspan="{len(names) + 1}">{escape(_("No data in this period."))}</td></tr>'
+    return mark_safe(  # noqa: S308 (every value is escaped or formatted)
+        f'<div class="table-wrap"><table>\n  <thead><tr><th scope="col">{escape(str(key_label))}</th>{head}</tr></thead>\n'
+        f"  <tbody>{body}</tbody>\n</table></div>"
+    )
+
+
+@register.simple_tag
+def kpi_cards(kpis: dict[str, Any], revenue: list[dict[str, Any]]) -> SafeString:
+    """The overview's KPI cards: each figure of the period with its label, then the revenue per currency."""
+    numbers = _Numbers()
+    cards = [
+        f'<div class="kpi"><dt class="kpi-label">{escape(str(KPI_LABELS.get(name, name)))}</dt>'
+        f'<dd class="kpi-value">{numbers.kpi(name, value)}</dd></div>'
+        for name, value in kpis.items()
+    ]
+    label = escape(_("Revenue"))
+    for row in revenue:
+        amount = money(row["amount_minor"], row["currency"]) if row["amount_minor"] is not None else numbers.hidden
+        cards.append(f'<div class="kpi"><dt class="kpi-label">{label} ({escape(row["currency"])})</dt>'
+                     f'<dd class="kpi-value">{amount}</dd></div>')  # fmt: skip
+    if not revenue:
+        cards.append(f'<div class="kpi"><dt class="kpi-label">{label}</dt><dd class="kpi-value">0</dd></div>')
+    return mark_safe("\n".join(cards))  # noqa: S308 (every value is escaped or formatted)
 
 
 @register.simple_tag

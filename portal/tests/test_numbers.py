@@ -31,3 +31,20 @@ def test_numbers_print_as_django_numberformat_does(language, decimals, force_gro
             expected = numberformat.format(value, expected_args[0], *expected_args[1:], force_grouping=force_grouping,
                                            use_l10n=True)  # fmt: skip
             assert numbers._number(value, decimals, force_grouping=force_grouping) == str(expected), (language, value)
+
+
+ROUNDED = [0.0, -0.0, 0.05, 0.15, 0.25, 0.35, 2.675, 1e-7, 0.999, 99.95, 99.949, 12345.678, 1 / 3, 2 / 3, 1e14 + 0.3,
+           1e15, 1.5e16, 7, 12345, float("nan"), float("inf")]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+@pytest.mark.parametrize("thousands", [False, True])
+def test_percent_and_decimal_cells_print_as_the_digit_by_digit_path(language, thousands, settings):
+    # given a language's separators, with or without the thousand separator on
+    settings.USE_THOUSAND_SEPARATOR = thousands
+    with translation.override(language):
+        numbers = _Numbers()
+        for value in ROUNDED:
+            # when a ratio or a decimal figure is formatted, then it reads as Django's digits of the rounded value
+            assert numbers.format(value, "percent") == numbers._number(round(value * 100, 1), 1) + "%", value
+            assert numbers.format(value, "decimal") == numbers._number(round(value, 2), 2), value
