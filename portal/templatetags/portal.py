@@ -125,16 +125,6 @@ def kpi_label(name: str) -> str:
 
 
 @register.simple_tag
-def kpi_value(name: str, value: Any) -> str:
-    return _format(value, "percent" if name in PERCENT else "decimal" if name in DECIMAL else "")
-
-
-@register.simple_tag
-def row_kpi(row: dict[str, Any], name: str) -> str:
-    return kpi_value(name, row.get(name))
-
-
-@register.simple_tag
 def cell(value: Any, kind: str = "") -> str:
     return _format(value, kind)
 
@@ -203,7 +193,7 @@ def kpi_table(rows: list[dict[str, Any]], key: str, key_label: str, names: list[
     """A KPI table (one row per channel or language, one cell per KPI), built in one go: the overview draws
     fifty channels × nine figures."""
     numbers = _Numbers()
-    head = "".join(f'<th scope="col">{escape(str(KPI_LABELS.get(name, name)))}</th>' for name in names)
+    head = "".join(f'<th scope="col">{escape(kpi_label(name))}</th>' for name in names)
     if rows:
         no_channel = _("No channel")
         kinds = [(name, KPI_KINDS.get(name, "")) for name in names]
@@ -226,7 +216,7 @@ def kpi_cards(kpis: dict[str, Any], revenue: list[dict[str, Any]]) -> SafeString
     """The overview's KPI cards: each figure of the period with its label, then the revenue per currency."""
     numbers = _Numbers()
     cards = [
-        f'<div class="kpi"><dt class="kpi-label">{escape(str(KPI_LABELS.get(name, name)))}</dt>'
+        f'<div class="kpi"><dt class="kpi-label">{escape(kpi_label(name))}</dt>'
         f'<dd class="kpi-value">{numbers.kpi(name, value)}</dd></div>'
         for name, value in kpis.items()
     ]
