@@ -11,6 +11,7 @@ between clients in transaction mode (PgBouncer), where a session's statements ar
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -27,6 +28,12 @@ def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
     names = tuple(sorted(set(_NAMED.findall(sql))))
     position = {name: n for n, name in enumerate(names, start=1)}
     return _NAMED.sub(lambda m: f"${position[m.group(1)]}", sql), names
+
+
+def statement_name(prefix: str, sql: str) -> str:
+    """The name of the statement preparing `sql`: `prefix` (what it reads) and a hash of the text, so that each
+    form of a query (each combination of its filters) is prepared once under a name of its own."""
+    return f"{prefix}_{hashlib.blake2b(sql.encode(), digest_size=6).hexdigest()}"
 
 
 def _prepared_names() -> set[str]:

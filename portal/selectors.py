@@ -9,7 +9,6 @@ shows a figure with fewer than k viewers; it may hide one with more (spread thin
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import statistics
 import time
 from collections import defaultdict
@@ -26,7 +25,7 @@ from django.utils import timezone
 from catalog.models import Drama, Trope
 from localization.models import DramaLocalization
 from localization.selectors import localization_pick
-from migu_platform.db import execute_prepared
+from migu_platform.db import execute_prepared, statement_name
 from migu_platform.errors import NotFoundError, found
 from partners.models import Channel, Organization
 from partners.selectors import ChannelListed, channels_listed, channels_of
@@ -183,9 +182,8 @@ GROUP BY r.currency ORDER BY r.currency
 def _prepared_rows(table: str, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     # Prepared once per session for each combination of filters: planning these cost as much as the
     # revenue's whole run and a tenth of the sums'. The statement's name says which table it reads.
-    name = f"migu_{table}_{hashlib.blake2b(sql.encode(), digest_size=6).hexdigest()}"
     with connection.cursor() as cursor:
-        execute_prepared(cursor, name, sql, params)
+        execute_prepared(cursor, statement_name(f"migu_{table}", sql), sql, params)
         return cursor.fetchall()
 
 

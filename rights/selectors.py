@@ -9,7 +9,6 @@ can use it, and none of them goes through the GiST exclusion index.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from django.db.models import CharField, F, Func, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Drama
-from migu_platform.db import execute_prepared
+from migu_platform.db import execute_prepared, statement_name
 from partners.geography import country_name
 from partners.models import Channel, Organization, OrganizationKind
 from rights.errors import RightsErrorCode
@@ -100,8 +99,7 @@ def _in_force_sql(
 def _execute_prepared(cursor: CursorWrapper, sql: str, params: Mapping[str, object]) -> None:
     # Every playback request and delivery re-check runs the point check: planning it would cost as much as
     # running it, so each form of the query is prepared once per database session.
-    name = "migu_rights_" + hashlib.blake2b(sql.encode(), digest_size=6).hexdigest()
-    execute_prepared(cursor, name, sql, params)
+    execute_prepared(cursor, statement_name("migu_rights", sql), sql, params)
 
 
 def rights_available_drama_ids(
