@@ -20,19 +20,13 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.media_ladder import BASE_DIR, Worker, _setup_django, source_make
+from bench.media_ladder import BASE_DIR, Worker, _setup_django, source_make, wait_until
 
 ACTIVE = ("pending", "running")
 
 
 def _wait(predicate, what: str, timeout: float = 3600):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise RuntimeError(f"bench: timed out waiting for {what}")
+    return wait_until(predicate, what, timeout=timeout, interval=0.1)
 
 
 def transcode_round(episode, source: Path) -> tuple[float, object]:

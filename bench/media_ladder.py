@@ -93,6 +93,17 @@ def thumbnails(plan) -> None:
     subprocess.run(ffmpeg.thumbnails_command(plan), check=True)
 
 
+def wait_until(predicate, what: str, *, timeout: float, interval: float):
+    """Poll `predicate` until it answers something truthy, and return that; a bench that waits longer fails."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise RuntimeError(f"bench: timed out waiting for {what}")
+
+
 def timed(fn) -> float:
     started = time.monotonic()
     fn()

@@ -33,7 +33,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.media_ladder import BASE_DIR, Worker, _setup_django, source_make
+from bench.media_ladder import BASE_DIR, Worker, _setup_django, source_make, wait_until
 from bench.subtitles import SAMPLES, _srt_time
 
 GOAL_RATIO = 1.1
@@ -42,14 +42,8 @@ CUES_PER_EPISODE = 60
 ACTIVE = ("pending", "running")
 
 
-def _wait(predicate, what: str, timeout: float = 1800, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError(f"bench: timed out waiting for {what}")
+def _wait(predicate, what: str, timeout: float = 1800):
+    return wait_until(predicate, what, timeout=timeout, interval=0.05)
 
 
 def srt_make(language: str, seconds: int, rng: random.Random) -> bytes:
