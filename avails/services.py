@@ -1395,6 +1395,128 @@ def avails_import_repreview(
     return record
 
 
+@dataclass
+class AvailsChoicesImport:
+    """What avails_import_with_choices did with a file and the choices made for its new names.
+
+    `listing` is None when the file names nothing the platform lacks (imported in one pass); else the
+    names (AvailsImportReport.as_dict's unknown_organizations and unknown_dramas, each with its rows,
+    its choice and, when a choice is missing or on a dry run, the closest existing names). `refusal` is
+    the choices' refusal, if any (nothing written). `unused_*` are the mappings given for names the file
+    does not give as new.
+    """
+
+    report: AvailsImportReport
+    listing: dict[str, Any] | None = None
+    refusal: AvailsResolutionError | None = None
+    unused_organization_names: list[str] = field(default_factory=list)
+    unused_drama_titles: list[str] = field(default_factory=list)
+
+
+def _mapped_choices(
+    listing: Mapping[str, Any], organization_maps: Mapping[str, Organization], drama_maps: Mapping[str, Drama]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Mappings by lower-cased name (a drama's title or content id), as choices keyed by the listed names' keys."""
+    organization_choices = {
+        entry["key"]: str(organization_maps[entry["name"].lower()].pk)
+        for entry in listing["unknown_organizations"]
+        if entry["name"].lower() in organization_maps
+    }
+    drama_choices = {
+        entry["key"]: str(drama.pk)
+        for entry in listing["unknown_dramas"]
+        if (drama := drama_maps.get(entry["title"].lower()) or drama_maps.get(entry["work_key"].lower()))
+    }
+    return organization_choices, drama_choices
+
+
+def avails_import_with_choices(
+    *,
+    data: bytes,
+    source: str,
+    direction: str = RightsDirection.OUT,
+    default_licensee: Organization | None = None,
+    actor: Actor = None,
+    dry_run: bool = False,
+    organization_maps: Mapping[str, Organization],
+    drama_maps: Mapping[str, Drama],
+    create_unmapped_organizations: bool = False,
+    create_unmapped_dramas: bool = False,
+) -> AvailsChoicesImport:
+    """Import a file with its new names chosen up front: the admin's preview, re-preview and confirm in one call.
+
+    The maps read a name the file gives (an organization's name; a drama's title or content id, lower-cased)
+    as an existing object; the names left unmapped are created when `create_unmapped_*` says so, else the
+    import is refused (RESOLUTION_REQUIRED) naming each. The steps are the admin's: a dry run lists the
+    names, the mappings made are listed again (avails_import_remapped_listing: a mapped licensor's rows
+    become its windows' updates), the choices are checked (avails_import_resolution) and, unless refused or
+    a dry run, the file is imported with them. A file naming nothing new is imported in one pass.
+    `manage.py import_avails` calls it.
+    """
+    run: dict[str, Any] = {"data": data, "source": source, "direction": direction, "default_licensee": default_licensee}
+    if not (organization_maps or drama_maps or create_unmapped_organizations or create_unmapped_dramas):
+        report = avails_import(**run, actor=actor, dry_run=dry_run, resolution={"organizations": {}, "dramas": {}})
+        if not (report.unknown_organizations or report.unknown_dramas):
+            return AvailsChoicesImport(report=report)
+    # The preview's dry run (creating every new name): each name, with the rows naming it.
+    listed = avails_import(**run, dry_run=True)
+    first_listing = listed.as_dict()
+    organization_names = {entry["name"].lower() for entry in first_listing["unknown_organizations"]}
+    drama_titles = {entry["title"].lower() for entry in first_listing["unknown_dramas"]}
+    drama_titles |= {entry["work_key"].lower() for entry in first_listing["unknown_dramas"]}
+    outcome = AvailsChoicesImport(
+        report=listed,
+        unused_organization_names=sorted(organization_maps.keys() - organization_names),
+        unused_drama_titles=sorted(drama_maps.keys() - drama_titles),
+    )
+    organization_choices, drama_choices = _mapped_choices(first_listing, organization_maps, drama_maps)
+    try:
+        # Again with the mappings made (the preview's re-preview does the same).
+        relisted = avails_import_remapped_listing(
+            **run,
+            unknown_organizations=list(listed.unknown_organizations.values()),
+            unknown_dramas=list(listed.unknown_dramas.values()),
+            organization_choices=organization_choices,
+            drama_choices=drama_choices,
+        )
+    except AvailsResolutionError:
+        relisted = None  # an invalid mapping: refused below, against the names as first listed
+    listed = relisted or listed
+    listing = outcome.listing = listed.as_dict()
+    organization_choices, drama_choices = _mapped_choices(listing, organization_maps, drama_maps)
+    for entries, choices, create in (
+        (listing["unknown_organizations"], organization_choices, create_unmapped_organizations),
+        (listing["unknown_dramas"], drama_choices, create_unmapped_dramas),
+    ):
+        for entry in entries:
+            entry["choice"] = choices.get(entry["key"], CREATE if create else "")
+    report: AvailsImportReport | None = None
+    try:
+        resolution = avails_import_resolution(
+            unknown_organizations=listing["unknown_organizations"],
+            unknown_dramas=listing["unknown_dramas"],
+            organization_choices=organization_choices,
+            drama_choices=drama_choices,
+            create_unmapped_organizations=create_unmapped_organizations,
+            create_unmapped_dramas=create_unmapped_dramas,
+        )
+    except AvailsResolutionError as error:
+        outcome.refusal = error
+        # Nothing chose to create what the listing's dry run created.
+        listed.created_dramas, listed.created_organizations = [], []
+    else:
+        if not dry_run and not listed.errors:
+            report = avails_import(**run, actor=actor, resolution=resolution)
+    if report is None:
+        # A dry run, or a refusal: the listing's dry run did what these choices would do.
+        report = listed
+        report.dry_run = dry_run
+    outcome.report = report
+    if outcome.refusal is not None or dry_run:
+        avails_name_suggestions_add(listing)
+    return outcome
+
+
 def avails_name_suggestions_add(report: dict[str, Any]) -> None:
     """Offer, for each name a dry run's report (AvailsImportReport.as_dict) lists as new, the closest
     existing names (pg_trgm similarity), in place: the admin's preview and `manage.py import_avails`."""

@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from avails.services import avails_import
+from avails.errors import AvailsErrorCode
+from avails.services import avails_import, avails_import_with_choices
 from avails.tests.samples import (
     SAMPLE_REFUSED_FOR_STRUCTURE,
     SAMPLE_WITH_ERRORS,
@@ -275,3 +276,58 @@ def test_episode_range_term_becomes_the_window_range(licensed_drama, partner, te
         assert set(range(expected[0] or 1, expected[1] + 1)) <= set(
             licensed_drama.episodes.values_list("number", flat=True)
         )
+
+
+# Rights acquired from "Migu Internatonal" (misspelt), for a drama the platform does not hold.
+MISSPELT_LICENSOR_ROW = GOOD_MOVIE_ROW | {
+    "DisplayName": "Migu Internatonal",
+    "Licensee": "",
+    "TitleInternalAlias": "Rebirth of the Heiress",
+    "End": "2027-01-01",
+}
+
+
+def test_import_with_choices_maps_a_misspelt_licensor_onto_the_existing_one():
+    # given a licensor "Migu International" and a file acquired from "Migu Internatonal"
+    migu = LicensorFactory(name="Migu International", slug="migu-international")
+    organizations = Organization.objects.count()
+    # when it is imported with that name mapped and new dramas created
+    outcome = avails_import_with_choices(
+        data=avails_workbook([MISSPELT_LICENSOR_ROW]),
+        source="acquired.xlsx",
+        direction="in",
+        organization_maps={"migu internatonal": migu},
+        drama_maps={},
+        create_unmapped_dramas=True,
+    )
+    # then the rights in are the existing licensor's, the drama is created, and no organization is
+    assert outcome.refusal is None and outcome.report.applied, outcome.report.problems
+    window = RightsWindow.objects.get(direction="in")
+    assert window.licensee == migu
+    assert window.drama.original_title == "Rebirth of the Heiress"
+    assert Organization.objects.count() == organizations
+    assert outcome.unused_organization_names == [] and outcome.unused_drama_titles == []
+    assert [entry["choice"] for entry in outcome.listing["unknown_dramas"]] == ["create"]
+
+
+def test_import_with_choices_without_a_choice_writes_nothing_and_offers_the_closest_names():
+    # given a licensor "Migu International" and a file acquired from "Migu Internatonal"
+    LicensorFactory(name="Migu International", slug="migu-international")
+    before = _state()
+    # when it is imported with no choice for the new names, and a mapping for a name it does not give
+    outcome = avails_import_with_choices(
+        data=avails_workbook([MISSPELT_LICENSOR_ROW]),
+        source="acquired.xlsx",
+        direction="in",
+        organization_maps={"huace media": LicensorFactory(name="Huace Media")},
+        drama_maps={},
+    )
+    # then the choices are refused for want of one each, nothing is written,
+    assert outcome.refusal is not None and outcome.refusal.code == AvailsErrorCode.RESOLUTION_REQUIRED
+    assert not outcome.report.applied and outcome.report.created_organizations == []
+    assert _state()[:3] == before[:3] and RightsAudit.objects.count() == before[4]
+    # the licensor is listed with the existing one closest to it, and the unused mapping is said
+    (licensor,) = outcome.listing["unknown_organizations"]
+    assert (licensor["name"], licensor["choice"]) == ("Migu Internatonal", "")
+    assert [s["slug"] for s in licensor["suggestions"]][:1] == ["migu-international"]
+    assert outcome.unused_organization_names == ["huace media"]

@@ -1,8 +1,8 @@
 """Import an EMA Avails file (XML v2.1–v2.7 or .xlsx template v1.6–v1.9) onto rights windows.
 
 Like the admin's preview and confirm, nothing the file names and the platform does not hold (a licensor,
-a licensee, a drama) is created unasked: each needs a choice on the command line, checked by the same
-service (avails_import_resolution) and applied by the same import (avails_import with a resolution).
+a licensee, a drama) is created unasked: each needs a choice on the command line, which
+avails_import_with_choices lists, checks and applies through the steps the admin's preview and confirm take.
 """
 
 from __future__ import annotations
@@ -15,19 +15,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from avails.errors import AvailsErrorCode, AvailsResolutionError
 from avails.selectors import drama_by_reference
-from avails.services import (
-    CREATE,
-    AvailsImportReport,
-    avails_import,
-    avails_import_remapped_listing,
-    avails_import_resolution,
-    avails_name_suggestions_add,
-)
+from avails.services import CREATE, AvailsImportReport, avails_import_with_choices
 from catalog.models import Drama
 from partners.models import Organization
 
-# A file that may only name what the platform holds: a row naming anything else is refused.
-NO_CHOICES: dict[str, dict[str, str]] = {"organizations": {}, "dramas": {}}
 HOW_TO_CHOOSE = (
     "Choose for each: --map-organization 'NAME=SLUG' (an existing licensor for a licensor, a partner or operator "
     "for a licensee), --map-drama 'TITLE=DRAMA' (TITLE as the file gives it, or its content id; DRAMA an existing "
@@ -186,34 +177,24 @@ class Command(BaseCommand):
                 raise CommandError(f"No organization with slug '{options['licensee']}'.")
         organization_maps = self.organization_maps(options["map_organization"])
         drama_maps = self.drama_maps(options["map_drama"])
-        create_organizations = options["create_new_organizations"] or options["create_new"]
-        create_dramas = options["create_new_dramas"] or options["create_new"]
-        dry_run = options["dry_run"]
-        run = {
-            "data": path.read_bytes(),
-            "source": path.name,
-            "direction": options["direction"],
-            "default_licensee": default_licensee,
-            "actor": f"import_avails {path.name}",
-        }
-
-        report: AvailsImportReport | None = None
-        if not (organization_maps or drama_maps or create_organizations or create_dramas):
-            # No choices: a file naming only what the platform holds is imported in one pass.
-            report = avails_import(**run, dry_run=dry_run, resolution=NO_CHOICES)
-            if report.unknown_organizations or report.unknown_dramas:
-                report = None
-        listing: dict[str, Any] | None = None
-        refusal: AvailsResolutionError | None = None
-        if report is None:
-            report, listing, refusal = self.import_with_choices(
-                run,
-                dry_run=dry_run,
-                organization_maps=organization_maps,
-                drama_maps=drama_maps,
-                create_organizations=create_organizations,
-                create_dramas=create_dramas,
-            )
+        outcome = avails_import_with_choices(
+            data=path.read_bytes(),
+            source=path.name,
+            direction=options["direction"],
+            default_licensee=default_licensee,
+            actor=f"import_avails {path.name}",
+            dry_run=options["dry_run"],
+            organization_maps=organization_maps,
+            drama_maps=drama_maps,
+            create_unmapped_organizations=options["create_new_organizations"] or options["create_new"],
+            create_unmapped_dramas=options["create_new_dramas"] or options["create_new"],
+        )
+        # A mapping for a name the file does not give as new is said (a typo in the option), not refused.
+        for name in outcome.unused_organization_names:
+            self.stderr.write(f"--map-organization: {path.name} names no new organization '{name}'; ignored.")
+        for title in outcome.unused_drama_titles:
+            self.stderr.write(f"--map-drama: {path.name} names no new drama '{title}'; ignored.")
+        report, listing, refusal = outcome.report, outcome.listing, outcome.refusal
         self.write(report, listing, refusal, json_output=options["json"])
         if refusal is None:
             if report.errors:
@@ -254,105 +235,6 @@ class Command(BaseCommand):
                 )
             maps[title.lower()] = drama
         return maps
-
-    def import_with_choices(
-        self,
-        run: dict[str, Any],
-        *,
-        dry_run: bool,
-        organization_maps: dict[str, Organization],
-        drama_maps: dict[str, Drama],
-        create_organizations: bool,
-        create_dramas: bool,
-    ) -> tuple[AvailsImportReport, dict[str, Any], AvailsResolutionError | None]:
-        """List the names the file would create (as the admin's preview), check the choices made for them
-        (avails_import_resolution, as the admin's confirm) and, unless refused or a dry run, import with them.
-
-        Returns the report, the listing (each name with its rows, its choice and, when asked to choose or on
-        a dry run, the closest existing names) and the refusal of the choices, if any.
-        """
-        refusal: AvailsResolutionError | None = None
-        report: AvailsImportReport | None = None
-        # The preview's dry run (creating every new name): each name, with the rows naming it.
-        listed = avails_import(**run, dry_run=True)
-        first_listing = listed.as_dict()
-        self.warn_unused(first_listing, organization_maps, drama_maps)
-        organization_choices, drama_choices = self.choices(first_listing, organization_maps, drama_maps)
-        try:
-            # Again with the mappings made (the preview's re-preview does the same).
-            relisted = avails_import_remapped_listing(
-                data=run["data"],
-                source=run["source"],
-                direction=run["direction"],
-                default_licensee=run["default_licensee"],
-                unknown_organizations=list(listed.unknown_organizations.values()),
-                unknown_dramas=list(listed.unknown_dramas.values()),
-                organization_choices=organization_choices,
-                drama_choices=drama_choices,
-            )
-        except AvailsResolutionError:
-            relisted = None  # an invalid mapping: refused below, against the names as first listed
-        listed = relisted or listed
-        listing = listed.as_dict()
-        organization_choices, drama_choices = self.choices(listing, organization_maps, drama_maps)
-        for entries, choices, create in (
-            (listing["unknown_organizations"], organization_choices, create_organizations),
-            (listing["unknown_dramas"], drama_choices, create_dramas),
-        ):
-            for entry in entries:
-                entry["choice"] = choices.get(entry["key"], CREATE if create else "")
-        try:
-            resolution = avails_import_resolution(
-                unknown_organizations=listing["unknown_organizations"],
-                unknown_dramas=listing["unknown_dramas"],
-                organization_choices=organization_choices,
-                drama_choices=drama_choices,
-                create_unmapped_organizations=create_organizations,
-                create_unmapped_dramas=create_dramas,
-            )
-        except AvailsResolutionError as error:
-            refusal = error
-            # Nothing chose to create what the listing's dry run created.
-            listed.created_dramas, listed.created_organizations = [], []
-        else:
-            if not dry_run and not listed.errors:
-                report = avails_import(**run, resolution=resolution)
-        if report is None:
-            # A dry run, or a refusal: the listing's dry run did what these choices would do.
-            report = listed
-            report.dry_run = dry_run
-        if refusal is not None or dry_run:
-            avails_name_suggestions_add(listing)
-        return report, listing, refusal
-
-    @staticmethod
-    def choices(
-        listing: dict[str, Any], organization_maps: dict[str, Organization], drama_maps: dict[str, Drama]
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        """The mappings given, as choices keyed by the listed names' resolution keys (avails_import_resolution)."""
-        organization_choices = {
-            entry["key"]: str(organization_maps[entry["name"].lower()].pk)
-            for entry in listing["unknown_organizations"]
-            if entry["name"].lower() in organization_maps
-        }
-        drama_choices = {
-            entry["key"]: str(drama.pk)
-            for entry in listing["unknown_dramas"]
-            if (drama := drama_maps.get(entry["title"].lower()) or drama_maps.get(entry["work_key"].lower()))
-        }
-        return organization_choices, drama_choices
-
-    def warn_unused(
-        self, listing: dict[str, Any], organization_maps: dict[str, Organization], drama_maps: dict[str, Drama]
-    ) -> None:
-        """A mapping for a name the file does not give as new is said (a typo in the option), not refused."""
-        names = {entry["name"].lower() for entry in listing["unknown_organizations"]}
-        for name in organization_maps.keys() - names:
-            self.stderr.write(f"--map-organization: {listing['source']} names no new organization '{name}'; ignored.")
-        titles = {entry["title"].lower() for entry in listing["unknown_dramas"]}
-        titles |= {entry["work_key"].lower() for entry in listing["unknown_dramas"]}
-        for title in drama_maps.keys() - titles:
-            self.stderr.write(f"--map-drama: {listing['source']} names no new drama '{title}'; ignored.")
 
     def write(
         self,
