@@ -1455,9 +1455,9 @@ def avails_import_with_choices(
     """
     run: dict[str, Any] = {"data": data, "source": source, "direction": direction, "default_licensee": default_licensee}
     if not (organization_maps or drama_maps or create_unmapped_organizations or create_unmapped_dramas):
-        report = avails_import(**run, actor=actor, dry_run=dry_run, resolution={"organizations": {}, "dramas": {}})
-        if not (report.unknown_organizations or report.unknown_dramas):
-            return AvailsChoicesImport(report=report)
+        one_pass = avails_import(**run, actor=actor, dry_run=dry_run, resolution={"organizations": {}, "dramas": {}})
+        if not (one_pass.unknown_organizations or one_pass.unknown_dramas):
+            return AvailsChoicesImport(report=one_pass)
     # The preview's dry run (creating every new name): each name, with the rows naming it.
     listed = avails_import(**run, dry_run=True)
     first_listing = listed.as_dict()
