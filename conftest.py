@@ -1,5 +1,5 @@
-"""Fixtures shared by every app's tests: API clients per tenant, a real Celery worker process, signing in
-through a login page in a real browser."""
+"""Fixtures shared by every app's tests: API clients per tenant, a real Celery worker process, a real headless
+Chromium and signing in through a login page in it."""
 
 from __future__ import annotations
 
@@ -223,6 +223,46 @@ def gunicorn_process(transactional_db, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# Debian's Chromium (`make system-deps` installs it), driven by Playwright; it decodes H.264/AAC through
+# Media Source Extensions, so players are tested playing.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--autoplay-policy=no-user-gesture-required", "--mute-audio"]  # fmt: skip
+# For a browser test module: `pytestmark = needs_chromium`.
+needs_chromium = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """A headless Chromium launched for the test, closed after it."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in the test's thread; the test's ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A page of its own browser context, 1400 × 1000, waiting up to 30 s for what it is asked."""
+    page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(30_000)
+    return page
+
+
+def screenshot(page, tmp_path: Path, name: str) -> None:
+    """The whole page as NAME.png, under MIGU_SCREENSHOT_DIR when set (to look at them), else the test's folder."""
+    directory = Path(os.environ.get("MIGU_SCREENSHOT_DIR", tmp_path))
+    directory.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

@@ -1,51 +1,10 @@
 """A content manager in a real browser: log in, open a drama, create its episodes in bulk, see them."""
 
-import os
-from pathlib import Path
+from conftest import needs_chromium, screenshot
 
-import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "curate-100-episodes"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _async_unsafe_allowed(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are still synchronous.
-    # Set for these tests only: the variable must not leak into other tests (check --deploy refuses it).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
-
-
-def screenshot(page, tmp_path: Path, name: str) -> None:
-    # Kept next to the test's files; MIGU_SCREENSHOT_DIR collects them somewhere to look at.
-    directory = Path(os.environ.get("MIGU_SCREENSHOT_DIR", tmp_path))
-    directory.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+pytestmark = needs_chromium
 
 
 def test_a_content_manager_bulk_creates_episodes_in_the_browser(

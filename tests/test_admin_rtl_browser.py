@@ -1,56 +1,26 @@
 """Arabic next to Chinese in a real browser: each text runs in its language's direction in the change form, the
 drama page's inline, the list and the read-only view, isolated from its neighbours; objects are chosen by name."""
 
-import os
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]  # fmt: skip
+from conftest import needs_chromium, screenshot
+
 PASSWORD = "right-to-left-2026"
 ARABIC_TITLE = "الزواج السريع"
 # A Chinese title inside an Arabic synopsis, with the full stop at the end of the Arabic sentence.
 ARABIC_SYNOPSIS = "تكتشف البطلة سر زوجها في «闪婚后，豪门老公马甲掉了» وتبدأ حياة جديدة."
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium"),
-]
+pytestmark = needs_chromium
 
 
-@pytest.fixture(autouse=True)
-def _async_unsafe_allowed(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def signed_in(browser, browser_sign_in, username: str, time_zone: str = "UTC"):
+def signed_in(chromium, browser_sign_in, username: str, time_zone: str = "UTC"):
     """A page of its own browser context (its own cookies and time zone), signed in to the admin."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id=time_zone)
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, timezone_id=time_zone)
     page = context.new_page()
     page.set_default_timeout(20_000)
     browser_sign_in(page, username, PASSWORD)
     page.wait_for_selector("#site-name")
     return page
-
-
-def screenshot(page, tmp_path: Path, name: str) -> None:
-    directory = Path(os.environ.get("MIGU_SCREENSHOT_DIR", tmp_path))
-    directory.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
 def style_of(page, selector: str) -> dict[str, str]:
@@ -60,7 +30,7 @@ def style_of(page, selector: str) -> dict[str, str]:
 
 
 def test_arabic_runs_right_to_left_beside_chinese_in_forms_inlines_lists_and_read_only_views(
-    live_server, transactional_db, browser, tmp_path, browser_sign_in
+    live_server, transactional_db, chromium, tmp_path, browser_sign_in
 ):
     from catalog.tests.factories import DramaFactory, DramaLocalizationFactory
     from tests.admin_helpers import staff_user
@@ -73,7 +43,7 @@ def test_arabic_runs_right_to_left_beside_chinese_in_forms_inlines_lists_and_rea
         drama=drama, language="ar", title=ARABIC_TITLE, title_short="", synopsis_short=ARABIC_SYNOPSIS
     )
     DramaLocalizationFactory(drama=drama, language="en", title="Flash Marriage", title_short="")
-    page = signed_in(browser, browser_sign_in, "localization-manager")
+    page = signed_in(chromium, browser_sign_in, "localization-manager")
 
     # when the localization manager opens the Arabic localisation's change form
     page.goto(f"{live_server.url}/admin/localization/dramalocalization/{arabic.pk}/change/")
@@ -119,7 +89,7 @@ def test_arabic_runs_right_to_left_beside_chinese_in_forms_inlines_lists_and_rea
     screenshot(page, tmp_path, "drama-list")
 
     # when the rights manager (who may only view localisations) opens the same one: a read-only view
-    reader = signed_in(browser, browser_sign_in, "rights-manager")
+    reader = signed_in(chromium, browser_sign_in, "rights-manager")
     reader.goto(f"{live_server.url}/admin/localization/dramalocalization/{arabic.pk}/change/")
     assert reader.locator("#id_title").count() == 0  # nothing to edit
     assert style_of(reader, ".field-title .readonly") == {"direction": "rtl", "bidi": "isolate"}
@@ -130,7 +100,7 @@ def test_arabic_runs_right_to_left_beside_chinese_in_forms_inlines_lists_and_rea
 
 
 def test_a_localisation_is_added_choosing_its_drama_by_name(
-    live_server, transactional_db, browser, tmp_path, browser_sign_in
+    live_server, transactional_db, chromium, tmp_path, browser_sign_in
 ):
     from catalog.tests.factories import DramaFactory
     from localization.models import DramaLocalization
@@ -140,7 +110,7 @@ def test_a_localisation_is_added_choosing_its_drama_by_name(
     staff_user("localization", password=PASSWORD)
     wanted = DramaFactory(original_title="重生之千金归来")
     DramaFactory(original_title="总裁的替身新娘")
-    page = signed_in(browser, browser_sign_in, "localization-manager")
+    page = signed_in(chromium, browser_sign_in, "localization-manager")
 
     # when they add a Persian localisation, typing part of the drama's name in the autocomplete and picking it
     page.goto(f"{live_server.url}/admin/localization/dramalocalization/add/")
@@ -178,7 +148,7 @@ def pick(page, field: str, typed: str, name: str) -> None:
 
 
 def test_a_rights_manager_in_dubai_picks_drama_and_licensee_by_name_and_reads_the_refusal_in_dubai_time(
-    live_server, transactional_db, browser, tmp_path, browser_sign_in
+    live_server, transactional_db, chromium, tmp_path, browser_sign_in
 ):
     from partners.tests.factories import OrganizationFactory
     from rights.models import RightsWindow
@@ -191,7 +161,7 @@ def test_a_rights_manager_in_dubai_picks_drama_and_licensee_by_name_and_reads_th
     drama.original_title = "重生之千金归来"
     drama.save(update_fields=["original_title"])
     OrganizationFactory(name="Gulf Stream Plus")
-    page = signed_in(browser, browser_sign_in, "rights-manager", time_zone="Asia/Dubai")
+    page = signed_in(chromium, browser_sign_in, "rights-manager", time_zone="Asia/Dubai")
 
     # when they grant a window out in Japan from 1 January 08:00, choosing drama and licensee by typing names
     page.goto(f"{live_server.url}/admin/rights/rightswindow/add/")

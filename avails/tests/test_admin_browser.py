@@ -1,37 +1,16 @@
 """The Avails import preview in a real headless Chromium: the deal of each row, and a misspelt licensor mapped."""
 
-import os
 from pathlib import Path
 
-import pytest
-
 from avails.tests.workbooks import GOOD_MOVIE_ROW, avails_workbook
+from conftest import needs_chromium, screenshot
 from partners.models import Organization
 from partners.tests.factories import LicensorFactory, UserFactory
 from rights.models import RightsWindow
 
-CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "portal" / "tests" / "vendor" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]  # fmt: skip
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; scoped to this module's tests only.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def screenshot(page, tmp_path: Path, name: str) -> None:
-    # Kept next to the test's files; MIGU_SCREENSHOT_DIR collects them somewhere to look at.
-    directory = Path(os.environ.get("MIGU_SCREENSHOT_DIR", tmp_path))
-    directory.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+pytestmark = needs_chromium
 
 
 def _upload_rights_in(page, base_url: str, workbook) -> None:
@@ -44,10 +23,8 @@ def _upload_rights_in(page, base_url: str, workbook) -> None:
 
 
 def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(
-    live_server, transactional_db, tmp_path, browser_sign_in
+    live_server, transactional_db, tmp_path, page, browser_sign_in
 ):
-    from playwright.sync_api import sync_playwright
-
     # given the licensors "Migu International" and "Huace Media", and a workbook of rights acquired from
     # "Migu Internatonal" (sic) for Thailand and Malaysia, and for Saudi Arabia with an open end
     UserFactory(username="boss", is_staff=True, is_superuser=True)
@@ -63,60 +40,54 @@ def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(
     workbook = tmp_path / "acquired.xlsx"
     workbook.write_bytes(avails_workbook(rows))
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        # when the rights manager uploads it as rights in
-        browser_sign_in(page, "boss", "correct-horse-battery")
-        _upload_rights_in(page, live_server.url, workbook)
-        screenshot(page, tmp_path, "avails-import-preview")
+    # when the rights manager uploads it as rights in
+    browser_sign_in(page, "boss", "correct-horse-battery")
+    _upload_rights_in(page, live_server.url, workbook)
+    screenshot(page, tmp_path, "avails-import-preview")
 
-        # then each row shows the deal: drama (new), parties, named territories, licence, period, terms, action
-        headers = page.locator("#avails-rows thead th").all_text_contents()
-        assert headers == ["Where", "TransactionID", "Drama", "Licensor → licensee", "Territories", "Licence",
-                           "Period", "Terms", "Action"]  # fmt: skip
-        first = page.locator("#avails-rows tbody tr").nth(0)
-        assert first.locator(".avails-drama").inner_text() == "Hidden Heiress new"
-        assert first.locator(".avails-parties").inner_text().startswith("Migu Internatonal new →")
-        assert first.locator(".avails-territories").inner_text() == "TH Thailand, MY Malaysia"
-        assert first.locator(".avails-licence").inner_text() == "SVOD"
-        assert first.locator(".avails-period").inner_text() == "2026-01-01 00:00 – 2027-01-01 00:00"
-        assert "unlock 1.99 USD" in first.locator(".avails-terms").inner_text()
-        assert first.locator(".avails-action").inner_text() == "created"
-        second = page.locator("#avails-rows tbody tr").nth(1)
-        assert second.locator(".avails-territories").inner_text() == "SA Saudi Arabia"
-        assert second.locator(".avails-period").inner_text() == "2026-01-01 00:00 – open end"
-        assert "subtitles ar" in second.locator(".avails-terms").inner_text()
-        # and the misspelt licensor is listed apart, the existing "Migu International" offered first
-        licensor = page.locator("#avails-new-organization-0")
-        assert "Licensor “Migu Internatonal” (licensor, 2 rows)" in licensor.locator("legend").inner_text()
-        assert (
-            licensor.locator("label").first.inner_text().strip() == "Use existing Migu International (similarity 0.76)"
-        )
-        # the new parts pass axe-core's accessibility rules
-        page.add_script_tag(path=str(AXE))
-        checked = page.evaluate(
-            "axe.run({include: [['#avails-confirm'], ['#avails-rows']]})"
-            ".then(r => r.violations.map(v => v.id + ' ' + v.nodes.slice(0, 3).map(n => n.target.join(' '))"
-            ".join(', ')))"
-        )
-        assert checked == []
+    # then each row shows the deal: drama (new), parties, named territories, licence, period, terms, action
+    headers = page.locator("#avails-rows thead th").all_text_contents()
+    assert headers == ["Where", "TransactionID", "Drama", "Licensor → licensee", "Territories", "Licence",
+                       "Period", "Terms", "Action"]  # fmt: skip
+    first = page.locator("#avails-rows tbody tr").nth(0)
+    assert first.locator(".avails-drama").inner_text() == "Hidden Heiress new"
+    assert first.locator(".avails-parties").inner_text().startswith("Migu Internatonal new →")
+    assert first.locator(".avails-territories").inner_text() == "TH Thailand, MY Malaysia"
+    assert first.locator(".avails-licence").inner_text() == "SVOD"
+    assert first.locator(".avails-period").inner_text() == "2026-01-01 00:00 – 2027-01-01 00:00"
+    assert "unlock 1.99 USD" in first.locator(".avails-terms").inner_text()
+    assert first.locator(".avails-action").inner_text() == "created"
+    second = page.locator("#avails-rows tbody tr").nth(1)
+    assert second.locator(".avails-territories").inner_text() == "SA Saudi Arabia"
+    assert second.locator(".avails-period").inner_text() == "2026-01-01 00:00 – open end"
+    assert "subtitles ar" in second.locator(".avails-terms").inner_text()
+    # and the misspelt licensor is listed apart, the existing "Migu International" offered first
+    licensor = page.locator("#avails-new-organization-0")
+    assert "Licensor “Migu Internatonal” (licensor, 2 rows)" in licensor.locator("legend").inner_text()
+    assert licensor.locator("label").first.inner_text().strip() == "Use existing Migu International (similarity 0.76)"
+    # the new parts pass axe-core's accessibility rules
+    page.add_script_tag(path=str(AXE))
+    checked = page.evaluate(
+        "axe.run({include: [['#avails-confirm'], ['#avails-rows']]})"
+        ".then(r => r.violations.map(v => v.id + ' ' + v.nodes.slice(0, 3).map(n => n.target.join(' '))"
+        ".join(', ')))"
+    )
+    assert checked == []
 
-        # when they confirm without choosing, nothing is imported and they are told to choose
-        page.click("#avails-confirm-submit")
-        page.wait_for_load_state()
-        assert "choose an existing one or tick create" in page.locator(".messagelist").inner_text()
-        assert RightsWindow.objects.count() == 0
-        # when they map the licensor to the suggestion, tick "create" for the drama, and confirm
-        page.locator("#avails-new-organization-0 input.avails-suggestion").first.check()
-        page.locator("#avails-new-drama-0 input.avails-create").check()
-        page.click("#avails-confirm-submit")
-        page.wait_for_load_state()
-        screenshot(page, tmp_path, "avails-import-applied")
-        # then the import is applied
-        assert page.locator("#avails-status").inner_text() == "Applied"
-        assert "Imported acquired.xlsx: 2 created" in page.locator(".messagelist").inner_text()
-        browser.close()
+    # when they confirm without choosing, nothing is imported and they are told to choose
+    page.click("#avails-confirm-submit")
+    page.wait_for_load_state()
+    assert "choose an existing one or tick create" in page.locator(".messagelist").inner_text()
+    assert RightsWindow.objects.count() == 0
+    # when they map the licensor to the suggestion, tick "create" for the drama, and confirm
+    page.locator("#avails-new-organization-0 input.avails-suggestion").first.check()
+    page.locator("#avails-new-drama-0 input.avails-create").check()
+    page.click("#avails-confirm-submit")
+    page.wait_for_load_state()
+    screenshot(page, tmp_path, "avails-import-applied")
+    # then the import is applied
+    assert page.locator("#avails-status").inner_text() == "Applied"
+    assert "Imported acquired.xlsx: 2 created" in page.locator(".messagelist").inner_text()
 
     # and both windows are acquired from the existing licensor; no organization was created
     windows = RightsWindow.objects.order_by("transaction_id")
@@ -127,10 +98,8 @@ def test_a_rights_manager_maps_a_misspelt_licensor_in_the_import_preview(
 
 
 def test_a_resent_file_with_the_licensor_misspelt_is_mapped_previewed_again_and_updates_its_window(
-    live_server, transactional_db, tmp_path, browser_sign_in
+    live_server, transactional_db, tmp_path, page, browser_sign_in
 ):
-    from playwright.sync_api import sync_playwright
-
     from avails.services import avails_import
 
     # given the window T-1 acquired from "Migu International", re-sent as "Migu Internatonal" (sic) with a later
@@ -145,33 +114,29 @@ def test_a_resent_file_with_the_licensor_misspelt_is_mapped_previewed_again_and_
     workbook = tmp_path / "resent.xlsx"
     workbook.write_bytes(avails_workbook(rows))
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        # when the rights manager uploads it as rights in
-        browser_sign_in(page, "boss", "correct-horse-battery")
-        _upload_rights_in(page, live_server.url, workbook)
-        # then the upload can still be confirmed: T-1 is refused, saying to map the misspelt name
-        assert page.locator("#avails-status").inner_text().startswith("Previewed")
-        first = page.locator("#avails-rows tbody tr").nth(0)
-        assert "map it to that licensor and preview again" in first.locator(".avails-action").inner_text()
-        assert page.locator("#avails-new-drama-0").count() == 1
-        # when they pick the existing licensor and apply their choices
-        page.locator("#avails-new-organization-0 input.avails-suggestion").first.check()
-        page.click("#avails-repreview")
-        page.wait_for_load_state()
-        screenshot(page, tmp_path, "avails-import-repreview")
-        # then the rows are an update of the licensor's window and a new window on its drama; no drama asked about
-        first = page.locator("#avails-rows tbody tr").nth(0)
-        assert first.locator(".avails-action").inner_text() == f"updated #{window.pk} (end)"
-        assert page.locator("#avails-rows tbody tr").nth(1).locator(".avails-action").inner_text() == "created"
-        assert page.locator("#avails-new-drama-0").count() == 0
-        assert page.locator("#avails-new-organization-0 input.avails-suggestion").first.is_checked()
-        # when they confirm
-        page.click("#avails-confirm-submit")
-        page.wait_for_load_state()
-        assert page.locator("#avails-status").inner_text() == "Applied"
-        browser.close()
+    # when the rights manager uploads it as rights in
+    browser_sign_in(page, "boss", "correct-horse-battery")
+    _upload_rights_in(page, live_server.url, workbook)
+    # then the upload can still be confirmed: T-1 is refused, saying to map the misspelt name
+    assert page.locator("#avails-status").inner_text().startswith("Previewed")
+    first = page.locator("#avails-rows tbody tr").nth(0)
+    assert "map it to that licensor and preview again" in first.locator(".avails-action").inner_text()
+    assert page.locator("#avails-new-drama-0").count() == 1
+    # when they pick the existing licensor and apply their choices
+    page.locator("#avails-new-organization-0 input.avails-suggestion").first.check()
+    page.click("#avails-repreview")
+    page.wait_for_load_state()
+    screenshot(page, tmp_path, "avails-import-repreview")
+    # then the rows are an update of the licensor's window and a new window on its drama; no drama asked about
+    first = page.locator("#avails-rows tbody tr").nth(0)
+    assert first.locator(".avails-action").inner_text() == f"updated #{window.pk} (end)"
+    assert page.locator("#avails-rows tbody tr").nth(1).locator(".avails-action").inner_text() == "created"
+    assert page.locator("#avails-new-drama-0").count() == 0
+    assert page.locator("#avails-new-organization-0 input.avails-suggestion").first.is_checked()
+    # when they confirm
+    page.click("#avails-confirm-submit")
+    page.wait_for_load_state()
+    assert page.locator("#avails-status").inner_text() == "Applied"
 
     # then the licensor's window is updated and the new one is on its drama
     window.refresh_from_db()

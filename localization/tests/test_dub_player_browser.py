@@ -3,10 +3,9 @@ and switches audio and subtitle tracks while playing."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from conftest import needs_chromium
 from jobs.models import Job, JobKind, JobStatus
 from localization.dubs.services import dub_ingest
 from localization.services import subtitle_ingest
@@ -18,15 +17,7 @@ from media.tests.factories import episode_make, licensed_to
 from media.tests.test_delivery import build_ladder
 from partners.tests.factories import OrganizationFactory
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--autoplay-policy=no-user-gesture-required", "--mute-audio"]  # fmt: skip
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium"),
-]
+pytestmark = [*needs_chromium, pytest.mark.slow]
 
 # The player page, answered by the browser itself at the live server's origin: everything it loads
 # (hls.js, playlists, key, segments) comes from the live server.
@@ -43,24 +34,6 @@ PLAYER = """<!doctype html><html><body>
   hls.loadSource(MASTER_URL);
   hls.attachMedia(video);
 </script></body></html>"""
-
-
-@pytest.fixture(autouse=True)
-def _async_unsafe_allowed(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_context().new_page()
-        page.set_default_timeout(30_000)
-        yield page
-        browser.close()
 
 
 def run_jobs(kind: str, task) -> None:

@@ -4,49 +4,15 @@ refused, then plays the ladder with hls.js and switches between its two rungs.""
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 
-import pytest
-
-from conftest import wait_for
+from conftest import needs_chromium, screenshot, wait_for
 from media import ffmpeg
 from media.tests.sources import video_make
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--autoplay-policy=no-user-gesture-required"]  # fmt: skip
 PASSWORD = "upload-a-folder-of-masters"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; scoped to this module's tests only.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.set_default_timeout(30_000)
-        yield page
-        browser.close()
-
-
-def screenshot(page, tmp_path: Path, name: str) -> None:
-    directory = Path(os.environ.get("MIGU_SCREENSHOT_DIR", tmp_path))
-    directory.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+pytestmark = needs_chromium
 
 
 def row(page, name: str):
