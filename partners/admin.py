@@ -181,6 +181,9 @@ class OrganizationAdmin(TenantAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fields = ("name", "slug", "kind", "territories", "languages", "is_active")
     inlines = (MembershipInline, ChannelInline, ApiKeyInline)
+    # Said here, not only in Meta: the channel count groups the query, and a grouped query drops Meta.ordering
+    # (the licensee and channel autocompletes would page through organizations in no order).
+    ordering = ("name",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(channel_total=Count("channels"))

@@ -1,6 +1,8 @@
+import warnings
 from datetime import timedelta
 
 import pytest
+from django.core.paginator import UnorderedObjectListWarning
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -227,3 +229,24 @@ def test_a_channel_is_added_for_its_organization_and_cannot_move_to_another(admi
     assert admin_client_.post(url, data).status_code == 302
     channel.refresh_from_db()
     assert (channel.organization, channel.name, channel.is_active) == (partner, "Short Drama HD", True)
+
+
+def test_organizations_are_offered_by_name_in_the_autocomplete(admin_client_):
+    # given partners created in another order than their names'
+    for name in ("Zeta Shorts", "Alpha Streams", "Mango TV Asia"):
+        OrganizationFactory(name=name, kind="partner")
+    # when a rights window's licensee is looked up in the autocomplete (paginating an unordered list refused)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnorderedObjectListWarning)
+        response = admin_client_.get(
+            reverse("admin:autocomplete"),
+            {"app_label": "rights", "model_name": "rightswindow", "field_name": "licensee", "term": ""},
+        )
+    # then they are offered by name, so that a page holds the same names from one request to the next
+    assert response.status_code == 200
+    names = [result["text"] for result in response.json()["results"]]
+    assert [n for n in names if n in ("Zeta Shorts", "Alpha Streams", "Mango TV Asia")] == [
+        "Alpha Streams",
+        "Mango TV Asia",
+        "Zeta Shorts",
+    ]
