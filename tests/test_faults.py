@@ -35,7 +35,9 @@ class PrivatePostgres:
 
         # A short path: the server's unix socket lives in its data directory.
         self.pgdata = Path(tempfile.mkdtemp(prefix="pgf", dir="/tmp"))
-        self.server = get_server(self.pgdata, cleanup_mode="stop")
+        # "delete": its cleanup stops it, removes the folder and forgets the handle, so that nothing is left to
+        # the interpreter's exit (whose log stream pytest has closed by then).
+        self.server = get_server(self.pgdata, cleanup_mode="delete")
         self.socket_dir = str(self.server.get_postmaster_info().socket_dir)
 
     @property
@@ -75,10 +77,7 @@ class PrivatePostgres:
         assert str(self.server.get_postmaster_info().socket_dir) == self.socket_dir
 
     def remove(self) -> None:
-        try:
-            self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
+        self.server.cleanup()
         shutil.rmtree(self.pgdata, ignore_errors=True)
 
 
