@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
 from django.utils import timezone
 
 from migu_platform.api.errors import (
@@ -16,6 +16,8 @@ from migu_platform.api.errors import (
 )
 from migu_platform.api.handlers import not_found, server_error
 from migu_platform.errors import ErrorCode
+
+PLAIN_TEXT = "text/plain; charset=utf-8"
 
 API_PREFIX = "/api/"
 
@@ -82,26 +84,44 @@ def _has_unstorable(text: str) -> bool:
     return any(ord(char) < 32 or ord(char) == 127 or 0xD800 <= ord(char) <= 0xDFFF for char in text)
 
 
-class ApiInputGuardMiddleware:
-    """Text no API parameter can hold, refused before any view sees it: a control character or an
-    undecodable byte in the path is a 404 (no route has such a segment), in a query parameter a 400
-    naming the parameter. The declared types (migu_platform.api.params, the FilterSets) say the rest."""
+def _has_nul(text: str) -> bool:
+    """What PostgreSQL cannot hold in a string (NUL) or encode (a lone surrogate)."""
+    return "\x00" in text or any(0xD800 <= ord(char) <= 0xDFFF for char in text)
+
+
+class InputGuardMiddleware:
+    """Text no parameter can hold, refused before any view sees it.
+
+    Under /api/: a control character or an undecodable byte in the path is a 404 (no route has such a
+    segment), in a query parameter a 400 in the error shape naming the parameter; the declared types
+    (migu_platform.api.params, the FilterSets) say the rest. Elsewhere (the admin's list filters and
+    autocompletes, the portal, feeds): a NUL or a lone surrogate, which PostgreSQL can neither store nor
+    compare, is a plain 400 naming the parameter (a 404 in the path), where it would reach a query and
+    fail there. Form bodies are left to the forms, whose fields refuse NUL themselves.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_api_request(request):
-            if _has_unstorable(request.path_info):
-                return not_found(request)
-            for name, values in request.GET.lists():
-                if _has_unstorable(name) or any(_has_unstorable(value) for value in values):
+        api = is_api_request(request)
+        refused = _has_unstorable if api else _has_nul
+        if refused(request.path_info):
+            return not_found(request) if api else HttpResponseNotFound("Not found.", content_type=PLAIN_TEXT)
+        for name, values in request.GET.lists():
+            if refused(name) or any(refused(value) for value in values):
+                if api:
                     body = error_body(
                         ErrorCode.INVALID.value,
                         "The request is invalid; see fields.",
                         fields={name[:64]: ["Control characters and undecodable bytes are not allowed."]},
                     )
                     return JsonResponse(body, status=400)
+                shown = name[:64].encode("unicode_escape").decode("ascii")
+                return HttpResponseBadRequest(
+                    f"The query parameter '{shown}' holds a NUL character or an undecodable byte.",
+                    content_type=PLAIN_TEXT,
+                )
         return self.get_response(request)
 
 
@@ -123,9 +143,7 @@ class DatabaseUnavailableMiddleware:
         if is_api_request(request):
             response = JsonResponse(dict(SERVICE_UNAVAILABLE_BODY), status=503)
         else:
-            response = HttpResponse(
-                "Service briefly unavailable; please retry.", status=503, content_type="text/plain; charset=utf-8"
-            )
+            response = HttpResponse("Service briefly unavailable; please retry.", status=503, content_type=PLAIN_TEXT)
         response["Retry-After"] = SERVICE_UNAVAILABLE_RETRY_AFTER
         return response
 

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so it sees every response last: /api/ answers its JSON error shape even under DEBUG.
     "migu_platform.middleware.ApiErrorShapeMiddleware",
-    "migu_platform.middleware.ApiInputGuardMiddleware",
+    "migu_platform.middleware.InputGuardMiddleware",
     "migu_platform.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
