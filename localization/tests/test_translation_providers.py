@@ -108,8 +108,10 @@ def test_5xx_answers_are_retried_with_backoff_then_fail_typed_and_transient(libr
         (Canned(200, b"{not json"), TranslationErrorCode.PROVIDER_BAD_RESPONSE),
         (Canned(200, b'{"translatedText": ["one", "two"]}'), TranslationErrorCode.PROVIDER_BAD_RESPONSE),
         (Canned(200, b'{"something": "else"}'), TranslationErrorCode.PROVIDER_BAD_RESPONSE),
+        (Canned(200, b"[" * 100_000), TranslationErrorCode.PROVIDER_BAD_RESPONSE),
+        (Canned(400, b"[" * 100_000), TranslationErrorCode.PROVIDER_REFUSED),
     ],
-    ids=["400", "403", "malformed-json", "wrong-count", "no-translatedText"],
+    ids=["400", "403", "malformed-json", "wrong-count", "no-translatedText", "nested-200", "nested-400"],
 )
 def test_other_answers_are_final_typed_errors_without_retry(libre, canned, code):
     provider = libre_provider(libre)

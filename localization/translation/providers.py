@@ -10,12 +10,12 @@ up to a bound. English is the pivot for a pair the provider lacks (`texts_transl
 from __future__ import annotations
 
 import abc
-import json
 import logging
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import orjson  # not json: a reply nested past 1,024 levels is a ValueError, not a RecursionError
 import requests
 from django.conf import settings
 
@@ -198,7 +198,7 @@ class TranslationProvider(abc.ABC):
                         code=TranslationErrorCode.PROVIDER_REFUSED,
                     )
                 try:
-                    return json.loads(body)
+                    return orjson.loads(body)
                 except ValueError as exc:
                     raise TranslationProviderError(
                         f"{self.name} answered {status} with something that is not JSON.",
@@ -228,7 +228,7 @@ class TranslationProvider(abc.ABC):
     @staticmethod
     def _error_text(body: bytes) -> str:
         try:
-            data = json.loads(body)
+            data = orjson.loads(body)
         except ValueError:
             return body[:200].decode("utf-8", "replace")
         if isinstance(data, dict):
