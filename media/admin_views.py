@@ -4,8 +4,7 @@ CSRF; every write goes through media.services, every read through media.selector
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
@@ -75,7 +74,8 @@ def masters_bulk_match(request: HttpRequest, drama_id: int) -> JsonResponse:
     _may_upload(request)
     drama = _drama(drama_id)
     try:
-        names = json.loads(request.body or b"{}").get("names")
+        # orjson: a body nested past 1,024 levels is a ValueError (json.loads recurses until RecursionError).
+        names = orjson.loads(request.body or b"{}").get("names")
     except (ValueError, AttributeError):
         names = None
     if not isinstance(names, list) or not all(isinstance(n, str) and 0 < len(n) <= 300 for n in names):

@@ -22,7 +22,9 @@ from media.errors import MediaErrorCode
 
 # The key URI written into stored playlists; delivery replaces it with the token-checked key URL.
 KEY_URI_PLACEHOLDER = "migu-key:episode"
-_TOKEN_RE = re.compile(r"^(?P<org>\d+)\.(?P<episode>\d+)\.(?P<territory>[A-Z]{2})\.(?P<exp>\d+)\.(?P<sig>[\w-]{43})$")
+_TOKEN_RE = re.compile(
+    r"^(?P<org>\d+)\.(?P<episode>\d+)\.(?P<territory>[A-Z]{2})\.(?P<exp>\d+)\.(?P<sig>[\w-]{43})$", re.ASCII
+)
 
 
 def content_key_new() -> bytes:

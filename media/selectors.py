@@ -16,8 +16,8 @@ from jobs.models import ACTIVE_STATUSES, Job, JobKind
 from media.errors import MediaErrorCode
 from media.models import Ladder, LadderStatus, Master
 
-# ep001.mp4, EP_12.mov, episode-3.mkv, E07.mp4, 012.mp4
-EPISODE_FILE = re.compile(r"^(?:ep(?:isode)?|e)?[ _-]*0*(\d{1,4})(?:[ _-].*)?$", re.IGNORECASE)
+# ep001.mp4, EP_12.mov, episode-3.mkv, E07.mp4, 012.mp4; ASCII digits only (not "ep١.mp4": int() would read it as 1)
+EPISODE_FILE = re.compile(r"^(?:ep(?:isode)?|e)?[ _-]*0*(\d{1,4})(?:[ _-].*)?$", re.IGNORECASE | re.ASCII)
 MASTER_EXTENSIONS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".ts", ".mts"}
 
 

@@ -371,3 +371,29 @@ def test_a_large_upload_never_sits_in_memory(admin_client):
     assert response.status_code == 201, response.content
     assert Master.objects.get().size_bytes == size
     assert peak < 16 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"  # measured: 7.4 MB (1 MiB chunks, copied a few times)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000, b'{"names": ' + b"[" * 5_000 + b"]" * 5_000 + b"}", b"\xff\xfe", b'{"names": ["\\ud800.mp4"]}'],
+)
+def test_the_match_endpoint_answers_a_hostile_body_with_400(admin_client, body):
+    # given a drama, when its match endpoint is sent JSON nested 100,000 deep, bytes that are not UTF-8,
+    # or a lone surrogate
+    drama = drama_with_episodes(1)
+    admin_client.raise_request_exception = False  # a crash must show as the 500 it would be in production
+    response = admin_client.generic("POST", bulk_url(drama, "match/"), body, "application/json")
+    # then it is refused as the request it is, not a crash
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["code"] == "invalid"
+
+
+@pytest.mark.parametrize("name", ["ep\u0661.mp4", "ep\u0967.mp4", "ep\uff11.mp4", "ep\x00001.mp4", "ep\u00b9.mp4"])
+def test_a_name_numbered_in_other_digits_is_not_understood(admin_client, name):
+    # given a drama whose episode 1 exists, when a file numbered in Arabic-Indic, Devanagari, full-width or
+    # superscript digits (or with a NUL) is matched
+    drama = drama_with_episodes(1)
+    response = admin_client.post(bulk_url(drama, "match/"), {"names": [name]}, content_type="application/json")
+    # then it is not taken for episode 1: file names number episodes in 0-9, as ingest_masters reads them
+    ((match),) = response.json()["files"]
+    assert (match["number"], match["code"]) == (None, "name_not_understood")

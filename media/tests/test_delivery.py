@@ -264,3 +264,16 @@ def test_s3_ladder_plays_through_presigned_segment_urls(live_server, transaction
     code, errors, frames = ffmpeg_play(live_server.url + session.url, 0)
     assert code == 0 and errors.strip() == "", errors
     assert frames >= 59
+
+
+def test_a_token_written_in_other_digits_is_malformed():
+    # given a well-signed token, when its ids are rewritten in Arabic-Indic digits (int() would read the same ids)
+    token = protection.token_sign(
+        protection.PlaybackClaims(organization_id=12, episode_id=34, territory="TH", expires_at=int(time.time()) + 60)
+    )
+    assert protection.token_verify(token).episode_id == 34
+    rewritten = token.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    # then it is refused as malformed before its signature is read
+    with pytest.raises(protection.TokenRefused) as refused:
+        protection.token_verify(rewritten)
+    assert str(refused.value) == "The playback token is malformed."
