@@ -34,7 +34,8 @@ class PortalFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         end = cleaned.get("end") or self.today
-        start = cleaned.get("start") or end - dt.timedelta(days=29)
+        # Thirty days to the end by default; from the first day there is when the end is in January of year 1.
+        start = cleaned.get("start") or max(end, dt.date.min + dt.timedelta(days=29)) - dt.timedelta(days=29)
         if "start" in self.errors or "end" in self.errors:
             return cleaned
         if end < start:

@@ -188,6 +188,8 @@ def test_a_filter_on_one_own_channel_narrows_the_figures(two_operators, settings
         ({"start": "yesterday"}, "Enter a valid date"),
         ({"channel": "abc"}, "valid choice"),
         ({"end": "9999-12-31"}, "between 2000 and next year"),
+        ({"end": "0001-01-01"}, "between 2000 and next year"),
+        ({"end": "0001-01-29"}, "between 2000 and next year"),
     ],
 )
 def test_bad_filters_get_a_clear_message_never_a_500(two_operators, signed_in, params, message):
