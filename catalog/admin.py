@@ -58,6 +58,7 @@ from localization.selectors import (
 )
 from media.admin_display import episode_ladder_html
 from media.selectors import episodes_with_ladder_status
+from migu_platform.admin_extensions import AutocompleteGuardMixin
 from migu_platform.admin_text import DirectionalFormMixin, bidi, error_message, language_list_filter
 
 _ADMIN_PATH_RE = re.compile(r"(/admin/[\w/.-]+/)")
@@ -243,7 +244,7 @@ class EpisodeInline(admin.TabularInline):
         )
 
 
-class CreditInline(admin.TabularInline):
+class CreditInline(AutocompleteGuardMixin, admin.TabularInline):
     model = Credit
     fields = ("person", "role", "character_name", "billing_order")
     autocomplete_fields = ("person",)
@@ -277,7 +278,7 @@ class ArtworkInline(ArtworkDisplayMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("drama")
 
 
-class ExternalIdInline(admin.TabularInline):
+class ExternalIdInline(AutocompleteGuardMixin, admin.TabularInline):
     model = ExternalId
     fields = ("scheme", "value", "organization")
     autocomplete_fields = ("organization",)
@@ -383,7 +384,7 @@ def describe_numbers(numbers: list[int]) -> str:
 
 
 @admin.register(Drama)
-class DramaAdmin(admin.ModelAdmin):
+class DramaAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     form = DramaAdminForm
     list_display = (
         "title_column",
@@ -684,7 +685,7 @@ def describe_episodes(episodes: list[Episode]) -> str:
 
 
 @admin.register(Episode)
-class EpisodeAdmin(admin.ModelAdmin):
+class EpisodeAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     form = EpisodeForm
     list_display = ("episode_column", "drama_column", "number", "duration", "ladder", "status_column", "updated_at")
     list_select_related = ("drama",)
@@ -807,7 +808,7 @@ class EpisodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Artwork)
-class ArtworkAdmin(ArtworkDisplayMixin, admin.ModelAdmin):
+class ArtworkAdmin(AutocompleteGuardMixin, ArtworkDisplayMixin, admin.ModelAdmin):
     list_display = ("preview", "drama", "kind", "language", "dimensions", "created_at")
     list_display_links = ("preview", "drama")
     list_select_related = ("drama",)

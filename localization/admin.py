@@ -16,6 +16,7 @@ from localization.admin_translation import (
 )
 from localization.languages import language_label, normalize_tag
 from localization.models import DramaLocalization, EpisodeLocalization
+from migu_platform.admin_extensions import AutocompleteGuardMixin
 from migu_platform.admin_text import DirectionalFormMixin, bidi, language_list_filter
 
 BOUNDED_FORMS = ("title_medium", "title_short", "synopsis_short", "synopsis_medium", "synopsis_long")
@@ -45,7 +46,11 @@ class DramaLocalizationForm(DirectionalFormMixin, LanguageTagForm):
 
 @admin.register(DramaLocalization)
 class DramaLocalizationAdmin(
-    TranslationMatrixAdminMixin, TranslationStatusAdminMixin, GlossaryCheckAdminMixin, admin.ModelAdmin
+    AutocompleteGuardMixin,
+    TranslationMatrixAdminMixin,
+    TranslationStatusAdminMixin,
+    GlossaryCheckAdminMixin,
+    admin.ModelAdmin,
 ):
     form = DramaLocalizationForm
     list_display = (
@@ -106,7 +111,7 @@ class EpisodeLocalizationForm(DirectionalFormMixin, LanguageTagForm):
 
 
 @admin.register(EpisodeLocalization)
-class EpisodeLocalizationAdmin(TranslationStatusAdminMixin, admin.ModelAdmin):
+class EpisodeLocalizationAdmin(AutocompleteGuardMixin, TranslationStatusAdminMixin, admin.ModelAdmin):
     form = EpisodeLocalizationForm
     list_display = ("episode", "language_column", "title_column", "status", "updated_at")
     list_select_related = ("episode__drama",)

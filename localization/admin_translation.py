@@ -31,6 +31,7 @@ from localization.translation.selectors import (
     translation_matrix,
 )
 from localization.translation.services import translation_job_create, translation_status_for_edit, translations_approve
+from migu_platform.admin_extensions import AutocompleteGuardMixin
 
 # The rows carrying the approval checkbox of their group (the title's for the titles and synopses).
 APPROVE_ON_ROWS = ("title", "episode_titles", "subtitles")
@@ -252,7 +253,7 @@ class GlossaryTranslationInline(admin.TabularInline):
 
 
 @admin.register(GlossaryTerm)
-class GlossaryTermAdmin(admin.ModelAdmin):
+class GlossaryTermAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     list_display = ("term", "drama", "category", "approved_forms", "note")
     list_select_related = ("drama",)
     list_filter = ("category",)

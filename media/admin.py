@@ -13,7 +13,7 @@ from media import admin_views
 from media.models import Ladder, LadderStatus, Master, Rendition
 from media.selectors import masters_with_transcode_status as _with_transcode_status
 from media.services import master_ingest, transcode_job_create
-from migu_platform.admin_extensions import admin_inline_attach
+from migu_platform.admin_extensions import AutocompleteGuardMixin, admin_inline_attach
 from migu_platform.admin_text import person_name
 
 
@@ -51,7 +51,7 @@ class MasterUploadForm(forms.ModelForm):
 
 
 @admin.register(Master)
-class MasterAdmin(admin.ModelAdmin):
+class MasterAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     list_display = ["episode", "original_filename", "size_mb", "status", "flags", "transcode", "created_at"]
     list_filter = ["status", "rejection_code"]
     search_fields = ["original_filename", "episode__drama__original_title", "checksum_sha256"]

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from localization.languages import normalize_tag
+from migu_platform.admin_extensions import AutocompleteGuardMixin
 from migu_platform.admin_text import language_tags_label
 from partners.geography import REGION_GROUPS, territories_expand
 from partners.login import ThrottledAdminAuthenticationForm
@@ -99,7 +100,7 @@ class ChannelForm(TenantForm):
         fields = ("organization", "name", "slug", "kind", "territories", "languages", "is_active")
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(AutocompleteGuardMixin, admin.TabularInline):
     model = Membership
     fields = ("user", "role", "created_at")
     readonly_fields = ("created_at",)
@@ -214,7 +215,7 @@ def shorten_codes(codes: list[str], limit: int = 8) -> str:
 
 
 @admin.register(Channel)
-class ChannelAdmin(TenantAdminMixin, admin.ModelAdmin):
+class ChannelAdmin(AutocompleteGuardMixin, TenantAdminMixin, admin.ModelAdmin):
     form = ChannelForm
     list_display = ("name", "slug", "organization", "kind", "territory_list", "language_list", "is_active")
     list_select_related = ("organization",)
@@ -271,7 +272,7 @@ class RevokedFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     form = ApiKeyForm
     list_display = (
         "name",

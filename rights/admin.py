@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from catalog.models import Drama
-from migu_platform.admin_extensions import admin_inline_attach
+from migu_platform.admin_extensions import AutocompleteGuardMixin, admin_inline_attach
 from migu_platform.admin_text import bidi, error_message, language_tags_label
 from migu_platform.errors import DomainError
 from partners.geography import country_name, territories_expand
@@ -226,7 +226,7 @@ class RightsAuditInline(admin.TabularInline):
 
 
 @admin.register(RightsWindow)
-class RightsWindowAdmin(admin.ModelAdmin):
+class RightsWindowAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     form = RightsWindowForm
     list_display = (
         "id", "drama_column", "direction", "licensee_column", "licence_type", "territory_summary", "start", "end",
