@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 
 from migu_platform.api.errors import (
@@ -84,7 +84,7 @@ def _has_unstorable(text: str) -> bool:
     return any(ord(char) < 32 or ord(char) == 127 or 0xD800 <= ord(char) <= 0xDFFF for char in text)
 
 
-def _has_nul(text: str) -> bool:
+def _has_nul_or_surrogate(text: str) -> bool:
     """What PostgreSQL cannot hold in a string (NUL) or encode (a lone surrogate)."""
     return "\x00" in text or any(0xD800 <= ord(char) <= 0xDFFF for char in text)
 
@@ -96,7 +96,7 @@ class InputGuardMiddleware:
     segment), in a query parameter a 400 in the error shape naming the parameter; the declared types
     (migu_platform.api.params, the FilterSets) say the rest. Elsewhere (the admin's list filters and
     autocompletes, the portal, feeds): a NUL or a lone surrogate, which PostgreSQL can neither store nor
-    compare, is a plain 400 naming the parameter (a 404 in the path), where it would reach a query and
+    compare, is a plain 400 naming the parameter (the site's 404 page in the path), where it would reach a query and
     fail there. Form bodies are left to the forms, whose fields refuse NUL themselves.
     """
 
@@ -105,9 +105,11 @@ class InputGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         api = is_api_request(request)
-        refused = _has_unstorable if api else _has_nul
+        refused = _has_unstorable if api else _has_nul_or_surrogate
         if refused(request.path_info):
-            return not_found(request) if api else HttpResponseNotFound("Not found.", content_type=PLAIN_TEXT)
+            if api:
+                return not_found(request)
+            raise Http404("No page has such a path.")  # the site's 404 page (handler404), as for any other path
         for name, values in request.GET.lists():
             if refused(name) or any(refused(value) for value in values):
                 if api:

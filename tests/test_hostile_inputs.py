@@ -256,6 +256,8 @@ def test_a_nul_in_a_page_path_is_not_found(admin_client):
     response = admin_client.get("/admin/catalog/drama/1%00/change/")
 
     assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")  # the site's own 404 page
+    assert "Page not found" in response.content.decode()
 
 
 def test_the_same_pages_answer_without_the_nul(admin_client, title):
