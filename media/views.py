@@ -28,7 +28,7 @@ from media.errors import MediaErrorCode
 from media.models import EpisodeKey
 from media.selectors import ladder_ready_for
 from media.storage import media_storage, storage_presigns
-from migu_platform.api.errors import NOT_FOUND_BODY
+from migu_platform.api.error_responses import NOT_FOUND_BODY
 from partners.models import Organization
 from rights.errors import PLAYBACK_REFUSALS
 from rights.selectors import rights_languages_allowed, rights_playback_refusal, rights_window_for

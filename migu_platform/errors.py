@@ -1,7 +1,7 @@
 """Domain errors: what went wrong, as a code, a message and per-field messages.
 
 Services and selectors raise these; they know nothing of HTTP. The API's one exception handler
-(migu_platform.api.errors) maps each kind of error to a status, and every app keeps its codes in an
+(migu_platform.api.error_responses) maps each kind of error to a status, and every app keeps its codes in an
 enum of its own (`CatalogErrorCode`, `RightsErrorCode`, ...). "Missing" and "not yours" are one
 error, NotFoundError, so a foreign tenant's object cannot be told from a missing one.
 """

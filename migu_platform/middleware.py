@@ -8,7 +8,7 @@ from http import HTTPStatus
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 
-from migu_platform.api.errors import (
+from migu_platform.api.error_responses import (
     DATABASE_UNAVAILABLE,
     SERVICE_UNAVAILABLE_BODY,
     SERVICE_UNAVAILABLE_RETRY_AFTER,

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import include, path
 
-from migu_platform.api.errors import NOT_FOUND_BODY
+from migu_platform.api.error_responses import NOT_FOUND_BODY
 
 
 def _crash(request):

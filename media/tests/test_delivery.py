@@ -17,7 +17,7 @@ from media.models import Ladder
 from media.services import playback_session_create
 from media.tasks import transcode_master
 from media.tests.factories import episode_make, licensed_to, master_upload
-from migu_platform.api.errors import status_for
+from migu_platform.api.error_responses import status_for
 from partners.tests.factories import OrganizationFactory
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
-from migu_platform.api.errors import NOT_FOUND_BODY, SERVER_ERROR_BODY
+from migu_platform.api.error_responses import NOT_FOUND_BODY, SERVER_ERROR_BODY
 
 
 def not_found(request, exception=None):

@@ -277,7 +277,7 @@ REST_FRAMEWORK = {
         "migu_platform.api.limits.LimitedFormParser",
         "migu_platform.api.limits.LimitedMultiPartParser",
     ],
-    "EXCEPTION_HANDLER": "migu_platform.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "migu_platform.api.error_responses.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from migu_platform.api.errors import NOT_FOUND_BODY
+from migu_platform.api.error_responses import NOT_FOUND_BODY
 from partners.tests.factories import LicensorFactory, OperatorFactory, OrganizationFactory, UserFactory
 from rights.models import RightsAudit, RightsWindow
 from rights.tests.factories import at, drama_with_rights_in, grant_out
