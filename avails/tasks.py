@@ -8,6 +8,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
+from jobs.errors import JobErrorCode
 from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_succeed
 from jobs.tasks import JobTask
 
@@ -53,7 +54,9 @@ def avails_import_run(self, job_id: int) -> None:
         AvailsImport.objects.filter(pk=job.params.get("avails_import_id"), status=AvailsImportStatus.QUEUED).update(
             status=AvailsImportStatus.REFUSED
         )
-        job_fail(job=job, code="time_limit", error=f"The import ran past its {SOFT_TIME_LIMIT} s time limit.")
+        job_fail(
+            job=job, code=JobErrorCode.TIME_LIMIT, error=f"The import ran past its {SOFT_TIME_LIMIT} s time limit."
+        )
     else:
         if record is None:
             job_fail(job=job, code=AvailsErrorCode.IMPORT_STATE, error="The upload is gone or was already read.")

@@ -12,6 +12,7 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from jobs.errors import JobErrorCode
 from jobs.models import LOG_TAIL_MAX, Job, JobStatus
 from partners.models import Organization
 
@@ -75,7 +76,7 @@ def job_begin_attempt(*, job_id: int, worker: str = "", task_id: str = "") -> Jo
                 "(killed, out of memory, or over the time limit)."
             )
             job.status = JobStatus.FAILED
-            job.error_code = "attempts_exhausted"
+            job.error_code = JobErrorCode.ATTEMPTS_EXHAUSTED
             job.error = exhausted_reason
             job.finished_at = now
             job.save(update_fields=["status", "error_code", "error", "finished_at"])
@@ -195,17 +196,17 @@ def job_error_code(exc: BaseException) -> str:
     from celery.exceptions import TimeLimitExceeded
 
     if isinstance(exc, TimeLimitExceeded):
-        return "time_limit"
+        return JobErrorCode.TIME_LIMIT
     if isinstance(exc, OSError):
         return {
-            errno.ENOSPC: "storage_full",
-            errno.EDQUOT: "storage_full",
-            errno.EROFS: "storage_read_only",
-            errno.EACCES: "storage_not_writable",
-            errno.EPERM: "storage_not_writable",
-            errno.ENOENT: "file_missing",
-        }.get(exc.errno or 0, "storage_error")
-    return "unexpected_error"
+            errno.ENOSPC: JobErrorCode.STORAGE_FULL,
+            errno.EDQUOT: JobErrorCode.STORAGE_FULL,
+            errno.EROFS: JobErrorCode.STORAGE_READ_ONLY,
+            errno.EACCES: JobErrorCode.STORAGE_NOT_WRITABLE,
+            errno.EPERM: JobErrorCode.STORAGE_NOT_WRITABLE,
+            errno.ENOENT: JobErrorCode.FILE_MISSING,
+        }.get(exc.errno or 0, JobErrorCode.STORAGE_ERROR)
+    return JobErrorCode.UNEXPECTED_ERROR
 
 
 def job_fail_unexpected(*, job_id: int, exc: BaseException, traceback: str = "") -> Job | None:
@@ -233,7 +234,7 @@ def jobs_stalled_fail(*, older_than: timedelta | None = None) -> list[int]:
     if ids:
         Job.objects.filter(pk__in=ids, status=JobStatus.RUNNING).update(
             status=JobStatus.FAILED,
-            error_code="worker_lost",
+            error_code=JobErrorCode.WORKER_LOST,
             error=f"No heartbeat for over {int(older_than.total_seconds())} s: the worker running it is gone.",
             finished_at=now,
         )

@@ -13,6 +13,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db.models import FilteredRelation, Q
 
+from jobs.errors import JobErrorCode
 from jobs.models import Job
 from jobs.services import JobAttemptsExhausted, job_begin_attempt, job_fail, job_log_append, job_succeed
 from localization.errors import (
@@ -216,7 +217,7 @@ def translate_drama(self, job_id: int) -> None:
     except SoftTimeLimitExceeded:
         job_fail(
             job=job,
-            code="time_limit",
+            code=JobErrorCode.TIME_LIMIT,
             error=f"The translation ran past its {TRANSLATION_SOFT_TIME_LIMIT} s time limit.",
         )
     else:

@@ -18,6 +18,7 @@ from media.errors import LadderNotReadyError, MasterUploadRefusedError, MediaErr
 from media.models import Ladder, LadderStatus, Master
 from media.selectors import masters_match, masters_with_transcode_status
 from media.services import master_retranscode, master_upload, playback_preview_create
+from migu_platform.errors import ErrorCode
 
 # How many names one match request may carry, and how many masters one status poll may ask about.
 BATCH_MAX = 500
@@ -29,7 +30,7 @@ def _refusal(error: MasterUploadRefusedError) -> JsonResponse:
 
 
 def _bad_request(detail: str) -> JsonResponse:
-    return JsonResponse({"code": "invalid", "detail": detail}, status=400)
+    return JsonResponse({"code": ErrorCode.INVALID, "detail": detail}, status=400)
 
 
 def _may_upload(request: HttpRequest) -> None:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from migu_platform.errors import NotFoundError
+from migu_platform.errors import ErrorCode, NotFoundError
 from partners.models import Membership, Organization, OrganizationKind
 from partners.selectors import ChannelListed
 from portal.forms import LineupFilterForm, PortalFilterForm
@@ -184,7 +184,7 @@ def _chart_labels() -> dict[str, str]:
 
 def _invalid(request: HttpRequest, organization: Organization, page: str, form: forms.Form, as_json: bool):
     if as_json:
-        return JsonResponse({"code": "invalid", "detail": " ".join(str(e) for e in form.non_field_errors()) or _("Invalid filters."),
+        return JsonResponse({"code": ErrorCode.INVALID, "detail": " ".join(str(e) for e in form.non_field_errors()) or _("Invalid filters."),
                              "fields": form.errors.get_json_data()}, status=400)  # fmt: skip
     return render(request, "portal/invalid.html", _context(request, organization, page, form=form), status=400)
 

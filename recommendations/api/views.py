@@ -70,7 +70,7 @@ class PlaybackEventBatchView(APIView):
                         {
                             "index": 2,
                             "id": "evt-3",
-                            "code": "unknown_title",
+                            "code": EventsErrorCode.UNKNOWN_TITLE,
                             "detail": "The event is invalid; see fields.",
                             "fields": {"title_id": ["No such title."]},
                         }
