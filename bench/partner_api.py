@@ -256,6 +256,8 @@ def measure(auth: dict, page: str, args) -> dict:
 
 
 def server_start(env: dict[str, str], workers: int, threads: int = 2) -> subprocess.Popen:
+    # Nothing is collected for a bench (as under `make run`); an empty STATIC_ROOT keeps WhiteNoise from warning.
+    (BASE_DIR / "staticfiles").mkdir(exist_ok=True)
     process = subprocess.Popen(
         # The production server's settings (Dockerfile): threaded workers, so connections are kept alive.
         [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{PORT}", "-w", str(workers), "--log-level", "warning",
