@@ -11,13 +11,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import BooleanField, CharField, Expression, ExpressionWrapper, F, Func, Model, Q, QuerySet, Value
 
 from localization.languages import language_fallback_chain
-from migu_platform.errors import found
 
 if TYPE_CHECKING:
     from catalog.models import Drama
-    from localization.models import SubtitleFindingWaiver, SubtitleRendition, SubtitleTrack, SubtitleVersion
+    from localization.models import SubtitleFindingWaiver, SubtitleRendition, SubtitleVersion
     from localization.subtitles.hls import SubtitleMedia
-    from partners.models import Organization
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -95,21 +93,6 @@ def localization_gaps(*, drama: Drama, languages: Iterable[str]) -> dict[str, li
         if missing:
             gaps[language] = missing
     return gaps
-
-
-def subtitle_tracks_of(*, organization: Organization, drama: Drama | None = None) -> QuerySet[SubtitleTrack]:
-    """The subtitle tracks on dramas the tenant owns (optionally of one drama), with their episode."""
-    from localization.models import SubtitleTrack
-
-    tracks = SubtitleTrack.objects.filter(episode__drama__owner=organization)
-    if drama is not None:
-        tracks = tracks.filter(episode__drama=drama)
-    return tracks.select_related("episode")
-
-
-def subtitle_track_of(*, organization: Organization, track_id: int) -> SubtitleTrack:
-    """One of the tenant's tracks; NotFoundError for missing and foreign ids alike."""
-    return found(subtitle_tracks_of(organization=organization).filter(pk=track_id).first())
 
 
 def subtitle_versions_live(*, episode_ids: Iterable[int]) -> dict[tuple[int, str, str], SubtitleVersion]:

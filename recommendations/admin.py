@@ -55,7 +55,7 @@ class MatchingModelVersionAdmin(admin.ModelAdmin):
         try:
             version = matching_version_activate(version=queryset.get())
         except MatchingError as exc:
-            self.message_user(request, error_message(exc), messages.ERROR)  # type: ignore[arg-type]
+            self.message_user(request, error_message(exc), messages.ERROR)
             return
         self.message_user(request, f"Version {version.pk} is live.", messages.SUCCESS)
 

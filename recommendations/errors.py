@@ -1,8 +1,10 @@
-"""Error codes of playback event ingestion."""
+"""Error codes of playback event ingestion and of the matching model."""
 
 from __future__ import annotations
 
 import enum
+
+from migu_platform.errors import DomainError
 
 
 class EventsErrorCode(enum.StrEnum):
@@ -20,17 +22,14 @@ class MatchingErrorCode(enum.StrEnum):
     ARTIFACT_INVALID = "artifact_invalid"
     TIME_LIMIT = "time_limit"
     RUN_FAILED = "run_failed"
-    NO_PREVIOUS_VERSION = "no_previous_version"
     NO_MODEL = "no_model"
     NO_LICENSED_TITLE = "no_licensed_title"
     NO_TITLE_LICENSED_NOW = "no_title_licensed_now"
     NOT_A_CHANNEL_TERRITORY = "not_a_channel_territory"
 
 
-class MatchingError(Exception):
-    """A matching run cannot complete: `code` says why (the job ends FAILED with it)."""
+class MatchingError(DomainError):
+    """A matching run cannot complete, or a version cannot serve: `code` says why (the job ends FAILED with it)."""
 
     def __init__(self, code: MatchingErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)

@@ -9,7 +9,6 @@ Same seed, same data.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -266,7 +265,3 @@ def bulk_interactions(
     cols = np.where(rng.random(interactions) < 0.5, by_popularity, in_cluster)
     confidence = (1.0 + rng.exponential(3.0, size=interactions)).astype(np.float32)
     return rows.astype(np.int64), cols.astype(np.int64), confidence
-
-
-def demo_start(now: dt.datetime, days: int) -> dt.datetime:
-    return (now - dt.timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -400,17 +400,3 @@ def matching_version_activate(*, version: MatchingModelVersion) -> MatchingModel
     locked.activated_at = timezone.now()
     locked.save(update_fields=["is_live", "status", "activated_at"])
     return locked
-
-
-def matching_version_rollback() -> MatchingModelVersion:
-    """Put the version that was live before the current one back live."""
-    live = MatchingModelVersion.objects.filter(is_live=True).first()
-    previous = (
-        MatchingModelVersion.objects.filter(status=MatchingModelStatus.RETIRED)
-        .exclude(pk=live.pk if live else 0)
-        .order_by("-activated_at", "-id")
-        .first()
-    )
-    if previous is None:
-        raise MatchingError(MatchingErrorCode.NO_PREVIOUS_VERSION, "No earlier version to roll back to.")
-    return matching_version_activate(version=previous)

@@ -74,10 +74,6 @@ class AvailsStructure:
     def has_allowed_language(self) -> bool:
         return any("AllowedLanguage" in names for names, _, _ in self.transaction)
 
-    @property
-    def requires_term(self) -> bool:
-        return any("Term" in names and low >= 1 for names, low, _ in self.transaction)
-
 
 _AVAIL_V21 = (
     _p("ALID"),

@@ -106,10 +106,6 @@ VERTICAL_PROFILE = QcProfile(
 QC_PROFILES: Mapping[str, QcProfile] = _frozen({p.name: p for p in (DEFAULT_PROFILE, VERTICAL_PROFILE)})
 
 
-def qc_profile_get(name: str) -> QcProfile:
-    return QC_PROFILES[name]
-
-
 def _counter(script: str):
     """How to count a line's characters in `script` (tags and entities are not counted)."""
     if script in scripts.FULL_WIDTH:

@@ -7,15 +7,15 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from catalog.tests.factories import DramaFactory, EpisodeFactory
+from catalog.tests.factories import EpisodeFactory
 from localization.errors import SubtitleErrorCode, SubtitleTooLargeError, subtitle_invalid_error
 from localization.models import SubtitleStatus, SubtitleTrack, SubtitleVersion
-from localization.selectors import subtitle_track_of, subtitle_tracks_of, subtitle_versions_live
+from localization.selectors import subtitle_versions_live
 from localization.services import subtitle_ingest
 from localization.tests.subtitle_samples import srt, thai_tis620_200_bytes
 from media.storage import media_storage
-from migu_platform.errors import DomainError, NotFoundError
-from partners.tests.factories import LicensorFactory, UserFactory
+from migu_platform.errors import DomainError
+from partners.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -195,25 +195,6 @@ def test_concurrent_uploads_to_one_track_number_versions_and_leave_one_live():
     versions = SubtitleVersion.objects.filter(track__episode=episode)
     assert sorted(v.number for v in versions) == [1, 2]
     assert [v.status for v in versions.order_by("number")] == [SubtitleStatus.SUPERSEDED, SubtitleStatus.LIVE]
-
-
-def test_selectors_scope_tracks_to_the_owning_licensor():
-    # given two licensors' dramas, each with a subtitled episode
-    mine, theirs = LicensorFactory(), LicensorFactory()
-    my_episode = EpisodeFactory(drama=DramaFactory(owner=mine))
-    their_episode = EpisodeFactory(drama=DramaFactory(owner=theirs))
-    my_version = subtitle_ingest(episode=my_episode, language="en", kind="full", filename="a.srt", data=GOOD.encode())
-    their_version = subtitle_ingest(
-        episode=their_episode, language="en", kind="full", filename="a.srt", data=GOOD.encode()
-    )
-
-    # then each sees only its own; a foreign id is the same NotFoundError as a missing one
-    assert list(subtitle_tracks_of(organization=mine)) == [my_version.track]
-    assert subtitle_track_of(organization=mine, track_id=my_version.track_id) == my_version.track
-    with pytest.raises(NotFoundError):
-        subtitle_track_of(organization=mine, track_id=their_version.track_id)
-    with pytest.raises(NotFoundError):
-        subtitle_track_of(organization=mine, track_id=10**9)
 
 
 def test_live_versions_of_many_episodes_in_one_query(django_assert_num_queries):

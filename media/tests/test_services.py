@@ -13,7 +13,6 @@ from jobs.models import Job, JobKind, JobStatus
 from jobs.services import job_retry
 from media import ffmpeg
 from media.models import Ladder, LadderStatus, Master, MasterStatus, Rendition
-from media.selectors import episode_ids_ready
 from media.storage import storage_walk
 from media.tasks import measure_ladder_quality, transcode_master
 from media.tests.factories import episode_make, master_upload
@@ -90,7 +89,6 @@ def test_transcode_publishes_an_encrypted_fmp4_ladder_with_thumbnails_and_qualit
     assert "one ffmpeg process" in job.log_tail
     ladder = Ladder.objects.get(episode=episode)
     assert ladder.status == LadderStatus.READY and ladder.profile == "vertical"
-    assert episode_ids_ready(episode_ids=[episode.pk]) == {episode.pk}
     master.refresh_from_db()
     assert master.status == MasterStatus.ACCEPTED
     # no upscaling: a 360×640 source gives the 360×640 rung only
@@ -161,7 +159,6 @@ def test_bad_masters_fail_with_a_named_reason_and_publish_nothing(media_sources,
     assert storages["default"].exists(master.file.name)
     assert not Ladder.objects.filter(episode=episode, status=LadderStatus.READY).exists()
     assert stored_files() == []
-    assert episode_ids_ready(episode_ids=[episode.pk]) == set()
 
 
 def test_a_playlist_disguised_as_a_video_never_reads_the_files_it_names(media_sources, tmp_path):
@@ -300,17 +297,6 @@ def test_a_superseded_ladder_s_files_go_once_no_player_can_be_using_them(media_s
 )
 def test_rungs_never_upscale(profile, size, expected):
     assert [(r.width, r.height) for r in ffmpeg.rungs_for(profile, *size)] == expected
-
-
-def test_episode_ids_ready_is_one_query(media_sources, django_assert_num_queries):
-    # given one episode with a live ladder and one without
-    ready, pending = episode_make(number=1), episode_make(number=2)
-    _m, job = master_upload(ready, media_sources["vertical"])
-    run_job(job)
-
-    # when asked, then one query answers for both
-    with django_assert_num_queries(1):
-        assert episode_ids_ready(episode_ids=[ready.pk, pending.pk]) == {ready.pk}
 
 
 def test_files_left_by_an_attempt_whose_worker_died_are_removed_by_the_next(media_sources):

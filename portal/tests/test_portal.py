@@ -9,6 +9,7 @@ import itertools
 import json
 
 import pytest
+from django.core.management import call_command
 
 from portal.models import DailyChannelRollup, DailyEpisodeRollup, DailyRevenueRollup, DailyTitleRollup
 from portal.services import rollups_refresh
@@ -274,10 +275,10 @@ def test_rollups_are_idempotent_and_fold_late_events_into_their_day(two_operator
     # a re-run with nothing new, and a rebuild from scratch, give the same rows
     rollups_refresh()
     assert rows_of(a) == before
-    from portal.services import rollups_rebuild_all
-
-    rollups_rebuild_all()
+    out = io.StringIO()
+    call_command("rollups_rebuild", stdout=out)
     assert rows_of(a) == before
+    assert out.getvalue().startswith("Rebuilt ") and " day(s) from " in out.getvalue()
 
     # a late event of DAY (received now), at 23:30 Bangkok time (16:30 UTC): folded into DAY, not the next
     events_create([event(a, "impression", "a-user-9", drama, at=local(DAY, 23).replace(minute=30), channel=channel)])

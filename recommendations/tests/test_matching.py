@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 from partners.tests.factories import ChannelFactory, OperatorFactory
 from recommendations import selectors
 from recommendations.errors import MatchingError, MatchingErrorCode
-from recommendations.matching import diversity_apply, matching_run, matching_version_rollback
+from recommendations.matching import diversity_apply, matching_run
 from recommendations.models import ChannelLineup, MatchingModelStatus, MatchingModelVersion
 from recommendations.selectors import channel_lineup, user_recommendations
 from recommendations.tests.factories import licensed_title, matching_world, watch
@@ -90,23 +91,44 @@ def test_no_events_fails_the_run_by_name_and_the_previous_version_keeps_serving(
     assert channel_lineup(channel=channel).model_version == live.pk
 
 
-def test_rollback_puts_the_previous_version_back_live(world):
+def _make_live(admin_client, *versions):
+    return admin_client.post(
+        reverse("admin:recommendations_matchingmodelversion_changelist"),
+        {"action": "make_live", "_selected_action": [v.pk for v in versions]},
+        follow=True,
+    ).content.decode()
+
+
+def test_the_admin_puts_an_earlier_version_back_live_with_its_line_ups(world, admin_client):
+    # given two runs, the second live
+    _, channel, _ = world
     first = matching_run(params=FAST)
     second = matching_run(params=FAST)
-    assert MatchingModelVersion.objects.get(is_live=True) == second
+    assert channel_lineup(channel=channel).model_version == second.pk
 
-    restored = matching_version_rollback()
+    # when the first is made live again from the admin
+    page = _make_live(admin_client, first)
 
-    assert restored == first
+    # then it serves, alone, and the second is retired, ready to be put back in turn
+    assert f"Version {first.pk} is live." in page
     assert list(MatchingModelVersion.objects.filter(is_live=True)) == [first]
     assert MatchingModelVersion.objects.get(pk=second.pk).status == MatchingModelStatus.RETIRED
+    assert channel_lineup(channel=channel).model_version == first.pk
+    _make_live(admin_client, second)
+    assert channel_lineup(channel=channel).model_version == second.pk
 
 
-def test_rollback_without_an_earlier_version_is_refused(world):
-    matching_run(params=FAST)
-    with pytest.raises(MatchingError) as raised:
-        matching_version_rollback()
-    assert raised.value.code == MatchingErrorCode.NO_PREVIOUS_VERSION
+def test_the_admin_refuses_a_failed_version_and_a_choice_of_two(world, admin_client):
+    # given a live version and a failed run
+    live = matching_run(params=FAST)
+    with pytest.raises(MatchingError):
+        matching_run(params=FAST, now=timezone.now() + dt.timedelta(days=400))
+    failed = MatchingModelVersion.objects.get(status=MatchingModelStatus.FAILED)
+
+    # then neither the failed version nor two versions at once go live
+    assert "it cannot serve" in _make_live(admin_client, failed)
+    assert "Select exactly one version." in _make_live(admin_client, live, failed)
+    assert list(MatchingModelVersion.objects.filter(is_live=True)) == [live]
 
 
 def test_users_known_new_and_cold_are_served_with_continue_watching_apart(world):
