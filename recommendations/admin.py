@@ -6,9 +6,14 @@ switched, never edited.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from catalog.models import Drama
@@ -23,7 +28,8 @@ from recommendations.tasks import matching_job_start
 class MatchingModelVersionAdmin(admin.ModelAdmin):
     list_display = ("id", "status", "is_live", "data_since", "data_until", "period_start", "summary", "created_at")
     list_filter = ("status", "is_live")
-    actions = ["run_matching_now", "make_live"]
+    actions = ["make_live"]
+    change_list_template = "admin/recommendations/matchingmodelversion/change_list.html"
     readonly_fields = [f.name for f in MatchingModelVersion._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -42,10 +48,29 @@ class MatchingModelVersionAdmin(admin.ModelAdmin):
             f"{metrics.get('interactions', 0)} interactions; blend {version.params.get('blend_weights', {})}"
         )
 
-    @admin.action(description="Start a matching run now (on the matching queue)", permissions=["change"])
-    def run_matching_now(self, request: HttpRequest, queryset: QuerySet[MatchingModelVersion]) -> None:
+    def get_urls(self) -> list[URLPattern]:
+        run = path("run/", self.admin_site.admin_view(self.run_view), name="recommendations_matchingmodelversion_run")
+        return [run, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_run_matching": self.has_change_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def run_view(self, request: HttpRequest) -> HttpResponse:
+        """Start a matching run (on the matching queue), or point at the one already pending or running."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         job = matching_job_start(created_by=request.user)
-        self.message_user(request, f"Matching job #{job.pk} is {job.status}; follow it under Jobs.", messages.SUCCESS)
+        job_url = reverse("admin:jobs_job_change", args=[job.pk])
+        self.message_user(
+            request,
+            format_html('Matching job <a href="{}">#{}</a> is {}; its version appears here when it ends.',
+                        job_url, job.pk, job.get_status_display().lower()),
+            messages.SUCCESS,
+        )  # fmt: skip
+        return redirect("admin:recommendations_matchingmodelversion_changelist")
 
     @admin.action(description="Make the selected version live (roll back or forward)", permissions=["change"])
     def make_live(self, request: HttpRequest, queryset: QuerySet[MatchingModelVersion]) -> None:

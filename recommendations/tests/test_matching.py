@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
@@ -220,3 +221,34 @@ def test_nothing_unlicensed_is_ever_served_whatever_happens_to_the_windows(chang
     served = {t["title_id"] for t in channel_lineup(channel=channel, at=instant, limit=50).titles}
     allowed = {t.pk for t in titles if rights_may_show(licensee=operator, drama=t, territory="TH", at=instant)}
     assert served == allowed
+
+
+def test_a_content_manager_starts_a_run_from_the_versions_list_before_any_version_exists(client):
+    # given a fresh platform: no version yet, so no row to select for an action
+    from django.contrib.auth.models import Permission
+
+    from jobs.models import Job, JobKind, JobStatus
+    from tests.admin_helpers import staff_user
+
+    client.force_login(staff_user("content"))
+    changelist = reverse("admin:recommendations_matchingmodelversion_changelist")
+    run = reverse("admin:recommendations_matchingmodelversion_run")
+    assert f'action="{run}"' in client.get(changelist).content.decode()
+
+    # when the button is pressed twice
+    first = client.post(run, follow=True)
+    client.post(run)
+
+    # then one matching job waits for the worker, and the message links it
+    job = Job.objects.get(kind=JobKind.MATCHING)
+    assert job.status == JobStatus.PENDING
+    assert f"/admin/jobs/job/{job.pk}/change/" in first.content.decode()
+    assert client.get(run).status_code == 405
+
+    # and a staff user who may only read versions sees no button and may not start one
+    reader = get_user_model().objects.create(username="reader", is_staff=True)
+    reader.user_permissions.add(Permission.objects.get(codename="view_matchingmodelversion"))
+    client.force_login(reader)
+    assert f'action="{run}"' not in client.get(changelist).content.decode()
+    assert client.post(run).status_code == 403
+    assert Job.objects.filter(kind=JobKind.MATCHING).count() == 1
