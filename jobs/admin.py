@@ -5,11 +5,15 @@ Jobs are written by workers through jobs.services; here they are read-only excep
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
+
 from django.contrib import admin, messages
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import ngettext
@@ -24,10 +28,18 @@ from migu_platform.admin_text import person_name
 RERUNNABLE_STATUSES = (JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-def admin_link(obj) -> str:
-    """A link to `obj`'s admin page when it has one, else its name."""
+# Who is looking at the job pages. Their cells are drawn when the response renders, and whether a target is a
+# link depends on the viewer's permissions: the views set it and render before they return.
+_viewer: ContextVar[HttpRequest | None] = ContextVar("job_admin_viewer", default=None)
+
+
+def admin_link(obj, *, request: HttpRequest | None = None) -> str:
+    """A link to `obj`'s admin page when it has one that the viewer may open, else its name."""
     if obj is None:
         return "—"
+    model_admin = admin.site._registry.get(type(obj))
+    if model_admin is None or (request is not None and not model_admin.has_view_permission(request, obj)):
+        return str(obj)
     try:
         url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
     except NoReverseMatch:
@@ -104,7 +116,23 @@ class JobAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def _rendered_for(self, request: HttpRequest, view: Callable[[], HttpResponse]) -> HttpResponse:
+        token = _viewer.set(request)
+        try:
+            response = view()
+            if isinstance(response, TemplateResponse):
+                response.render()
+            return response
+        finally:
+            _viewer.reset(token)
+
+    def changelist_view(self, request, extra_context=None):
+        return self._rendered_for(request, lambda: super(JobAdmin, self).changelist_view(request, extra_context))
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._rendered_for(request, lambda: self._change_view(request, object_id, form_url, extra_context))
+
+    def _change_view(self, request, object_id, form_url="", extra_context=None):
         job = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
@@ -156,7 +184,7 @@ class JobAdmin(admin.ModelAdmin):
         target = obj.target
         if target is None:
             return f"{obj.target_type.name} #{obj.target_id} (deleted)"  # type: ignore[union-attr]  # target_type_id is set
-        return admin_link(target)
+        return admin_link(target, request=_viewer.get())
 
     @admin.display(description="Created by")
     def created_by_name(self, obj: Job) -> str:

@@ -197,3 +197,23 @@ def test_no_rerun_button_for_jobs_that_did_not_fail_or_roles_that_only_view(clie
     if role == "localization":
         assert client.post(rerun_url).status_code == 403
         assert maintenance_runner == []
+
+
+@pytest.mark.parametrize("role, linked", [("content", False), ("superuser", True)])
+def test_a_target_is_a_link_only_for_those_who_may_open_it(client, role, linked):
+    # given a job on a row of a model the content role may not see in the admin (a user, here)
+    from django.contrib.auth import get_user_model
+
+    target = get_user_model().objects.create(username="target-row")
+    job = job_create(kind=JobKind.MAINTENANCE, target=target)
+    client.force_login(staff_user(role))
+    target_url = reverse("admin:auth_user_change", args=[target.pk])
+
+    # when the list and the job's page are opened
+    pages = [client.get(JOBS), client.get(reverse("admin:jobs_job_change", args=[job.pk]))]
+
+    # then both name the target, as a link only where it would not answer 403
+    for page in pages:
+        html = page.content.decode()
+        assert page.status_code == 200 and "target-row" in html
+        assert (f'<a href="{target_url}">' in html) is linked
