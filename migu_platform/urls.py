@@ -46,5 +46,6 @@ if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
 # Unmatched URLs and crashes: the API's error shape (JSON) under /api/, the platform's HTML pages elsewhere.
 # Under DEBUG Django sends its technical pages instead; migu_platform.middleware keeps /api/ in JSON then too.
 handler400 = "migu_platform.views.bad_request"
+handler403 = "migu_platform.views.permission_denied"
 handler404 = "migu_platform.views.page_not_found"
 handler500 = "migu_platform.views.server_error"

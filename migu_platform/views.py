@@ -45,6 +45,13 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.bad_request(request, exception)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: the API's JSON 403 under /api/, the platform's HTML page elsewhere."""
+    if is_api_request(request):
+        return api_error_response(request, 403)
+    return defaults.permission_denied(request, exception)  # type: ignore[arg-type]
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: the API's JSON 404 under /api/, the platform's HTML page elsewhere."""
     if is_api_request(request):

@@ -113,3 +113,24 @@ def test_an_unmatched_url_outside_the_api_answers_the_platforms_404_page(client)
     html = response.content.decode()
     assert "Page not found" in html and 'href="/"' in html
     assert "URLconf" not in html
+
+
+@pytest.mark.django_db
+def test_a_page_refused_to_its_viewer_answers_the_platforms_403_page(client, django_user_model):
+    # given a staff user without any permission
+    client.force_login(django_user_model.objects.create(username="no-grants", is_staff=True))
+
+    response = client.get("/admin/auth/user/")
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Not allowed" in html and "migu-site.css" in html and 'href="/"' in html
+
+
+@pytest.mark.django_db
+def test_a_request_for_a_foreign_host_outside_the_api_answers_the_platforms_400_page(client):
+    response = client.get("/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Bad request" in html and "migu-site.css" in html
