@@ -49,14 +49,14 @@ from catalog.services import (
     episode_status_set,
 )
 from localization.admin import DramaLocalizationForm
-from localization.admin_subtitles import subtitle_coverage_link, subtitle_episode_links
+from localization.admin_subtitles import subtitle_coverage_link, subtitle_episode_links, subtitle_links_allowed
 from localization.languages import language_label, language_name
 from localization.models import DramaLocalization
 from localization.selectors import (
     localization_gaps,
     localization_target_languages,
 )
-from media.admin_display import episode_ladder_html
+from media.admin_display import episode_ladder_html, ladder_preview_allowed
 from media.selectors import episodes_with_ladder_status
 from migu_platform.admin_extensions import AutocompleteGuardMixin
 from migu_platform.admin_text import DirectionalFormMixin, bidi, error_message, language_list_filter
@@ -206,6 +206,11 @@ class EpisodeForm(DirectionalFormMixin, forms.ModelForm):
         fields = ("drama", "number", "original_title", "duration_seconds", "cliffhanger_timecodes")
 
 
+def _no_preview(name: str) -> str:
+    """The ladder column without its preview link, for viewers who may not open the player."""
+    return "ladder_state" if name == "ladder" else name
+
+
 class EpisodeInline(admin.TabularInline):
     """The episodes in one compact table (paged past EPISODES_PER_PAGE) that scrolls within the page."""
 
@@ -216,10 +221,14 @@ class EpisodeInline(admin.TabularInline):
         "number", "original_title", "duration_seconds", "ladder", "cliffhanger_timecodes", "status_label",
         "episode_page",
     )  # fmt: skip
-    readonly_fields = ("ladder", "status_label", "episode_page")
+    readonly_fields = ("ladder", "ladder_state", "status_label", "episode_page")
     extra = 0
     classes = ("episode-inline",)
     ordering = ("number",)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if ladder_preview_allowed(request) else [_no_preview(name) for name in fields]
 
     def get_queryset(self, request):
         # Each row's label (its __str__) names the drama: join it once instead of once per row; the ladder's
@@ -229,6 +238,10 @@ class EpisodeInline(admin.TabularInline):
     @admin.display(description="Ladder")
     def ladder(self, obj: Episode) -> str:
         return episode_ladder_html(obj) if obj.pk else ""
+
+    @admin.display(description="Ladder")
+    def ladder_state(self, obj: Episode) -> str:
+        return episode_ladder_html(obj, preview=False) if obj.pk else ""
 
     @admin.display(description="Status")
     def status_label(self, obj: Episode) -> str:
@@ -415,7 +428,7 @@ class DramaAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     autocomplete_fields = ("owner", "source_work", "genres", "tropes")
     readonly_fields = (
         "status", "published_at", "retired_at", "created_at", "updated_at", "localization_gaps_display",
-        "subtitle_coverage_display",
+        "subtitle_coverage_display", "owner_name",
     )  # fmt: skip
     inlines = (EpisodeInline, DramaLocalizationInline, CreditInline, ArtworkInline, ExternalIdInline)
     actions = ("mark_ready", "publish", "retire", "back_to_draft")
@@ -423,9 +436,17 @@ class DramaAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
 
     # -- page layout --------------------------------------------------------------------------
 
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        may_view_subtitles, _ = subtitle_links_allowed(request)
+        return shown if may_view_subtitles else [name for name in shown if name != "subtitles_column"]
+
     def get_fieldsets(self, request, obj=None):
+        # A read-only owner is a link to its organization's page: a plain name for those who may not open it.
+        may_open_owner = request.user.has_perm("partners.view_organization") or self.has_change_permission(request, obj)
+        owner = "owner" if may_open_owner else "owner_name"
         fieldsets = [
-            (None, {"fields": ("original_title", ("original_language", "format"), "owner", "status")}),
+            (None, {"fields": ("original_title", ("original_language", "format"), owner, "status")}),
             ("Classification", {"fields": ("genres", "tropes", "source_work", "production_year")}),
             ("Identifiers", {"fields": (("eidr", "alid"),)}),
             ("Monetisation defaults", {"fields": (("free_episode_count", "unlock_price_tier"),)}),
@@ -442,9 +463,9 @@ class DramaAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
                 )
             )
         if obj is not None:
-            fieldsets.append(
-                ("What is missing per language", {"fields": ("localization_gaps_display", "subtitle_coverage_display")})
-            )
+            may_view_subtitles, _ = subtitle_links_allowed(request)
+            missing = ("localization_gaps_display", "subtitle_coverage_display")
+            fieldsets.append(("What is missing per language", {"fields": missing[: 2 if may_view_subtitles else 1]}))
             fieldsets.append(("History", {"fields": (("published_at", "retired_at"), ("created_at", "updated_at"))}))
         return fieldsets
 
@@ -543,6 +564,10 @@ class DramaAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
         return subtitle_coverage_link(obj, "per language")
 
     # -- change page --------------------------------------------------------------------------
+
+    @admin.display(description="Owner")
+    def owner_name(self, obj: Drama) -> str:
+        return str(obj.owner) if obj is not None and obj.owner_id else "—"
 
     @admin.display(description="Subtitles")
     def subtitle_coverage_display(self, obj: Drama) -> str:
@@ -694,12 +719,14 @@ class EpisodeAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     exclude = ("master",)
     readonly_fields = (
         "ladder",
+        "ladder_state",
         "masters",
         "status_column",
         "withheld_reason",
         "status_changed_at",
         "status_changed_by",
         "subtitles_links",
+        "subtitles_coverage_link",
     )
     actions = ("withhold_episodes", "make_episodes_available")
     search_fields = ("original_title", "drama__original_title")
@@ -737,6 +764,14 @@ class EpisodeAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     def ladder(self, obj: Episode) -> str:
         return episode_ladder_html(obj)
 
+    @admin.display(description="Ladder")
+    def ladder_state(self, obj: Episode) -> str:
+        return episode_ladder_html(obj, preview=False)
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if ladder_preview_allowed(request) else [_no_preview(name) for name in shown]
+
     @admin.display(description="Master")
     def masters(self, obj: Episode) -> str:
         if obj.pk is None:
@@ -754,6 +789,21 @@ class EpisodeAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     @admin.display(description="Subtitles")
     def subtitles_links(self, obj: Episode) -> str:
         return subtitle_episode_links(obj) if obj is not None and obj.pk is not None else "—"
+
+    @admin.display(description="Subtitles")
+    def subtitles_coverage_link(self, obj: Episode) -> str:
+        return subtitle_coverage_link(obj.drama) if obj is not None and obj.pk is not None else "—"
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only the links that lead somewhere for this viewer: one ladder row, one subtitles row, and the
+        # masters row for those who may upload masters.
+        may_view, may_upload = subtitle_links_allowed(request)
+        subtitles = "subtitles_links" if may_upload else "subtitles_coverage_link" if may_view else None
+        left_out = {"subtitles_links", "subtitles_coverage_link"} - {subtitles}
+        left_out.add("ladder_state" if ladder_preview_allowed(request) else "ladder")
+        if not request.user.has_perm("media.add_master"):
+            left_out.add("masters")
+        return [name for name in super().get_readonly_fields(request, obj) if name not in left_out]
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -436,3 +436,9 @@ def subtitle_episode_links(episode: Episode) -> str:
         reverse("admin:localization_subtitle_upload", args=[episode.pk]),
         subtitle_coverage_link(episode.drama),
     )
+
+
+def subtitle_links_allowed(request: HttpRequest) -> tuple[bool, bool]:
+    """Whether this viewer may open the subtitles per language, and upload subtitles: the catalogue's pages
+    offer only the links that lead somewhere for them."""
+    return request.user.has_perm(VIEW_PERMISSION), request.user.has_perm(UPLOAD_PERMISSION)

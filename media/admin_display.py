@@ -11,10 +11,12 @@ from django.utils.safestring import SafeString
 from jobs.models import ACTIVE_STATUSES, JobStatus
 from media.models import LadderStatus
 
+LADDER_PREVIEW_PERMISSION = "media.view_ladder"
 
-def episode_ladder_html(episode) -> SafeString | str:
-    """The transcode under way (with its progress), the live ladder (its rungs and a preview link), or
-    the last failure with its code; "—" for an episode without a master."""
+
+def episode_ladder_html(episode, *, preview: bool = True) -> SafeString | str:
+    """The transcode under way (with its progress), the live ladder (its rungs, and a preview link unless
+    `preview` is false), or the last failure with its code; "—" for an episode without a master."""
     job_status = getattr(episode, "transcode_status", None)
     ladder_status = getattr(episode, "ladder_status", None)
     if job_status in ACTIVE_STATUSES:
@@ -27,15 +29,15 @@ def episode_ladder_html(episode) -> SafeString | str:
         )
     parts = []
     if ladder_status == LadderStatus.READY:
-        preview = reverse("admin:media_ladder_preview", args=[episode.pk])
-        parts.append(
-            format_html(
-                '<span class="ladder-status ladder-ready">ready · {} rung{}</span> <a href="{}">preview ›</a>',
-                episode.ladder_rungs,
-                "" if episode.ladder_rungs == 1 else "s",
-                preview,
-            )
+        ready = format_html(
+            '<span class="ladder-status ladder-ready">ready · {} rung{}</span>',
+            episode.ladder_rungs,
+            "" if episode.ladder_rungs == 1 else "s",
         )
+        if preview:
+            url = reverse("admin:media_ladder_preview", args=[episode.pk])
+            ready = format_html('{} <a href="{}">preview ›</a>', ready, url)
+        parts.append(ready)
     if job_status == JobStatus.FAILED:
         parts.append(
             format_html(
@@ -49,3 +51,8 @@ def episode_ladder_html(episode) -> SafeString | str:
     if not parts:
         return "—"
     return format_html("{}", SafeString(" · ".join(parts)))
+
+
+def ladder_preview_allowed(request) -> bool:
+    """Whether this viewer may open the preview player (the ladder columns link to it only then)."""
+    return request.user.has_perm(LADDER_PREVIEW_PERMISSION)

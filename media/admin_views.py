@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Drama, Episode
+from media.admin_display import ladder_preview_allowed
 from media.errors import LadderNotReadyError, MasterUploadRefusedError, MediaErrorCode
 from media.models import Ladder, LadderStatus, Master
 from media.selectors import masters_match, masters_with_transcode_status
@@ -161,7 +162,7 @@ def masters_bulk_rerun(request: HttpRequest, drama_id: int, master_id: int) -> J
 
 def ladder_preview(request: HttpRequest, episode_id: int) -> TemplateResponse:
     """The episode's live ladder in hls.js through a short-lived playback token: poster, rungs, their VMAF."""
-    if not request.user.has_perm("media.view_ladder"):
+    if not ladder_preview_allowed(request):
         raise PermissionDenied
     episode = get_object_or_404(Episode.objects.select_related("drama__owner"), pk=episode_id)
     ladder = Ladder.objects.filter(episode=episode, status=LadderStatus.READY).prefetch_related("renditions").first()

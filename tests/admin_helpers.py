@@ -71,13 +71,31 @@ def messages_of(response) -> list[str]:
 # --- One object of each model registered in the admin, with what its page shows --------------
 
 
+def _ladder_ready(episode) -> None:
+    """A live ladder row (no files: the admin shows its state and links its preview)."""
+    from media.models import Ladder, LadderStatus
+
+    Ladder.objects.create(
+        episode=episode, profile="vertical", source_checksum="0" * 64, status=LadderStatus.READY, storage_prefix="l/"
+    )
+
+
 def _drama():
     from catalog.tests.factories import ArtworkFactory, CreditFactory, drama_with_episodes
 
     drama = drama_with_episodes(3)
     CreditFactory(drama=drama)
     ArtworkFactory(drama=drama)
+    _ladder_ready(drama.episodes.first())
     return drama
+
+
+def _episode():
+    from catalog.tests.factories import EpisodeFactory
+
+    episode = EpisodeFactory()
+    _ladder_ready(episode)
+    return episode
 
 
 def _organization():
@@ -150,7 +168,7 @@ def _factory(path: str) -> Callable:
 # An object to open the change page of; models registered later by other apps fall back to any row.
 OBJECT_MAKERS: dict[str, Callable] = {
     "catalog.drama": _drama,
-    "catalog.episode": _factory("catalog.tests.factories.EpisodeFactory"),
+    "catalog.episode": _episode,
     "catalog.artwork": _factory("catalog.tests.factories.ArtworkFactory"),
     "catalog.genre": _factory("catalog.tests.factories.GenreFactory"),
     "catalog.trope": _factory("catalog.tests.factories.TropeFactory"),

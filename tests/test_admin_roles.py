@@ -7,6 +7,7 @@ checks the groups the post_migrate hook built as well as the pages.
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -107,3 +108,34 @@ def test_staff_groups_exist_with_their_grants(role):
 
     assert "view_drama" in codenames
     assert len(codenames) >= 5
+
+
+ADMIN_HREF = re.compile(r'href="(/admin/[^"#?]*)(?:\?[^"]*)?"')
+NOT_PAGES = ("/admin/logout/", "/admin/password_change/", "/admin/jsi18n/")
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_no_admin_page_links_a_role_to_a_page_it_may_not_open(client, role):
+    # given a staff user of `role`, and an object of each model it may see
+    client.force_login(staff_user(role))
+    pages = []
+    for model in REGISTERED:
+        if granted(role, model) & {"view", "change"}:
+            maker = OBJECT_MAKERS.get(_model_key(model))
+            obj = maker() if maker else model._default_manager.first()
+            pages.append(admin_url(model, "changelist"))
+            if obj is not None:
+                pages.append(admin_url(model, "change", obj.pk))
+
+    # when every admin link on its lists and pages is followed
+    refused, followed = [], set()
+    for page in pages:
+        for href in ADMIN_HREF.findall(client.get(page).content.decode()):
+            if href in followed or href.startswith(NOT_PAGES) or href.endswith("/delete/"):
+                continue
+            followed.add(href)
+            if client.get(href).status_code == 403:
+                refused.append(f"{href} (linked from {page})")
+
+    # then none of them refuses the role
+    assert followed and sorted(refused) == []
