@@ -237,7 +237,16 @@ def measure(auth: dict, page: str, args) -> dict:
     for headers, path in variants.values():  # warm every worker's caches and connections
         for _ in range(10):
             Client(headers).get(path)
-    rps = {name: throughput(h, p, args.seconds, args.concurrency) for name, (h, p) in variants.items()}
+    # Side by side: the variants take turns in 1-second slices (their order rotating), and each one's rate is
+    # the median of its slices, so that the machine's drift (shared, noisy) moves every variant alike.
+    slices = max(3, round(args.seconds))
+    rates: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    for index in range(slices):
+        for name in names[index % len(names) :] + names[: index % len(names)]:
+            headers, path = variants[name]
+            rates[name].append(throughput(headers, path, args.seconds / slices, args.concurrency))
+    rps = {name: statistics.median(values) for name, values in rates.items()}
     page_ms = latencies(client, page, 200)
     _, body, headers, _ = client.get(page)
     revalidate_ms = latencies(client, page, 200, {"If-None-Match": headers.get("ETag")}, expect=304)
@@ -310,7 +319,12 @@ def median_of(runs: list[dict]) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench partner_api")
     parser.add_argument("--scale", choices=SCALES, default=os.environ.get("BENCH_SCALE", "demo"))
-    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each throughput run")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=5.0,
+        help="seconds of throughput per variant, taken in 1-second slices with the variants alternating",
+    )
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--reseed", action="store_true")
