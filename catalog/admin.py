@@ -56,7 +56,7 @@ from localization.selectors import (
     localization_gaps,
     localization_target_languages,
 )
-from media.admin_display import episode_ladder_html, ladder_preview_allowed
+from media.admin_display import episode_ladder_html, ladder_preview_allowed, master_upload_allowed
 from media.selectors import episodes_with_ladder_status
 from migu_platform.admin_extensions import AutocompleteGuardMixin
 from migu_platform.admin_text import DirectionalFormMixin, bidi, error_message, language_list_filter
@@ -464,8 +464,12 @@ class DramaAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
             )
         if obj is not None:
             may_view_subtitles, _ = subtitle_links_allowed(request)
-            missing = ("localization_gaps_display", "subtitle_coverage_display")
-            fieldsets.append(("What is missing per language", {"fields": missing[: 2 if may_view_subtitles else 1]}))
+            missing = (
+                ("localization_gaps_display", "subtitle_coverage_display")
+                if may_view_subtitles
+                else ("localization_gaps_display",)
+            )
+            fieldsets.append(("What is missing per language", {"fields": missing}))
             fieldsets.append(("History", {"fields": (("published_at", "retired_at"), ("created_at", "updated_at"))}))
         return fieldsets
 
@@ -480,7 +484,11 @@ class DramaAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         drama = self.get_object(request, object_id)
         pages = episode_pages(request, drama) if drama is not None else []
-        extra_context = {**(extra_context or {}), "episode_pages": pages if len(pages) > 1 else []}
+        extra_context = {
+            **(extra_context or {}),
+            "episode_pages": pages if len(pages) > 1 else [],
+            "may_upload_masters": master_upload_allowed(request),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def response_change(self, request, obj):
@@ -801,7 +809,7 @@ class EpisodeAdmin(AutocompleteGuardMixin, admin.ModelAdmin):
         subtitles = "subtitles_links" if may_upload else "subtitles_coverage_link" if may_view else None
         left_out = {"subtitles_links", "subtitles_coverage_link"} - {subtitles}
         left_out.add("ladder_state" if ladder_preview_allowed(request) else "ladder")
-        if not request.user.has_perm("media.add_master"):
+        if not master_upload_allowed(request):
             left_out.add("masters")
         return [name for name in super().get_readonly_fields(request, obj) if name not in left_out]
 

@@ -4,6 +4,7 @@ Reads only what media.selectors.episodes_with_ladder_status() annotated on the e
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -12,6 +13,7 @@ from jobs.models import ACTIVE_STATUSES, JobStatus
 from media.models import LadderStatus
 
 LADDER_PREVIEW_PERMISSION = "media.view_ladder"
+MASTER_UPLOAD_PERMISSION = "media.add_master"
 
 
 def episode_ladder_html(episode, *, preview: bool = True) -> SafeString | str:
@@ -53,6 +55,11 @@ def episode_ladder_html(episode, *, preview: bool = True) -> SafeString | str:
     return format_html("{}", SafeString(" · ".join(parts)))
 
 
-def ladder_preview_allowed(request) -> bool:
+def ladder_preview_allowed(request: HttpRequest) -> bool:
     """Whether this viewer may open the preview player (the ladder columns link to it only then)."""
     return request.user.has_perm(LADDER_PREVIEW_PERMISSION)
+
+
+def master_upload_allowed(request: HttpRequest) -> bool:
+    """Whether this viewer may upload masters, one or in bulk (the catalogue's pages link there only then)."""
+    return request.user.has_perm(MASTER_UPLOAD_PERMISSION)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Drama, Episode
-from media.admin_display import ladder_preview_allowed
+from media.admin_display import ladder_preview_allowed, master_upload_allowed
 from media.errors import LadderNotReadyError, MasterUploadRefusedError, MediaErrorCode
 from media.models import Ladder, LadderStatus, Master
 from media.selectors import masters_match, masters_with_transcode_status
@@ -36,7 +36,7 @@ def _bad_request(detail: str) -> JsonResponse:
 
 def _may_upload(request: HttpRequest) -> None:
     # As the masters' add page: the content role (or a superuser), staff login checked by admin_view.
-    if not request.user.has_perm("media.add_master"):
+    if not master_upload_allowed(request):
         raise PermissionDenied
 
 
