@@ -119,12 +119,7 @@ def main() -> dict:
 
 def _timed(fn, samples: list) -> float:
     """Median of fn(sample) over the samples, in milliseconds."""
-    times = []
-    for sample in samples:
-        started = time.perf_counter_ns()
-        fn(sample)
-        times.append(time.perf_counter_ns() - started)
-    return statistics.median(times) / 1e6
+    return _timed_side_by_side({"fn": fn}, samples)["fn"]
 
 
 def _timed_side_by_side(fns: dict, samples: list) -> dict[str, float]:
